@@ -1,0 +1,342 @@
+// Package waiter polls an object until it reaches a target state. It knows
+// nothing of Magnum or Terraform: the caller supplies a refresh function and
+// the states, and gets back the object or an error that says what it was
+// waiting for, what it last saw and for how long.
+package waiter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// StateGone is the state reported to OnChange when the object is not found.
+const StateGone = "NOT_FOUND"
+
+// Config holds the knobs that do not depend on the object type.
+type Config struct {
+	// What names the wait for messages, e.g. `cluster "c1" (8f0e…) to be created`.
+	What string
+	// Timeout bounds the wait on the waiter's clock; 0 leaves it to ctx.
+	Timeout time.Duration
+	// Schedule spaces polls; nil means DefaultSchedule.
+	Schedule Schedule
+	// Now and Sleep are the clock; tests inject a synthetic one. Sleep
+	// must return ctx.Err() if ctx ends first.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// OnChange is called on the first observation and on every state
+	// change, for progress logging.
+	OnChange func(Change)
+	// Logf, if set, receives one debug line per poll.
+	Logf func(format string, args ...any)
+	// MaxConsecutiveErrors bounds how many transient refresh errors in a
+	// row are tolerated (default 5). The API client already retries each
+	// request; this rides out a longer blip.
+	MaxConsecutiveErrors int
+	// IsNotFound and IsTransient classify refresh errors. The defaults
+	// look for a method HTTPStatusCode() int on the error chain: 404 is
+	// not found; 429, 5xx and errors without a status are transient.
+	IsNotFound  func(error) bool
+	IsTransient func(error) bool
+}
+
+// Conditions describe the states of one wait.
+type Conditions[T any] struct {
+	Target  []string
+	Pending []string
+	// IsFailed recognises failure states; nil means any "*_FAILED".
+	IsFailed func(state string) bool
+	// NotFoundIsTarget ends the wait successfully when the object is gone
+	// (deletes). While it is set, HTTP 400 is also tolerated as transient:
+	// Magnum answers one while it tears down a cluster's nodegroups.
+	NotFoundIsTarget bool
+	// NotFoundGrace tolerates 404 for this long after the start (Magnum
+	// creates the row after answering the POST).
+	NotFoundGrace time.Duration
+	// Started, if set, makes the wait require evidence that the operation
+	// the caller just requested has begun: a Pending state, or Started
+	// returning true (e.g. updated_at moved past the request time). Until
+	// then Target and failure states are treated as stale. If no evidence
+	// comes within StartGrace (default 60 s) the wait fails with
+	// NotStartedError instead of returning the old state as success.
+	Started    func(obj T, state string) bool
+	StartGrace time.Duration
+	// Describe adds detail to a failure message, e.g. status_reason and faults.
+	Describe func(obj T) string
+	// Hint, if set, reports progress (e.g. Heat resources done/total).
+	// Near completion it caps the interval at NearDoneInterval.
+	Hint func(ctx context.Context, obj T) (Hint, bool)
+}
+
+// Hint is a progress estimate.
+type Hint struct{ Done, Total int }
+
+// NearDoneInterval caps the poll interval once a Hint reports ≥ 90 %.
+const NearDoneInterval = 5 * time.Second
+
+// Change is one observed state transition.
+type Change struct {
+	What     string
+	From, To string
+	Elapsed  time.Duration
+	Polls    int
+	Hint     *Hint
+}
+
+// TimeoutError reports a wait that ran out of time or was cancelled.
+type TimeoutError struct {
+	What      string
+	LastState string
+	Elapsed   time.Duration
+	// Err is context.DeadlineExceeded or context.Canceled, or nil when
+	// Config.Timeout expired.
+	Err error
+	// LastErr is the last refresh error, if the last poll failed.
+	LastErr error
+}
+
+func (e *TimeoutError) Error() string {
+	verb := "timed out"
+	if errors.Is(e.Err, context.Canceled) {
+		verb = "cancelled"
+	}
+	last := e.LastState
+	if last == "" {
+		last = "none observed"
+	}
+	msg := fmt.Sprintf("%s after %s waiting for %s; last state: %s", verb, e.Elapsed.Round(time.Second), e.What, last)
+	if e.LastErr != nil {
+		msg += fmt.Sprintf("; last error: %v", e.LastErr)
+	}
+	return msg
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// FailedError reports a failure state. Object holds the last T seen.
+type FailedError struct {
+	What    string
+	State   string
+	Detail  string
+	Elapsed time.Duration
+	Object  any
+}
+
+func (e *FailedError) Error() string {
+	msg := fmt.Sprintf("%s failed after %s: status %s", e.What, e.Elapsed.Round(time.Second), e.State)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// NotStartedError reports that the object kept its old state: the cloud
+// accepted the request (Magnum casts updates and only logs a refusal) but
+// never began the operation.
+type NotStartedError struct {
+	What    string
+	State   string
+	Elapsed time.Duration
+	Object  any
+}
+
+func (e *NotStartedError) Error() string {
+	return fmt.Sprintf("the cloud accepted the request but did not start it: after %s waiting for %s, the status is still %s",
+		e.Elapsed.Round(time.Second), e.What, e.State)
+}
+
+// Wait polls refresh until cond is met, ctx ends or cfg.Timeout passes.
+func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Context) (T, string, error), cond Conditions[T]) (T, error) {
+	cfg = cfg.withDefaults()
+	if cond.StartGrace <= 0 {
+		cond.StartGrace = 60 * time.Second
+	}
+	isFailed := cond.IsFailed
+	if isFailed == nil {
+		isFailed = func(s string) bool { return strings.HasSuffix(s, "_FAILED") }
+	}
+
+	start := cfg.Now()
+	var (
+		zero      T
+		lastObj   T
+		lastState string
+		observed  bool
+		started   = cond.Started == nil
+		polls     int
+		errs      int
+		lastErr   error
+	)
+	elapsed := func() time.Duration { return cfg.Now().Sub(start) }
+	timeout := func(ctxErr error) error {
+		return &TimeoutError{What: cfg.What, LastState: lastState, Elapsed: elapsed(), Err: ctxErr, LastErr: lastErr}
+	}
+	note := func(state string, hint *Hint) {
+		if observed && state == lastState {
+			return
+		}
+		if cfg.OnChange != nil {
+			cfg.OnChange(Change{What: cfg.What, From: lastState, To: state, Elapsed: elapsed(), Polls: polls, Hint: hint})
+		}
+		observed, lastState = true, state
+	}
+
+	for {
+		pollAt := cfg.Now()
+		since := pollAt.Sub(start)
+		obj, state, err := refresh(ctx)
+		polls++
+		var wait time.Duration
+		var hint *Hint
+
+		if err != nil {
+			if ctx.Err() != nil {
+				return zero, timeout(ctx.Err())
+			}
+			lastErr = err
+			switch {
+			case cfg.IsNotFound(err) && cond.NotFoundIsTarget:
+				note(StateGone, nil)
+				return zero, nil
+			case cfg.IsNotFound(err) && since < cond.NotFoundGrace:
+				cfg.logf("%s: not found yet (%v)", cfg.What, err)
+			case errs < cfg.MaxConsecutiveErrors && (cfg.IsTransient(err) || (cond.NotFoundIsTarget && statusOf(err) == 400)):
+				errs++
+				wait = retryAfter(err)
+				cfg.logf("%s: transient error %d/%d: %v", cfg.What, errs, cfg.MaxConsecutiveErrors, err)
+			default:
+				return lastObj, fmt.Errorf("waiting for %s (last state %s): %w", cfg.What, orNone(lastState), err)
+			}
+		} else {
+			errs, lastErr, lastObj = 0, nil, obj
+			if cond.Hint != nil {
+				if h, ok := cond.Hint(ctx, obj); ok {
+					hint = &h
+				}
+			}
+			note(state, hint)
+			if !started && (slices.Contains(cond.Pending, state) || cond.Started(obj, state)) {
+				started = true
+			}
+			cfg.logf("%s: poll %d at %s: %s (started=%t)", cfg.What, polls, since.Round(time.Millisecond), state, started)
+			switch {
+			case started && isFailed(state):
+				fe := &FailedError{What: cfg.What, State: state, Elapsed: elapsed(), Object: obj}
+				if cond.Describe != nil {
+					fe.Detail = cond.Describe(obj)
+				}
+				return obj, fe
+			case started && slices.Contains(cond.Target, state):
+				return obj, nil
+			case !started && since >= cond.StartGrace:
+				return obj, &NotStartedError{What: cfg.What, State: state, Elapsed: elapsed(), Object: obj}
+			}
+		}
+
+		interval := max(cfg.Schedule(since), MinInterval)
+		if hint != nil && hint.Total > 0 && hint.Done*10 >= hint.Total*9 {
+			interval = max(min(interval, NearDoneInterval), MinInterval)
+		}
+		now := cfg.Now()
+		d := max(pollAt.Add(interval).Sub(now), wait, 0)
+		if cfg.Timeout > 0 {
+			deadline := start.Add(cfg.Timeout)
+			if !now.Before(deadline) {
+				return lastObj, timeout(nil)
+			}
+			if now.Add(d).After(deadline) {
+				// One last look at the deadline, unless that would poll
+				// faster than the floor allows.
+				if pollAt.Add(MinInterval).After(deadline) {
+					return lastObj, timeout(nil)
+				}
+				d = deadline.Sub(now)
+			}
+		}
+		if err := cfg.Sleep(ctx, d); err != nil {
+			return lastObj, timeout(err)
+		}
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none observed"
+	}
+	return s
+}
+
+func (c Config) withDefaults() Config {
+	if c.What == "" {
+		c.What = "the operation"
+	}
+	if c.Schedule == nil {
+		c.Schedule = DefaultSchedule
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
+	}
+	if c.MaxConsecutiveErrors == 0 {
+		c.MaxConsecutiveErrors = 5
+	}
+	if c.IsNotFound == nil {
+		c.IsNotFound = func(err error) bool { return statusOf(err) == 404 }
+	}
+	if c.IsTransient == nil {
+		c.IsTransient = DefaultIsTransient
+	}
+	return c
+}
+
+func (c Config) logf(format string, args ...any) {
+	if c.Logf != nil {
+		c.Logf(format, args...)
+	}
+}
+
+// DefaultIsTransient treats 429, 5xx and errors without an HTTP status
+// (connection failures) as transient.
+func DefaultIsTransient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	code := statusOf(err)
+	return code == 0 || code == 429 || code >= 500
+}
+
+func statusOf(err error) int {
+	var sc interface{ HTTPStatusCode() int }
+	if errors.As(err, &sc) {
+		return sc.HTTPStatusCode()
+	}
+	return 0
+}
+
+func retryAfter(err error) time.Duration {
+	var ra interface{ RetryAfterHint() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfterHint()
+	}
+	return 0
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
