@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+)
+
+// ProviderData is what Configure hands to resources, data sources and
+// ephemeral resources through their Configure methods.
+type ProviderData struct {
+	Magnum *magnum.Client
+	// Heat is nil when the catalog has no orchestration service (CAPI-driver
+	// clouds) or it could not be set up; it only enriches failure messages.
+	Heat *heat.Client
+	// ProviderClient is the authenticated session, for services not wrapped
+	// above.
+	ProviderClient *gophercloud.ProviderClient
+	Region         string
+	Availability   gophercloud.Availability
+
+	secrets []string
+}
+
+// MaskSecrets returns ctx with the provider's credentials and any PEM private
+// key masked in tflog output. Each RPC gets a fresh context from the
+// framework, so resources call this at the top of every CRUD method that may
+// log request or response data.
+func (d *ProviderData) MaskSecrets(ctx context.Context) context.Context {
+	secrets := d.secrets
+	if d.ProviderClient != nil {
+		if tok := d.ProviderClient.Token(); tok != "" {
+			secrets = append(secrets[:len(secrets):len(secrets)], tok)
+		}
+	}
+	return maskSecrets(ctx, secrets)
+}
+
+// newClients builds the service clients on the authenticated session. Only
+// Magnum is required; Heat is best effort.
+func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved) (*ProviderData, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	mc, err := magnum.NewClient(ctx, magnum.Config{
+		ProviderClient:  pc,
+		Region:          r.Region,
+		Availability:    r.Availability,
+		Endpoint:        r.ContainerInfraEndpoint,
+		HeatEndpoint:    r.OrchestrationEndpoint,
+		MaxMicroversion: r.MaxMicroversion,
+	})
+	if err != nil {
+		diags.AddAttributeError(path.Root("endpoint_overrides"), "Cannot set up the Magnum client",
+			fmt.Sprintf("%s. Check region (%q), endpoint_type (%q) and endpoint_overrides[%q].",
+				err, r.Region, r.Availability, overrideContainerInfra))
+		return nil, diags
+	}
+	hc, err := heat.New(pc, r.Region, r.Availability, r.OrchestrationEndpoint)
+	switch {
+	case errors.Is(err, heat.ErrNoHeat):
+		tflog.Debug(ctx, "No orchestration endpoint in the catalog; Heat details will be missing from failure messages")
+		hc = nil
+	case err != nil:
+		diags.AddWarning("Heat is unavailable",
+			fmt.Sprintf("The orchestration client could not be set up (%s). Bays still work, but failure messages "+
+				"will lack the failed Heat resources.", err))
+		hc = nil
+	}
+	return &ProviderData{
+		Magnum:         mc,
+		Heat:           hc,
+		ProviderClient: pc,
+		Region:         r.Region,
+		Availability:   r.Availability,
+		secrets:        r.secrets(),
+	}, diags
+}
+
+// privateKeyPEM matches any PEM private key block (RSA, EC, PKCS#8,
+// encrypted), including one escaped inside a JSON string.
+var privateKeyPEM = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----`)
+
+// secretFieldKeys are log field names whose values are always secret,
+// whoever logs them.
+var secretFieldKeys = []string{
+	"password", "token", "application_credential_secret", "secret",
+	"X-Auth-Token", "X-Subject-Token", "x-auth-token", "x-subject-token",
+	"private_key", "client_key", "key_pem",
+}
+
+// maskSecrets registers tflog masks on ctx for the credential values, the
+// well-known secret field keys and PEM private keys, so nothing logged under
+// ctx (even at TRACE) carries them.
+func maskSecrets(ctx context.Context, secrets []string) context.Context {
+	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
+	ctx = tflog.MaskAllFieldValuesRegexes(ctx, privateKeyPEM)
+	ctx = tflog.MaskMessageRegexes(ctx, privateKeyPEM)
+	if len(secrets) > 0 {
+		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
+		ctx = tflog.MaskMessageStrings(ctx, secrets...)
+	}
+	return ctx
+}
+
+// loggingTransport records one DEBUG line per HTTP exchange. It logs no
+// headers and no bodies: Keystone's request carries the password and its
+// response the token, and Magnum's certificate calls carry keys and CSRs.
+type loggingTransport struct {
+	next    http.RoundTripper
+	secrets []string
+	// token returns the current Keystone token, which changes on reauth, so
+	// it can be masked too.
+	token func() string
+	now   func() time.Time
+}
+
+func newLoggingTransport(next http.RoundTripper, secrets []string, token func() string) *loggingTransport {
+	return &loggingTransport{next: next, secrets: secrets, token: token, now: time.Now}
+}
+
+// requestIDHeaders are tried in order; services differ in which they send.
+var requestIDHeaders = []string{"X-Openstack-Request-Id", "X-Compute-Request-Id", "X-Request-Id"}
+
+func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	secrets := t.secrets
+	if t.token != nil {
+		if tok := t.token(); tok != "" {
+			secrets = append(secrets[:len(secrets):len(secrets)], tok)
+		}
+	}
+	ctx := maskSecrets(req.Context(), secrets)
+	start := t.now()
+	resp, err := t.next.RoundTrip(req)
+	fields := map[string]any{
+		"http_method": req.Method,
+		"http_url":    req.URL.Redacted(),
+		"duration_ms": t.now().Sub(start).Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+		tflog.Debug(ctx, "OpenStack API request failed", fields)
+		return resp, err
+	}
+	fields["http_status"] = resp.StatusCode
+	for _, h := range requestIDHeaders {
+		if id := resp.Header.Get(h); id != "" {
+			fields["request_id"] = id
+			break
+		}
+	}
+	tflog.Debug(ctx, "OpenStack API request", fields)
+	return resp, nil
+}
