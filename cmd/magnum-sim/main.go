@@ -1,0 +1,77 @@
+// Command magnum-sim runs the Keystone + Magnum simulator on a loopback port
+// and prints the OS_* exports that point the OpenStack CLI, or this
+// provider, at it:
+//
+//	eval "$(go run ./cmd/magnum-sim &)"   # or read the lines from a pipe
+//
+// stdout carries the export lines and nothing else; the request log, when
+// enabled with -log, goes to stderr. SIGINT or SIGTERM stops it cleanly.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("magnum-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback only is advised)")
+	profile := fs.String("profile", "zed", "Magnum release to impersonate: zed, 2024.1 or master")
+	fixtures := fs.String("fixtures", "", "JSON file replacing the built-in Nova/Glance/Neutron fixtures")
+	ttl := fs.Duration("token-ttl", time.Hour, "Keystone token lifetime")
+	project := fs.String("project", "demo", "whose credentials to export: demo, alt or admin")
+	logReqs := fs.Bool("log", false, "log every request to stderr")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "magnum-sim: unexpected arguments %q\n", fs.Args())
+		return 2
+	}
+
+	opts := sim.Options{Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl}
+	if *logReqs {
+		l := log.New(stderr, "magnum-sim: ", log.LstdFlags|log.Lmicroseconds)
+		opts.Logf = l.Printf
+	}
+	s, err := sim.Start(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "magnum-sim: %v\n", err)
+		return 1
+	}
+	// Register for signals before announcing readiness, so a supervisor
+	// that signals as soon as it has read the exports cannot kill us
+	// uncleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	lines := s.ExportLines(*project)
+	if lines == nil {
+		_ = s.Close()
+		fmt.Fprintf(stderr, "magnum-sim: unknown project %q (want demo, alt or admin)\n", *project)
+		return 2
+	}
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
+	}
+
+	<-ctx.Done()
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(stderr, "magnum-sim: shutdown: %v\n", err)
+		return 1
+	}
+	return 0
+}

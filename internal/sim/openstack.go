@@ -1,0 +1,356 @@
+package sim
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+)
+
+//go:embed fixtures/default.json
+var defaultFixtures []byte
+
+// fixtures are the Nova, Glance and Neutron objects the simulator serves and
+// that its Magnum consults during validation, exactly as real Magnum asks
+// those services. Entries stay generic JSON objects so a fixtures file can
+// carry any extra field a client wants to read back.
+type fixtures struct {
+	Images   []map[string]any `json:"images"`
+	Flavors  []map[string]any `json:"flavors"`
+	Keypairs []map[string]any `json:"keypairs"`
+	Networks []map[string]any `json:"networks"`
+	Subnets  []map[string]any `json:"subnets"`
+}
+
+func loadFixtures(path string) (*fixtures, error) {
+	data := defaultFixtures
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("reading fixtures: %w", err)
+		}
+	}
+	var fx fixtures
+	if err := json.Unmarshal(data, &fx); err != nil {
+		return nil, fmt.Errorf("parsing fixtures %s: %w", path, err)
+	}
+	for _, set := range [][]map[string]any{fx.Images, fx.Flavors, fx.Networks, fx.Subnets} {
+		for i, o := range set {
+			if str(o, "id") == "" {
+				return nil, fmt.Errorf("fixtures %s: entry %d (%v) has no id", path, i, o["name"])
+			}
+		}
+	}
+	return &fx, nil
+}
+
+func str(o map[string]any, key string) string {
+	s, _ := o[key].(string)
+	return s
+}
+
+// image resolves a Glance image the way Magnum's get_openstack_resource
+// does: by id when the reference looks like a UUID, by exact name
+// otherwise. It returns the matches, so callers can tell none from several.
+func (fx *fixtures) image(ref string) []map[string]any {
+	var out []map[string]any
+	byID := isUUIDLike(ref)
+	for _, img := range fx.Images {
+		if (byID && str(img, "id") == ref) || (!byID && str(img, "name") == ref) {
+			out = append(out, img)
+		}
+	}
+	return out
+}
+
+// flavorExists matches on name or id, like Magnum's validate_flavor, which
+// walks Nova's full flavor list.
+func (fx *fixtures) flavorExists(ref string) bool {
+	for _, f := range fx.Flavors {
+		if str(f, "name") == ref || str(f, "id") == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// externalNetworks lists router:external networks whose name or id is ref.
+func (fx *fixtures) externalNetworks(ref string) int {
+	n := 0
+	for _, net := range fx.Networks {
+		if ext, _ := net["router:external"].(bool); ext && (str(net, "name") == ref || str(net, "id") == ref) {
+			n++
+		}
+	}
+	return n
+}
+
+// keypair returns the named keypair. As with the stub real Magnum was
+// captured against, any name is accepted unless it starts with "missing";
+// fixture keypairs just carry realistic detail.
+func (fx *fixtures) keypair(name string) (map[string]any, bool) {
+	if strings.HasPrefix(name, "missing") {
+		return nil, false
+	}
+	for _, kp := range fx.Keypairs {
+		if str(kp, "name") == name {
+			return kp, true
+		}
+	}
+	return map[string]any{
+		"name":        name,
+		"type":        "ssh",
+		"fingerprint": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
+		"public_key":  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMagnumSimulatorGeneratedKey " + name,
+	}, true
+}
+
+// keypairExists reports whether Nova would find the keypair; cluster create
+// checks it, template create does not.
+func (s *Sim) keypairExists(name string) bool {
+	_, ok := s.fx.keypair(name)
+	return ok
+}
+
+func (s *Sim) registerOpenStack(mux *http.ServeMux) {
+	// Nova
+	mux.HandleFunc("GET /compute/v2.1", s.service(s.novaVersion))
+	mux.HandleFunc("GET /compute/v2.1/flavors", s.service(s.novaFlavors))
+	mux.HandleFunc("GET /compute/v2.1/flavors/detail", s.service(s.novaFlavors))
+	mux.HandleFunc("GET /compute/v2.1/flavors/{id}", s.service(s.novaFlavor))
+	mux.HandleFunc("GET /compute/v2.1/os-keypairs", s.service(s.novaKeypairs))
+	mux.HandleFunc("GET /compute/v2.1/os-keypairs/{name}", s.service(s.novaKeypair))
+	// Glance
+	mux.HandleFunc("GET /image", s.glanceVersions)
+	mux.HandleFunc("GET /image/v2/images", s.service(s.glanceImages))
+	mux.HandleFunc("GET /image/v2/images/{id}", s.service(s.glanceImage))
+	mux.HandleFunc("GET /image/v2/schemas/image", s.service(s.glanceSchema))
+	// Neutron
+	mux.HandleFunc("GET /network", s.neutronVersions)
+	mux.HandleFunc("GET /network/v2.0/networks", s.service(s.neutronList("networks", func() []map[string]any { return s.fx.Networks })))
+	mux.HandleFunc("GET /network/v2.0/networks/{id}", s.service(s.neutronShow("network", "Network", func() []map[string]any { return s.fx.Networks })))
+	mux.HandleFunc("GET /network/v2.0/subnets", s.service(s.neutronList("subnets", func() []map[string]any { return s.fx.Subnets })))
+	mux.HandleFunc("GET /network/v2.0/subnets/{id}", s.service(s.neutronShow("subnet", "Subnet", func() []map[string]any { return s.fx.Subnets })))
+}
+
+// service wraps a non-Magnum OpenStack API: keystonemiddleware in front,
+// nothing else.
+func (s *Sim) service(h func(w http.ResponseWriter, r *http.Request, p *principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.authenticate(w, r)
+		if p == nil {
+			return
+		}
+		h(w, r, p)
+	}
+}
+
+func (s *Sim) novaVersion(w http.ResponseWriter, r *http.Request, _ *principal) {
+	writeJSON(w, http.StatusOK, map[string]any{"version": map[string]any{
+		"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1",
+		"updated": "2013-07-23T11:33:21Z",
+		"links":   []any{map[string]any{"rel": "self", "href": baseURL(r) + "/compute/v2.1/"}},
+	}})
+}
+
+func (s *Sim) novaFlavorView(r *http.Request, f map[string]any) map[string]any {
+	out := map[string]any{
+		"OS-FLV-DISABLED:disabled":   false,
+		"OS-FLV-EXT-DATA:ephemeral":  0,
+		"os-flavor-access:is_public": true,
+		"swap":                       0,
+		"rxtx_factor":                1.0,
+		"description":                nil,
+		"extra_specs":                map[string]any{},
+		"links": []any{
+			map[string]any{"rel": "self", "href": baseURL(r) + "/compute/v2.1/flavors/" + str(f, "id")},
+			map[string]any{"rel": "bookmark", "href": baseURL(r) + "/compute/flavors/" + str(f, "id")},
+		},
+	}
+	for k, v := range f {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Sim) novaFlavors(w http.ResponseWriter, r *http.Request, _ *principal) {
+	list := make([]any, 0, len(s.fx.Flavors))
+	for _, f := range s.fx.Flavors {
+		list = append(list, s.novaFlavorView(r, f))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"flavors": list})
+}
+
+func (s *Sim) novaFlavor(w http.ResponseWriter, r *http.Request, _ *principal) {
+	id := r.PathValue("id")
+	for _, f := range s.fx.Flavors {
+		if str(f, "id") == id {
+			writeJSON(w, http.StatusOK, map[string]any{"flavor": s.novaFlavorView(r, f)})
+			return
+		}
+	}
+	writeJSON(w, http.StatusNotFound, map[string]any{"itemNotFound": map[string]any{
+		"code": 404, "message": fmt.Sprintf("Flavor %s could not be found.", id)}})
+}
+
+func (s *Sim) novaKeypairView(kp map[string]any, p *principal) map[string]any {
+	out := map[string]any{"user_id": p.user.id, "deleted": false, "created_at": "2026-01-01T00:00:00.000000", "id": 1}
+	for k, v := range kp {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Sim) novaKeypairs(w http.ResponseWriter, _ *http.Request, p *principal) {
+	list := make([]any, 0, len(s.fx.Keypairs))
+	for _, kp := range s.fx.Keypairs {
+		v := map[string]any{}
+		for k, val := range kp {
+			v[k] = val
+		}
+		list = append(list, map[string]any{"keypair": v})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keypairs": list})
+}
+
+func (s *Sim) novaKeypair(w http.ResponseWriter, r *http.Request, p *principal) {
+	name := r.PathValue("name")
+	kp, ok := s.fx.keypair(name)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"itemNotFound": map[string]any{
+			"code": 404, "message": fmt.Sprintf("Keypair %s not found for user %s", name, p.user.id)}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"keypair": s.novaKeypairView(kp, p)})
+}
+
+func (s *Sim) glanceVersions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{map[string]any{
+		"id": "v2.16", "status": "CURRENT",
+		"links": []any{map[string]any{"rel": "self", "href": baseURL(r) + "/image/v2/"}},
+	}}})
+}
+
+func glanceImageView(img map[string]any) map[string]any {
+	id := str(img, "id")
+	out := map[string]any{
+		"self": "/v2/images/" + id, "file": "/v2/images/" + id + "/file", "schema": "/v2/schemas/image",
+		"tags": []any{}, "protected": false, "os_hidden": false, "owner": "00000000000000000000000000000000",
+		"created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+		"checksum": nil, "virtual_size": nil,
+	}
+	for k, v := range img {
+		out[k] = v
+	}
+	return out
+}
+
+// glanceImages filters on any image property, as Glance v2 does
+// (name=..., os_distro=..., status=...).
+func (s *Sim) glanceImages(w http.ResponseWriter, r *http.Request, _ *principal) {
+	list := []any{}
+	for _, img := range s.fx.Images {
+		if matchesQuery(img, r.URL.Query(), "limit", "marker", "sort", "sort_key", "sort_dir", "member_status") {
+			list = append(list, glanceImageView(img))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"images": list, "first": "/v2/images", "schema": "/v2/schemas/images"})
+}
+
+func (s *Sim) glanceImage(w http.ResponseWriter, r *http.Request, _ *principal) {
+	id := r.PathValue("id")
+	for _, img := range s.fx.Images {
+		if str(img, "id") == id {
+			writeJSON(w, http.StatusOK, glanceImageView(img))
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "404 Not Found\n\nNo image found with ID %s\n\n   ", id)
+}
+
+// glanceSchema is permissive on purpose: glanceclient builds its image model
+// from it and rejects properties the schema does not allow.
+func (s *Sim) glanceSchema(w http.ResponseWriter, _ *http.Request, _ *principal) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": "image",
+		"properties": map[string]any{
+			"id":         map[string]any{"type": "string"},
+			"name":       map[string]any{"type": []any{"null", "string"}},
+			"status":     map[string]any{"type": "string"},
+			"visibility": map[string]any{"type": "string"},
+			"os_distro":  map[string]any{"type": "string"},
+			"tags":       map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
+		},
+		"additionalProperties": map[string]any{"type": "string"},
+		"links":                []any{},
+	})
+}
+
+func (s *Sim) neutronVersions(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"versions": []any{map[string]any{
+		"id": "v2.0", "status": "CURRENT",
+		"links": []any{map[string]any{"rel": "self", "href": baseURL(r) + "/network/v2.0/"}},
+	}}})
+}
+
+func (s *Sim) neutronList(key string, items func() []map[string]any) func(http.ResponseWriter, *http.Request, *principal) {
+	return func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		list := []any{}
+		for _, it := range items() {
+			if matchesQuery(it, r.URL.Query(), "fields", "limit", "marker", "sort_key", "sort_dir", "page_reverse") {
+				list = append(list, it)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{key: list})
+	}
+}
+
+func (s *Sim) neutronShow(key, kind string, items func() []map[string]any) func(http.ResponseWriter, *http.Request, *principal) {
+	return func(w http.ResponseWriter, r *http.Request, _ *principal) {
+		id := r.PathValue("id")
+		for _, it := range items() {
+			if str(it, "id") == id {
+				writeJSON(w, http.StatusOK, map[string]any{key: it})
+				return
+			}
+		}
+		writeJSON(w, http.StatusNotFound, map[string]any{"NeutronError": map[string]any{
+			"type": kind + "NotFound", "message": fmt.Sprintf("%s %s could not be found.", kind, id), "detail": ""}})
+	}
+}
+
+// matchesQuery applies OpenStack-style equality filters; a repeated key
+// matches any of its values. Booleans compare case-insensitively, so
+// router:external=True and =true both work, as in Neutron.
+func matchesQuery(obj map[string]any, q url.Values, ignore ...string) bool {
+outer:
+	for key, want := range q {
+		for _, ig := range ignore {
+			if key == ig {
+				continue outer
+			}
+		}
+		got, ok := obj[key]
+		if !ok {
+			return false
+		}
+		matched := false
+		for _, wv := range want {
+			switch g := got.(type) {
+			case bool:
+				matched = matched || strings.EqualFold(wv, fmt.Sprint(g))
+			default:
+				matched = matched || fmt.Sprint(g) == wv
+			}
+		}
+		if !matched {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,328 @@
+// Package sim is an in-process simulator of Keystone v3, Magnum and the
+// slices of Nova, Glance and Neutron that Magnum's own validation consults.
+// It backs the acceptance tests, `make demo` and the benchmarks, and it is
+// meant to fail the way a real Magnum 15 (Zed) fails: the error statuses and
+// messages come from captures of a running Magnum (see
+// reference/real-magnum/captures/FINDINGS.md).
+//
+// Every service hangs off one loopback listener under its own path prefix:
+//
+//	/identity/v3        Keystone
+//	/container-infra    Magnum (catalog URL /container-infra/v1)
+//	/compute/v2.1       Nova
+//	/image              Glance
+//	/network            Neutron
+//	/orchestration/v1   Heat (package heat), except in the master profile
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
+)
+
+// Options configure a simulator. The zero value is a Zed Magnum on a free
+// loopback port.
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:0".
+	Addr string
+	// Profile selects the impersonated release: "zed" (default;
+	// microversions 1.1-1.10, bays and baymodels served), "2024.1"
+	// (1.1-1.11, bays gone) or "master" (1.1-1.14, kubernetes only, Cluster
+	// API drivers, no orchestration endpoint in the catalog).
+	Profile string
+	// FixturesFile optionally replaces the embedded Nova/Glance/Neutron
+	// fixtures (same JSON shape as fixtures/default.json).
+	FixturesFile string
+	// TokenTTL is the Keystone token lifetime; default one hour.
+	TokenTTL time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logf, when set, receives one line per request.
+	Logf func(format string, args ...any)
+}
+
+// Request is one entry of the request log.
+type Request struct {
+	Time         time.Time
+	Method       string
+	Path         string
+	Route        string // e.g. "GET /v1/clustertemplates/{id}"
+	Status       int
+	User         string // user name, empty when unauthenticated
+	Project      string // project name
+	Microversion string // Magnum microversion served, e.g. "1.10"
+	RequestID    string
+}
+
+// Sim is a running simulator.
+type Sim struct {
+	opts    Options
+	profile *profile
+	now     func() time.Time
+	fx      *fixtures
+	ident   *identity
+	st      *store
+	// heat backs the orchestration endpoint; nil in profiles without one.
+	heat *heat.Engine
+
+	handler http.Handler
+	ln      net.Listener
+	srv     *http.Server
+	url     string
+	done    chan struct{}
+
+	logMu    sync.Mutex
+	requests []Request
+	counters map[string]int
+}
+
+// Start builds the simulator and starts serving. It returns once the
+// listener accepts connections.
+func Start(opts Options) (*Sim, error) {
+	s, err := newSim(opts)
+	if err != nil {
+		return nil, err
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		_ = s.srv.Serve(ln)
+	}()
+	return s, nil
+}
+
+func newSim(opts Options) (*Sim, error) {
+	prof, err := lookupProfile(opts.Profile)
+	if err != nil {
+		return nil, err
+	}
+	fx, err := loadFixtures(opts.FixturesFile)
+	if err != nil {
+		return nil, err
+	}
+	if opts.TokenTTL <= 0 {
+		opts.TokenTTL = time.Hour
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Sim{
+		opts:     opts,
+		profile:  prof,
+		now:      now,
+		fx:       fx,
+		st:       newStore(),
+		counters: map[string]int{},
+	}
+	s.ident = newIdentity(opts.TokenTTL, now)
+	mux := http.NewServeMux()
+	s.registerIdentity(mux)
+	s.registerMagnum(mux)
+	s.registerOpenStack(mux)
+	if prof.orchestration {
+		s.heat = heat.NewEngine(heat.Config{Now: now})
+		mux.Handle("/orchestration/", http.StripPrefix("/orchestration", &heat.Handler{
+			Engine: s.heat,
+			Authorize: func(r *http.Request) (string, bool) {
+				t := s.ident.validate(r.Header.Get("X-Auth-Token"))
+				if t == nil || t.project == nil {
+					return "", false
+				}
+				info := infoFrom(r)
+				info.user, info.project = t.user.name, t.project.name
+				return t.project.id, true
+			},
+		}))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{
+			"code": 404, "title": "Not Found", "message": "The simulator serves no API at " + r.URL.Path + "."}})
+	})
+	s.handler = s.middleware(mux)
+	return s, nil
+}
+
+// Close stops the listener and waits for in-flight requests briefly.
+func (s *Sim) Close() error {
+	if s.srv == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = s.srv.Close()
+	}
+	<-s.done
+	return err
+}
+
+// URL is the listener's base URL, http://127.0.0.1:PORT.
+func (s *Sim) URL() string { return s.url }
+
+// AuthURL is the Keystone v3 URL clients put in OS_AUTH_URL.
+func (s *Sim) AuthURL() string { return s.url + "/identity/v3" }
+
+// Region is the only region in the catalog.
+func (s *Sim) Region() string { return region }
+
+// Handler is the whole simulator as one handler, for embedding in another
+// server. URLs in responses (catalog, links) follow the request's Host.
+func (s *Sim) Handler() http.Handler { return s.handler }
+
+// Requests returns a copy of the request log.
+func (s *Sim) Requests() []Request {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Counters returns request counts per route, keyed like
+// "GET /v1/clustertemplates/{id}" for Magnum (relative to the Magnum root,
+// as clients see it) and "POST /identity/v3/auth/tokens" for the others.
+func (s *Sim) Counters() map[string]int {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	out := make(map[string]int, len(s.counters))
+	for k, v := range s.counters {
+		out[k] = v
+	}
+	return out
+}
+
+// ResetCounters zeroes Counters (the request log is kept).
+func (s *Sim) ResetCounters() {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	s.counters = map[string]int{}
+}
+
+// TemplateExists reports whether a cluster template (or baymodel, the same
+// table) with this UUID exists in any project; for CheckDestroy.
+func (s *Sim) TemplateExists(id string) bool {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	_, ok := s.st.templates[id]
+	return ok
+}
+
+type ctxKey struct{}
+
+// reqInfo is filled in by handlers so the middleware can log who called
+// and at which microversion.
+type reqInfo struct {
+	user, project, microversion string
+}
+
+func infoFrom(r *http.Request) *reqInfo {
+	if ri, ok := r.Context().Value(ctxKey{}).(*reqInfo); ok {
+		return ri
+	}
+	return &reqInfo{}
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (s *Sim) middleware(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		rid := "req-" + uuid.NewString()
+		// Every OpenStack API answers with a request id; Magnum's error
+		// bodies leave request_id empty, so this header is the only place
+		// a client can find it.
+		w.Header().Set("X-OpenStack-Request-Id", rid)
+		info := &reqInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, info))
+		// Pecan, Keystone and the others treat a trailing slash as absent.
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			r.URL.Path = strings.TrimRight(p, "/")
+			if r.URL.Path == "" {
+				r.URL.Path = "/"
+			}
+			r.URL.RawPath = ""
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		mux.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		route := routeKey(r)
+		entry := Request{
+			Time: start, Method: r.Method, Path: r.URL.RequestURI(), Route: route, Status: sw.status,
+			User: info.user, Project: info.project, Microversion: info.microversion, RequestID: rid,
+		}
+		s.logMu.Lock()
+		s.requests = append(s.requests, entry)
+		s.counters[route]++
+		s.logMu.Unlock()
+		if s.opts.Logf != nil {
+			s.opts.Logf("%s %s %d route=%q user=%s project=%s version=%s id=%s",
+				r.Method, entry.Path, entry.Status, route, info.user, info.project, info.microversion, rid)
+		}
+	})
+}
+
+// routeKey names the matched ServeMux pattern. Magnum routes drop the
+// service prefix so they read as in Magnum's own documentation.
+func routeKey(r *http.Request) string {
+	pat := r.Pattern
+	if i := strings.IndexByte(pat, ' '); i >= 0 {
+		pat = pat[i+1:]
+	}
+	if pat == "" {
+		pat = "/"
+	}
+	if strings.HasPrefix(pat, magnumPrefix+"/v1") {
+		pat = strings.TrimPrefix(pat, magnumPrefix)
+	}
+	return r.Method + " " + pat
+}
+
+// baseURL is the scheme and host the client used, for catalog entries and
+// links, so the handler also works embedded behind another listener.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
