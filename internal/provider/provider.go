@@ -248,12 +248,14 @@ func (p *MagnumProvider) Configure(ctx context.Context, req provider.ConfigureRe
 func (p *MagnumProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBaymodelResource,
+		NewBayResource,
 	}
 }
 
 func (p *MagnumProvider) DataSources(context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
 		NewBaymodelDataSource,
+		NewBayDataSource,
 	}
 }
 

@@ -1,0 +1,283 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+)
+
+var (
+	kubeconfigAttrTypes = map[string]attr.Type{
+		"raw_config":                   types.StringType,
+		"host":                         types.StringType,
+		"cluster_ca_certificate":       types.StringType,
+		"client_certificate":           types.StringType,
+		"client_key":                   types.StringType,
+		"client_certificate_not_after": types.StringType,
+	}
+	dockerTLSAttrTypes = map[string]attr.Type{
+		"docker_host": types.StringType,
+		"ca_pem":      types.StringType,
+		"cert_pem":    types.StringType,
+		"key_pem":     types.StringType,
+		"tls_verify":  types.BoolType,
+	}
+)
+
+type kubeconfigModel struct {
+	RawConfig            types.String `tfsdk:"raw_config"`
+	Host                 types.String `tfsdk:"host"`
+	ClusterCACertificate types.String `tfsdk:"cluster_ca_certificate"`
+	ClientCertificate    types.String `tfsdk:"client_certificate"`
+	ClientKey            types.String `tfsdk:"client_key"`
+	ClientCertNotAfter   types.String `tfsdk:"client_certificate_not_after"`
+}
+
+type dockerTLSModel struct {
+	DockerHost types.String `tfsdk:"docker_host"`
+	CAPEM      types.String `tfsdk:"ca_pem"`
+	CertPEM    types.String `tfsdk:"cert_pem"`
+	KeyPEM     types.String `tfsdk:"key_pem"`
+	TLSVerify  types.Bool   `tfsdk:"tls_verify"`
+}
+
+// credentialSource is what a bay's credentials are made from. The resource
+// reuses the certificate already in state while it stays valid; a data
+// source has no state and signs only when asked.
+type credentialSource struct {
+	magnum *magnum.Client
+	now    func() time.Time
+}
+
+// refreshCredentials fills ca_cert, kubeconfig and docker_tls. It reads the
+// CA (one request) and signs a new client certificate only when the one in
+// the model is missing, from another CA, for another address, or close to
+// expiry. Failures are warnings: the bay itself is fine, and the next
+// refresh tries again.
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes) diag.Diagnostics {
+	src := credentialSource{magnum: r.data.Magnum, now: time.Now}
+	return src.fill(ctx, c, meta, m, true)
+}
+
+func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes, reuse bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	isKube := meta.COE == "kubernetes"
+	isSwarm := meta.COE == "swarm" || meta.COE == "swarm-mode"
+	if !isKube {
+		m.Kubeconfig = types.ObjectNull(kubeconfigAttrTypes)
+	}
+	if !isSwarm {
+		m.DockerTLS = types.ObjectNull(dockerTLSAttrTypes)
+	}
+	if (!isKube && !isSwarm) || c.APIAddress == "" {
+		// Not ready (or failed) yet: keep whatever an earlier read had.
+		if m.CACert.IsUnknown() {
+			m.CACert = types.StringNull()
+		}
+		return diags
+	}
+
+	current := s.currentCredentials(ctx, m, isKube)
+	caPEM := ""
+	if !meta.TLSDisabled {
+		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
+		if err != nil {
+			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+apiErrorDetail(err))
+			return diags
+		}
+		caPEM = pem
+	}
+	m.CACert = nullableStr(caPEM)
+
+	certPEM, keyPEM := current.CertPEM, current.KeyPEM
+	renew, why := kubeconfig.NeedsRenewal(current, caPEM, c.APIAddress, s.now(), kubeconfig.DefaultRenewBefore)
+	if !reuse {
+		renew, why = true, "credentials were requested"
+	}
+	if renew && caPEM != "" {
+		tflog.Info(ctx, "signing a new client certificate for the bay", map[string]any{"bay": c.Name, "reason": why})
+		var err error
+		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
+		if err != nil {
+			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+apiErrorDetail(err))
+			return diags
+		}
+	}
+	if caPEM == "" {
+		certPEM, keyPEM = "", ""
+	}
+
+	if isSwarm {
+		d := kubeconfig.DockerTLS(c.APIAddress, caPEM, certPEM, keyPEM)
+		obj, dd := types.ObjectValueFrom(ctx, dockerTLSAttrTypes, dockerTLSModel{
+			DockerHost: types.StringValue(d.Host),
+			CAPEM:      nullableStr(d.CAPEM),
+			CertPEM:    nullableStr(d.CertPEM),
+			KeyPEM:     nullableStr(d.KeyPEM),
+			TLSVerify:  types.BoolValue(d.TLSVerify),
+		})
+		diags.Append(dd...)
+		m.DockerTLS = obj
+		return diags
+	}
+
+	raw, err := kubeconfig.Render(kubeconfig.Params{
+		ClusterName: c.Name, APIAddress: c.APIAddress, TLSDisabled: meta.TLSDisabled,
+		CACertPEM: caPEM, ClientCertPEM: certPEM, ClientKeyPEM: keyPEM,
+	})
+	if err != nil {
+		diags.AddWarning(fmt.Sprintf("Could not build a kubeconfig for bay %q", c.Name), err.Error())
+		return diags
+	}
+	notAfter := types.StringNull()
+	if certPEM != "" {
+		if t, err := kubeconfig.CertNotAfter(certPEM); err == nil {
+			notAfter = types.StringValue(t.UTC().Format(time.RFC3339))
+		}
+	}
+	obj, dd := types.ObjectValueFrom(ctx, kubeconfigAttrTypes, kubeconfigModel{
+		RawConfig:            types.StringValue(raw),
+		Host:                 types.StringValue(c.APIAddress),
+		ClusterCACertificate: nullableStr(caPEM),
+		ClientCertificate:    nullableStr(certPEM),
+		ClientKey:            nullableStr(keyPEM),
+		ClientCertNotAfter:   notAfter,
+	})
+	diags.Append(dd...)
+	m.Kubeconfig = obj
+	return diags
+}
+
+func (s credentialSource) currentCredentials(ctx context.Context, m *bayAttributes, isKube bool) kubeconfig.Credentials {
+	var cur kubeconfig.Credentials
+	if isKube && !m.Kubeconfig.IsNull() && !m.Kubeconfig.IsUnknown() {
+		var k kubeconfigModel
+		if !m.Kubeconfig.As(ctx, &k, basetypes.ObjectAsOptions{}).HasError() {
+			cur = kubeconfig.Credentials{CertPEM: k.ClientCertificate.ValueString(), KeyPEM: k.ClientKey.ValueString(),
+				CAPEM: k.ClusterCACertificate.ValueString(), APIAddress: k.Host.ValueString()}
+		}
+	}
+	if !isKube && !m.DockerTLS.IsNull() && !m.DockerTLS.IsUnknown() {
+		var d dockerTLSModel
+		if !m.DockerTLS.As(ctx, &d, basetypes.ObjectAsOptions{}).HasError() {
+			cur = kubeconfig.Credentials{CertPEM: d.CertPEM.ValueString(), KeyPEM: d.KeyPEM.ValueString(),
+				CAPEM: d.CAPEM.ValueString(), APIAddress: d.DockerHost.ValueString()}
+		}
+	}
+	return cur
+}
+
+// sign makes a key and a CSR for CN=admin, O=system:masters (what
+// magnumclient asks for) and has Magnum sign it with the bay's CA.
+func (s credentialSource) sign(ctx context.Context, clusterID string) (certPEM, keyPEM string, err error) {
+	key, keyPEM, err := kubeconfig.NewKey(kubeconfig.KeyRSA2048)
+	if err != nil {
+		return "", "", err
+	}
+	csr, err := kubeconfig.NewCSR(key, kubeconfig.DefaultCommonName, kubeconfig.DefaultOrganization)
+	if err != nil {
+		return "", "", err
+	}
+	certPEM, err = s.magnum.SignCertificate(ctx, clusterID, csr)
+	if err != nil {
+		return "", "", err
+	}
+	return certPEM, keyPEM, nil
+}
+
+func formatHeat(rs []heat.Resource) string { return heat.FormatFailedResources(rs) }
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+// stringifyValues flattens Magnum's health_status_reason, whose values can
+// be strings, booleans or nested objects, into a map of strings.
+func stringifyValues(m map[string]any) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch t := v.(type) {
+		case string:
+			out[k] = t
+		case nil:
+			out[k] = ""
+		default:
+			out[k] = fmt.Sprint(t)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// nullUnknowns returns a copy of a model with every unknown value turned
+// into a null of the same type: state may hold nulls but never unknowns,
+// and a create that fails half-way still has to save what it knows.
+func nullUnknowns[T any](ctx context.Context, m T) *T {
+	nullUnknownFields(ctx, reflect.ValueOf(&m).Elem())
+	return &m
+}
+
+func nullUnknownFields(ctx context.Context, v reflect.Value) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if v.Type().Field(i).Anonymous && f.Kind() == reflect.Struct {
+			nullUnknownFields(ctx, f)
+			continue
+		}
+		if !f.CanInterface() {
+			continue
+		}
+		av, ok := f.Interface().(attr.Value)
+		if !ok {
+			continue
+		}
+		if !av.IsUnknown() {
+			continue
+		}
+		var null attr.Value
+		switch t := av.(type) {
+		case types.String:
+			null = types.StringNull()
+		case types.Int64:
+			null = types.Int64Null()
+		case types.Bool:
+			null = types.BoolNull()
+		case types.Map:
+			null = types.MapNull(t.ElementType(ctx))
+		case types.List:
+			null = types.ListNull(t.ElementType(ctx))
+		case types.Object:
+			null = types.ObjectNull(t.AttributeTypes(ctx))
+		default:
+			continue
+		}
+		if reflect.TypeOf(null).AssignableTo(f.Type()) {
+			f.Set(reflect.ValueOf(null))
+		}
+	}
+}

@@ -1,0 +1,865 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+var (
+	_ resource.Resource                   = &bayResource{}
+	_ resource.ResourceWithConfigure      = &bayResource{}
+	_ resource.ResourceWithImportState    = &bayResource{}
+	_ resource.ResourceWithModifyPlan     = &bayResource{}
+	_ resource.ResourceWithValidateConfig = &bayResource{}
+)
+
+const (
+	defaultBayCreateTimeout = 75 * time.Minute
+	defaultBayUpdateTimeout = 60 * time.Minute
+	defaultBayDeleteTimeout = 30 * time.Minute
+
+	// privateBayMeta is the private-state key holding what the bay inherits
+	// from its baymodel and Read needs without fetching the baymodel again.
+	privateBayMeta = "bay_meta"
+)
+
+// NewBayResource is the magnum_bay resource: a Magnum cluster, created
+// through /v1/clusters and followed until Magnum reports it ready.
+func NewBayResource() resource.Resource {
+	return &bayResource{}
+}
+
+type bayResource struct {
+	data *ProviderData
+}
+
+type bayModel struct {
+	bayAttributes
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+}
+
+// bayAttributes are the attributes the resource and the data source share.
+type bayAttributes struct {
+	ID                 types.String   `tfsdk:"id"`
+	Name               types.String   `tfsdk:"name"`
+	BaymodelID         types.String   `tfsdk:"baymodel_id"`
+	NodeCount          types.Int64    `tfsdk:"node_count"`
+	MasterCount        types.Int64    `tfsdk:"master_count"`
+	CreateTimeout      types.Int64    `tfsdk:"create_timeout"`
+	DiscoveryURL       types.String   `tfsdk:"discovery_url"`
+	Keypair            types.String   `tfsdk:"keypair"`
+	FlavorID           types.String   `tfsdk:"flavor_id"`
+	MasterFlavorID     types.String   `tfsdk:"master_flavor_id"`
+	DockerVolumeSize   types.Int64    `tfsdk:"docker_volume_size"`
+	Labels             types.Map      `tfsdk:"labels"`
+	MergeLabels        types.Bool     `tfsdk:"merge_labels"`
+	MasterLBEnabled    types.Bool     `tfsdk:"master_lb_enabled"`
+	FloatingIPEnabled  types.Bool     `tfsdk:"floating_ip_enabled"`
+	FixedNetwork       types.String   `tfsdk:"fixed_network"`
+	FixedSubnet        types.String   `tfsdk:"fixed_subnet"`
+	COE                types.String   `tfsdk:"coe"`
+	Status             types.String   `tfsdk:"status"`
+	StatusReason       types.String   `tfsdk:"status_reason"`
+	Faults             types.Map      `tfsdk:"faults"`
+	HealthStatus       types.String   `tfsdk:"health_status"`
+	HealthStatusReason types.Map      `tfsdk:"health_status_reason"`
+	APIAddress         types.String   `tfsdk:"api_address"`
+	COEVersion         types.String   `tfsdk:"coe_version"`
+	ContainerVersion   types.String   `tfsdk:"container_version"`
+	MasterAddresses    types.List     `tfsdk:"master_addresses"`
+	NodeAddresses      types.List     `tfsdk:"node_addresses"`
+	StackID            types.String   `tfsdk:"stack_id"`
+	ProjectID          types.String   `tfsdk:"project_id"`
+	UserID             types.String   `tfsdk:"user_id"`
+	CreatedAt          types.String   `tfsdk:"created_at"`
+	UpdatedAt          types.String   `tfsdk:"updated_at"`
+	EffectiveLabels    types.Map      `tfsdk:"effective_labels"`
+	CACert             types.String   `tfsdk:"ca_cert"`
+	Kubeconfig         types.Object   `tfsdk:"kubeconfig"`
+	DockerTLS          types.Object   `tfsdk:"docker_tls"`
+}
+
+// bayMeta is what a bay inherits from its baymodel that decides which
+// credentials it has. It lives in private state.
+type bayMeta struct {
+	BaymodelUUID string `json:"baymodel_uuid"`
+	COE          string `json:"coe"`
+	TLSDisabled  bool   `json:"tls_disabled"`
+}
+
+func (r *bayResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_bay"
+}
+
+func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}
+	inherited := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{
+			MarkdownDescription: desc + " Inherited from the baymodel when left out. Magnum cannot change it on a running bay, so a change replaces the bay.",
+			Optional:            true,
+			Computed:            true,
+			Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+			PlanModifiers:       replace,
+		}
+	}
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true}
+	}
+	stable := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A bay: a Magnum container cluster (Kubernetes or Swarm), created from a baymodel. " +
+			"The provider creates it through `/v1/clusters`, waits until Magnum reports it ready (following Heat where the cloud has it), " +
+			"and exposes its API endpoint, CA and client credentials so the `kubernetes` and `helm` providers can use it in the same apply.\n\n" +
+			"`node_count` changes in place (a resize); a new `baymodel_id` upgrades the bay in place where the cloud supports upgrades " +
+			"(API microversion 1.8 or later) and replaces it elsewhere; every other argument replaces the bay, because Magnum cannot change it.\n\n" +
+			"A bay whose create fails or times out stays in the state, marked tainted, so the next apply replaces it and nothing is orphaned.",
+		Attributes: map[string]schema.Attribute{
+			"id": stable("The bay's UUID."),
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The bay's name: a letter, then letters, digits, `_`, `.` or `-`, up to 242 characters. The provider generates one (`tf-bay-` and 8 hex digits) when it is left out, so that a create whose outcome is unknown can be found again.",
+				Optional:            true,
+				Computed:            true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 242),
+					stringvalidator.RegexMatches(bayNameRegexp, "must start with a letter and contain only letters, digits, '_', '.' and '-'"),
+				},
+				PlanModifiers: replace,
+			},
+			"baymodel_id": schema.StringAttribute{
+				MarkdownDescription: "The baymodel (UUID or name) to build the bay from. A change upgrades the bay in place when the cloud supports upgrades (Magnum API microversion 1.8 or later); otherwise it replaces the bay.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"node_count": schema.Int64Attribute{
+				MarkdownDescription: "The number of worker nodes (the default worker nodegroup). Defaults to 1. Changes resize the bay in place; 0 needs Magnum API microversion 1.10 or later.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(1),
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"master_count": schema.Int64Attribute{
+				MarkdownDescription: "The number of master nodes, at least 1. Defaults to 1. More than one needs `master_lb_enabled` (here or in the baymodel). A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(1),
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
+			},
+			"create_timeout": schema.Int64Attribute{
+				MarkdownDescription: "Minutes Magnum (Heat) allows the create to take before it marks the bay `CREATE_FAILED` (the original `bay_create_timeout`). Defaults to Magnum's 60. This is the cloud's own limit; the `timeouts` block bounds how long Terraform waits. A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
+			},
+			"discovery_url": schema.StringAttribute{
+				MarkdownDescription: "The etcd discovery URL for the masters. Magnum requests one from its discovery service when it is left out. A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       replace,
+			},
+			"keypair":          inherited("The Nova keypair for the bay's servers."),
+			"flavor_id":        inherited("The Nova flavor for worker nodes."),
+			"master_flavor_id": inherited("The Nova flavor for master nodes."),
+			"docker_volume_size": schema.Int64Attribute{
+				MarkdownDescription: "The size in GB of each node's container storage volume. Inherited from the baymodel when left out. A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
+			},
+			"labels": schema.MapAttribute{
+				MarkdownDescription: "Labels for this bay. Left out, the bay inherits the baymodel's labels. Set, they replace the baymodel's labels, or, with `merge_labels`, are merged over them. `effective_labels` shows what Magnum applied. Magnum cannot change labels on a running bay, so a change replaces the bay.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "must be letters, digits, '_', '-', '.' or '/'"))},
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"merge_labels": schema.BoolAttribute{
+				MarkdownDescription: "Merge `labels` over the baymodel's labels instead of replacing them. Defaults to `false`. Magnum does not report it back, so the provider keeps the configured value.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"master_lb_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Put a load balancer in front of the masters. Inherited from the baymodel when left out. A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace(), boolplanmodifier.UseStateForUnknown()},
+			},
+			"floating_ip_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Give the bay's nodes floating IPs. Inherited from the baymodel when left out. A change replaces the bay.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace(), boolplanmodifier.UseStateForUnknown()},
+			},
+			"fixed_network": inherited("An existing Neutron network for the bay."),
+			"fixed_subnet":  inherited("An existing Neutron subnet for the bay."),
+			"coe":           stable("The container orchestration engine, from the baymodel: `kubernetes`, `swarm` or `swarm-mode`."),
+			"status":        computed("Magnum's status for the bay, such as `CREATE_COMPLETE` or `UPDATE_FAILED`."),
+			"status_reason": computed("Why the bay is in its status; Magnum sets it when something failed."),
+			"faults": schema.MapAttribute{
+				MarkdownDescription: "Failure reasons by nodegroup (or, for bays, by Heat resource), present while the bay is in a `*_FAILED` status.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"health_status": computed("The bay's health as Magnum's periodic check sees it: `HEALTHY`, `UNHEALTHY` or `UNKNOWN`."),
+			"health_status_reason": schema.MapAttribute{
+				MarkdownDescription: "Details of the health check, by component.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"api_address":       stable("The bay's API endpoint, such as `https://203.0.113.10:6443` (Kubernetes) or `tcp://203.0.113.10:2376` (Swarm)."),
+			"coe_version":       computed("The version of the orchestration engine, such as `v1.23.3`."),
+			"container_version": stable("The version of the container runtime, where the driver reports one."),
+			"master_addresses": schema.ListAttribute{
+				MarkdownDescription: "The masters' addresses.",
+				ElementType:         types.StringType,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+			},
+			"node_addresses": schema.ListAttribute{
+				MarkdownDescription: "The worker nodes' addresses.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"stack_id":   stable("The bay's Heat stack, or the driver's cluster id on clouds without Heat (`cluster_id` from API microversion 1.13)."),
+			"project_id": stable("The project that owns the bay."),
+			"user_id":    stable("The user who created the bay."),
+			"created_at": stable("When the bay was created (RFC 3339)."),
+			"updated_at": computed("When the bay last changed (RFC 3339)."),
+			"effective_labels": schema.MapAttribute{
+				MarkdownDescription: "The labels Magnum applied: the baymodel's, this bay's, or both merged.",
+				ElementType:         types.StringType,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
+			},
+			"ca_cert": stable("The bay's CA certificate (PEM), to verify its API endpoint. Empty when the baymodel disables TLS."),
+			"kubeconfig": schema.SingleNestedAttribute{
+				MarkdownDescription: "Credentials for a Kubernetes bay, ready for the `kubernetes` and `helm` providers. The client certificate is signed by the bay's CA for `CN=admin, O=system:masters`, and renewed on refresh when the CA or `api_address` changes or it is within 30 days of expiry. Null for other engines.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Attributes: map[string]schema.Attribute{
+					"raw_config":             schema.StringAttribute{MarkdownDescription: "A complete kubeconfig file (YAML).", Computed: true, Sensitive: true},
+					"host":                   schema.StringAttribute{MarkdownDescription: "The API server URL.", Computed: true},
+					"cluster_ca_certificate": schema.StringAttribute{MarkdownDescription: "The bay's CA certificate (PEM).", Computed: true},
+					"client_certificate":     schema.StringAttribute{MarkdownDescription: "The client certificate (PEM).", Computed: true},
+					"client_key":             schema.StringAttribute{MarkdownDescription: "The client certificate's private key (PEM).", Computed: true, Sensitive: true},
+					"client_certificate_not_after": schema.StringAttribute{
+						MarkdownDescription: "When the client certificate expires (RFC 3339).",
+						Computed:            true,
+					},
+				},
+			},
+			"docker_tls": schema.SingleNestedAttribute{
+				MarkdownDescription: "Docker TLS settings for a Swarm bay: what `DOCKER_HOST`, `DOCKER_CERT_PATH` (`ca.pem`, `cert.pem`, `key.pem`) and `DOCKER_TLS_VERIFY` need. Null for other engines.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Attributes: map[string]schema.Attribute{
+					"docker_host": schema.StringAttribute{MarkdownDescription: "The value for `DOCKER_HOST`.", Computed: true},
+					"ca_pem":      schema.StringAttribute{MarkdownDescription: "The contents of `ca.pem`.", Computed: true},
+					"cert_pem":    schema.StringAttribute{MarkdownDescription: "The contents of `cert.pem`.", Computed: true},
+					"key_pem":     schema.StringAttribute{MarkdownDescription: "The contents of `key.pem`.", Computed: true, Sensitive: true},
+					"tls_verify":  schema.BoolAttribute{MarkdownDescription: "The value for `DOCKER_TLS_VERIFY`.", Computed: true},
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *bayResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*ProviderData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
+			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *bayResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m bayModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.MasterCount.IsUnknown() || m.MasterCount.IsNull() || m.MasterCount.ValueInt64() <= 1 {
+		return
+	}
+	if !m.MasterLBEnabled.IsNull() && !m.MasterLBEnabled.IsUnknown() && !m.MasterLBEnabled.ValueBool() {
+		resp.Diagnostics.AddAttributeError(path.Root("master_count"), "More than one master needs a load balancer",
+			fmt.Sprintf("master_count is %d but master_lb_enabled is false; Magnum requires master_count 1 without a master load balancer.", m.MasterCount.ValueInt64()))
+	}
+}
+
+// ModifyPlan decides how a new baymodel_id is applied: an in-place upgrade
+// where the cloud supports it, otherwise a replacement. It also marks the
+// values an update recomputes as unknown.
+func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return
+	}
+	var plan, state bayModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	templateChanged := !plan.BaymodelID.IsUnknown() && !plan.BaymodelID.Equal(state.BaymodelID)
+	if plan.BaymodelID.IsUnknown() || templateChanged {
+		upgradable := false
+		if r.data != nil {
+			ok, err := r.data.Magnum.Supports(ctx, magnum.VersionUpgrade.String())
+			if err != nil {
+				resp.Diagnostics.AddWarning("Could not tell whether the cloud supports upgrades",
+					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+apiErrorDetail(err))
+			}
+			upgradable = ok
+		}
+		if !upgradable {
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("baymodel_id"))
+			return
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
+	}
+}
+
+func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var plan bayModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultBayCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
+			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), apiErrorDetail(err)))
+		return
+	}
+	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
+	if plan.Name.IsUnknown() || plan.Name.IsNull() {
+		plan.Name = types.StringValue(generateBayName())
+	}
+	create, diags := bayCreateRequest(ctx, plan, ct.UUID)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	id, err := r.data.Magnum.CreateCluster(ctx, create)
+	if magnum.IsOutcomeUnknown(err) {
+		// Never POST again blindly: the first request may have created it.
+		id, err = r.findCreatedBay(ctx, plan.Name.ValueString(), err)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error creating bay %q", plan.Name.ValueString()), apiErrorDetail(err))
+		return
+	}
+	tflog.Info(ctx, "bay create accepted; waiting for it to become ready", map[string]any{"bay": plan.Name.ValueString(), "id": id})
+	plan.ID = types.StringValue(id)
+	plan.COE = types.StringValue(meta.COE)
+	// Saved before waiting: a failed or interrupted wait leaves the bay in
+	// state (tainted), never orphaned.
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+
+	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", waiter.Conditions[*magnum.Cluster]{
+		Target:        []string{"CREATE_COMPLETE"},
+		Pending:       []string{"CREATE_IN_PROGRESS"},
+		NotFoundGrace: 2 * time.Minute,
+	}, timeout)
+	if c != nil {
+		resp.Diagnostics.Append(bayFromAPI(ctx, c, &plan.bayAttributes, meta)...)
+	}
+	if werr != nil {
+		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
+			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+		return
+	}
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+}
+
+func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var state bayModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, err := r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
+	if magnum.IsNotFound(err) {
+		tflog.Warn(ctx, "bay no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), apiErrorDetail(err))
+		return
+	}
+	meta, diags := r.bayMeta(ctx, req.Private, c)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, meta)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &state.bayAttributes)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
+	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+}
+
+func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var plan, state bayModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultBayUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	meta, diags := r.bayMeta(ctx, req.Private, nil)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, name := state.ID.ValueString(), state.Name.ValueString()
+
+	var last *magnum.Cluster
+	if !plan.BaymodelID.Equal(state.BaymodelID) {
+		ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
+				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, apiErrorDetail(err)))
+			return
+		}
+		if ct.UUID != meta.BaymodelUUID {
+			c, err := r.applyAndWait(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, func(ctx context.Context) error {
+				return r.data.Magnum.UpgradeCluster(ctx, id, magnum.UpgradeOpts{ClusterTemplate: ct.UUID})
+			}, func(c *magnum.Cluster) bool { return c.ClusterTemplateID == ct.UUID })
+			if c != nil {
+				last = c
+			}
+			if err != nil {
+				resp.Diagnostics.AddError(fmt.Sprintf("Error upgrading bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
+				r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
+				return
+			}
+		}
+		meta = bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
+	}
+
+	if !plan.NodeCount.Equal(state.NodeCount) {
+		want := int(plan.NodeCount.ValueInt64())
+		c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("resized to %d nodes", want), timeout, func(ctx context.Context) error {
+			return r.resize(ctx, id, want)
+		}, func(c *magnum.Cluster) bool { return c.NodeCount == want })
+		if c != nil {
+			last = c
+		}
+		if err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
+			r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
+			return
+		}
+	}
+
+	if last == nil {
+		c, err := r.data.Magnum.GetCluster(ctx, id)
+		if err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", name), apiErrorDetail(err))
+			return
+		}
+		last = c
+	}
+	plan.Kubeconfig, plan.DockerTLS, plan.CACert = state.Kubeconfig, state.DockerTLS, state.CACert
+	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, meta, &plan.bayAttributes)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+}
+
+func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var state bayModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultBayDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id, name := state.ID.ValueString(), state.Name.ValueString()
+
+	err := r.data.Magnum.DeleteCluster(ctx, id)
+	if magnum.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), apiErrorDetail(err))
+		return
+	}
+	c, err := r.waitForBay(ctx, id, name, "deleted", waiter.Conditions[*magnum.Cluster]{
+		Pending:          []string{"DELETE_IN_PROGRESS"},
+		NotFoundIsTarget: true,
+		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
+		// Right after DELETE the cluster can still show its old status
+		// (even an old *_FAILED one) until the conductor picks the cast up.
+		Started: func(_ *magnum.Cluster, s string) bool { return s == "DELETE_IN_PROGRESS" || s == "DELETE_FAILED" },
+	}, timeout)
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
+	}
+}
+
+func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	c, err := r.data.Magnum.GetCluster(ctx, req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("baymodel_id"), c.ClusterTemplateID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("merge_labels"), false)...)
+}
+
+// findCreatedBay settles a POST whose outcome is unknown by looking the bay
+// up by name, so a retried apply never creates it twice.
+func (r *bayResource) findCreatedBay(ctx context.Context, name string, postErr error) (string, error) {
+	clusters, err := r.data.Magnum.ListClusters(ctx, magnum.ListOpts{})
+	if err != nil {
+		return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing bays to find out failed too: %v. "+
+			"Check for a bay named %q before applying again", postErr, err, name)
+	}
+	for _, c := range clusters {
+		if c.Name == name {
+			tflog.Info(ctx, "the create request's answer was lost, but the bay exists; adopting it", map[string]any{"bay": name, "id": c.UUID})
+			return c.UUID, nil
+		}
+	}
+	return "", fmt.Errorf("%w\n\nNo bay named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
+}
+
+func (r *bayResource) resize(ctx context.Context, id string, n int) error {
+	ok, err := r.data.Magnum.Supports(ctx, magnum.VersionResize.String())
+	if err != nil {
+		return err
+	}
+	if ok {
+		return r.data.Magnum.ResizeCluster(ctx, id, magnum.ResizeOpts{NodeCount: n})
+	}
+	return r.data.Magnum.UpdateClusterNodeCount(ctx, id, n)
+}
+
+// applyAndWait sends an update and waits for the update it started, not for
+// an UPDATE_COMPLETE left over from an earlier one: Magnum answers 202 even
+// when it ignores the request.
+func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, timeout time.Duration, apply func(context.Context) error, done func(*magnum.Cluster) bool) (*magnum.Cluster, error) {
+	before, err := r.data.Magnum.GetCluster(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := apply(ctx); err != nil {
+		return before, err
+	}
+	return r.waitForBay(ctx, id, name, what, waiter.Conditions[*magnum.Cluster]{
+		Target:  []string{"UPDATE_COMPLETE"},
+		Pending: []string{"UPDATE_IN_PROGRESS"},
+		Started: func(c *magnum.Cluster, _ string) bool {
+			return c.UpdatedAt.After(before.UpdatedAt) && done(c)
+		},
+	}, timeout)
+}
+
+func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
+	start := time.Now()
+	cond.Describe = describeBay
+	return waiter.Wait(ctx, waiter.Config{
+		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
+		Timeout: timeout,
+		OnChange: func(ch waiter.Change) {
+			tflog.Info(ctx, fmt.Sprintf("bay %q: %s (%s elapsed)", name, ch.To, time.Since(start).Round(time.Second)), map[string]any{
+				"bay": name, "id": id, "from": ch.From, "status": ch.To, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
+			})
+		},
+		Logf: func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
+		c, err := r.data.Magnum.GetCluster(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		return c, c.Status, nil
+	}, cond)
+}
+
+// describeWaitError turns a failed wait into the error a user can act on:
+// the status and reason, Magnum's faults, and, where the cloud has Heat,
+// the nested resources that failed with Heat's reasons.
+func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnum.Cluster) string {
+	var b strings.Builder
+	var me *magnum.Error
+	if errors.As(err, &me) {
+		b.WriteString(apiErrorDetail(err))
+	} else {
+		b.WriteString(err.Error())
+	}
+	var fe *waiter.FailedError
+	if !errors.As(err, &fe) || c == nil || c.StackID == "" || r.data.Heat == nil {
+		return b.String()
+	}
+	failed, herr := r.data.Heat.FailedResources(ctx, c.StackID, 5)
+	switch {
+	case herr != nil:
+		fmt.Fprintf(&b, "\n\nHeat's failed resources could not be read: %v", herr)
+	case len(failed) > 0:
+		fmt.Fprintf(&b, "\n\nFailed Heat resources (stack %s):\n%s", c.StackID, formatHeat(failed))
+	}
+	return b.String()
+}
+
+// saveAfterFailedUpdate records what the cloud reports after a failed
+// update, keeping the old arguments so the next plan retries the change.
+func (r *bayResource) saveAfterFailedUpdate(ctx context.Context, resp *resource.UpdateResponse, state bayModel, c *magnum.Cluster, meta bayMeta) {
+	if c == nil {
+		return
+	}
+	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, meta)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
+}
+
+// bayMeta reads the private state, or rebuilds it from the baymodel after
+// an import or when the bay moved to another baymodel out of band.
+func (r *bayResource) bayMeta(ctx context.Context, private privateState, c *magnum.Cluster) (bayMeta, diag.Diagnostics) {
+	var meta bayMeta
+	var diags diag.Diagnostics
+	raw, d := private.GetKey(ctx, privateBayMeta)
+	diags.Append(d...)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &meta); err != nil {
+			meta = bayMeta{}
+		}
+	}
+	if c == nil || (meta.COE != "" && meta.BaymodelUUID == c.ClusterTemplateID) {
+		return meta, diags
+	}
+	ct, err := r.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
+	if err != nil {
+		// The bay outlives a deleted baymodel only in odd cases; keep what
+		// we knew rather than failing the refresh.
+		tflog.Warn(ctx, "could not read the bay's baymodel", map[string]any{"baymodel": c.ClusterTemplateID, "error": err.Error()})
+		if meta.BaymodelUUID == "" {
+			meta.BaymodelUUID = c.ClusterTemplateID
+		}
+		return meta, diags
+	}
+	return bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}, diags
+}
+
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+type privateSetter interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+func setBayMeta(ctx context.Context, private privateSetter, meta bayMeta) diag.Diagnostics {
+	raw, err := json.Marshal(meta)
+	if err != nil {
+		var diags diag.Diagnostics
+		diags.AddError("Internal error", err.Error())
+		return diags
+	}
+	return private.SetKey(ctx, privateBayMeta, raw)
+}
+
+func generateBayName() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "tf-bay-" + hex.EncodeToString(b[:])
+}
+
+func bayCreateRequest(ctx context.Context, m bayModel, templateUUID string) (magnum.ClusterCreate, diag.Diagnostics) {
+	labels, diags := stringMap(ctx, m.Labels)
+	req := magnum.ClusterCreate{
+		Name:              m.Name.ValueString(),
+		ClusterTemplateID: templateUUID,
+		Keypair:           optStr(m.Keypair),
+		NodeCount:         optInt(m.NodeCount),
+		MasterCount:       optInt(m.MasterCount),
+		DockerVolumeSize:  optInt(m.DockerVolumeSize),
+		MasterFlavorID:    optStr(m.MasterFlavorID),
+		FlavorID:          optStr(m.FlavorID),
+		FixedNetwork:      optStr(m.FixedNetwork),
+		FixedSubnet:       optStr(m.FixedSubnet),
+		Labels:            labels,
+		CreateTimeout:     optInt(m.CreateTimeout),
+		FloatingIPEnabled: optBool(m.FloatingIPEnabled),
+		MasterLBEnabled:   optBool(m.MasterLBEnabled),
+		DiscoveryURL:      optStr(m.DiscoveryURL),
+	}
+	if m.MergeLabels.ValueBool() {
+		req.MergeLabels = optBool(m.MergeLabels)
+	}
+	return req, diags
+}
+
+// bayFromAPI copies what Magnum reports into the model. Arguments that
+// Magnum normalises keep the user's spelling where they still mean the same
+// thing (a baymodel given by name, labels that were merged).
+func bayFromAPI(ctx context.Context, c *magnum.Cluster, m *bayAttributes, meta bayMeta) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(c.UUID)
+	m.Name = types.StringValue(c.Name)
+	if c.ClusterTemplateID != m.BaymodelID.ValueString() && c.ClusterTemplateID != meta.BaymodelUUID {
+		m.BaymodelID = types.StringValue(c.ClusterTemplateID)
+	}
+	if m.BaymodelID.IsNull() || m.BaymodelID.IsUnknown() {
+		m.BaymodelID = types.StringValue(c.ClusterTemplateID)
+	}
+	m.NodeCount = types.Int64Value(int64(c.NodeCount))
+	m.MasterCount = types.Int64Value(int64(c.MasterCount))
+	m.CreateTimeout = types.Int64Value(int64(c.CreateTimeout))
+	m.DiscoveryURL = nullableStr(c.DiscoveryURL)
+	m.Keypair = nullableStr(c.Keypair)
+	m.FlavorID = nullableStr(c.FlavorID)
+	m.MasterFlavorID = nullableStr(c.MasterFlavorID)
+	m.DockerVolumeSize = nullableInt(c.DockerVolumeSize)
+	if c.MasterLBEnabled != nil {
+		m.MasterLBEnabled = types.BoolValue(*c.MasterLBEnabled)
+	} else if m.MasterLBEnabled.IsUnknown() {
+		m.MasterLBEnabled = types.BoolNull()
+	}
+	if c.FloatingIPEnabled != nil {
+		m.FloatingIPEnabled = types.BoolValue(*c.FloatingIPEnabled)
+	} else if m.FloatingIPEnabled.IsUnknown() {
+		m.FloatingIPEnabled = types.BoolNull()
+	}
+	m.FixedNetwork = nullableStr(c.FixedNetwork)
+	m.FixedSubnet = nullableStr(c.FixedSubnet)
+	if meta.COE != "" {
+		m.COE = types.StringValue(meta.COE)
+	}
+	m.Status = types.StringValue(c.Status)
+	m.StatusReason = nullableStr(c.StatusReason)
+	m.HealthStatus = nullableStr(c.HealthStatus)
+	m.APIAddress = nullableStr(c.APIAddress)
+	m.COEVersion = nullableStr(c.COEVersion)
+	m.ContainerVersion = nullableStr(c.ContainerVersion)
+	m.StackID = nullableStr(c.StackID)
+	m.ProjectID = nullableStr(c.ProjectID)
+	m.UserID = nullableStr(c.UserID)
+	m.CreatedAt = timeString(c.CreatedAt)
+	m.UpdatedAt = timeString(c.UpdatedAt)
+
+	var d diag.Diagnostics
+	m.Faults, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(c.Faults))
+	diags.Append(d...)
+	m.HealthStatusReason, d = types.MapValueFrom(ctx, types.StringType, stringifyValues(c.HealthStatusReason))
+	diags.Append(d...)
+	m.MasterAddresses, d = stringList(ctx, c.MasterAddresses)
+	diags.Append(d...)
+	m.NodeAddresses, d = stringList(ctx, c.NodeAddresses)
+	diags.Append(d...)
+	m.EffectiveLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(c.Labels))
+	diags.Append(d...)
+	m.Labels, d = configuredLabels(ctx, m.Labels, m.MergeLabels.ValueBool(), c.Labels)
+	diags.Append(d...)
+	return diags
+}
+
+// configuredLabels reports the labels the user manages. Left out, they stay
+// null (the baymodel's labels are inherited, shown in effective_labels).
+// Merged, only the keys the user set are compared, so the baymodel's own
+// labels are not drift; otherwise the bay's labels are the user's.
+func configuredLabels(ctx context.Context, configured types.Map, merge bool, actual map[string]string) (types.Map, diag.Diagnostics) {
+	if configured.IsNull() || configured.IsUnknown() || len(configured.Elements()) == 0 {
+		return configured, nil
+	}
+	if !merge {
+		return types.MapValueFrom(ctx, types.StringType, nonNilMap(actual))
+	}
+	want, diags := stringMap(ctx, configured)
+	got := map[string]string{}
+	for k := range want {
+		if v, ok := actual[k]; ok {
+			got[k] = v
+		}
+	}
+	m, d := types.MapValueFrom(ctx, types.StringType, got)
+	diags.Append(d...)
+	return m, diags
+}
+
+func describeBay(c *magnum.Cluster) string {
+	if c == nil {
+		return ""
+	}
+	var parts []string
+	if c.StatusReason != "" {
+		parts = append(parts, "status_reason: "+c.StatusReason)
+	}
+	for _, k := range sortedKeys(c.Faults) {
+		parts = append(parts, fmt.Sprintf("fault in %s: %s", k, c.Faults[k]))
+	}
+	return strings.Join(parts, "; ")
+}

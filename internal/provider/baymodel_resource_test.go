@@ -1,0 +1,179 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+func TestAccBaymodel_basic(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkBaymodelsDestroyed(s),
+		Steps: []resource.TestStep{
+			{
+				Config: acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("k8sbaymodel", 5),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("name"), knownvalue.StringExact("k8sbaymodel")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("cluster_distro"), knownvalue.StringExact("fedora-atomic")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("network_driver"), knownvalue.StringExact("flannel")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("docker_volume_size"), knownvalue.Int64Exact(5)),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("floating_ip_enabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("server_type"), knownvalue.StringExact("vm")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{
+						"kube_tag": knownvalue.StringExact("v1.23.3-rancher1"),
+					})),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("project_id"), knownvalue.StringExact(s.Credentials("demo").ProjectID)),
+				},
+			},
+			{
+				ResourceName:      "magnum_baymodel.test",
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// Import by name resolves to the same UUID.
+				ResourceName:      "magnum_baymodel.test",
+				ImportState:       true,
+				ImportStateId:     "k8sbaymodel",
+				ImportStateVerify: true,
+			},
+			{
+				Config: acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("k8sbaymodel-renamed", 10),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_baymodel.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("name"), knownvalue.StringExact("k8sbaymodel-renamed")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("docker_volume_size"), knownvalue.Int64Exact(10)),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("updated_at"), knownvalue.NotNull()),
+				},
+			},
+			{
+				// Magnum cannot unset an external network: that is a replacement.
+				Config: acctest.ProviderBlock(s, "demo") + testAccBaymodelNoExternalNetwork("k8sbaymodel-renamed"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_baymodel.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("external_network_id"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
+
+func TestAccBaymodel_badInput(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{})
+	cases := []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"unknown coe", `resource "magnum_baymodel" "test" {
+  coe      = "nomad"
+  image_id = "fedora-21-atomic-5"
+}`, `Attribute coe value must be one of`},
+		{"apiserver port too low", `resource "magnum_baymodel" "test" {
+  coe            = "kubernetes"
+  image_id       = "fedora-21-atomic-5"
+  apiserver_port = 80
+}`, `Attribute apiserver_port value must be between 1024 and 65535`},
+		{"network driver of another coe", `resource "magnum_baymodel" "test" {
+  coe            = "kubernetes"
+  image_id       = "fedora-21-atomic-5"
+  network_driver = "docker"
+}`, `network_driver "docker" cannot be used with coe "kubernetes"`},
+		{"bad dns", `resource "magnum_baymodel" "test" {
+  coe            = "kubernetes"
+  image_id       = "fedora-21-atomic-5"
+  dns_nameserver = "8.8.8.8,nameserver"
+}`, `"nameserver" is not an IP address`},
+		{"devicemapper needs volume", `resource "magnum_baymodel" "test" {
+  coe                   = "kubernetes"
+  image_id              = "fedora-21-atomic-5"
+  docker_storage_driver = "devicemapper"
+  docker_volume_size    = 2
+}`, `needs docker_volume_size of at least 3`},
+		{"unknown image from Magnum", `resource "magnum_baymodel" "test" {
+  coe      = "kubernetes"
+  image_id = "no-such-image"
+}`, `Cluster type \(vm, Unset, kubernetes\) not supported[\s\S]*HTTP status: 400[\s\S]*Request ID: req-`},
+		{"unknown flavor from Magnum", `resource "magnum_baymodel" "test" {
+  coe       = "kubernetes"
+  image_id  = "fedora-21-atomic-5"
+  flavor_id = "m1.nope"
+}`, `Unable to find flavor m1.nope`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderBlock(s, "demo") + tc.config,
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+}
+
+func checkBaymodelsDestroyed(s *sim.Sim) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		for _, rs := range st.RootModule().Resources {
+			if rs.Type != "magnum_baymodel" {
+				continue
+			}
+			if s.TemplateExists(rs.Primary.ID) {
+				return fmt.Errorf("baymodel %s still exists in the simulator", rs.Primary.ID)
+			}
+		}
+		return nil
+	}
+}
+
+func testAccBaymodelConfig(name string, volume int) string {
+	return fmt.Sprintf(`
+resource "magnum_baymodel" "test" {
+  name                = %[1]q
+  coe                 = "kubernetes"
+  image_id            = "fedora-21-atomic-5"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  docker_volume_size  = %[2]d
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+`, name, volume)
+}
+
+func testAccBaymodelNoExternalNetwork(name string) string {
+	return fmt.Sprintf(`
+resource "magnum_baymodel" "test" {
+  name               = %[1]q
+  coe                = "kubernetes"
+  image_id           = "fedora-21-atomic-5"
+  keypair_id         = "testkey"
+  flavor_id          = "m1.small"
+  docker_volume_size = 10
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+`, name)
+}
