@@ -3,7 +3,7 @@
 # It starts everything it needs in a scratch directory and stops all of it on
 # exit, whether the demo passes or not.
 set -euo pipefail
-top=$(git rev-parse --show-toplevel 2>/dev/null || cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 terraform_bin=${TERRAFORM:-$(command -v terraform || echo /usr/local/bin/terraform)}
 work=$(mktemp -d "${TMPDIR:-/tmp}/magnum-demo.XXXXXX")

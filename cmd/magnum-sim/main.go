@@ -6,6 +6,10 @@
 //
 // stdout carries the export lines and nothing else; the request log, when
 // enabled with -log, goes to stderr. SIGINT or SIGTERM stops it cleanly.
+//
+// Clusters take -heat-create/-heat-update/-heat-delete to build, change and
+// delete, and their statuses trail Heat by up to -conductor-interval, as
+// with a real conductor. -fail arms failures; see SIMULATOR.md.
 package main
 
 import (
@@ -35,6 +39,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("token-ttl", time.Hour, "Keystone token lifetime")
 	project := fs.String("project", "demo", "whose credentials to export: demo, alt or admin")
 	logReqs := fs.Bool("log", false, "log every request to stderr")
+	heatCreate := fs.Duration("heat-create", 3*time.Second, "how long a Heat stack (or Cluster API) create takes")
+	heatUpdate := fs.Duration("heat-update", 2*time.Second, "how long a stack update (resize, upgrade, CA rotation) takes")
+	heatDelete := fs.Duration("heat-delete", time.Second, "how long a stack delete takes")
+	interval := fs.Duration("conductor-interval", 0, "Magnum's status poller period; statuses trail Heat by up to this (real Magnum: 10s)")
+	latency := fs.Duration("latency", 0, "delay added to every Keystone, Magnum and Heat response")
+	transient := fs.String("transient-delete-error", "auto", "answer one GET during a cluster delete with Magnum 15's 400: on, off, or auto (on for zed)")
+	var faults faultFlags
+	fs.Var(&faults, "fail", "arm a failure, name-substring:ACTION[:resource[:reason]] (reason \"timeout\" hangs until create_timeout); repeatable")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -42,8 +54,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "magnum-sim: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
+	var transientOn bool
+	switch *transient {
+	case "on", "true":
+		transientOn = true
+	case "off", "false":
+	case "auto":
+		transientOn = *profile == "zed"
+	default:
+		fmt.Fprintf(stderr, "magnum-sim: -transient-delete-error must be on, off or auto\n")
+		return 2
+	}
 
-	opts := sim.Options{Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl}
+	opts := sim.Options{
+		Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl,
+		HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
+		ConductorInterval: *interval, Latency: *latency, TransientDeleteError: transientOn,
+	}
 	if *logReqs {
 		l := log.New(stderr, "magnum-sim: ", log.LstdFlags|log.Lmicroseconds)
 		opts.Logf = l.Printf
@@ -52,6 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "magnum-sim: %v\n", err)
 		return 1
+	}
+	for _, f := range faults {
+		s.InjectFault(f.match, f.fault)
 	}
 	// Register for signals before announcing readiness, so a supervisor
 	// that signals as soon as it has read the exports cannot kill us
@@ -74,4 +104,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// faultFlags collects repeated -fail flags.
+type faultFlags []struct {
+	match string
+	fault sim.Fault
+}
+
+func (f *faultFlags) String() string { return fmt.Sprint(len(*f), " faults") }
+
+func (f *faultFlags) Set(v string) error {
+	match, fault, err := sim.ParseFault(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, struct {
+		match string
+		fault sim.Fault
+	}{match, fault})
+	return nil
 }

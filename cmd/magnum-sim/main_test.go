@@ -16,7 +16,8 @@ func TestRunPrintsExportsAndStopsOnSignal(t *testing.T) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"-project", "alt"}, pw, &stderr)
+		done <- run([]string{"-project", "alt", "-fail", "web:CREATE", "-fail", "db:DELETE::Port in use",
+			"-heat-create", "1s", "-conductor-interval", "2s", "-latency", "1ms"}, pw, &stderr)
 		pw.Close()
 	}()
 
@@ -74,6 +75,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-project", "nobody"}, 2},
 		{[]string{"-nosuchflag"}, 2},
 		{[]string{"extra"}, 2},
+		{[]string{"-fail", "web:RESTART"}, 2},
+		{[]string{"-fail", "web"}, 2},
+		{[]string{"-transient-delete-error", "maybe"}, 2},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || out.Len() != 0 || errb.Len() == 0 {

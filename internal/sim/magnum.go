@@ -174,6 +174,13 @@ func (s *Sim) registerMagnum(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+magnumPrefix, s.magnumRoot)
 	mux.HandleFunc("GET "+magnumPrefix+"/v1", s.magnumV1)
 	s.registerTemplates(m)
+	s.registerClusters(m)
+	s.registerNodegroups(m)
+	s.registerCertificates(m)
+	s.registerQuotas(m)
+	if s.profile.bays {
+		s.registerBays(m)
+	}
 	// Everything else under the prefix. keystonemiddleware runs first, so
 	// an unauthenticated request for a bogus path is still a 401.
 	mux.HandleFunc(magnumPrefix+"/", func(w http.ResponseWriter, r *http.Request) {

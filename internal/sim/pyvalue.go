@@ -46,6 +46,10 @@ func (d *pyDict) Len() int {
 }
 
 func (d *pyDict) index(key any) int {
+	if d == nil {
+		// A nil dict reads as empty, so optional label sets need no guards.
+		return -1
+	}
 	for i, it := range d.items {
 		if it.Key == key {
 			return i

@@ -13,6 +13,10 @@
 //	/image              Glance
 //	/network            Neutron
 //	/orchestration/v1   Heat (package heat), except in the master profile
+//	/_sim               unauthenticated test controls (faults, cluster list)
+//
+// SIMULATOR.md at the top of the repository describes cluster behaviour,
+// options and fault injection.
 package sim
 
 import (
@@ -49,6 +53,29 @@ type Options struct {
 	Now func() time.Time
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
+
+	// HeatCreateDuration, HeatUpdateDuration and HeatDeleteDuration are
+	// how long stack operations take; 3s, 2s and 1s when zero. They also
+	// time the stack-less operations of the master profile.
+	HeatCreateDuration, HeatUpdateDuration, HeatDeleteDuration time.Duration
+	// ConductorInterval is the period of Magnum's status poller. Cluster
+	// statuses trail their stacks by up to this much (real Magnum: 10s);
+	// 0 makes them follow Heat at once.
+	ConductorInterval time.Duration
+	// NotFoundAfterCreate hides a new cluster for this long after its POST,
+	// the brief 404 magnum-api.md warns about (never seen in the
+	// captures); 0 disables it.
+	NotFoundAfterCreate time.Duration
+	// TransientDeleteError makes the first GET of a cluster after its
+	// delete has started answer 400 "Invalid input for field/attribute
+	// master_count. ..." once, as Magnum 15 did (FINDINGS 4z). The
+	// magnum-sim command turns it on by default in the zed profile.
+	TransientDeleteError bool
+	// MaxClustersPerProject is the default Cluster quota; 20 when zero.
+	MaxClustersPerProject int
+	// Latency is added to every response (Keystone, Magnum, Heat and the
+	// rest) except those of the /_sim control endpoints.
+	Latency time.Duration
 }
 
 // Request is one entry of the request log.
@@ -74,6 +101,10 @@ type Sim struct {
 	st      *store
 	// heat backs the orchestration endpoint; nil in profiles without one.
 	heat *heat.Engine
+	// heatMinute is the length of one of Heat's timeout_mins minutes.
+	heatMinute time.Duration
+	// faults armed by InjectFault, guarded by st.mu.
+	faults []pendingFault
 
 	handler http.Handler
 	ln      net.Listener
@@ -135,14 +166,21 @@ func newSim(opts Options) (*Sim, error) {
 		fx:       fx,
 		st:       newStore(),
 		counters: map[string]int{},
+		// Heat's real minute: a create_timeout of 1 times out after one
+		// minute of the clock.
+		heatMinute: time.Minute,
 	}
 	s.ident = newIdentity(opts.TokenTTL, now)
 	mux := http.NewServeMux()
+	s.registerControl(mux)
 	s.registerIdentity(mux)
 	s.registerMagnum(mux)
 	s.registerOpenStack(mux)
 	if prof.orchestration {
-		s.heat = heat.NewEngine(heat.Config{Now: now})
+		s.heat = heat.NewEngine(heat.Config{
+			Now: now, MinuteLength: s.heatMinute,
+			CreateDuration: opts.HeatCreateDuration, UpdateDuration: opts.HeatUpdateDuration, DeleteDuration: opts.HeatDeleteDuration,
+		})
 		mux.Handle("/orchestration/", http.StripPrefix("/orchestration", &heat.Handler{
 			Engine: s.heat,
 			Authorize: func(r *http.Request) (string, bool) {
@@ -164,8 +202,10 @@ func newSim(opts Options) (*Sim, error) {
 	return s, nil
 }
 
-// Close stops the listener and waits for in-flight requests briefly.
+// Close stops the listener, waits for in-flight requests briefly, and
+// stops every cluster's Kubernetes endpoint.
 func (s *Sim) Close() error {
+	defer s.closeClusters()
 	if s.srv == nil {
 		return nil
 	}
@@ -177,6 +217,17 @@ func (s *Sim) Close() error {
 	}
 	<-s.done
 	return err
+}
+
+func (s *Sim) closeClusters() {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	for _, c := range s.st.clusters {
+		if c.kube != nil {
+			_ = c.kube.Close()
+			c.kube = nil
+		}
+	}
 }
 
 // URL is the listener's base URL, http://127.0.0.1:PORT.
@@ -279,6 +330,14 @@ func (s *Sim) middleware(mux *http.ServeMux) http.Handler {
 				r.URL.Path = "/"
 			}
 			r.URL.RawPath = ""
+		}
+		if d := s.opts.Latency; d > 0 && !strings.HasPrefix(r.URL.Path, "/_sim/") {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+			}
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		mux.ServeHTTP(sw, r)

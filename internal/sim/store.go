@@ -17,10 +17,11 @@ type store struct {
 	nextID    int
 	templates map[string]*template   // by uuid
 	clusters  map[string]*clusterRow // by uuid
+	quotas    map[string]*quotaRow   // by project id; the only resource is Cluster
 }
 
 func newStore() *store {
-	return &store{templates: map[string]*template{}, clusters: map[string]*clusterRow{}}
+	return &store{templates: map[string]*template{}, clusters: map[string]*clusterRow{}, quotas: map[string]*quotaRow{}}
 }
 
 func (st *store) newID() int {
@@ -52,19 +53,8 @@ func (t *template) strField(name string) string {
 	return s
 }
 
-// clusterRow is the part of a cluster the template rules need. The cluster
-// handlers extend it.
-type clusterRow struct {
-	id           int
-	uuid         string
-	name         string
-	projectID    string
-	userID       string
-	templateUUID string
-}
-
-// insertClusterRow adds a bare cluster row. It exists for the template
-// tests until the cluster API lands.
+// insertClusterRow adds a bare cluster row, with no nodegroups, stack or
+// conductor work, for tests of the template rules.
 func (st *store) insertClusterRow(c *clusterRow) {
 	st.mu.Lock()
 	defer st.mu.Unlock()

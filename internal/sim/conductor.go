@@ -1,0 +1,700 @@
+package sim
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kube"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
+)
+
+// The conductor. Real Magnum's API casts work to magnum-conductor, which
+// creates, updates and deletes Heat stacks, and a periodic task copies the
+// stacks' state onto clusters every 10 s. Here nothing runs in the
+// background: each cluster carries the operation in flight (clusterOp) and
+// sync computes, from the clock alone, what the conductor would have
+// written by now. Reading a cluster therefore gives the same answer however
+// often or rarely it is polled.
+//
+// Timeline of an operation accepted at time at, with I the
+// ConductorInterval:
+//
+//	at                  API answers; old status still shown
+//	at + I/5 (and > at) the conductor has handled the cast: *_IN_PROGRESS,
+//	                    stack_id saved (create)
+//	first poll >= T     T is when Heat finished; polls fall on at + k*I.
+//	                    Failure, or addresses synced on success
+//	that poll + I/5     *_COMPLETE with api_address and versions
+//
+// With I = 0 every step happens as soon as the clock allows.
+
+const (
+	driverHeat = "heat"
+	driverCAPI = "capi"
+
+	actionCreate = "CREATE"
+	actionUpdate = "UPDATE"
+	actionDelete = "DELETE"
+
+	// containerVersion is the Heat drivers' static docker version.
+	containerVersion = "1.12.6"
+	// capiDefaultKubeTag is vexxhost's fallback when kube_tag is missing.
+	capiDefaultKubeTag = "v1.25.3"
+)
+
+// clusterOp is the operation the conductor is working on for a cluster.
+type clusterOp struct {
+	action string
+	at     time.Time
+	// picked is set once the conductor has handled the cast.
+	picked   bool
+	duration time.Duration
+	// timeout is how long Heat lets the operation run (timeout_mins).
+	timeout time.Duration
+	// heat reports whether a Heat stack operation backs this op.
+	heat bool
+	// failNow makes the conductor fail the operation as soon as it handles
+	// it, the way an exception inside the conductor does; restore undoes
+	// what the API wrote first.
+	failNow *string
+	restore func()
+	// capiFault is an injected failure for a stack-less (Cluster API)
+	// operation.
+	capiFault *Fault
+	// synced is set once a successful stack's outputs were copied.
+	synced bool
+	// onDone runs when the operation completes successfully.
+	onDone func(c *clusterRow)
+}
+
+func (s *Sim) castLag() time.Duration { return s.opts.ConductorInterval / 5 }
+
+// picks reports whether the conductor has handled a cast made at `at`.
+// Even with no lag the answer is "not yet" at the very instant of the
+// request, so a GET right after POST sees stack_id null (FINDINGS #122).
+func (s *Sim) picks(at, now time.Time) (time.Time, bool) {
+	t := at.Add(s.castLag())
+	return t, now.After(t)
+}
+
+// pollAfter is the first periodic-task run at or after t.
+func (s *Sim) pollAfter(op *clusterOp, t time.Time) time.Time {
+	iv := s.opts.ConductorInterval
+	if iv <= 0 {
+		return t
+	}
+	n := (t.Sub(op.at) + iv - 1) / iv
+	if n < 1 {
+		n = 1
+	}
+	return op.at.Add(n * iv)
+}
+
+func timePtr(t time.Time) *time.Time {
+	t = t.UTC().Truncate(time.Second)
+	return &t
+}
+
+// sync brings a cluster up to date with the conductor's work at now.
+// Callers hold st.mu.
+func (s *Sim) sync(c *clusterRow, now time.Time) {
+	for c.op != nil && !c.deleted {
+		op := c.op
+		if !op.picked {
+			at, ok := s.picks(op.at, now)
+			if !ok {
+				return
+			}
+			s.pick(c, op, at)
+			continue
+		}
+		if !s.advance(c, op, now) {
+			return
+		}
+	}
+}
+
+// pick applies what the conductor writes when it handles the cast.
+func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
+	op.picked = true
+	c.updatedAt = timePtr(at)
+	if op.failNow != nil {
+		c.status = op.action + "_FAILED"
+		c.statusReason = *op.failNow
+		if op.restore != nil {
+			op.restore()
+		}
+		c.op = nil
+		return
+	}
+	c.status = op.action + "_IN_PROGRESS"
+	c.statusReason = nil
+	switch op.action {
+	case actionCreate:
+		if c.driver == driverHeat {
+			c.stackID = c.heatStackID
+			if c.discoveryURL == nil && c.coe != heat.COESwarmMode {
+				c.discoveryURL = "https://discovery.etcd.io/" + randomHex(16)
+			}
+		} else {
+			c.stackID = "kube-" + randomBase36(5)
+		}
+	case actionDelete:
+		if c.kube != nil {
+			_ = c.kube.Close()
+			c.kube = nil
+		}
+		c.transientDelete = s.opts.TransientDeleteError
+		if !op.heat && c.driver == driverHeat {
+			// No stack to delete: the conductor destroys the rows at once.
+			s.destroy(c)
+		}
+	}
+}
+
+// advance moves a picked operation on; it reports whether it changed
+// anything that might let a further step happen.
+func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
+	if !op.heat {
+		return s.advanceCAPI(c, op, now)
+	}
+	st, err := s.heat.Stack(c.heatStackID)
+	status, reason := "", ""
+	var params map[string]string
+	var stack *heat.Stack
+	switch {
+	case err != nil && op.action == actionDelete:
+		status = "DELETE_COMPLETE"
+	case err != nil:
+		status, reason = op.action+"_FAILED", fmt.Sprintf("Stack with id %s not found in Heat.", c.heatStackID)
+	default:
+		status, reason, params, stack = st.Status, st.StatusReason, st.Parameters, st
+	}
+	if strings.HasSuffix(status, "_IN_PROGRESS") {
+		return false
+	}
+	// When did Heat finish? The engine only tells the present, but the
+	// operation's schedule is known, so the answer does not depend on when
+	// somebody happened to look.
+	end := op.at.Add(op.duration)
+	if strings.Contains(reason, "timed out") {
+		end = op.at.Add(op.timeout)
+	}
+	if end.After(now) {
+		end = now
+	}
+	p1 := s.pollAfter(op, end)
+	if now.Before(p1) {
+		return false
+	}
+	failed := strings.HasSuffix(status, "_FAILED")
+	switch {
+	case op.action == actionDelete && !failed:
+		s.destroy(c)
+	case failed:
+		c.status = op.action + "_FAILED"
+		c.statusReason = "default-master failed, default-worker failed"
+		c.ngReason = reason
+		if op.action == actionCreate {
+			s.syncVersions(c, params)
+		}
+		c.updatedAt = timePtr(p1)
+		c.op = nil
+	default:
+		if !op.synced {
+			op.synced = true
+			s.syncAddresses(c, stack)
+			c.updatedAt = timePtr(p1)
+		}
+		p2 := p1.Add(s.opts.ConductorInterval / 5)
+		if now.Before(p2) {
+			return false
+		}
+		c.status = op.action + "_COMPLETE"
+		c.statusReason = nil
+		c.ngReason = reason
+		s.syncVersions(c, params)
+		s.syncAPIAddress(c, stack)
+		c.updatedAt = timePtr(p2)
+		if op.onDone != nil {
+			op.onDone(c)
+		}
+		c.op = nil
+	}
+	return true
+}
+
+// advanceCAPI plays a Cluster API driver: no stack, the operation simply
+// takes its duration, and an injected timeout never ends (those drivers
+// ignore create_timeout).
+func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
+	if op.capiFault != nil && op.capiFault.Timeout {
+		return false
+	}
+	done := s.pollAfter(op, op.at.Add(op.duration))
+	if now.Before(done) {
+		return false
+	}
+	c.updatedAt = timePtr(done)
+	if f := op.capiFault; f != nil {
+		c.status = op.action + "_FAILED"
+		c.statusReason = f.Reason
+		c.op = nil
+		return true
+	}
+	if op.action == actionDelete {
+		s.destroy(c)
+		return true
+	}
+	c.status = op.action + "_COMPLETE"
+	c.statusReason = nil
+	tag := c.label("kube_tag")
+	if tag == "" {
+		tag = capiDefaultKubeTag
+	}
+	c.coeVersion = tag
+	if c.kube != nil {
+		c.apiAddress = c.kube.URL()
+		c.kube.SetVersion(tag)
+	} else {
+		c.apiAddress = "https://127.0.0.1:6443"
+	}
+	if op.onDone != nil {
+		op.onDone(c)
+	}
+	c.op = nil
+	return true
+}
+
+func outputList(st *heat.Stack, key string) []string {
+	if st == nil {
+		return nil
+	}
+	v, _ := st.Output(key)
+	switch l := v.(type) {
+	case []string:
+		return append([]string{}, l...)
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			out = append(out, fmt.Sprint(x))
+		}
+		return out
+	}
+	return nil
+}
+
+// syncAddresses copies the address outputs the template definitions map
+// onto the cluster, public or private depending on floating IPs.
+func (s *Sim) syncAddresses(c *clusterRow, st *heat.Stack) {
+	priv := ""
+	if !c.floatingIPEnabled {
+		priv = "_private"
+	}
+	switch c.coe {
+	case heat.COESwarm:
+		c.masterAddresses = outputList(st, "swarm_masters"+priv)
+		c.nodeAddresses = outputList(st, "swarm_nodes"+priv)
+	case heat.COESwarmMode:
+		c.masterAddresses = append(outputList(st, "swarm_primary_master"+priv), outputList(st, "swarm_secondary_masters"+priv)...)
+		c.nodeAddresses = outputList(st, "swarm_nodes"+priv)
+	default:
+		c.masterAddresses = outputList(st, "kube_masters"+priv)
+		c.nodeAddresses = outputList(st, "kube_minions"+priv)
+	}
+	if c.masterAddresses == nil {
+		c.masterAddresses = []string{}
+	}
+	if c.nodeAddresses == nil {
+		c.nodeAddresses = []string{}
+	}
+}
+
+func (s *Sim) syncVersions(c *clusterRow, params map[string]string) {
+	key := "kube_version"
+	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
+		key = "swarm_version"
+	}
+	if v := params[key]; v != "" {
+		c.coeVersion = v
+	}
+	c.containerVersion = containerVersion
+	if c.kube != nil && c.coeVersion != nil {
+		c.kube.SetVersion(pyStr(c.coeVersion))
+	}
+}
+
+// syncAPIAddress reformats the api_address output as the template
+// definitions do, pointing Kubernetes clusters at their simulated
+// endpoint.
+func (s *Sim) syncAPIAddress(c *clusterRow, st *heat.Stack) {
+	ip := "127.0.0.1"
+	if st != nil {
+		if v, ok := st.Output("api_address"); ok && fmt.Sprint(v) != "" {
+			ip = fmt.Sprint(v)
+		}
+	}
+	switch {
+	case c.coe == heat.COESwarm:
+		c.apiAddress = "tcp://" + ip + ":2376"
+	case c.coe == heat.COESwarmMode:
+		c.apiAddress = "tcp://" + ip + ":2375"
+	case c.tlsDisabled:
+		c.apiAddress = "http://" + ip + ":8080"
+	case c.kube != nil:
+		c.apiAddress = c.kube.URL()
+	default:
+		c.apiAddress = "https://" + ip + ":6443"
+	}
+}
+
+// destroy removes the cluster and everything the conductor cleans up with
+// it. Callers hold st.mu.
+func (s *Sim) destroy(c *clusterRow) {
+	c.deleted = true
+	c.op = nil
+	if c.kube != nil {
+		_ = c.kube.Close()
+		c.kube = nil
+	}
+	delete(s.st.clusters, c.uuid)
+}
+
+// createOpts tune startCreate for the bay API's quirks.
+type createOpts struct {
+	// synchronous: the 1.1 bay POST returns only once the stack exists.
+	synchronous bool
+	// failNow: the conductor raises before creating a stack.
+	failNow *string
+}
+
+// startCreate does the conductor's cluster_create: certificates, the
+// Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
+func (s *Sim) startCreate(c *clusterRow, o createOpts) {
+	now := s.now()
+	if ca, err := pki.NewCA(c.name, now); err == nil {
+		c.ca = ca
+		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
+			if srv, err := kube.Start(ca, c.name); err == nil {
+				c.kube = srv
+			}
+		}
+	}
+	timeout := c.createTimeout
+	if timeout <= 0 {
+		timeout = heat.DefaultTimeoutMins
+	}
+	op := &clusterOp{
+		action: actionCreate, at: now, duration: s.heatCreateDuration(),
+		timeout: time.Duration(timeout) * s.heatMinute, failNow: o.failNow,
+	}
+	switch {
+	case o.failNow != nil:
+	case c.driver == driverHeat:
+		st := s.heat.CreateStack(c.projectID, heat.StackSpec{
+			Name: heat.StackName(c.name), COE: c.coe, Parameters: s.stackParams(c),
+			TimeoutMins: int(timeout), Duration: op.duration,
+		})
+		c.heatStackID = st.ID
+		op.heat = true
+		if f := s.takeFault(c, actionCreate); f != nil {
+			_ = s.heat.InjectFault(st.ID, f.heatFault())
+		}
+	default:
+		op.capiFault = s.takeFault(c, actionCreate)
+	}
+	c.op = op
+	if o.synchronous {
+		s.pick(c, op, now)
+		// The captured 201 carries the new stack_id but no updated_at
+		// (FINDINGS #202).
+		c.updatedAt = nil
+	}
+}
+
+func (s *Sim) stackParams(c *clusterRow) map[string]string {
+	p := map[string]string{
+		"number_of_masters": strconv.FormatInt(c.masterCount(), 10),
+		"master_flavor":     pyStr(c.masterFlavorID),
+		"minion_flavor":     pyStr(c.flavorID),
+		"tls_disabled":      pyStr(c.tlsDisabled),
+	}
+	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
+		p["number_of_nodes"] = strconv.FormatInt(c.nodeCount(), 10)
+	} else {
+		p["number_of_minions"] = strconv.FormatInt(c.nodeCount(), 10)
+	}
+	if kp, ok := c.keypair.(string); ok {
+		p["ssh_key_name"] = kp
+	}
+	if tag := c.label("kube_tag"); tag != "" {
+		p["kube_tag"] = tag
+		p["kube_version"] = tag
+	}
+	return p
+}
+
+// conductorUpdate is cluster_update behind PATCH: refused silently unless
+// the cluster is *_COMPLETE, health-only changes are saved without an
+// operation, and a node count change updates the stack. Callers hold st.mu.
+func (s *Sim) conductorUpdate(c *clusterRow, p *clusterPatch) {
+	if !updatableStatuses[c.status] || (c.op != nil && c.op.action == actionDelete) {
+		return
+	}
+	if p.healthChanged {
+		c.healthStatus = p.health
+	}
+	if p.healthReasonChanged {
+		c.healthReason = p.healthReason
+	}
+	worker := c.defaultNG("worker")
+	if !p.nodeCountChanged || worker == nil || worker.nodeCount == p.nodeCount {
+		return
+	}
+	s.startNodeCountUpdate(c, worker, p.nodeCount, nil, c.driver == driverCAPI)
+}
+
+// conductorResize is cluster_resize: like an update, but UPDATE_FAILED and
+// UPDATE_IN_PROGRESS clusters may be resized too.
+func (s *Sim) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
+	if !updatableStatuses[c.status] && c.status != "UPDATE_FAILED" && c.status != "UPDATE_IN_PROGRESS" {
+		return
+	}
+	if c.op != nil && c.op.action == actionDelete {
+		return
+	}
+	s.startNodeCountUpdate(c, ng, count, remove, false)
+}
+
+// startNodeCountUpdate writes the new count at once, as the conductor does
+// before it calls the driver, and starts the stack update. notImplemented
+// plays vexxhost's update_cluster, which raises with an empty message.
+func (s *Sim) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
+	now := s.now()
+	old := ng.nodeCount
+	ng.nodeCount = count
+	if c.op != nil && !c.op.picked && c.op.action == actionUpdate {
+		// A second cast before the conductor got to the first: both pass
+		// the status gate; the last count wins in the database.
+		return
+	}
+	op := &clusterOp{action: actionUpdate, at: now, duration: s.heatUpdateDuration(), timeout: c.op.timeoutOr(s.heatTimeout(c))}
+	op.restore = func() { ng.nodeCount = old }
+	switch {
+	case notImplemented:
+		empty := ""
+		op.failNow = &empty
+	case c.driver == driverHeat:
+		params := map[string]string{}
+		if ng.role == "master" {
+			params["number_of_masters"] = strconv.FormatInt(c.masterCount(), 10)
+		} else if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
+			params["number_of_nodes"] = strconv.FormatInt(c.nodeCount(), 10)
+		} else {
+			params["number_of_minions"] = strconv.FormatInt(c.nodeCount(), 10)
+		}
+		if len(remove) > 0 {
+			params["minions_to_remove"] = strings.Join(remove, ",")
+		}
+		if aerr := s.heatUpdate(c, op, params); aerr != nil {
+			msg := aerr.detail
+			op.failNow = &msg
+		}
+	default:
+		op.capiFault = s.takeFault(c, actionUpdate)
+	}
+	c.op = op
+}
+
+func (op *clusterOp) timeoutOr(def time.Duration) time.Duration {
+	if op != nil && op.timeout > 0 {
+		return op.timeout
+	}
+	return def
+}
+
+func (s *Sim) heatTimeout(c *clusterRow) time.Duration {
+	t := c.createTimeout
+	if t <= 0 {
+		t = heat.DefaultTimeoutMins
+	}
+	return time.Duration(t) * s.heatMinute
+}
+
+// heatUpdate starts a stack update for op and arms an injected fault.
+func (s *Sim) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
+	err := s.heat.UpdateStack(c.heatStackID, params, op.duration)
+	switch {
+	case errors.Is(err, heat.ErrActionInProgress):
+		return errf(http.StatusConflict, "ERROR: Stack %s already has an action in progress.", c.heatStackID)
+	case errors.Is(err, heat.ErrNotFound):
+		return errf(http.StatusNotFound, "ERROR: The Stack (%s) could not be found.", c.heatStackID)
+	case err != nil:
+		return errf(http.StatusInternalServerError, "ERROR: %v", err)
+	}
+	op.heat = true
+	if f := s.takeFault(c, actionUpdate); f != nil {
+		_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
+	}
+	return nil
+}
+
+// conductorUpgrade is the synchronous cluster_upgrade call: errors come
+// back to the client, and the status changes before the API answers.
+func (s *Sim) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
+	if !updatableStatuses[c.status] || c.op != nil {
+		return errf(http.StatusBadRequest, "Upgrading a cluster when status is \"%s\" is not supported.", c.status)
+	}
+	now := s.now()
+	fail := func(aerr *apiError) *apiError {
+		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
+		return aerr
+	}
+	tl, _ := t.v["labels"].(*pyDict)
+	tag, hasTag := tl.getStr("kube_tag")
+	if c.driver == driverCAPI {
+		if !hasTag {
+			// vexxhost reads the label without a default.
+			return fail(errf(http.StatusInternalServerError, "'kube_tag'"))
+		}
+	} else if !hasTag {
+		_, commit := tl.getStr("ostree_commit")
+		_, remote := tl.getStr("ostree_remote")
+		if !commit && !remote {
+			return fail(errf(http.StatusConflict,
+				"Cluster Template is not valid for upgrade: Cluster template %s does not contain any supported upgrade labels: [kube_tag, ostree_remote, ostree_commit]",
+				t.strField("name")))
+		}
+	}
+	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
+	if c.driver == driverHeat {
+		params := map[string]string{}
+		if hasTag {
+			params["kube_tag"], params["kube_version"] = tag, tag
+		}
+		if aerr := s.heatUpdate(c, op, params); aerr != nil {
+			return fail(aerr)
+		}
+	} else {
+		op.capiFault = s.takeFault(c, actionUpdate)
+	}
+	// The conductor switches the template and copies only kube_tag into
+	// the cluster's and nodegroups' labels.
+	c.templateUUID = t.uuid
+	if hasTag {
+		c.labels = c.labels.Clone()
+		if c.labels == nil {
+			c.labels = newPyDict()
+		}
+		c.labels.Set("kube_tag", tag)
+		for _, g := range c.nodegroups {
+			if g.labels == nil {
+				g.labels = newPyDict()
+			}
+			g.labels.Set("kube_tag", tag)
+			g.imageID = t.v["image_id"]
+		}
+	}
+	_ = ng
+	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
+	c.op = op
+	return nil
+}
+
+// startDelete is cluster_delete. There is no status gate: a failed delete
+// can be retried, and a delete already under way is left alone.
+func (s *Sim) startDelete(c *clusterRow) {
+	if c.op != nil && c.op.action == actionDelete {
+		return
+	}
+	now := s.now()
+	op := &clusterOp{action: actionDelete, at: now, duration: s.heatDeleteDuration()}
+	switch {
+	case c.driver == driverHeat && c.heatStackID != "":
+		if err := s.heat.DeleteStack(c.heatStackID, op.duration); err == nil {
+			op.heat = true
+			if f := s.takeFault(c, actionDelete); f != nil {
+				_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
+			}
+		}
+	case c.driver == driverCAPI:
+		op.capiFault = s.takeFault(c, actionDelete)
+		if op.capiFault != nil && op.capiFault.Timeout {
+			op.capiFault = nil
+		}
+	}
+	c.op = op
+}
+
+// rotateCA is the synchronous rotate_ca_certificate call. Callers hold
+// st.mu.
+func (s *Sim) rotateCA(c *clusterRow) *apiError {
+	t := s.st.templates[c.templateUUID]
+	if t != nil && t.boolField("tls_disabled") {
+		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
+	}
+	now := s.now()
+	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
+		msg := "'rotate_ca_certificate' is not supported by this driver."
+		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", msg, timePtr(now)
+		return errf(http.StatusBadRequest, "%s", msg)
+	}
+	ca, err := pki.NewCA(c.name, now)
+	if err != nil {
+		return errf(http.StatusInternalServerError, "%v", err)
+	}
+	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
+	if aerr := s.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
+		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
+		return aerr
+	}
+	c.ca = ca
+	if c.kube != nil {
+		_ = c.kube.RotateCA(ca)
+	}
+	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
+	c.op = op
+	return nil
+}
+
+func (s *Sim) heatCreateDuration() time.Duration {
+	return durationOr(s.opts.HeatCreateDuration, heat.DefaultCreateDuration)
+}
+
+func (s *Sim) heatUpdateDuration() time.Duration {
+	return durationOr(s.opts.HeatUpdateDuration, heat.DefaultUpdateDuration)
+}
+
+func (s *Sim) heatDeleteDuration() time.Duration {
+	return durationOr(s.opts.HeatDeleteDuration, heat.DefaultDeleteDuration)
+}
+
+func durationOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func randomBase36(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}

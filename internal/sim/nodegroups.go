@@ -1,0 +1,166 @@
+package sim
+
+import (
+	"net/http"
+	"time"
+)
+
+// Nodegroups (/v1/clusters/{cluster}/nodegroups, 1.9+). Every cluster has
+// its default-master and default-worker rows; their status follows the
+// cluster's because both share the cluster's stack. Creating, patching and
+// deleting nodegroups is not simulated yet; the row type already carries
+// what those operations need (min/max, labels, version).
+
+type nodegroup struct {
+	id               int
+	uuid             string
+	name             string
+	role             string
+	isDefault        bool
+	nodeCount        int64
+	minNodeCount     int64
+	maxNodeCount     any // int64 or nil
+	flavorID         any
+	imageID          any
+	dockerVolumeSize any
+	labels           *pyDict
+	version          any
+	createdAt        time.Time
+	updatedAt        *time.Time
+}
+
+func (s *Sim) registerNodegroups(m *magnumRouter) {
+	m.handle("GET /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.listNodegroups)
+	m.handle("GET /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.getNodegroup)
+}
+
+// findNodegroup resolves a nodegroup of c by UUID or name.
+func findNodegroup(c *clusterRow, ident string) (*nodegroup, *apiError) {
+	for _, ng := range c.nodegroups {
+		if ng.uuid == ident || ng.name == ident {
+			return ng, nil
+		}
+	}
+	return nil, errf(http.StatusNotFound, "Nodegroup %s could not be found.", ident)
+}
+
+// ngStatus is a default nodegroup's status: the cluster's, except that a
+// delete marks the nodegroups DELETE_IN_PROGRESS before the cluster.
+func ngStatus(c *clusterRow) string {
+	if c.op != nil && c.op.action == actionDelete {
+		return "DELETE_IN_PROGRESS"
+	}
+	return c.status
+}
+
+func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bool) *pyDict {
+	out := newPyDict()
+	link := func() pyList {
+		path := "clusters/" + c.uuid + "/nodegroups/" + ng.uuid
+		return pyList{
+			map[string]any{"href": base + magnumPrefix + "/v1/" + path, "rel": "self"},
+			map[string]any{"href": base + magnumPrefix + "/" + path, "rel": "bookmark"},
+		}
+	}
+	if detail {
+		out.Set("id", int64(ng.id))
+	}
+	out.Set("uuid", ng.uuid)
+	out.Set("name", ng.name)
+	if detail {
+		out.Set("cluster_id", c.uuid)
+		out.Set("project_id", c.projectID)
+		out.Set("docker_volume_size", ng.dockerVolumeSize)
+		labels := ng.labels
+		if labels == nil {
+			labels = newPyDict()
+		}
+		out.Set("labels", labels)
+		out.Set("links", link())
+	}
+	out.Set("flavor_id", ng.flavorID)
+	out.Set("image_id", ng.imageID)
+	if detail {
+		addrs := c.nodeAddresses
+		if ng.role == "master" {
+			addrs = c.masterAddresses
+		}
+		out.Set("node_addresses", strList(addrs))
+	}
+	out.Set("node_count", ng.nodeCount)
+	out.Set("role", ng.role)
+	out.Set("min_node_count", ng.minNodeCount)
+	out.Set("max_node_count", ng.maxNodeCount)
+	out.Set("is_default", ng.isDefault)
+	out.Set("stack_id", c.stackID)
+	out.Set("status", ngStatus(c))
+	if !detail {
+		out.Set("merge_labels", false)
+		return out
+	}
+	out.Set("status_reason", c.ngReason)
+	out.Set("version", ng.version)
+	out.Set("merge_labels", false)
+	ov, ad, sk := newPyDict(), newPyDict(), newPyDict()
+	for _, it := range c.labels.entries() {
+		if v, ok := ng.labels.Get(it.Key); !ok {
+			sk.Set(it.Key, it.Val)
+		} else if v != it.Val {
+			ov.Set(it.Key, it.Val)
+		}
+	}
+	for _, it := range ng.labels.entries() {
+		if _, ok := c.labels.Get(it.Key); !ok {
+			ad.Set(it.Key, it.Val)
+		}
+	}
+	out.Set("labels_overridden", ov)
+	out.Set("labels_added", ad)
+	out.Set("labels_skipped", sk)
+	out.Set("created_at", fmtTime(ng.createdAt))
+	upd := ng.updatedAt
+	if upd == nil {
+		upd = c.updatedAt
+	}
+	out.Set("updated_at", fmtTimePtr(upd))
+	return out
+}
+
+func (s *Sim) listNodegroups(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+	if aerr := checkQueryArgs(r, "limit", "marker", "sort_key", "sort_dir", "role"); aerr != nil {
+		writeMagnumError(w, aerr)
+		return
+	}
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
+	if aerr != nil {
+		writeMagnumError(w, aerr)
+		return
+	}
+	role := r.URL.Query().Get("role")
+	items := pyList{}
+	for _, ng := range cl.nodegroups {
+		if role == "" || ng.role == role {
+			items = append(items, s.nodegroupView(cl, ng, c.base, false))
+		}
+	}
+	out := newPyDict()
+	out.Set("nodegroups", items)
+	writeMagnumJSON(w, http.StatusOK, out)
+}
+
+func (s *Sim) getNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
+	var ng *nodegroup
+	if aerr == nil {
+		ng, aerr = findNodegroup(cl, r.PathValue("ng"))
+	}
+	if aerr != nil {
+		writeMagnumError(w, aerr)
+		return
+	}
+	writeMagnumJSON(w, http.StatusOK, s.nodegroupView(cl, ng, c.base, true))
+}
