@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -218,8 +219,15 @@ func stringifyValues(m map[string]any) map[string]string {
 			out[k] = t
 		case nil:
 			out[k] = ""
-		default:
+		case bool, float64, int, int64:
 			out[k] = fmt.Sprint(t)
+		default:
+			// Nested values keep a form other tools can parse.
+			if b, err := json.Marshal(t); err == nil {
+				out[k] = string(b)
+			} else {
+				out[k] = fmt.Sprint(t)
+			}
 		}
 	}
 	return out

@@ -447,12 +447,21 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), apiErrorDetail(err))
 		return
 	}
+	// What the state was built from, before the refresh below follows the
+	// bay to a baymodel it may have been moved to out of band: that move is
+	// drift the plan must show.
+	stored, diags := r.bayMeta(ctx, req.Private, nil)
+	resp.Diagnostics.Append(diags...)
 	meta, diags := r.bayMeta(ctx, req.Private, c)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, meta)...)
+	compareWith := meta
+	if stored.BaymodelUUID != "" {
+		compareWith.BaymodelUUID = stored.BaymodelUUID
+	}
+	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, compareWith)...)
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &state.bayAttributes)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
