@@ -1,0 +1,534 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+// fastBays makes the simulator's Heat finish in about a second, so a test
+// still sees CREATE_IN_PROGRESS before CREATE_COMPLETE.
+func fastBays() sim.Options {
+	return sim.Options{HeatCreateDuration: time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: 500 * time.Millisecond}
+}
+
+func TestAccBay_basic(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(nodes int) string {
+		return acctest.ProviderBlock(s, "demo") + testAccBayConfig("k8sbay", nodes, "")
+	}
+	signs := &signCounter{s: s}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("name"), knownvalue.StringExact("k8sbay")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe"), knownvalue.StringExact("kubernetes")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_count"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_addresses"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("master_addresses"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("api_address"), knownvalue.StringRegexp(regexp.MustCompile(`^https://127\.0\.0\.1:\d+$`))),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("stack_id"), knownvalue.NotNull()),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("ca_cert"), knownvalue.StringRegexp(regexp.MustCompile(`BEGIN CERTIFICATE`))),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("client_key"), knownvalue.StringRegexp(regexp.MustCompile(`PRIVATE KEY`))),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("effective_labels").AtMapKey("kube_tag"), knownvalue.StringExact("v1.23.3-rancher1")),
+					statecheck.ExpectSensitiveValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("client_key")),
+					statecheck.ExpectSensitiveValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("raw_config")),
+					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("host"), "magnum_bay.test", tfjsonpath.New("api_address"), compare.ValuesSame()),
+				},
+				Check: checkKubectlWorks("magnum_bay.test"),
+			},
+			{
+				// A refresh with nothing changed is empty and signs nothing.
+				PreConfig: signs.mark,
+				Config:    cfg(1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: signs.expect(0),
+			},
+			{
+				ResourceName:      "magnum_bay.test",
+				ImportState:       true,
+				ImportStateVerify: true,
+				// An import has no credentials to reuse, so it signs its own.
+				ImportStateVerifyIgnore: []string{"kubeconfig", "timeouts"},
+			},
+			{
+				ResourceName:            "magnum_bay.test",
+				ImportState:             true,
+				ImportStateId:           "k8sbay",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"kubeconfig", "timeouts"},
+			},
+			{
+				Config: cfg(3),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_count"), knownvalue.Int64Exact(3)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_addresses"), knownvalue.ListSizeExact(3)),
+				},
+			},
+			{
+				Config: cfg(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_count"), knownvalue.Int64Exact(1)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_addresses"), knownvalue.ListSizeExact(1)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccBay_outOfBandChanges(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("drifty", 1, "")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				// Someone resized the bay elsewhere: plan puts it back.
+				PreConfig: func() { mustSim(t, s.SetNodeCount(bayUUID(t, s, "drifty"), 4)) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_count"), knownvalue.Int64Exact(1)),
+				},
+			},
+			{
+				// Someone deleted it: plan creates it again.
+				PreConfig: func() { mustSim(t, s.DeleteClusterOutOfBand(bayUUID(t, s, "drifty"))) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+				},
+			},
+		},
+	})
+}
+
+func TestAccBay_createFailedShowsHeatReasons(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	s.InjectFault("doomed", sim.Fault{Action: "CREATE", Reason: "No valid host was found. There are not enough hosts available."})
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("doomed", 1, "")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ExpectError: regexp.MustCompile(`(?s)Bay "doomed" \([0-9a-f-]+\) did not become ready.*CREATE_FAILED.*` +
+					`No valid host was found.*Failed Heat resources.*\(OS::Nova::Server\).*tainted`),
+			},
+			{
+				// The failed bay stayed in state (tainted): the next apply
+				// replaces it instead of orphaning it.
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+				},
+				Check: checkBayCount(s, 1),
+			},
+		},
+	})
+}
+
+func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
+	opts := fastBays()
+	opts.HeatCreateDuration = 8 * time.Second
+	s := acctest.StartSim(t, opts)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config:      acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, `timeouts { create = "2s" }`),
+				ExpectError: regexp.MustCompile(`(?s)timed out after .* waiting for bay "slow".*CREATE_IN_PROGRESS.*tainted`),
+			},
+			{
+				Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, `timeouts { create = "2m" }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				Check: checkBayCount(s, 1),
+			},
+		},
+	})
+}
+
+func TestAccBay_deleteFailedIsReported(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	s.InjectFault("sticky", sim.Fault{Action: "DELETE", Reason: "Port in use by the load balancer"})
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("sticky", 1, "")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				Config:      cfg,
+				Destroy:     true,
+				ExpectError: regexp.MustCompile(`(?s)Error deleting bay "sticky".*DELETE_FAILED.*Port in use`),
+			},
+			// The fault is used up: the test's own destroy now succeeds.
+		},
+	})
+}
+
+func TestAccBay_dataSource(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("looked-up", 1, "") + `
+data "magnum_bay" "by_name" {
+  name = magnum_bay.test.name
+}
+
+data "magnum_bay" "with_creds" {
+  id                  = magnum_bay.test.id
+  include_credentials = true
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.CompareValuePairs("data.magnum_bay.by_name", tfjsonpath.New("id"), "magnum_bay.test", tfjsonpath.New("id"), compare.ValuesSame()),
+				statecheck.CompareValuePairs("data.magnum_bay.by_name", tfjsonpath.New("api_address"), "magnum_bay.test", tfjsonpath.New("api_address"), compare.ValuesSame()),
+				statecheck.CompareValuePairs("data.magnum_bay.by_name", tfjsonpath.New("ca_cert"), "magnum_bay.test", tfjsonpath.New("ca_cert"), compare.ValuesSame()),
+				statecheck.ExpectKnownValue("data.magnum_bay.by_name", tfjsonpath.New("kubeconfig"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("data.magnum_bay.with_creds", tfjsonpath.New("kubeconfig").AtMapKey("client_certificate"), knownvalue.StringRegexp(regexp.MustCompile("BEGIN CERTIFICATE"))),
+			},
+			Check: checkKubectlWorks("data.magnum_bay.with_creds"),
+		}},
+	})
+}
+
+func TestAccBay_badInput(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cases := []struct {
+		name, body, want string
+	}{
+		{"master_count 0", `baymodel_id = "x"
+  master_count = 0`, `Attribute master_count value must be at least 1`},
+		{"node_count negative", `baymodel_id = "x"
+  node_count = -1`, `Attribute node_count value must be at least 0`},
+		{"bad name", `baymodel_id = "x"
+  name = "1bay"`, `must start with a letter`},
+		{"several masters without a load balancer", `baymodel_id = "x"
+  master_count = 3
+  master_lb_enabled = false`, `master_count is 3 but master_lb_enabled is false`},
+		{"unknown baymodel", `baymodel_id = "no-such-baymodel"`, `(?s)Baymodel not found.*no-such-baymodel.*HTTP status: 404`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      acctest.ProviderBlock(s, "demo") + "resource \"magnum_bay\" \"test\" {\n  " + tc.body + "\n}\n",
+					ExpectError: regexp.MustCompile(tc.want),
+				}},
+			})
+		})
+	}
+	if n := len(s.Clusters()); n != 0 {
+		t.Errorf("bad input created %d bays", n)
+	}
+}
+
+func testAccBayConfig(name string, nodes int, extra string) string {
+	return fmt.Sprintf(`
+resource "magnum_baymodel" "test" {
+  name                = "%[1]s-model"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  docker_volume_size  = 5
+  network_driver      = "flannel"
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+
+resource "magnum_bay" "test" {
+  name        = %[1]q
+  baymodel_id = magnum_baymodel.test.id
+  node_count  = %[2]d
+  %[3]s
+}
+`, name, nodes, extra)
+}
+
+// checkNoBaysLeft is the CheckDestroy of every bay test: no cluster, no
+// Heat stack and no template of the test may outlive it.
+func checkNoBaysLeft(s *sim.Sim) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		if cs := s.Clusters(); len(cs) > 0 {
+			return fmt.Errorf("%d bays left in the simulator, first %s (%s)", len(cs), cs[0].Name, cs[0].Status)
+		}
+		if n := s.Stacks(); n > 0 {
+			return fmt.Errorf("%d Heat stacks left in the simulator", n)
+		}
+		return checkBaymodelsDestroyed(s)(st)
+	}
+}
+
+func checkBayCount(s *sim.Sim, want int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := len(s.Clusters()); got != want {
+			return fmt.Errorf("the simulator holds %d bays, want %d (an orphan?)", got, want)
+		}
+		return nil
+	}
+}
+
+// signCounter counts the certificates a step signs: mark in PreConfig,
+// expect in Check.
+type signCounter struct {
+	s      *sim.Sim
+	before int
+}
+
+func (c *signCounter) mark() { c.before = c.s.Counters()["POST /v1/certificates"] }
+
+func (c *signCounter) expect(want int) resource.TestCheckFunc { return c.expectBetween(want, want) }
+
+func (c *signCounter) expectBetween(lo, hi int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if got := c.s.Counters()["POST /v1/certificates"] - c.before; got < lo || got > hi {
+			return fmt.Errorf("the step signed %d certificates, want %d to %d", got, lo, hi)
+		}
+		return nil
+	}
+}
+
+// checkKubectlWorks writes the bay's kubeconfig and uses it with the real
+// kubectl against the simulator's Kubernetes endpoint.
+func checkKubectlWorks(address string) resource.TestCheckFunc {
+	return func(st *terraform.State) error {
+		kubectl, err := exec.LookPath("kubectl")
+		if err != nil {
+			return nil // the kube package's own tests cover kubectl where it exists
+		}
+		rs, ok := st.RootModule().Resources[address]
+		if !ok {
+			return fmt.Errorf("%s not in state", address)
+		}
+		raw := rs.Primary.Attributes["kubeconfig.raw_config"]
+		if raw == "" {
+			return fmt.Errorf("%s has no kubeconfig.raw_config", address)
+		}
+		dir, err := os.MkdirTemp("", "kubeconfig")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		path := filepath.Join(dir, "config")
+		if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
+			return err
+		}
+		for _, args := range [][]string{{"get", "--raw", "/version"}, {"get", "namespaces"}} {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			out, err := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig", path, "--request-timeout=20s"}, args...)...).CombinedOutput()
+			cancel()
+			if err != nil {
+				return fmt.Errorf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			if args[0] == "get" && args[1] == "namespaces" && !strings.Contains(string(out), "kube-system") {
+				return fmt.Errorf("kubectl get namespaces did not list kube-system:\n%s", out)
+			}
+		}
+		return nil
+	}
+}
+
+func bayUUID(t *testing.T, s *sim.Sim, name string) string {
+	t.Helper()
+	for _, c := range s.Clusters() {
+		if c.Name == name {
+			return c.UUID
+		}
+	}
+	t.Fatalf("no bay named %q in the simulator", name)
+	return ""
+}
+
+func mustSim(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAccBay_caRotationRenewsCredentials(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("rotated", 1, "")
+	signs := &signCounter{s: s}
+	var firstCert string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(st *terraform.State) error {
+					firstCert = st.RootModule().Resources["magnum_bay.test"].Primary.Attributes["kubeconfig.client_certificate"]
+					return nil
+				},
+			},
+			{
+				// The CA was rotated elsewhere: the refresh signs a new
+				// certificate with the new CA, and kubectl still works.
+				PreConfig: func() {
+					mustSim(t, s.RotateCA(bayUUID(t, s, "rotated")))
+					signs.mark()
+				},
+				Config: cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					// Plan and apply each refresh, and a plan's refresh is
+					// not saved, so the count is 1 or 2, never 0.
+					signs.expectBetween(1, 2),
+					checkKubectlWorks("magnum_bay.test"),
+					func(st *terraform.State) error {
+						if st.RootModule().Resources["magnum_bay.test"].Primary.Attributes["kubeconfig.client_certificate"] == firstCert {
+							return fmt.Errorf("the client certificate was not renewed after the CA rotation")
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+func TestAccBay_swarmHasDockerTLS(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := acctest.ProviderBlock(s, "demo") + `
+resource "magnum_baymodel" "swarm" {
+  name                = "swarmbaymodel"
+  coe                 = "swarm"
+  image_id            = "fedora-21-atomic-5"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  network_driver      = "docker"
+}
+
+resource "magnum_bay" "swarm" {
+  name        = "swarmbay"
+  baymodel_id = magnum_baymodel.swarm.id
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("coe"), knownvalue.StringExact("swarm")),
+				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("docker_host"), knownvalue.StringRegexp(regexp.MustCompile(`^tcp://127\.0\.0\.1:2376$`))),
+				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("tls_verify"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("cert_pem"), knownvalue.StringRegexp(regexp.MustCompile(`BEGIN CERTIFICATE`))),
+				statecheck.ExpectSensitiveValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("key_pem")),
+				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("kubeconfig"), knownvalue.Null()),
+			},
+		}},
+	})
+}
+
+// On today's clouds (Cluster API drivers, no Heat) the same configuration
+// works: no stack diagnostics are needed to create, resize and delete.
+func TestAccBay_masterProfileWithoutHeat(t *testing.T) {
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	cfg := func(nodes int) string {
+		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
+resource "magnum_baymodel" "capi" {
+  name                = "capi-v1.30"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
+  network_driver      = "calico"
+  labels = {
+    kube_tag = "v1.30.2"
+  }
+}
+
+resource "magnum_bay" "capi" {
+  name        = "capibay"
+  baymodel_id = magnum_baymodel.capi.id
+  node_count  = %d
+}
+`, nodes)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(1),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.capi", tfjsonpath.New("stack_id"), knownvalue.StringRegexp(regexp.MustCompile(`^kube-[a-z0-9]{5}$`))),
+					statecheck.ExpectKnownValue("magnum_bay.capi", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.30.2")),
+					statecheck.ExpectKnownValue("magnum_bay.capi", tfjsonpath.New("node_addresses"), knownvalue.ListSizeExact(0)),
+				},
+				Check: checkKubectlWorks("magnum_bay.capi"),
+			},
+			{
+				Config: cfg(2),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.capi", tfjsonpath.New("node_count"), knownvalue.Int64Exact(2)),
+				},
+			},
+		},
+	})
+}
