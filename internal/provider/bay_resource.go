@@ -630,11 +630,20 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 	if err := apply(ctx); err != nil {
 		return before, err
 	}
+	// Magnum's API can write the new value (and updated_at) before the
+	// conductor moves the status, so an UPDATE_COMPLETE with the new value
+	// proves nothing on the first look. Without an UPDATE_IN_PROGRESS in
+	// between, only a later change of updated_at shows the update ran.
+	var first *magnum.Cluster
 	return r.waitForBay(ctx, id, name, what, waiter.Conditions[*magnum.Cluster]{
 		Target:  []string{"UPDATE_COMPLETE"},
 		Pending: []string{"UPDATE_IN_PROGRESS"},
 		Started: func(c *magnum.Cluster, _ string) bool {
-			return c.UpdatedAt.After(before.UpdatedAt) && done(c)
+			if first == nil {
+				first = c
+				return false
+			}
+			return c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c)
 		},
 	}, timeout)
 }

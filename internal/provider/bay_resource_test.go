@@ -24,9 +24,15 @@ import (
 )
 
 // fastBays makes the simulator's Heat finish in about a second, so a test
-// still sees CREATE_IN_PROGRESS before CREATE_COMPLETE.
+// still sees CREATE_IN_PROGRESS before CREATE_COMPLETE, and keeps real
+// Magnum's transient HTTP 400 during deletes.
 func fastBays() sim.Options {
-	return sim.Options{HeatCreateDuration: time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: 500 * time.Millisecond}
+	return sim.Options{
+		HeatCreateDuration:   time.Second,
+		HeatUpdateDuration:   time.Second,
+		HeatDeleteDuration:   500 * time.Millisecond,
+		TransientDeleteError: true,
+	}
 }
 
 func TestAccBay_basic(t *testing.T) {
@@ -528,6 +534,148 @@ resource "magnum_bay" "capi" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("magnum_bay.capi", tfjsonpath.New("node_count"), knownvalue.Int64Exact(2)),
 				},
+			},
+		},
+	})
+}
+
+// With the conductor's polling lag between Magnum and Heat, the status a
+// resize starts from is an earlier UPDATE_COMPLETE: the wait must end on the
+// update this resize started, with its addresses, not on that old status.
+func TestAccBay_resizeWaitsForTheUpdateItStarted(t *testing.T) {
+	opts := fastBays()
+	opts.ConductorInterval = 2 * time.Second
+	opts.HeatUpdateDuration = 2 * time.Second
+	s := acctest.StartSim(t, opts)
+	cfg := func(nodes int) string {
+		return acctest.ProviderBlock(s, "demo") + testAccBayConfig("laggy", nodes, "")
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg(1)},
+			{Config: cfg(2)},
+			{
+				Config: cfg(3),
+				// Addresses are written when Heat's update completes, so
+				// three of them prove the wait saw this resize finish.
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("node_addresses"), knownvalue.ListSizeExact(3)),
+				},
+			},
+		},
+	})
+}
+
+func TestAccBay_upgradeInPlace(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(template string) string {
+		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
+resource "magnum_baymodel" "v123" {
+  name                = "k8s-v1-23"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+
+resource "magnum_baymodel" "v124" {
+  name                = "k8s-v1-24"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.24.3-rancher1"
+  }
+}
+
+resource "magnum_bay" "test" {
+  name        = "upgraded"
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, template)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("v123"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
+				},
+			},
+			{
+				Config: cfg("v124"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("baymodel_id"), "magnum_baymodel.v124", tfjsonpath.New("id"), compare.ValuesSame()),
+				},
+				Check: checkBayCount(s, 1),
+			},
+		},
+	})
+}
+
+// A cloud without the upgrade API (pinned below microversion 1.8 here)
+// gets a replacement instead, and the plan says so.
+func TestAccBay_newBaymodelReplacesWithoutUpgradeAPI(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(template string) string {
+		return acctest.ProviderBlock(s, "demo", `max_microversion = "1.7"`) + fmt.Sprintf(`
+resource "magnum_baymodel" "a" {
+  name                = "model-a"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+}
+
+resource "magnum_baymodel" "b" {
+  name                = "model-b"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+}
+
+resource "magnum_bay" "test" {
+  name        = "replaced"
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, template)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg("a")},
+			{
+				Config: cfg("b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("flavor_id"), knownvalue.StringExact("m1.medium")),
+				},
+				Check: checkBayCount(s, 1),
 			},
 		},
 	})
