@@ -6,12 +6,17 @@
 package acctest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -65,4 +70,30 @@ func ProviderBlock(s *sim.Sim, project string, extra ...string) string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// MagnumClient is an API client for the simulator as another tool would
+// use it (the openstack CLI, a colleague's script): tests use it to change
+// or delete things behind Terraform's back.
+func MagnumClient(t testing.TB, s *sim.Sim, project string) *magnum.Client {
+	t.Helper()
+	c := s.Credentials(project)
+	ctx := context.Background()
+	pc, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: c.AuthURL,
+		Username:         c.UserName,
+		Password:         c.Password,
+		DomainName:       c.UserDomainName,
+		TenantName:       c.ProjectName,
+		AllowReauth:      true,
+		Scope:            &gophercloud.AuthScope{ProjectName: c.ProjectName, DomainName: c.ProjectDomainName},
+	})
+	if err != nil {
+		t.Fatalf("authenticating to the simulator as %s: %v", project, err)
+	}
+	mc, err := magnum.NewClient(ctx, magnum.Config{ProviderClient: pc, Region: c.Region, Availability: gophercloud.AvailabilityPublic})
+	if err != nil {
+		t.Fatalf("magnum client: %v", err)
+	}
+	return mc
 }

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -13,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -176,4 +179,67 @@ resource "magnum_baymodel" "test" {
   }
 }
 `, name)
+}
+
+func TestAccBaymodel_outOfBandChanges(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{})
+	other := acctest.MagnumClient(t, s, "demo")
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("drifting", 5)
+	var id string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkBaymodelsDestroyed(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(st *terraform.State) error {
+					id = st.RootModule().Resources["magnum_baymodel.test"].Primary.ID
+					return nil
+				},
+			},
+			{
+				// Changed with another tool: the plan shows the drift and
+				// the apply puts the configured value back in place.
+				PreConfig: func() {
+					_, err := other.UpdateClusterTemplate(context.Background(), id, []magnum.PatchOp{magnum.Replace("/docker_volume_size", 7)})
+					mustSim(t, err)
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_baymodel.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("docker_volume_size"), knownvalue.Int64Exact(5)),
+				},
+			},
+			{
+				// Deleted with another tool: the plan creates it again.
+				PreConfig: func() { mustSim(t, other.DeleteClusterTemplate(context.Background(), id)) },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_baymodel.test", plancheck.ResourceActionCreate)},
+				},
+			},
+		},
+	})
+}
+
+// A baymodel that bays use can only be renamed; anything else fails with
+// Magnum's reason and what to do about it.
+func TestAccBaymodel_inUseByBays(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("user", 1, "")},
+			{
+				Config: acctest.ProviderBlock(s, "demo") + strings.Replace(testAccBayConfig("user", 1, ""), "docker_volume_size  = 5", "docker_volume_size  = 8", 1),
+				ExpectError: regexp.MustCompile(`(?s)Baymodel is in use by bays.*create_before_destroy.*` +
+					`is\s+referenced\s+by\s+one\s+or\s+multiple\s+clusters.*HTTP status: 400`),
+			},
+		},
+	})
 }
