@@ -19,14 +19,9 @@ resource "magnum_bay" "k8s" {
   }
 }
 
-# The bay's credentials configure the kubernetes provider in the same apply.
-provider "kubernetes" {
-  host                   = magnum_bay.k8s.kubeconfig.host
-  cluster_ca_certificate = magnum_bay.k8s.kubeconfig.cluster_ca_certificate
-  client_certificate     = magnum_bay.k8s.kubeconfig.client_certificate
-  client_key             = magnum_bay.k8s.kubeconfig.client_key
-}
-
+# magnum_bay.k8s.kubeconfig.host, .cluster_ca_certificate, .client_certificate
+# and .client_key configure the kubernetes and helm providers in the same
+# apply; .raw_config is a complete kubeconfig file.
 output "api_address" {
   value = magnum_bay.k8s.api_address
 }

@@ -1,0 +1,31 @@
+output "bay_id" {
+  description = "The bay's UUID."
+  value       = magnum_bay.this.id
+}
+
+output "host" {
+  description = "The Kubernetes API endpoint."
+  value       = magnum_bay.this.kubeconfig.host
+}
+
+output "cluster_ca_certificate" {
+  description = "The bay's CA certificate (PEM)."
+  value       = magnum_bay.this.kubeconfig.cluster_ca_certificate
+}
+
+output "client_certificate" {
+  description = "Client certificate (PEM) for CN=admin, O=system:masters."
+  value       = magnum_bay.this.kubeconfig.client_certificate
+}
+
+output "client_key" {
+  description = "The client certificate's private key (PEM)."
+  value       = magnum_bay.this.kubeconfig.client_key
+  sensitive   = true
+}
+
+output "kubeconfig_path" {
+  description = "Path of the written kubeconfig, or null."
+  value       = var.kubeconfig_path
+  depends_on  = [terraform_data.kubeconfig]
+}
