@@ -10,31 +10,34 @@ import (
 // NodeGroup is a cluster's nodegroup (1.9+). Lists carry a subset of the
 // fields; GetNodeGroup fills them all.
 type NodeGroup struct {
-	UUID             string    `json:"uuid"`
-	Name             string    `json:"name"`
-	ClusterID        string    `json:"cluster_id"`
-	ProjectID        string    `json:"project_id"`
-	DockerVolumeSize *int      `json:"docker_volume_size"`
-	Labels           Labels    `json:"labels"`
-	LabelsOverridden Labels    `json:"labels_overridden"`
-	LabelsAdded      Labels    `json:"labels_added"`
-	LabelsSkipped    Labels    `json:"labels_skipped"`
-	FlavorID         string    `json:"flavor_id"`
-	ImageID          string    `json:"image_id"`
-	NodeAddresses    []string  `json:"node_addresses"`
-	NodeCount        int       `json:"node_count"`
-	Role             string    `json:"role"`
-	MinNodeCount     *int      `json:"min_node_count"`
-	MaxNodeCount     *int      `json:"max_node_count"`
-	IsDefault        bool      `json:"is_default"`
-	StackID          string    `json:"stack_id"`
-	Status           string    `json:"status"`
-	StatusReason     string    `json:"status_reason"`
-	Version          string    `json:"version"`
-	MergeLabels      bool      `json:"merge_labels"`
-	Links            []Link    `json:"links"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	UUID             string   `json:"uuid"`
+	Name             string   `json:"name"`
+	ClusterID        string   `json:"cluster_id"`
+	ProjectID        string   `json:"project_id"`
+	DockerVolumeSize *int     `json:"docker_volume_size"`
+	Labels           Labels   `json:"labels"`
+	LabelsOverridden Labels   `json:"labels_overridden"`
+	LabelsAdded      Labels   `json:"labels_added"`
+	LabelsSkipped    Labels   `json:"labels_skipped"`
+	FlavorID         string   `json:"flavor_id"`
+	ImageID          string   `json:"image_id"`
+	NodeAddresses    []string `json:"node_addresses"`
+	NodeCount        int      `json:"node_count"`
+	Role             string   `json:"role"`
+	MinNodeCount     *int     `json:"min_node_count"`
+	MaxNodeCount     *int     `json:"max_node_count"`
+	IsDefault        bool     `json:"is_default"`
+	StackID          string   `json:"stack_id"`
+	Status           string   `json:"status"`
+	StatusReason     string   `json:"status_reason"`
+	Version          string   `json:"version"`
+	MergeLabels      bool     `json:"merge_labels"`
+	// NodeLabels and NodeTaints exist from Magnum master (1.14).
+	NodeLabels Labels    `json:"node_labels"`
+	NodeTaints []Taint   `json:"node_taints"`
+	Links      []Link    `json:"links"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func (n *NodeGroup) UnmarshalJSON(b []byte) error {
@@ -52,7 +55,7 @@ func (n *NodeGroup) UnmarshalJSON(b []byte) error {
 }
 
 // ListNodeGroups lists a cluster's nodegroups (1.9+; Magnum answers 406
-// below). Create, update and delete are still to come.
+// below). Create, update and delete are in nodegroup_ops.go.
 func (c *Client) ListNodeGroups(ctx context.Context, clusterID string) ([]NodeGroup, error) {
 	if _, err := c.require(ctx, "listing nodegroups", VersionNodeGroup); err != nil {
 		return nil, err

@@ -1056,7 +1056,7 @@ func (s *Sim) readActionBody(r *http.Request, arg string, fields []fieldSpec) (m
 			}
 			continue
 		}
-		if f.name == "nodes_to_remove" {
+		if f.name == "nodes_to_remove" || f.name == "node_taints" {
 			l, ok := raw.(pyList)
 			if !ok {
 				return nil, invalidInput(f.name, raw, "Value not a valid list: "+pyStr(raw))
@@ -1155,6 +1155,14 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 			writeMagnumError(w, aerr)
 			return
 		}
+	}
+	if !ng.isDefault {
+		if aerr := s.upgradeExtraNodegroup(cl, t, ng); aerr != nil {
+			writeMagnumError(w, aerr)
+			return
+		}
+		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
+		return
 	}
 	if t.uuid == cl.templateUUID {
 		// Magnum 15 fails to serialise the RPC call's arguments when the

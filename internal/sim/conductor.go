@@ -105,6 +105,7 @@ func timePtr(t time.Time) *time.Time {
 // sync brings a cluster up to date with the conductor's work at now.
 // Callers hold st.mu.
 func (s *Sim) sync(c *clusterRow, now time.Time) {
+	defer s.syncNodegroups(c, now)
 	for c.op != nil && !c.deleted {
 		op := c.op
 		if !op.picked {
@@ -470,6 +471,10 @@ func (s *Sim) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove 
 	if c.op != nil && c.op.action == actionDelete {
 		return
 	}
+	if !ng.isDefault {
+		s.resizeExtraNodegroup(c, ng, count)
+		return
+	}
 	s.startNodeCountUpdate(c, ng, count, remove, false)
 }
 
@@ -616,6 +621,7 @@ func (s *Sim) startDelete(c *clusterRow) {
 	}
 	now := s.now()
 	op := &clusterOp{action: actionDelete, at: now, duration: s.heatDeleteDuration()}
+	s.deleteNodegroupStacks(c, op.duration)
 	switch {
 	case c.driver == driverHeat && c.heatStackID != "":
 		if err := s.heat.DeleteStack(c.heatStackID, op.duration); err == nil {

@@ -7,9 +7,8 @@ import (
 
 // Nodegroups (/v1/clusters/{cluster}/nodegroups, 1.9+). Every cluster has
 // its default-master and default-worker rows; their status follows the
-// cluster's because both share the cluster's stack. Creating, patching and
-// deleting nodegroups is not simulated yet; the row type already carries
-// what those operations need (min/max, labels, version).
+// cluster's because both share the cluster's stack. Extra nodegroups
+// (nodegroup_ops.go) have a stack and a status of their own.
 
 type nodegroup struct {
 	id               int
@@ -27,11 +26,24 @@ type nodegroup struct {
 	version          any
 	createdAt        time.Time
 	updatedAt        *time.Time
+
+	// Extra nodegroups only: their own status, stack and operation.
+	status       string
+	statusReason any
+	heatStackID  string
+	stackID      any
+	op           *ngOp
+	// nodeLabels and nodeTaints are the 1.14 fields (master profile).
+	nodeLabels *pyDict
+	nodeTaints pyList
 }
 
 func (s *Sim) registerNodegroups(m *magnumRouter) {
 	m.handle("GET /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.listNodegroups)
 	m.handle("GET /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.getNodegroup)
+	m.handle("POST /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.createNodegroup)
+	m.handle("PATCH /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.patchNodegroup)
+	m.handle("DELETE /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.deleteNodegroup)
 }
 
 // findNodegroup resolves a nodegroup of c by UUID or name.
@@ -44,13 +56,25 @@ func findNodegroup(c *clusterRow, ident string) (*nodegroup, *apiError) {
 	return nil, errf(http.StatusNotFound, "Nodegroup %s could not be found.", ident)
 }
 
-// ngStatus is a default nodegroup's status: the cluster's, except that a
-// delete marks the nodegroups DELETE_IN_PROGRESS before the cluster.
-func ngStatus(c *clusterRow) string {
+// ngStatus is a nodegroup's status: a default one shows the cluster's, an
+// extra one its own stack's, except that a cluster delete marks every
+// nodegroup DELETE_IN_PROGRESS before the cluster.
+func ngStatus(c *clusterRow, ng *nodegroup) string {
 	if c.op != nil && c.op.action == actionDelete {
 		return "DELETE_IN_PROGRESS"
 	}
+	if !ng.isDefault {
+		return ng.status
+	}
 	return c.status
+}
+
+// ngStackAndReason are the stack_id and status_reason a nodegroup shows.
+func ngStackAndReason(c *clusterRow, ng *nodegroup) (stack, reason any) {
+	if ng.isDefault {
+		return c.stackID, c.ngReason
+	}
+	return ng.stackID, ng.statusReason
 }
 
 func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bool) *pyDict {
@@ -82,8 +106,12 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 	out.Set("image_id", ng.imageID)
 	if detail {
 		addrs := c.nodeAddresses
-		if ng.role == "master" {
+		switch {
+		case ng.role == "master":
 			addrs = c.masterAddresses
+		case !ng.isDefault:
+			// The simulated stacks of extra nodegroups report no servers.
+			addrs = []string{}
 		}
 		out.Set("node_addresses", strList(addrs))
 	}
@@ -92,13 +120,14 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 	out.Set("min_node_count", ng.minNodeCount)
 	out.Set("max_node_count", ng.maxNodeCount)
 	out.Set("is_default", ng.isDefault)
-	out.Set("stack_id", c.stackID)
-	out.Set("status", ngStatus(c))
+	stack, reason := ngStackAndReason(c, ng)
+	out.Set("stack_id", stack)
+	out.Set("status", ngStatus(c, ng))
 	if !detail {
 		out.Set("merge_labels", false)
 		return out
 	}
-	out.Set("status_reason", c.ngReason)
+	out.Set("status_reason", reason)
 	out.Set("version", ng.version)
 	out.Set("merge_labels", false)
 	ov, ad, sk := newPyDict(), newPyDict(), newPyDict()
@@ -117,6 +146,14 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 	out.Set("labels_overridden", ov)
 	out.Set("labels_added", ad)
 	out.Set("labels_skipped", sk)
+	if s.nodeTaintsServed() {
+		out.Set("node_labels", cloneOrEmpty(ng.nodeLabels))
+		taints := ng.nodeTaints
+		if taints == nil {
+			taints = pyList{}
+		}
+		out.Set("node_taints", taints)
+	}
 	out.Set("created_at", fmtTime(ng.createdAt))
 	upd := ng.updatedAt
 	if upd == nil {

@@ -1,0 +1,688 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+var (
+	_ resource.Resource                   = &nodegroupResource{}
+	_ resource.ResourceWithConfigure      = &nodegroupResource{}
+	_ resource.ResourceWithImportState    = &nodegroupResource{}
+	_ resource.ResourceWithValidateConfig = &nodegroupResource{}
+)
+
+const (
+	defaultNodegroupCreateTimeout = 60 * time.Minute
+	defaultNodegroupUpdateTimeout = 30 * time.Minute
+	defaultNodegroupDeleteTimeout = 30 * time.Minute
+)
+
+// NewNodegroupResource is magnum_nodegroup: an extra group of worker nodes
+// in a bay, with its own flavor, image, labels and size (Magnum API
+// microversion 1.9 or later).
+func NewNodegroupResource() resource.Resource {
+	return &nodegroupResource{}
+}
+
+type nodegroupResource struct {
+	data *ProviderData
+}
+
+type nodegroupModel struct {
+	ID               types.String   `tfsdk:"id"`
+	BayID            types.String   `tfsdk:"bay_id"`
+	Name             types.String   `tfsdk:"name"`
+	Role             types.String   `tfsdk:"role"`
+	FlavorID         types.String   `tfsdk:"flavor_id"`
+	ImageID          types.String   `tfsdk:"image_id"`
+	DockerVolumeSize types.Int64    `tfsdk:"docker_volume_size"`
+	Labels           types.Map      `tfsdk:"labels"`
+	MergeLabels      types.Bool     `tfsdk:"merge_labels"`
+	EffectiveLabels  types.Map      `tfsdk:"effective_labels"`
+	NodeCount        types.Int64    `tfsdk:"node_count"`
+	MinNodeCount     types.Int64    `tfsdk:"min_node_count"`
+	MaxNodeCount     types.Int64    `tfsdk:"max_node_count"`
+	NodeLabels       types.Map      `tfsdk:"node_labels"`
+	NodeTaints       types.List     `tfsdk:"node_taints"`
+	AutoScaling      types.Object   `tfsdk:"auto_scaling"`
+	Status           types.String   `tfsdk:"status"`
+	StatusReason     types.String   `tfsdk:"status_reason"`
+	StackID          types.String   `tfsdk:"stack_id"`
+	ProjectID        types.String   `tfsdk:"project_id"`
+	CreatedAt        types.String   `tfsdk:"created_at"`
+	UpdatedAt        types.String   `tfsdk:"updated_at"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
+}
+
+var taintAttrTypes = map[string]attr.Type{"key": types.StringType, "value": types.StringType, "effect": types.StringType}
+
+type taintModel struct {
+	Key    types.String `tfsdk:"key"`
+	Value  types.String `tfsdk:"value"`
+	Effect types.String `tfsdk:"effect"`
+}
+
+func (r *nodegroupResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_nodegroup"
+}
+
+func (r *nodegroupResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace(), stringplanmodifier.UseStateForUnknown()}
+	stable := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{MarkdownDescription: desc, Computed: true, PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A nodegroup: an extra group of worker nodes in a bay, with its own flavor, image, labels and size. " +
+			"Needs Magnum API microversion 1.9 or later (Magnum 9.0, Train); `node_count = 0` needs 1.10, and `node_labels` and `node_taints` need 1.14.\n\n" +
+			"`node_count` changes in place through Magnum's resize action, and `min_node_count`, `max_node_count`, `node_labels` and `node_taints` through a PATCH; " +
+			"every other argument replaces the nodegroup, because Magnum cannot change it. Waits follow the operation the provider started, so an old " +
+			"`CREATE_COMPLETE` is never taken for the end of a later resize or delete.",
+		Attributes: map[string]schema.Attribute{
+			"id": stable("The nodegroup's UUID."),
+			"bay_id": schema.StringAttribute{
+				MarkdownDescription: "The bay (UUID or name) the nodegroup belongs to. A change replaces the nodegroup.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				MarkdownDescription: "The nodegroup's name, unique within the bay. Cluster API drivers need a lowercase RFC 1123 name (`gpu-workers`). A change replaces the nodegroup.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"role": schema.StringAttribute{
+				MarkdownDescription: "A free-form role, `worker` by default; Magnum refuses `master`. It is also a node label on Kubernetes (`magnum.openstack.org/role`). A change replaces the nodegroup.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.String{stringvalidator.NoneOf("master"), stringvalidator.LengthBetween(1, 255)},
+				PlanModifiers:       replace,
+			},
+			"flavor_id": schema.StringAttribute{
+				MarkdownDescription: "The Nova flavor of the nodes. Inherited from the bay when left out. A change replaces the nodegroup.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       replace,
+			},
+			"image_id": schema.StringAttribute{
+				MarkdownDescription: "The Glance image of the nodes. Inherited from the bay's baymodel when left out. A change replaces the nodegroup.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers:       replace,
+			},
+			"docker_volume_size": schema.Int64Attribute{
+				MarkdownDescription: "The size in GB of each node's container storage volume. A change replaces the nodegroup.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
+			},
+			"labels": schema.MapAttribute{
+				MarkdownDescription: "Labels for the nodegroup's nodes. Left out, the bay's labels are inherited; set, they replace them or, with `merge_labels`, are merged over them. `effective_labels` shows the result. A change replaces the nodegroup.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators:          []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "must be letters, digits, '_', '-', '.' or '/'"))},
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"merge_labels": schema.BoolAttribute{
+				MarkdownDescription: "Merge `labels` over the bay's labels instead of replacing them. Defaults to `false`. Magnum does not report it back, so the provider keeps the configured value.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+				PlanModifiers:       []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"effective_labels": schema.MapAttribute{
+				MarkdownDescription: "The labels Magnum applied to the nodegroup.",
+				ElementType:         types.StringType,
+				Computed:            true,
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
+			},
+			"node_count": schema.Int64Attribute{
+				MarkdownDescription: "The number of nodes. Defaults to 1. Changes resize the nodegroup in place and must stay within `min_node_count` and `max_node_count`; 0 needs Magnum API microversion 1.10. While `auto_scaling` is enabled, counts the autoscaler sets are not drift.",
+				Optional:            true,
+				Computed:            true,
+				Default:             int64default.StaticInt64(1),
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+			},
+			"min_node_count": schema.Int64Attribute{
+				MarkdownDescription: "The fewest nodes a resize may leave. Magnum's default is 0. Changes in place.",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"max_node_count": schema.Int64Attribute{
+				MarkdownDescription: "The most nodes a resize may reach. Left out, it is `auto_scaling.max_node_count` when that is set, else unlimited. Changes in place (removing it lifts the limit).",
+				Optional:            true,
+				Computed:            true,
+				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				PlanModifiers:       []planmodifier.Int64{maxFromAutoScaling{}},
+			},
+			"node_labels": schema.MapAttribute{
+				MarkdownDescription: "Kubernetes labels for the nodes (Magnum API microversion 1.14). Changes in place. Note: neither Cluster API driver applied them to nodes when this was written.",
+				ElementType:         types.StringType,
+				Optional:            true,
+			},
+			"node_taints": schema.ListNestedAttribute{
+				MarkdownDescription: "Kubernetes taints for the nodes (Magnum API microversion 1.14). Changes in place.",
+				Optional:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"key":   schema.StringAttribute{MarkdownDescription: "The taint key.", Required: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+						"value": schema.StringAttribute{MarkdownDescription: "The taint value; empty when left out.", Optional: true},
+						"effect": schema.StringAttribute{
+							MarkdownDescription: "`NoSchedule`, `PreferNoSchedule` or `NoExecute`.",
+							Required:            true,
+							Validators:          []validator.String{stringvalidator.OneOf("NoSchedule", "PreferNoSchedule", "NoExecute")},
+						},
+					},
+				},
+			},
+			"auto_scaling":  autoScalingAttribute("nodegroup"),
+			"status":        schema.StringAttribute{MarkdownDescription: "Magnum's status for the nodegroup, such as `CREATE_COMPLETE`.", Computed: true},
+			"status_reason": schema.StringAttribute{MarkdownDescription: "Why the nodegroup is in its status.", Computed: true},
+			"stack_id":      stable("The nodegroup's Heat stack, or the driver's id on clouds without Heat."),
+			"project_id":    stable("The project that owns the nodegroup."),
+			"created_at":    stable("When the nodegroup was created (RFC 3339)."),
+			"updated_at":    schema.StringAttribute{MarkdownDescription: "When the nodegroup last changed (RFC 3339).", Computed: true},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *nodegroupResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*ProviderData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
+			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+// ValidateConfig catches at plan time the count combinations Magnum
+// refuses with a 409 after the apply has started.
+func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m nodegroupModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if msg := nodeCountProblem(m.NodeCount, m.MinNodeCount, m.MaxNodeCount); msg != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("node_count"), "Inconsistent node counts", msg)
+	}
+	if as, ok, d := readAutoScaling(ctx, m.AutoScaling); ok && !d.HasError() {
+		if msg := validateAutoScalingCounts(as, m.NodeCount); msg != "" {
+			resp.Diagnostics.AddAttributeError(path.Root("auto_scaling"), "Inconsistent autoscaling limits", msg)
+		}
+	}
+}
+
+// nodeCountProblem mirrors Magnum's _validate_node_count; the node count
+// defaults to 1 when left out.
+func nodeCountProblem(count, minN, maxN types.Int64) string {
+	known := func(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
+	if count.IsUnknown() || minN.IsUnknown() || maxN.IsUnknown() {
+		return ""
+	}
+	n := int64(1)
+	if known(count) {
+		n = count.ValueInt64()
+	}
+	if known(maxN) && known(minN) && minN.ValueInt64() > maxN.ValueInt64() {
+		return fmt.Sprintf("min_node_count (%d) is above max_node_count (%d); Magnum would refuse it.", minN.ValueInt64(), maxN.ValueInt64())
+	}
+	if known(maxN) && n > maxN.ValueInt64() {
+		return fmt.Sprintf("node_count (%d) is above max_node_count (%d); Magnum would refuse it.", n, maxN.ValueInt64())
+	}
+	if known(minN) && minN.ValueInt64() > n {
+		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
+	}
+	return ""
+}
+
+func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var plan nodegroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultNodegroupCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	bay, err := r.data.Magnum.GetCluster(ctx, plan.BayID.ValueString())
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
+			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), apiErrorDetail(err)))
+		return
+	}
+	create, diags := nodegroupCreateRequest(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ng, err := r.data.Magnum.CreateNodeGroup(ctx, bay.UUID, create)
+	if magnum.IsOutcomeUnknown(err) {
+		// Names are unique within a bay, so the name settles it.
+		if found, gerr := r.data.Magnum.GetNodeGroup(ctx, bay.UUID, create.Name); gerr == nil {
+			ng, err = found, nil
+		}
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error creating nodegroup %q in bay %q", plan.Name.ValueString(), bay.Name), apiErrorDetail(err))
+		return
+	}
+	plan.ID = types.StringValue(ng.UUID)
+	// Saved before waiting, so a failed wait leaves it tainted, not orphaned.
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+
+	got, werr := r.wait(ctx, bay.UUID, ng.UUID, plan.Name.ValueString(), "created", waiter.Conditions[*magnum.NodeGroup]{
+		Target:        []string{"CREATE_COMPLETE"},
+		Pending:       []string{"CREATE_IN_PROGRESS"},
+		NotFoundGrace: 2 * time.Minute,
+	}, timeout)
+	if got != nil {
+		resp.Diagnostics.Append(nodegroupFromAPI(ctx, got, &plan, false)...)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	if werr != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Nodegroup %q (%s) did not become ready", plan.Name.ValueString(), ng.UUID),
+			waitErrorText(werr)+"\n\nThe nodegroup stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+	}
+}
+
+func (r *nodegroupResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var state nodegroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ng, err := r.data.Magnum.GetNodeGroup(ctx, state.BayID.ValueString(), state.ID.ValueString())
+	if magnum.IsNotFound(err) {
+		tflog.Warn(ctx, "nodegroup no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", state.ID.ValueString()), apiErrorDetail(err))
+		return
+	}
+	resp.Diagnostics.Append(nodegroupFromAPI(ctx, ng, &state, autoScaled(ctx, state.AutoScaling))...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
+}
+
+func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var plan, state nodegroupModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultNodegroupUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	bayID, id, name := state.BayID.ValueString(), state.ID.ValueString(), state.Name.ValueString()
+
+	ops, diags := nodegroupPatch(ctx, state, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Limits first when they widen, so a resize into the new range passes
+	// Magnum's bounds check; after it when they narrow around the new count.
+	growing := plan.NodeCount.ValueInt64() > state.NodeCount.ValueInt64()
+	patch := func() bool {
+		if len(ops) == 0 {
+			return true
+		}
+		if _, err := r.data.Magnum.UpdateNodeGroup(ctx, bayID, id, ops); err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			return false
+		}
+		ops = nil
+		return true
+	}
+	if growing && !patch() {
+		return
+	}
+	var last *magnum.NodeGroup
+	if !plan.NodeCount.Equal(state.NodeCount) {
+		want := int(plan.NodeCount.ValueInt64())
+		before, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
+		if err == nil {
+			err = r.data.Magnum.ResizeCluster(ctx, bayID, magnum.ResizeOpts{NodeCount: want, NodeGroup: id})
+		}
+		if err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			return
+		}
+		var first *magnum.NodeGroup
+		last, err = r.wait(ctx, bayID, id, name, fmt.Sprintf("resized to %d nodes", want), waiter.Conditions[*magnum.NodeGroup]{
+			Target:  []string{"UPDATE_COMPLETE"},
+			Pending: []string{"UPDATE_IN_PROGRESS"},
+			// Without UPDATE_IN_PROGRESS in between, only a later
+			// updated_at with the new count shows this resize ran.
+			Started: func(ng *magnum.NodeGroup, _ string) bool {
+				if first == nil {
+					first = ng
+					return false
+				}
+				return ng.NodeCount == want && ng.UpdatedAt.After(first.UpdatedAt) && ng.UpdatedAt.After(before.UpdatedAt)
+			},
+		}, timeout)
+		if err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), waitErrorText(err))
+			if last != nil {
+				resp.Diagnostics.Append(nodegroupFromAPI(ctx, last, &state, false)...)
+				resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
+			}
+			return
+		}
+	}
+	if !patch() {
+		return
+	}
+	got, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", name), apiErrorDetail(err))
+		return
+	}
+	resp.Diagnostics.Append(nodegroupFromAPI(ctx, got, &plan, false)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+}
+
+func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	var state nodegroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, defaultNodegroupDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	bayID, id, name := state.BayID.ValueString(), state.ID.ValueString(), state.Name.ValueString()
+	err := r.data.Magnum.DeleteNodeGroup(ctx, bayID, id)
+	if magnum.IsNotFound(err) {
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), apiErrorDetail(err))
+		return
+	}
+	_, err = r.wait(ctx, bayID, id, name, "deleted", waiter.Conditions[*magnum.NodeGroup]{
+		Pending:          []string{"DELETE_IN_PROGRESS"},
+		NotFoundIsTarget: true,
+		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
+		// Until the conductor handles the cast the nodegroup shows whatever
+		// it showed before (CREATE_COMPLETE, even CREATE_FAILED): that is
+		// "not started yet", not an unexpected state (the peer's #2066).
+		Started: func(_ *magnum.NodeGroup, s string) bool { return strings.HasPrefix(s, "DELETE_") },
+	}, timeout)
+	if err != nil {
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), waitErrorText(err))
+	}
+}
+
+// ImportState takes "<bay>/<nodegroup>", each a UUID or a name.
+func (r *nodegroupResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
+	bayRef, ngRef, ok := parseNodegroupImportID(req.ID)
+	if !ok {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected \"<bay>/<nodegroup>\" (UUIDs or names), got %q.", req.ID))
+		return
+	}
+	bay, err := r.data.Magnum.GetCluster(ctx, bayRef)
+	if err != nil {
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, apiErrorDetail(err)))
+		return
+	}
+	ng, err := r.data.Magnum.GetNodeGroup(ctx, bay.UUID, ngRef)
+	if err != nil {
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, apiErrorDetail(err)))
+		return
+	}
+	if ng.IsDefault {
+		resp.Diagnostics.AddError("Cannot import a default nodegroup",
+			fmt.Sprintf("%q is one of the bay's default nodegroups, which magnum_bay manages (node_count, master_count); Magnum cannot delete it.", ng.Name))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ng.UUID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("bay_id"), bay.UUID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("merge_labels"), false)...)
+}
+
+func parseNodegroupImportID(id string) (bay, ng string, ok bool) {
+	bay, ng, ok = strings.Cut(id, "/")
+	return bay, ng, ok && bay != "" && ng != "" && !strings.Contains(ng, "/")
+}
+
+func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what string, cond waiter.Conditions[*magnum.NodeGroup], timeout time.Duration) (*magnum.NodeGroup, error) {
+	cond.Describe = func(ng *magnum.NodeGroup) string {
+		if ng == nil || ng.StatusReason == "" {
+			return ""
+		}
+		return "status_reason: " + ng.StatusReason
+	}
+	return waiter.Wait(ctx, waiter.Config{
+		What:    fmt.Sprintf("nodegroup %q (%s) to be %s", name, id, what),
+		Timeout: timeout,
+		OnChange: func(ch waiter.Change) {
+			tflog.Info(ctx, fmt.Sprintf("nodegroup %q: %s", name, ch.To), map[string]any{"nodegroup": name, "id": id, "from": ch.From, "status": ch.To, "elapsed": ch.Elapsed.String()})
+		},
+		Logf: func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+	}, func(ctx context.Context) (*magnum.NodeGroup, string, error) {
+		ng, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
+		if err != nil {
+			return nil, "", err
+		}
+		return ng, ng.Status, nil
+	}, cond)
+}
+
+// waitErrorText is a failed wait as a user reads it: Magnum's words for API
+// errors, the waiter's account otherwise.
+func waitErrorText(err error) string {
+	if magnum.StatusCode(err) != 0 {
+		return apiErrorDetail(err)
+	}
+	return err.Error()
+}
+
+func nodegroupCreateRequest(ctx context.Context, m nodegroupModel) (magnum.NodeGroupCreate, diag.Diagnostics) {
+	labels, diags := stringMap(ctx, m.Labels)
+	nodeLabels, d := stringMap(ctx, m.NodeLabels)
+	diags.Append(d...)
+	taints, d := taintsFrom(ctx, m.NodeTaints)
+	diags.Append(d...)
+	req := magnum.NodeGroupCreate{
+		Name:             m.Name.ValueString(),
+		NodeCount:        optInt(m.NodeCount),
+		MinNodeCount:     optInt(m.MinNodeCount),
+		MaxNodeCount:     optInt(m.MaxNodeCount),
+		DockerVolumeSize: optInt(m.DockerVolumeSize),
+		Labels:           labels,
+		NodeLabels:       nodeLabels,
+		NodeTaints:       taints,
+	}
+	if v := optStr(m.Role); v != nil {
+		req.Role = *v
+	}
+	if v := optStr(m.FlavorID); v != nil {
+		req.FlavorID = *v
+	}
+	if v := optStr(m.ImageID); v != nil {
+		req.ImageID = *v
+	}
+	merge := m.MergeLabels.ValueBool()
+	if as, ok, d := readAutoScaling(ctx, m.AutoScaling); ok {
+		diags.Append(d...)
+		l, mg, err := withAutoScalingLabels(labels, merge, as)
+		if err != nil {
+			diags.AddAttributeError(path.Root("auto_scaling"), "Conflicting labels", err.Error())
+			return req, diags
+		}
+		req.Labels, merge = l, mg
+		// The drivers size the autoscaler from the nodegroup's own fields;
+		// Magnum's bounds checks use them too.
+		if req.MinNodeCount == nil {
+			req.MinNodeCount = optInt(as.MinNodeCount)
+		}
+		if req.MaxNodeCount == nil {
+			req.MaxNodeCount = optInt(as.MaxNodeCount)
+		}
+	}
+	if merge {
+		t := true
+		req.MergeLabels = &t
+	}
+	return req, diags
+}
+
+// nodegroupPatch is the PATCH for what changes in place, other than the
+// node count (a resize).
+func nodegroupPatch(ctx context.Context, from, to nodegroupModel) ([]magnum.PatchOp, diag.Diagnostics) {
+	var ops []magnum.PatchOp
+	var diags diag.Diagnostics
+	if !to.MinNodeCount.IsUnknown() && !to.MinNodeCount.Equal(from.MinNodeCount) && !to.MinNodeCount.IsNull() {
+		ops = append(ops, magnum.Replace("/min_node_count", to.MinNodeCount.ValueInt64()))
+	}
+	if !to.MaxNodeCount.Equal(from.MaxNodeCount) {
+		if to.MaxNodeCount.IsNull() {
+			ops = append(ops, magnum.Remove("/max_node_count"))
+		} else {
+			ops = append(ops, magnum.Replace("/max_node_count", to.MaxNodeCount.ValueInt64()))
+		}
+	}
+	if !to.NodeLabels.Equal(from.NodeLabels) {
+		m, d := stringMap(ctx, to.NodeLabels)
+		diags.Append(d...)
+		ops = append(ops, magnum.Replace("/node_labels", magnum.PythonDict(nonNilMap(m))))
+	}
+	if !to.NodeTaints.Equal(from.NodeTaints) {
+		t, d := taintsFrom(ctx, to.NodeTaints)
+		diags.Append(d...)
+		ops = append(ops, magnum.Replace("/node_taints", magnum.PythonTaints(t)))
+	}
+	return ops, diags
+}
+
+func taintsFrom(ctx context.Context, v types.List) ([]magnum.Taint, diag.Diagnostics) {
+	if v.IsNull() || v.IsUnknown() {
+		return nil, nil
+	}
+	var ms []taintModel
+	diags := v.ElementsAs(ctx, &ms, false)
+	out := make([]magnum.Taint, len(ms))
+	for i, m := range ms {
+		out[i] = magnum.Taint{Key: m.Key.ValueString(), Value: m.Value.ValueString(), Effect: m.Effect.ValueString()}
+	}
+	return out, diags
+}
+
+// nodegroupFromAPI copies what Magnum reports into the model. keepCount
+// leaves node_count as configured: the autoscaler owns the live count.
+func nodegroupFromAPI(ctx context.Context, ng *magnum.NodeGroup, m *nodegroupModel, keepCount bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(ng.UUID)
+	if ng.ClusterID != "" && m.BayID.ValueString() != ng.ClusterID && (m.BayID.IsNull() || m.BayID.IsUnknown()) {
+		m.BayID = types.StringValue(ng.ClusterID)
+	}
+	m.Name = types.StringValue(ng.Name)
+	m.Role = nullableStr(ng.Role)
+	m.FlavorID = nullableStr(ng.FlavorID)
+	m.ImageID = nullableStr(ng.ImageID)
+	m.DockerVolumeSize = nullableInt(ng.DockerVolumeSize)
+	if !keepCount || m.NodeCount.IsNull() || m.NodeCount.IsUnknown() {
+		m.NodeCount = types.Int64Value(int64(ng.NodeCount))
+	}
+	m.MinNodeCount = nullableInt(ng.MinNodeCount)
+	if m.MinNodeCount.IsNull() {
+		m.MinNodeCount = types.Int64Value(0)
+	}
+	m.MaxNodeCount = nullableInt(ng.MaxNodeCount)
+	m.Status = nullableStr(ng.Status)
+	m.StatusReason = nullableStr(ng.StatusReason)
+	m.StackID = nullableStr(ng.StackID)
+	m.ProjectID = nullableStr(ng.ProjectID)
+	m.CreatedAt = timeString(ng.CreatedAt)
+	m.UpdatedAt = timeString(ng.UpdatedAt)
+
+	var d diag.Diagnostics
+	m.EffectiveLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.Labels))
+	diags.Append(d...)
+	actual := map[string]string(ng.Labels)
+	if _, ok, _ := readAutoScaling(ctx, m.AutoScaling); ok {
+		user, d := stringMap(ctx, m.Labels)
+		diags.Append(d...)
+		actual = withoutAutoScalingLabels(actual, user)
+	}
+	m.Labels, d = configuredLabels(ctx, m.Labels, m.MergeLabels.ValueBool(), actual)
+	diags.Append(d...)
+	// node_labels and node_taints exist only from 1.14; an older cloud
+	// never reports them, so null stays null rather than becoming {}.
+	if len(ng.NodeLabels) > 0 || !m.NodeLabels.IsNull() {
+		m.NodeLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.NodeLabels))
+		diags.Append(d...)
+	}
+	if len(ng.NodeTaints) > 0 || !m.NodeTaints.IsNull() {
+		taints := make([]taintModel, len(ng.NodeTaints))
+		for i, t := range ng.NodeTaints {
+			taints[i] = taintModel{Key: types.StringValue(t.Key), Value: types.StringValue(t.Value), Effect: types.StringValue(t.Effect)}
+			if t.Value == "" {
+				taints[i].Value = types.StringNull()
+			}
+		}
+		m.NodeTaints, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: taintAttrTypes}, taints)
+		diags.Append(d...)
+	}
+	return diags
+}
