@@ -245,7 +245,31 @@ func parseErrorBody(body []byte) (message, code string) {
 			}
 		}
 	}
-	return truncate(strings.TrimSpace(string(body))), ""
+	text := strings.TrimSpace(string(body))
+	if strings.HasPrefix(text, "<") {
+		// A proxy's HTML error page: its words without the markup.
+		text = htmlText(text)
+	}
+	return truncate(text), ""
+}
+
+// htmlText drops tags and collapses white space. It is no HTML parser,
+// only enough for the one-line pages haproxy, nginx and Apache send.
+func htmlText(s string) string {
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+			b.WriteByte(' ')
+		case r == '>' && inTag:
+			inTag = false
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 func truncate(s string) string {
@@ -259,6 +283,8 @@ func truncate(s string) string {
 	return s[:cut] + "…"
 }
 
+const maxRetryAfterSeconds = 24 * 60 * 60
+
 // parseRetryAfter reads delta-seconds or an HTTP date; garbage and past
 // dates give zero.
 func parseRetryAfter(v string, now time.Time) time.Duration {
@@ -270,7 +296,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if n < 0 {
 			return 0
 		}
-		return time.Duration(n) * time.Second
+		// Beyond a day the hint is useless, and beyond ~292 years it
+		// would overflow into a negative wait.
+		return time.Duration(min(n, maxRetryAfterSeconds)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {

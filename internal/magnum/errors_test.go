@@ -48,9 +48,14 @@ func TestErrorParsing(t *testing.T) {
 			wantMessage: "You are not authorized to perform the requested action.", wantCode: "Forbidden",
 		},
 		{
+			name: "a proxy's HTML page loses its markup", status: 502,
+			body:        "<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid response.\n</body></html>\n",
+			wantMessage: "502 Bad Gateway The server returned an invalid response.",
+		},
+		{
 			name: "raw text", status: 400,
-			body:        "<html><body>Bad gateway config</body></html>\n",
-			wantMessage: "<html><body>Bad gateway config</body></html>",
+			body:        "Bad gateway config\n",
+			wantMessage: "Bad gateway config",
 		},
 		{
 			name: "raw text truncated", status: 400,

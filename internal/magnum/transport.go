@@ -210,7 +210,10 @@ func (r *requester) classify(ctx context.Context, req request, err error, attemp
 		}
 		return wait, true, apiErr
 	}
-	if isContextErr(err) || ctx.Err() != nil {
+	// Only our own context ending stops the retries: the HTTP client's
+	// per-request timeout also satisfies errors.Is(err,
+	// context.DeadlineExceeded), and a stalled GET is worth another try.
+	if ctx.Err() != nil {
 		return 0, false, r.finalize(req, err)
 	}
 	// A transport error. If the connection was never made, nothing was

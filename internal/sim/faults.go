@@ -62,6 +62,14 @@ func (s *Sim) InjectFault(clusterNameContains string, f Fault) {
 		f.Reason = defaultFaultReason
 	}
 	f.Action = f.action()
+	if s.relay != nil {
+		// Tests arm faults before anything else; without the Heat
+		// stand-in the test cannot mean anything.
+		if err := s.relay.armFault(clusterNameContains, f); err != nil {
+			panic(err)
+		}
+		return
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	s.faults = append(s.faults, pendingFault{match: clusterNameContains, fault: f})
@@ -128,6 +136,9 @@ func pyStrOrEmpty(v any) string {
 
 // Clusters lists every cluster in every project, oldest first.
 func (s *Sim) Clusters() []ClusterInfo {
+	if s.relay != nil {
+		return s.relay.mustClusters()
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	now := s.now()
@@ -149,6 +160,14 @@ func (s *Sim) Clusters() []ClusterInfo {
 // ClusterExists reports whether a cluster (or bay) row with this UUID is
 // still present, for CheckDestroy.
 func (s *Sim) ClusterExists(id string) bool {
+	if s.relay != nil {
+		for _, c := range s.relay.mustClusters() {
+			if c.UUID == id || c.Status == "UNKNOWN" {
+				return true
+			}
+		}
+		return false
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	c := s.st.clusters[id]
@@ -162,6 +181,9 @@ func (s *Sim) ClusterExists(id string) bool {
 // Stacks counts the Heat stacks still present in every project, including
 // those being deleted, for no-orphan checks. It is 0 in the master profile.
 func (s *Sim) Stacks() int {
+	if s.relay != nil {
+		return s.relay.stacks()
+	}
 	if s.heat == nil {
 		return 0
 	}
@@ -185,6 +207,9 @@ func (s *Sim) lockedCluster(id string) (*clusterRow, error) {
 // the cluster with another tool: the status becomes UPDATE_COMPLETE and
 // updated_at moves, with no operation in between.
 func (s *Sim) SetNodeCount(id string, n int) error {
+	if s.relay != nil {
+		return s.relay.resize(id, n)
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	c, err := s.lockedCluster(id)
@@ -202,6 +227,9 @@ func (s *Sim) SetNodeCount(id string, n int) error {
 // DeleteClusterOutOfBand removes a cluster at once, as if it had been
 // deleted elsewhere; its stack is deleted in the background.
 func (s *Sim) DeleteClusterOutOfBand(id string) error {
+	if s.relay != nil {
+		return s.relay.deleteCluster(id)
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	c, err := s.lockedCluster(id)
@@ -219,6 +247,9 @@ func (s *Sim) DeleteClusterOutOfBand(id string) error {
 // including the resulting status change; the Kubernetes endpoint stops
 // accepting client certificates from the old CA.
 func (s *Sim) RotateCA(id string) error {
+	if s.relay != nil {
+		return errRelayUnsupported
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	c, err := s.lockedCluster(id)
@@ -234,6 +265,8 @@ func (s *Sim) RotateCA(id string) error {
 // registerControl serves the unauthenticated /_sim endpoints.
 func (s *Sim) registerControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST /_sim/faults", s.controlFault)
+	mux.HandleFunc("POST /_sim/http-faults", s.controlHTTPFault)
+	mux.HandleFunc("DELETE /_sim/http-faults", s.controlHTTPFault)
 	mux.HandleFunc("GET /_sim/clusters", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"clusters": s.Clusters(), "stacks": s.Stacks()})
 	})

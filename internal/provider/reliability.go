@@ -1,0 +1,176 @@
+package provider
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+)
+
+// defaultAPITimeout bounds one HTTP exchange. Magnum answers in seconds;
+// its slowest call, a certificate signing whose RPC times out, takes about
+// 60 s to fail. Without a bound, a connection that stalls after the
+// request was sent would hang an apply for ever.
+const defaultAPITimeout = 120 * time.Second
+
+// settleTimeout bounds the look-up that settles an unknown outcome.
+const settleTimeout = 30 * time.Second
+
+// settleContext outlives the cancellation of ctx: the most common unknown
+// outcome is a POST cut off by Ctrl-C, and Terraform waits for the provider
+// to finish after it asks it to stop. Giving up the look-up there would
+// orphan the bay the POST made.
+func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+}
+
+// retryPolicy tunes the Magnum client's retries; zero fields take the
+// client's defaults. Tests shorten the backoff here so fault tests stay fast.
+var retryPolicy magnum.RetryPolicy
+
+func apiTimeoutAttribute() schema.Int64Attribute {
+	return schema.Int64Attribute{
+		Optional: true,
+		MarkdownDescription: fmt.Sprintf("Seconds to wait for any one OpenStack API request (connect, send and read the answer) before giving up on it; "+
+			"safe requests are then retried. Defaults to %d. Environment variable: `OS_API_TIMEOUT`.", int(defaultAPITimeout/time.Second)),
+		Validators: []validator.Int64{int64validator.Between(1, 3600)},
+	}
+}
+
+// resolveAPITimeout applies the block, then OS_API_TIMEOUT (which the
+// OpenStack SDK also reads, in seconds), then the default.
+func resolveAPITimeout(v types.Int64, getenv func(string) string, diags diag.Diagnostics) (time.Duration, diag.Diagnostics) {
+	switch {
+	case v.IsUnknown():
+		diags.AddAttributeError(path.Root("api_timeout"), "Unknown api_timeout value",
+			"The provider cannot be configured because api_timeout depends on a value known only after apply. "+
+				"Use a literal value, a variable, or the OS_API_TIMEOUT environment variable instead.")
+		return 0, diags
+	case !v.IsNull():
+		return time.Duration(v.ValueInt64()) * time.Second, diags
+	}
+	env := strings.TrimSpace(getenv("OS_API_TIMEOUT"))
+	if env == "" {
+		return defaultAPITimeout, diags
+	}
+	secs, err := strconv.ParseFloat(env, 64)
+	if err != nil || secs < 1 || secs > 3600 {
+		diags.AddError("Invalid OS_API_TIMEOUT",
+			fmt.Sprintf("OS_API_TIMEOUT is %q; use a number of seconds between 1 and 3600.", env))
+		return 0, diags
+	}
+	return time.Duration(secs * float64(time.Second)), diags
+}
+
+// tlsHint explains a certificate failure in terms of the settings that fix
+// it; "" when err is not one.
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknown):
+		return "The server's TLS certificate is signed by a CA this machine does not trust. Set cacert_file (OS_CACERT) " +
+			"to the PEM bundle of the CA that signed it; insecure = true skips the check, for test clouds only."
+	case errors.As(err, &hostname):
+		return "The server's TLS certificate is not valid for this host name. Use the host name the certificate names in auth_url, " +
+			"or fix the certificate."
+	case errors.As(err, &invalid):
+		return "The server's TLS certificate is not valid (" + invalid.Error() + ")."
+	}
+	return ""
+}
+
+// findCreatedBaymodel settles a template POST whose outcome is unknown by
+// looking the template up by name before anything else: posting again
+// blindly could leave two templates with one name, which then breaks every
+// lookup by that name.
+func (r *baymodelResource) findCreatedBaymodel(ctx context.Context, name string, postErr error) (*magnum.ClusterTemplate, error) {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
+	if name == "" {
+		return nil, fmt.Errorf("%w\n\nThe baymodel has no name, so the provider cannot tell whether Magnum created it. "+
+			"Check `openstack coe cluster template list` for a template created just now and delete it (or import it) before applying again", postErr)
+	}
+	templates, err := r.data.Magnum.ListClusterTemplates(ctx, magnum.ListOpts{})
+	if err != nil {
+		return nil, fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing baymodels to find out failed too: %v. "+
+			"Check for a baymodel named %q before applying again", postErr, err, name)
+	}
+	var found []magnum.ClusterTemplate
+	for _, ct := range templates {
+		if ct.Name == name {
+			found = append(found, ct)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("%w\n\nNo baymodel named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
+	case 1:
+		tflog.Info(ctx, "the create request's answer was lost, but the baymodel exists; adopting it", map[string]any{"baymodel": name, "id": found[0].UUID})
+		// The list omits nothing the resource needs, but read the template
+		// to get exactly what a successful POST would have returned.
+		ct, err := r.data.Magnum.GetClusterTemplate(ctx, found[0].UUID)
+		if err != nil {
+			return nil, fmt.Errorf("%w\n\nBaymodel %q (%s) exists but could not be read: %v", postErr, name, found[0].UUID, err)
+		}
+		return ct, nil
+	}
+	ids := make([]string, len(found))
+	for i, ct := range found {
+		ids[i] = ct.UUID
+	}
+	return nil, fmt.Errorf("%w\n\nSeveral baymodels are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
+		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
+}
+
+// settleUnknownUpdate decides whether an update action (resize, upgrade)
+// whose answer was lost took effect, by reading the bay before anything
+// else. With no error, the update is under way, or already finished (the
+// bay is returned). Otherwise the error says whether applying again is
+// safe.
+func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, before *magnum.Cluster, done func(*magnum.Cluster) bool, postErr error) (*magnum.Cluster, bool, error) {
+	lookupCtx, cancel := settleContext(ctx)
+	defer cancel()
+	after, err := r.data.Magnum.GetCluster(lookupCtx, id)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w\n\nThe request may or may not have reached Magnum, and reading the bay to find out failed too: %v", postErr, err)
+	}
+	moved := after.UpdatedAt.After(before.UpdatedAt) && done(after)
+	switch {
+	case after.Status == "UPDATE_IN_PROGRESS":
+		tflog.Info(ctx, "the update request's answer was lost, but the bay shows it under way; waiting for it", map[string]any{"id": id})
+		return after, false, nil
+	case moved && after.Status == "UPDATE_COMPLETE":
+		return after, true, nil
+	case moved && after.Status == "UPDATE_FAILED":
+		return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, describeBay(after))
+	}
+	return nil, false, fmt.Errorf("%w\n\nThe bay shows no sign of being %s (status %s), so the request did not take effect; it is safe to apply again", postErr, what, after.Status)
+}
+
+// certErrorDetail is apiErrorDetail for the certificate API, which answers
+// 403 to every user but the bay's creator (and admins), even within the
+// bay's own project: a policy, not a missing role, as users tend to assume.
+func certErrorDetail(err error) string {
+	detail := apiErrorDetail(err)
+	if magnum.StatusCode(err) == http.StatusForbidden {
+		detail += "\n\nMagnum lets only the user who created a bay (and cloud admins) read its CA or sign client certificates for it, " +
+			"even within the same project. Authenticate as the bay's creator, or ask them for a kubeconfig."
+	}
+	return detail
+}
