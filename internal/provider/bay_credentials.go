@@ -60,6 +60,9 @@ type dockerTLSModel struct {
 type credentialSource struct {
 	magnum *magnum.Client
 	now    func() time.Time
+	// withoutClientCert is magnum_bay's store_credentials = false: only the
+	// endpoint and CA are filled, and nothing is signed.
+	withoutClientCert bool
 }
 
 // refreshCredentials fills ca_cert, kubeconfig and docker_tls. It reads the
@@ -67,8 +70,8 @@ type credentialSource struct {
 // the model is missing, from another CA, for another address, or close to
 // expiry. Failures are warnings: the bay itself is fine, and the next
 // refresh tries again.
-func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes) diag.Diagnostics {
-	src := credentialSource{magnum: r.data.Magnum, now: time.Now}
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes, store types.Bool) diag.Diagnostics {
+	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store)}
 	return src.fill(ctx, c, meta, m, true)
 }
 
@@ -96,12 +99,15 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+apiErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
 			return diags
 		}
 		caPEM = pem
 	}
 	m.CACert = nullableStr(caPEM)
+	if s.withoutClientCert {
+		return fillWithoutClientCert(ctx, c, caPEM, isSwarm, m)
+	}
 
 	certPEM, keyPEM := current.CertPEM, current.KeyPEM
 	renew, why := kubeconfig.NeedsRenewal(current, caPEM, c.APIAddress, s.now(), kubeconfig.DefaultRenewBefore)
@@ -114,7 +120,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+apiErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
 			return diags
 		}
 	}

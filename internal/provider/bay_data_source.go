@@ -42,6 +42,11 @@ func (d *bayDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, 
 	var rs resource.SchemaResponse
 	(&bayResource{}).Schema(ctx, resource.SchemaRequest{}, &rs)
 	attrs := computedDataSourceAttributes(rs.Schema.Attributes)
+	// A resource argument about its own state; include_credentials is the
+	// data source's counterpart.
+	delete(attrs, storeCredentialsAttr)
+	// An instruction for creating the bay; effective_labels shows the labels.
+	delete(attrs, "auto_scaling")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "The bay's UUID. Set either `id` or `name`.",
 		Optional:            true,

@@ -70,6 +70,7 @@ func (d *baymodelDataSource) Configure(_ context.Context, req datasource.Configu
 }
 
 func (d *baymodelDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	ctx = d.data.MaskSecrets(ctx)
 	var m baymodelModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {

@@ -270,6 +270,7 @@ func (r *baymodelResource) ValidateConfig(ctx context.Context, req resource.Vali
 // ModifyPlan marks what Magnum recomputes as unknown, and replaces the
 // baymodel where Magnum has no in-place path.
 func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
@@ -288,6 +289,7 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 func (r *baymodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	var plan baymodelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
@@ -299,6 +301,10 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	ct, err := r.data.Magnum.CreateClusterTemplate(ctx, create)
+	if magnum.IsOutcomeUnknown(err) {
+		// Never POST again blindly: the first request may have created it.
+		ct, err = r.findCreatedBaymodel(ctx, plan.Name.ValueString(), err)
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error creating baymodel", apiErrorDetail(err))
 		return
@@ -309,6 +315,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	var state baymodelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -329,6 +336,7 @@ func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	var plan, state baymodelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -358,6 +366,7 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 }
 
 func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	var state baymodelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -377,6 +386,7 @@ func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteReques
 }
 
 func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	// Magnum resolves a name or a UUID; the state always keeps the UUID.
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, req.ID)
 	if err != nil {
@@ -388,10 +398,15 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 
 // readOrPatch avoids an empty PATCH when only computed values moved.
 func (r *baymodelResource) readOrPatch(ctx context.Context, id string, ops []magnum.PatchOp) (*magnum.ClusterTemplate, error) {
-	if len(ops) == 0 {
-		return r.data.Magnum.GetClusterTemplate(ctx, id)
+	if len(ops) > 0 {
+		// Magnum answers a PATCH with the template it loaded plus the
+		// changes, and the updated_at from before the save (null after the
+		// first change): the state needs the stored template.
+		if _, err := r.data.Magnum.UpdateClusterTemplate(ctx, id, ops); err != nil {
+			return nil, err
+		}
 	}
-	return r.data.Magnum.UpdateClusterTemplate(ctx, id, ops)
+	return r.data.Magnum.GetClusterTemplate(ctx, id)
 }
 
 func isTemplateReferenced(err error) bool {

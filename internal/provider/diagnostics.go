@@ -13,7 +13,9 @@ import (
 // cloud's logs.
 func apiErrorDetail(err error) string {
 	var me *magnum.Error
-	if !errors.As(err, &me) {
+	if !errors.As(err, &me) || magnum.IsOutcomeUnknown(err) {
+		// An unknown outcome carries what the provider found out after
+		// the failure; the HTTP error alone would hide it.
 		return err.Error()
 	}
 	var b strings.Builder

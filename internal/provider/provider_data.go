@@ -37,7 +37,14 @@ type ProviderData struct {
 // key masked in tflog output. Each RPC gets a fresh context from the
 // framework, so resources call this at the top of every CRUD method that may
 // log request or response data.
+//
+// It is safe on a nil *ProviderData (an unconfigured provider, as during
+// validation or a plan with unknown provider arguments): the key masks still
+// apply.
 func (d *ProviderData) MaskSecrets(ctx context.Context) context.Context {
+	if d == nil {
+		return maskSecrets(ctx, nil)
+	}
 	secrets := d.secrets
 	if d.ProviderClient != nil {
 		if tok := d.ProviderClient.Token(); tok != "" {
@@ -58,6 +65,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 		Endpoint:        r.ContainerInfraEndpoint,
 		HeatEndpoint:    r.OrchestrationEndpoint,
 		MaxMicroversion: r.MaxMicroversion,
+		Retry:           retryPolicy,
 	})
 	if err != nil {
 		diags.AddAttributeError(path.Root("endpoint_overrides"), "Cannot set up the Magnum client",
@@ -90,12 +98,18 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 // encrypted), including one escaped inside a JSON string.
 var privateKeyPEM = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----`)
 
+// base64PEM matches a base64-encoded PEM block: a kubeconfig carries its
+// client key as client-key-data in that form, which privateKeyPEM cannot
+// see. Certificates encoded the same way are masked too; a log loses
+// nothing by that.
+var base64PEM = regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}`)
+
 // secretFieldKeys are log field names whose values are always secret,
 // whoever logs them.
 var secretFieldKeys = []string{
 	"password", "token", "application_credential_secret", "secret",
 	"X-Auth-Token", "X-Subject-Token", "x-auth-token", "x-subject-token",
-	"private_key", "client_key", "key_pem",
+	"private_key", "client_key", "key_pem", "raw_config", "kubeconfig", "client-key-data",
 }
 
 // maskSecrets registers tflog masks on ctx for the credential values, the
@@ -103,8 +117,8 @@ var secretFieldKeys = []string{
 // ctx (even at TRACE) carries them.
 func maskSecrets(ctx context.Context, secrets []string) context.Context {
 	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
-	ctx = tflog.MaskAllFieldValuesRegexes(ctx, privateKeyPEM)
-	ctx = tflog.MaskMessageRegexes(ctx, privateKeyPEM)
+	ctx = tflog.MaskAllFieldValuesRegexes(ctx, privateKeyPEM, base64PEM)
+	ctx = tflog.MaskMessageRegexes(ctx, privateKeyPEM, base64PEM)
 	if len(secrets) > 0 {
 		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
 		ctx = tflog.MaskMessageStrings(ctx, secrets...)
