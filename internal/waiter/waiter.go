@@ -67,16 +67,19 @@ type Conditions[T any] struct {
 	StartGrace time.Duration
 	// Describe adds detail to a failure message, e.g. status_reason and faults.
 	Describe func(obj T) string
-	// Hint, if set, reports progress (e.g. Heat resources done/total).
-	// Near completion it caps the interval at NearDoneInterval.
+	// Hint, if set, reports the backend's progress (e.g. Heat resources
+	// complete out of all). It costs a request, so the wait consults it
+	// only after HintAfter and then as hintPlan decides; it returns false
+	// when progress cannot be read.
 	Hint func(ctx context.Context, obj T) (Hint, bool)
 }
 
-// Hint is a progress estimate.
-type Hint struct{ Done, Total int }
+// Hint is a progress report: Done and Failed parts out of Total.
+type Hint struct{ Done, Failed, Total int }
 
-// NearDoneInterval caps the poll interval once a Hint reports ≥ 90 %.
-const NearDoneInterval = 5 * time.Second
+// NearDoneInterval is how often a wait consults its Hint, and polls, while
+// the backend's last part may finish at any moment.
+const NearDoneInterval = 10 * time.Second
 
 // Change is one observed state transition.
 type Change struct {
@@ -170,6 +173,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		polls     int
 		errs      int
 		lastErr   error
+		plan      hintPlan
 	)
 	elapsed := func() time.Duration { return cfg.Now().Sub(start) }
 	timeout := func(ctxErr error) error {
@@ -213,9 +217,12 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			}
 		} else {
 			errs, lastErr, lastObj = 0, nil, obj
-			if cond.Hint != nil {
+			if cond.Hint != nil && plan.due(since) {
 				if h, ok := cond.Hint(ctx, obj); ok {
 					hint = &h
+					plan.observe(since, max(cfg.Schedule(since), MinInterval), h)
+				} else {
+					plan.miss(since, max(cfg.Schedule(since), MinInterval))
 				}
 			}
 			note(state, hint)
@@ -238,8 +245,8 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		}
 
 		interval := max(cfg.Schedule(since), MinInterval)
-		if hint != nil && hint.Total > 0 && hint.Done*10 >= hint.Total*9 {
-			interval = max(min(interval, NearDoneInterval), MinInterval)
+		if cond.Hint != nil {
+			interval = plan.interval(since, interval)
 		}
 		now := cfg.Now()
 		d := max(pollAt.Add(interval).Sub(now), wait, 0)

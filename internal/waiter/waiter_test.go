@@ -304,17 +304,3 @@ func TestOnChangeReportsTransitions(t *testing.T) {
 		t.Errorf("changes = %v, want %v", seen, want)
 	}
 }
-
-func TestHintNearDoneShortensInterval(t *testing.T) {
-	c := newClock()
-	cfg := c.config("c1")
-	cfg.Timeout = 10 * time.Minute
-	cond := Conditions[obj]{Target: []string{"CREATE_COMPLETE"},
-		Hint: func(context.Context, obj) (Hint, bool) { return Hint{Done: 19, Total: 20}, true }}
-	_, _ = Wait(context.Background(), cfg, scripted(c, step{0, obj{State: "CREATE_IN_PROGRESS"}, nil}), cond)
-	for i := 1; i < len(c.polls); i++ {
-		if gap := c.polls[i] - c.polls[i-1]; gap > NearDoneInterval {
-			t.Fatalf("gap %s at %s despite a 95%% hint", gap, c.polls[i])
-		}
-	}
-}

@@ -1,0 +1,135 @@
+package bench
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSimulateWaitNeverEndsEarly(t *testing.T) {
+	tests := []struct {
+		name     string
+		st       Strategy
+		b        Backend
+		maxDelay time.Duration
+	}{
+		{"short wait, schedule", ProviderSchedule, Backend{HeatDone: 18 * time.Second, Reported: 20*time.Second + 300*time.Millisecond}, 1500 * time.Millisecond},
+		{"peer polls every 20 s", PeerFixed20s, Backend{HeatDone: 18 * time.Second, Reported: 20*time.Second + 300*time.Millisecond}, 20 * time.Second},
+		{"long wait with Heat", ProviderHeat, Backend{HeatDone: time.Hour, Reported: time.Hour + 7*time.Second}, 10 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := SimulateWait(tt.st, tt.b)
+			if o.Early || o.Overhead < 0 {
+				t.Fatalf("wait ended %s before the change", -o.Overhead)
+			}
+			if o.Overhead > tt.maxDelay {
+				t.Errorf("overhead %s, want ≤ %s", o.Overhead, tt.maxDelay)
+			}
+			if o.MinGap < time.Second {
+				t.Errorf("two polls %s apart", o.MinGap)
+			}
+			if !tt.st.Heat && o.HeatGETs != 0 {
+				t.Errorf("%d Heat requests without a hint", o.HeatGETs)
+			}
+		})
+	}
+}
+
+func TestSweepMeetsTheTargets(t *testing.T) {
+	for _, st := range []Strategy{ProviderSchedule, ProviderHeat} {
+		for _, c := range SweepChecks(st, Sweep(st, SweepDurations())) {
+			if !c.Met {
+				t.Errorf("%s", c)
+			}
+		}
+	}
+	// The peer's fixed 20 s poll misses the short-wait target: the checks
+	// must be able to say so.
+	failed := false
+	for _, c := range SweepChecks(PeerFixed20s, Sweep(PeerFixed20s, SweepDurations())) {
+		failed = failed || !c.Met
+	}
+	if !failed {
+		t.Error("a fixed 20 s poll passed every target")
+	}
+}
+
+func TestOverheadBound(t *testing.T) {
+	tests := []struct{ T, want time.Duration }{
+		{5 * time.Second, time.Second}, {60 * time.Second, time.Second}, {100 * time.Second, 10 * time.Second},
+		{200 * time.Second, 20 * time.Second}, {2 * time.Hour, 20 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := OverheadBound(tt.T); got != tt.want {
+			t.Errorf("OverheadBound(%s) = %s, want %s", tt.T, got, tt.want)
+		}
+	}
+}
+
+func TestRetryAfterCheckPasses(t *testing.T) {
+	if c := RetryAfterCheck(); !c.Met {
+		t.Error(c)
+	}
+}
+
+func TestPollingChartIsWellFormedSVG(t *testing.T) {
+	order := []Strategy{ProviderSchedule, PeerFixed20s}
+	results := map[string][]SweepPoint{}
+	for _, st := range order {
+		results[st.Name] = Sweep(st, []time.Duration{5 * time.Second, time.Minute, time.Hour})
+	}
+	svg := PollingChart(results, order)
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	polylines := 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err.Error() != "EOF" {
+				t.Fatalf("not well-formed XML: %v", err)
+			}
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "polyline" {
+			polylines++
+		}
+	}
+	// Two strategies and a target line in each of two panels.
+	if polylines != 6 {
+		t.Errorf("%d lines drawn, want 6", polylines)
+	}
+	for _, want := range []string{"provider (schedule)", "peer (every 20 s)", "Requests per wait"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+}
+
+func TestReadRSSLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rss.log")
+	if err := os.WriteFile(path, []byte("101 20480\n102 35000\ngarbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	procs, peak, err := readRSSLog(path)
+	if err != nil || procs != 2 || peak != 35000 {
+		t.Errorf("readRSSLog = %d, %d, %v; want 2 processes, 35000 KiB", procs, peak, err)
+	}
+	if procs, _, err := readRSSLog(filepath.Join(t.TempDir(), "missing")); err != nil || procs != 0 {
+		t.Errorf("missing log: %d, %v; want none and no error", procs, err)
+	}
+}
+
+func TestWriteTable(t *testing.T) {
+	var b strings.Builder
+	WriteTable(&b, []Row{{Name: "3. plan", Walls: []time.Duration{3 * time.Second, time.Second, 2 * time.Second},
+		Requests: map[string]int{"GET /v1/clusters/{ident}": 200, tokensRoute: 1}, Tokens: 1, Procs: 2, PeakRSSKiB: 40960}})
+	out := b.String()
+	for _, want := range []string{"| 3. plan | 3 | 2.00 s | 1.00 s–3.00 s |", "GET /v1/clusters/{ident} ×200; POST /identity/v3/auth/tokens ×1", "40.0 MiB"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}

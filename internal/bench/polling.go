@@ -1,0 +1,196 @@
+// Package bench measures what the provider costs: wall time of applies,
+// refreshes and start-up against the simulator with realistic latency and
+// conductor lag, requests by endpoint, the provider's peak memory, and the
+// polling algorithm itself against a synthetic clock. cmd/magnum-bench
+// runs it; BENCHMARKS.md explains the method and the results.
+package bench
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+// Strategy is one way of spacing polls in the synthetic sweep.
+type Strategy struct {
+	Name     string
+	Schedule waiter.Schedule
+	// Heat makes the wait consult a synthetic Heat stack's progress, as
+	// the provider does on clouds with Heat.
+	Heat bool
+}
+
+// Strategies compared in the sweep and the chart.
+var (
+	ProviderSchedule = Strategy{Name: "provider (schedule)", Schedule: waiter.DefaultSchedule}
+	ProviderHeat     = Strategy{Name: "provider (schedule + Heat progress)", Schedule: waiter.DefaultSchedule, Heat: true}
+	// PeerFixed20s is the main peer provider: a poll every 20 s.
+	PeerFixed20s = Strategy{Name: "peer (every 20 s)", Schedule: func(time.Duration) time.Duration { return 20 * time.Second }}
+)
+
+// heatParts is how many resources the synthetic stack creates, one after
+// another at an even pace, as the simulator's Heat does.
+const heatParts = 40
+
+// ConductorInterval is Magnum's status poller period.
+const ConductorInterval = 10 * time.Second
+
+// Backend is one synthetic create: Heat finishes at HeatDone and Magnum's
+// API first reports CREATE_COMPLETE at Reported.
+type Backend struct {
+	HeatDone, Reported time.Duration
+}
+
+// WaitOutcome is one synthetic wait.
+type WaitOutcome struct {
+	// Overhead is how long after Reported the wait returned.
+	Overhead time.Duration
+	// MagnumGETs and HeatGETs count the requests made.
+	MagnumGETs, HeatGETs int
+	// MinGap is the shortest time between two Magnum GETs.
+	MinGap time.Duration
+	// Early is set when the wait returned before Reported: never allowed.
+	Early bool
+}
+
+// Requests is every request the wait made.
+func (o WaitOutcome) Requests() int { return o.MagnumGETs + o.HeatGETs }
+
+type synthClock struct{ now time.Duration }
+
+func (c *synthClock) Now() time.Time { return time.Unix(0, 0).Add(c.now) }
+
+func (c *synthClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.now += d
+	return nil
+}
+
+// SimulateWait runs the provider's waiter against b on a synthetic clock.
+func SimulateWait(st Strategy, b Backend) WaitOutcome {
+	c := &synthClock{}
+	var out WaitOutcome
+	var last time.Duration = -1
+	refresh := func(context.Context) (string, string, error) {
+		if last >= 0 && (out.MinGap == 0 || c.now-last < out.MinGap) {
+			out.MinGap = c.now - last
+		}
+		last = c.now
+		out.MagnumGETs++
+		if c.now >= b.Reported {
+			return "CREATE_COMPLETE", "CREATE_COMPLETE", nil
+		}
+		return "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", nil
+	}
+	cond := waiter.Conditions[string]{Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}}
+	if st.Heat {
+		cond.Hint = func(context.Context, string) (waiter.Hint, bool) {
+			out.HeatGETs++
+			done := heatParts
+			if c.now < b.HeatDone {
+				done = int(int64(heatParts) * int64(c.now) / int64(b.HeatDone))
+			}
+			return waiter.Hint{Done: done, Total: heatParts}, true
+		}
+	}
+	cfg := waiter.Config{What: "synthetic", Schedule: st.Schedule, Now: c.Now, Sleep: c.Sleep, Timeout: 4 * time.Hour}
+	_, _ = waiter.Wait(context.Background(), cfg, refresh, cond)
+	out.Overhead = c.now - b.Reported
+	out.Early = c.now < b.Reported
+	return out
+}
+
+// SweepPoint summarises the waits for one nominal duration T.
+type SweepPoint struct {
+	T              time.Duration `json:"t_ns"`
+	MedianOverhead time.Duration `json:"median_overhead_ns"`
+	MaxOverhead    time.Duration `json:"max_overhead_ns"`
+	// MedianRequests and MaxRequests count Magnum and Heat GETs.
+	MedianRequests int           `json:"median_requests"`
+	MaxRequests    int           `json:"max_requests"`
+	MaxHeatGETs    int           `json:"max_heat_gets"`
+	MinGap         time.Duration `json:"min_gap_ns"`
+	Early          bool          `json:"ended_early"`
+}
+
+// Phases is how many completion instants each T is sampled at.
+const Phases = 16
+
+// Sweep simulates, for each T, Phases completions spread across the poll
+// interval in force at T (so the median is over where the completion
+// falls between polls), each with a conductor lag spread over [2 s, 12 s):
+// Heat finishes that long before Magnum reports.
+func Sweep(st Strategy, Ts []time.Duration) []SweepPoint {
+	out := make([]SweepPoint, 0, len(Ts))
+	for _, T := range Ts {
+		iv := intervalAt(st.Schedule, T)
+		p := SweepPoint{T: T}
+		var overheads []time.Duration
+		var reqs []int
+		for k := range Phases {
+			reported := T + iv*time.Duration(2*k+1)/(2*Phases)
+			lag := ConductorInterval/5 + ConductorInterval*time.Duration((k*7)%Phases)/Phases
+			heatDone := max(reported-lag, reported/2)
+			o := SimulateWait(st, Backend{HeatDone: heatDone, Reported: reported})
+			overheads = append(overheads, o.Overhead)
+			reqs = append(reqs, o.Requests())
+			p.MaxOverhead = max(p.MaxOverhead, o.Overhead)
+			p.MaxRequests = max(p.MaxRequests, o.Requests())
+			p.MaxHeatGETs = max(p.MaxHeatGETs, o.HeatGETs)
+			if p.MinGap == 0 || (o.MinGap > 0 && o.MinGap < p.MinGap) {
+				p.MinGap = o.MinGap
+			}
+			p.Early = p.Early || o.Early
+		}
+		p.MedianOverhead = medianDuration(overheads)
+		slices.Sort(reqs)
+		p.MedianRequests = (reqs[Phases/2-1] + reqs[Phases/2]) / 2
+		out = append(out, p)
+	}
+	return out
+}
+
+// intervalAt is the poll interval in force at T on the schedule's grid.
+func intervalAt(s waiter.Schedule, T time.Duration) time.Duration {
+	var at time.Duration
+	for {
+		next := at + max(s(at), waiter.MinInterval)
+		if next > T {
+			return next - at
+		}
+		at = next
+	}
+}
+
+// ShownDurations are the rows of the printed sweep; they include every
+// duration a target names.
+var ShownDurations = []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 30 * time.Second,
+	60 * time.Second, 90 * time.Second, 120 * time.Second, 200 * time.Second, 5 * time.Minute, 10 * time.Minute,
+	20 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour}
+
+// SweepDurations is 5 s to 2 h, about 15 % apart, plus ShownDurations.
+func SweepDurations() []time.Duration {
+	var Ts []time.Duration
+	for T := 5 * time.Second; T <= 2*time.Hour; T = T * 23 / 20 {
+		Ts = append(Ts, T.Round(time.Second))
+	}
+	Ts = append(Ts, ShownDurations...)
+	slices.Sort(Ts)
+	return slices.Compact(Ts)
+}
+
+func medianDuration(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}

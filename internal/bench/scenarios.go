@@ -1,0 +1,588 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+// Config says what to run.
+type Config struct {
+	Repo      string // repository root, where the provider is built from
+	Terraform string
+	Self      string // this binary, used as the RSS wrapper
+	Runs      int    // runs of the slow scenarios (1, 2); 3 is the minimum for a spread
+	Latency   time.Duration
+	// BayT is scenario 1's Heat create duration.
+	BayT    time.Duration
+	JSONOut string
+	SVGOut  string
+	Log     io.Writer // progress lines
+}
+
+const tokensRoute = "POST /identity/v3/auth/tokens"
+
+// Run runs every scenario and the sweep, prints the tables and the
+// targets to out, and writes the JSON and the SVG.
+func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
+	began := time.Now()
+	host, _ := os.Hostname()
+	res := &Results{Date: began.UTC().Format(time.RFC3339), Host: fmt.Sprintf("%s, %d CPUs, %s", host, runtime.NumCPU(), runtime.Version()),
+		LoadBefore: loadAvg()}
+	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, "magnum-bench: "+format+"\n", args...) }
+
+	logf("sweeping the polling algorithm on a synthetic clock")
+	order := []Strategy{ProviderSchedule, ProviderHeat, PeerFixed20s}
+	res.Sweep = map[string][]SweepPoint{}
+	for _, st := range order {
+		res.Sweep[st.Name] = Sweep(st, SweepDurations())
+	}
+
+	logf("building the provider")
+	ws, err := newWorkspace(ctx, cfg.Repo, cfg.Terraform, cfg.Self)
+	if err != nil {
+		return nil, err
+	}
+	defer ws.close()
+
+	var overhead []OverheadRun
+	steps := []func() error{
+		func() error {
+			rows, runs, err := scenarioOneBay(ctx, ws, cfg, logf)
+			res.Rows, overhead = append(res.Rows, rows...), runs
+			return err
+		},
+		func() error {
+			rows, err := scenarioFiftyBays(ctx, ws, cfg, logf)
+			res.Rows = append(res.Rows, rows...)
+			return err
+		},
+		func() error {
+			rows, err := scenarioRefresh(ctx, ws, cfg, logf)
+			res.Rows = append(res.Rows, rows...)
+			return err
+		},
+		func() error {
+			rows, err := scenarioStartup(ctx, ws, cfg, logf)
+			res.Rows = append(res.Rows, rows...)
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	res.Overhead = overhead
+	res.Checks = checks(res, cfg)
+	res.Elapsed = time.Since(began)
+	res.LoadAfter = loadAvg()
+
+	fmt.Fprintf(out, "\n## Measured (simulator, %s per request; %s; load average %s before, %s after)\n\n", cfg.Latency, res.Host, res.LoadBefore, res.LoadAfter)
+	WriteTable(out, res.Rows)
+	fmt.Fprintf(out, "\n## Scenario 1: provider overhead per run (T = Heat create %s, Magnum conductor every %s)\n\n", cfg.BayT, ConductorInterval)
+	WriteOverhead(out, overhead)
+	fmt.Fprintf(out, "\n## Polling algorithm on a synthetic clock (median and max over %d completion phases)\n\n", Phases)
+	WriteSweep(out, res.Sweep, order, ShownDurations)
+	fmt.Fprintln(out, "\n## Targets")
+	fmt.Fprintln(out)
+	for _, c := range res.Checks {
+		fmt.Fprintln(out, c.String())
+	}
+	fmt.Fprintf(out, "\nmake bench took %s\n", res.Elapsed.Round(time.Second))
+
+	if cfg.SVGOut != "" {
+		if err := writeFile(cfg.SVGOut, []byte(PollingChart(res.Sweep, order))); err != nil {
+			return res, err
+		}
+	}
+	if cfg.JSONOut != "" {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return res, err
+		}
+		if err := writeFile(cfg.JSONOut, append(data, '\n')); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func writeFile(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// WriteOverhead prints scenario 1's arithmetic per run.
+func WriteOverhead(w io.Writer, runs []OverheadRun) {
+	fmt.Fprintln(w, "| Run | Apply (baymodel + bay) | Baseline (baymodel only) | Magnum reported after | Heat finished after | Overhead vs Magnum | Overhead vs Heat | Provider's create span − T | GET saw it after Magnum | Shortest gap between GETs |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for i, r := range runs {
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", i+1, secs(r.Apply), secs(r.Baseline), secs(r.MagnumT), secs(r.HeatT),
+			secs(r.Overhead), secs(r.VsHeat), secs(r.Span), secs(r.Notice), secs(r.MinGap))
+	}
+}
+
+func startSim(opts sim.Options) (*sim.Sim, error) {
+	opts.MaxClustersPerProject = 10000
+	return sim.Start(opts)
+}
+
+// measure runs one command runs times (fresh directory and state each
+// time when fresh is set) and folds the runs into a row.
+type runFn func(i int) (tfResult, error)
+
+func measure(s *sim.Sim, name, setup string, bays, runs int, fn runFn) (Row, error) {
+	row := Row{Name: name, Setup: setup, Bays: bays}
+	var perRun []map[string]int
+	var tokens, procs []int
+	for i := range runs {
+		s.ResetCounters()
+		r, err := fn(i)
+		if err != nil {
+			return row, err
+		}
+		row.Walls = append(row.Walls, r.wall)
+		c := s.Counters()
+		perRun = append(perRun, c)
+		tokens = append(tokens, c[tokensRoute])
+		procs = append(procs, r.procs)
+		row.PeakRSSKiB = max(row.PeakRSSKiB, r.peakKiB)
+	}
+	row.Requests = medianCounts(perRun)
+	row.Tokens, row.Procs = medianInt(tokens), medianInt(procs)
+	return row, nil
+}
+
+func medianInt(v []int) int {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func medianCounts(runs []map[string]int) map[string]int {
+	keys := map[string]bool{}
+	for _, r := range runs {
+		for k := range r {
+			keys[k] = true
+		}
+	}
+	out := map[string]int{}
+	for k := range keys {
+		var v []int
+		for _, r := range runs {
+			v = append(v, r[k])
+		}
+		if m := medianInt(v); m > 0 {
+			out[k] = m
+		}
+	}
+	return out
+}
+
+// timelines records, for every cluster the simulator is working on, when
+// Magnum will first report the outcome. The simulator computes the
+// instants from its schedule, so sampling every 100 ms loses no precision.
+type timelines struct {
+	s    *sim.Sim
+	mu   sync.Mutex
+	seen map[string]sim.Timeline // uuid/action
+	stop chan struct{}
+	done chan struct{}
+}
+
+func watch(s *sim.Sim) *timelines {
+	t := &timelines{s: s, seen: map[string]sim.Timeline{}, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			for _, c := range s.Clusters() {
+				if tl, ok := s.OperationTimeline(c.UUID); ok {
+					t.mu.Lock()
+					if _, dup := t.seen[c.UUID+"/"+tl.Action]; !dup {
+						t.seen[c.UUID+"/"+tl.Action] = tl
+					}
+					t.mu.Unlock()
+				}
+			}
+			select {
+			case <-t.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return t
+}
+
+func (t *timelines) close() { close(t.stop); <-t.done }
+
+func (t *timelines) get(uuid, action string) (sim.Timeline, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tl, ok := t.seen[uuid+"/"+action]
+	return tl, ok
+}
+
+func clusterByName(s *sim.Sim, name string) (sim.ClusterInfo, bool) {
+	for _, c := range s.Clusters() {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return sim.ClusterInfo{}, false
+}
+
+// scenarioOneBay: one bay whose stack takes cfg.BayT, against a baseline
+// apply of the baymodel alone.
+func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, []OverheadRun, error) {
+	setup := fmt.Sprintf("latency %s, Heat create %s, conductor every %s", cfg.Latency, cfg.BayT, ConductorInterval)
+	s, err := startSim(sim.Options{Latency: cfg.Latency, HeatCreateDuration: cfg.BayT, HeatDeleteDuration: time.Second, ConductorInterval: ConductorInterval})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	tl := watch(s)
+	defer tl.close()
+
+	runs := make([]OverheadRun, cfg.Runs)
+	base, err := measure(s, "1a. apply: baymodel only (baseline)", setup, 0, cfg.Runs, func(i int) (tfResult, error) {
+		logf("scenario 1 baseline, run %d/%d", i+1, cfg.Runs)
+		dir, err := ws.config("s1-base", baysConfig(fmt.Sprintf("s1base%d", i), 0))
+		if err != nil {
+			return tfResult{}, err
+		}
+		r, err := ws.run(ctx, s, dir, true, "apply", "-auto-approve", "-no-color")
+		runs[i].Baseline = r.wall
+		return r, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	bay, err := measure(s, fmt.Sprintf("1b. apply: baymodel + 1 bay, T = %s", cfg.BayT), setup, 1, cfg.Runs, func(i int) (tfResult, error) {
+		logf("scenario 1 bay, run %d/%d", i+1, cfg.Runs)
+		prefix := fmt.Sprintf("s1bay%d", i)
+		dir, err := ws.config("s1-bay", baysConfig(prefix, 1))
+		if err != nil {
+			return tfResult{}, err
+		}
+		r, err := ws.run(ctx, s, dir, true, "apply", "-auto-approve", "-no-color")
+		if err != nil {
+			return r, err
+		}
+		c, ok := clusterByName(s, prefix+"-0")
+		if !ok {
+			return r, fmt.Errorf("scenario 1: bay %s-0 not found in the simulator", prefix)
+		}
+		t, ok := tl.get(c.UUID, "CREATE")
+		if !ok {
+			return r, fmt.Errorf("scenario 1: no timeline recorded for %s", c.UUID)
+		}
+		run := &runs[i]
+		run.Apply = r.wall
+		run.MagnumT, run.HeatT = t.Reported.Sub(t.Accepted), t.BackendDone.Sub(t.Accepted)
+		run.Overhead = run.Apply - run.Baseline - run.MagnumT
+		run.VsHeat = run.Apply - run.Baseline - run.HeatT
+		run.Notice, run.MinGap = noticeDelay(s, c.UUID, t.Reported, cfg.Latency)
+		run.Span = createSpan(s, t.Accepted, cfg.Latency) - run.MagnumT
+		return r, nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return []Row{base, bay}, runs, nil
+}
+
+// noticeDelay reads the request log: when the simulator answered the
+// first GET of the cluster at or after reported (the handler runs after
+// the injected latency), and the shortest gap between two GETs of it.
+func noticeDelay(s *sim.Sim, uuid string, reported time.Time, latency time.Duration) (notice, minGap time.Duration) {
+	var prev time.Time
+	notice = -1
+	for _, r := range s.Requests() {
+		if r.Method != "GET" || !strings.HasSuffix(r.Path, "/clusters/"+uuid) {
+			continue
+		}
+		served := r.Time.Add(latency)
+		if notice < 0 && !served.Before(reported) {
+			notice = served.Sub(reported)
+		}
+		if !prev.IsZero() && (minGap == 0 || r.Time.Sub(prev) < minGap) {
+			minGap = r.Time.Sub(prev)
+		}
+		prev = r.Time
+	}
+	return notice, minGap
+}
+
+// createSpan reads the request log for the provider's own time in a bay
+// create: from the start of its first request (reading the baymodel) to
+// the answer to its last (signing the client certificate). Terraform's
+// work around the resource is not in it, which makes it a steadier
+// figure than wall-time arithmetic on a busy machine.
+func createSpan(s *sim.Sim, accepted time.Time, latency time.Duration) time.Duration {
+	reqs := s.Requests()
+	post := -1
+	for i, r := range reqs {
+		if r.Route == "POST /v1/clusters" && !r.Time.After(accepted) && accepted.Sub(r.Time) < 5*time.Second {
+			post = i
+		}
+	}
+	if post < 0 {
+		return 0
+	}
+	var start, end time.Time
+	for i := post - 1; i >= 0; i-- {
+		if reqs[i].Route == "GET /v1/clustertemplates/{id}" {
+			start = reqs[i].Time
+			break
+		}
+	}
+	for _, r := range reqs[post:] {
+		if r.Route == "POST /v1/certificates" {
+			end = r.Time.Add(latency)
+			break
+		}
+	}
+	if start.IsZero() || end.IsZero() {
+		return 0
+	}
+	return end.Sub(start)
+}
+
+// scenarioFiftyBays: apply, plan with nothing changed, and destroy of 50
+// bays at Terraform's default parallelism (10). Shortened backend: the
+// scenario measures throughput and requests, not the wait.
+func scenarioFiftyBays(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, error) {
+	const bays = 50
+	const iv = 2 * time.Second
+	setup := fmt.Sprintf("latency %s, Heat create 3 s, delete 1 s, conductor every %s", cfg.Latency, iv)
+	s, err := startSim(sim.Options{Latency: cfg.Latency, HeatCreateDuration: 3 * time.Second, HeatDeleteDuration: time.Second, ConductorInterval: iv})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	dirs := make([]string, cfg.Runs)
+	apply, err := measure(s, "2a. apply: 50 bays", setup, bays, cfg.Runs, func(i int) (tfResult, error) {
+		logf("scenario 2 apply, run %d/%d", i+1, cfg.Runs)
+		dir, err := ws.config("s2", baysConfig(fmt.Sprintf("s2r%d", i), bays))
+		if err != nil {
+			return tfResult{}, err
+		}
+		dirs[i] = dir
+		return ws.run(ctx, s, dir, true, "apply", "-auto-approve", "-no-color")
+	})
+	if err != nil {
+		return nil, err
+	}
+	plan, err := measure(s, "2b. plan, nothing changed: 50 bays", setup, bays, cfg.Runs, func(i int) (tfResult, error) {
+		logf("scenario 2 plan, run %d/%d", i+1, cfg.Runs)
+		r, err := ws.run(ctx, s, dirs[i], true, "plan", "-detailed-exitcode", "-no-color")
+		if err == nil && r.code != 0 {
+			err = fmt.Errorf("scenario 2: plan after apply was not empty (exit %d):\n%s", r.code, tail(r.output, 30))
+		}
+		return r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	destroy, err := measure(s, "2c. destroy: 50 bays", setup, bays, cfg.Runs, func(i int) (tfResult, error) {
+		logf("scenario 2 destroy, run %d/%d", i+1, cfg.Runs)
+		return ws.run(ctx, s, dirs[i], true, "destroy", "-auto-approve", "-no-color")
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n := len(s.Clusters()); n != 0 {
+		return nil, fmt.Errorf("scenario 2: %d clusters left after destroy", n)
+	}
+	return []Row{apply, plan, destroy}, nil
+}
+
+// scenarioRefresh: `terraform plan` (a refresh) of 200 bays. The bays are
+// created once with a fast backend and high parallelism; that setup is
+// not measured.
+func scenarioRefresh(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, error) {
+	const bays = 200
+	setup := fmt.Sprintf("latency %s; bays created beforehand", cfg.Latency)
+	s, err := startSim(sim.Options{Latency: cfg.Latency, HeatCreateDuration: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	dir, err := ws.config("s3", baysConfig("s3", bays))
+	if err != nil {
+		return nil, err
+	}
+	logf("scenario 3 setup: creating %d bays (not measured)", bays)
+	if _, err := ws.run(ctx, s, dir, false, "apply", "-auto-approve", "-no-color", "-parallelism=40"); err != nil {
+		return nil, err
+	}
+	runs := cfg.Runs
+	row, err := measure(s, "3. plan (refresh): 200 bays", setup, bays, runs, func(i int) (tfResult, error) {
+		logf("scenario 3 plan, run %d/%d", i+1, runs)
+		r, err := ws.run(ctx, s, dir, true, "plan", "-detailed-exitcode", "-no-color")
+		if err == nil && r.code != 0 {
+			err = fmt.Errorf("scenario 3: plan was not empty (exit %d):\n%s", r.code, tail(r.output, 30))
+		}
+		return r, err
+	})
+	return []Row{row}, err
+}
+
+// scenarioStartup: `terraform validate` and `terraform providers schema
+// -json`, timed with the provider started directly, plus one run each
+// through the wrapper for its peak RSS.
+func scenarioStartup(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, error) {
+	const runs = 10
+	dir, err := ws.config("s4", baysConfig("s4", 3))
+	if err != nil {
+		return nil, err
+	}
+	var rows []Row
+	for _, cmd := range [][]string{{"validate", "-no-color"}, {"providers", "schema", "-json"}} {
+		name := "4. terraform " + strings.Join(cmd[:len(cmd)-1], " ")
+		if cmd[0] == "providers" {
+			name = "4. terraform providers schema -json"
+		}
+		logf("scenario 4: %s ×%d", name, runs)
+		row := Row{Name: name, Setup: "no cloud needed"}
+		for range runs {
+			r, err := ws.run(ctx, nil, dir, false, cmd...)
+			if err != nil {
+				return nil, err
+			}
+			row.Walls = append(row.Walls, r.wall)
+		}
+		r, err := ws.run(ctx, nil, dir, true, cmd...)
+		if err != nil {
+			return nil, err
+		}
+		row.Procs, row.PeakRSSKiB = r.procs, r.peakKiB
+		row.Requests = map[string]int{}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// checks judges every target.
+func checks(res *Results, cfg Config) []Check {
+	var out []Check
+	byName := map[string]Row{}
+	for _, r := range res.Rows {
+		byName[r.Name[:strings.IndexByte(r.Name, '.')]] = r
+	}
+	// Scenario 1.
+	if len(res.Overhead) > 0 {
+		var ov, vh, notice []time.Duration
+		gap := time.Duration(0)
+		for _, r := range res.Overhead {
+			ov, vh, notice = append(ov, r.Overhead), append(vh, r.VsHeat), append(notice, r.Notice)
+			if gap == 0 || r.MinGap < gap {
+				gap = r.MinGap
+			}
+		}
+		T := res.Overhead[0].MagnumT
+		var applies, bases, spans []time.Duration
+		for _, r := range res.Overhead {
+			applies, bases, spans = append(applies, r.Apply), append(bases, r.Baseline), append(spans, r.Span)
+		}
+		med := medianDuration(applies) - medianDuration(bases) - T
+		out = append(out, Check{Target: fmt.Sprintf("measured overhead, one bay, T = %s (Magnum reported after %s): median ≤ %s",
+			cfg.BayT, secs(T), secs(OverheadBound(T))),
+			Got: fmt.Sprintf("median apply − median baseline − T = %s (per run %s); provider's own create span − T: median %s; the GET that saw CREATE_COMPLETE came %s after Magnum first reported it",
+				secs(med), durList(ov), secs(medianDuration(spans)), secs(medianDuration(notice))),
+			Met: med <= OverheadBound(T)})
+		out = append(out, Check{Target: "measured overhead against Heat's completion (includes Magnum's conductor lag)", Info: true,
+			Got: fmt.Sprintf("median %s: Magnum copies the stack's status every %s and flips %s after its poll", secs(medianDuration(vh)), ConductorInterval, ConductorInterval/5)})
+		out = append(out, Check{Target: "measured: never more than 1 request/s per bay",
+			Got: fmt.Sprintf("shortest gap between two GETs of the bay: %s (arrival times at the simulator)", secs(gap)), Met: gap >= 950*time.Millisecond})
+	}
+	for _, st := range []Strategy{ProviderSchedule, ProviderHeat} {
+		out = append(out, SweepChecks(st, res.Sweep[st.Name])...)
+	}
+	out = append(out, ScheduleFalls(ProviderSchedule.Schedule), RetryAfterCheck())
+	out = append(out, heatSavings(res.Sweep)...)
+	// Refresh.
+	if r, ok := byName["3"]; ok {
+		per := 0
+		for k, v := range r.Requests {
+			// Per-bay routes; the token, version discovery and the one
+			// baymodel are per run.
+			if strings.Contains(k, "/v1/clusters") || strings.Contains(k, "/v1/certificates") || strings.Contains(k, "/orchestration/") {
+				per += v
+			}
+		}
+		out = append(out, Check{Target: "refresh: ≤ 2 requests per bay (no certificate signing, no baymodel fetch per bay)",
+			Got: fmt.Sprintf("%.2f per bay (%d bay requests for %d bays; %d requests in all)", float64(per)/float64(r.Bays), per, r.Bays, r.TotalRequests()),
+			Met: per <= 2*r.Bays && r.Requests["POST /v1/certificates"] == 0})
+		out = append(out, Check{Target: "refresh: one Keystone token per provider process",
+			Got: fmt.Sprintf("%d token(s) per plan, %d provider process(es) started by Terraform", r.Tokens, r.Procs), Met: r.Tokens <= max(r.Procs, 1) && r.Tokens <= 1})
+	}
+	if r, ok := byName["2b"]; ok {
+		out = append(out, Check{Target: "plan of 50 unchanged bays: ≤ 2 requests per bay", Info: true,
+			Got: fmt.Sprintf("%d requests in all", r.TotalRequests())})
+	}
+	for _, r := range res.Rows {
+		if strings.HasPrefix(r.Name, "4. terraform validate") {
+			out = append(out, Check{Target: "start-up: terraform validate < 0.5 s at the median",
+				Got: fmt.Sprintf("median %s, first three runs %s; peak RSS %s", secs(r.Median()), durList(r.Walls[:min(3, len(r.Walls))]), mib(r.PeakRSSKiB)),
+				Met: r.Median() < 500*time.Millisecond})
+		}
+	}
+	return out
+}
+
+// heatSavings reports what consulting Heat's progress saves on long waits.
+func heatSavings(sweep map[string][]SweepPoint) []Check {
+	var out []Check
+	for _, T := range []time.Duration{20 * time.Minute, time.Hour, 2 * time.Hour} {
+		a, ok1 := pointAt(sweep[ProviderSchedule.Name], T)
+		b, ok2 := pointAt(sweep[ProviderHeat.Name], T)
+		if !ok1 || !ok2 {
+			continue
+		}
+		out = append(out, Check{Info: true, Target: fmt.Sprintf("stretch: Heat progress at T = %s", shortDur(T)),
+			Got: fmt.Sprintf("median overhead %s → %s, median requests %d → %d (%d of them Heat at most)",
+				secs(a.MedianOverhead), secs(b.MedianOverhead), a.MedianRequests, b.MedianRequests, b.MaxHeatGETs)})
+	}
+	return out
+}
+
+func durList(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.2f", d.Seconds())
+	}
+	return strings.Join(parts, ", ") + " s"
+}
+
+// loadAvg is the 1-minute load average, to tell a quiet machine's figures
+// from a busy one's.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}

@@ -1,0 +1,114 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+// OverheadBound is the median notice delay allowed for a wait of T: 1 s
+// up to a minute, 10 % of T up to 200 s, 20 s beyond.
+func OverheadBound(T time.Duration) time.Duration {
+	switch {
+	case T <= 60*time.Second:
+		return time.Second
+	case T <= 200*time.Second:
+		return T / 10
+	default:
+		return 20 * time.Second
+	}
+}
+
+// Request budgets per wait.
+var requestBudgets = []struct {
+	T      time.Duration
+	Budget int
+}{{10 * time.Minute, 75}, {time.Hour, 230}}
+
+// SweepChecks judges one strategy's sweep against the polling targets.
+func SweepChecks(st Strategy, pts []SweepPoint) []Check {
+	var checks []Check
+	worst, worstT := 0.0, time.Duration(0)
+	overheadOK, early := true, false
+	minGap := time.Duration(0)
+	for _, p := range pts {
+		ratio := float64(p.MedianOverhead) / float64(OverheadBound(p.T))
+		if ratio > worst {
+			worst, worstT = ratio, p.T
+		}
+		overheadOK = overheadOK && p.MedianOverhead <= OverheadBound(p.T)
+		early = early || p.Early
+		if minGap == 0 || (p.MinGap > 0 && p.MinGap < minGap) {
+			minGap = p.MinGap
+		}
+	}
+	if p, ok := pointAt(pts, worstT); ok {
+		checks = append(checks, Check{Target: st.Name + ": median overhead ≤ 1 s (T ≤ 60 s), ≤ 10% of T (≤ 200 s), ≤ 20 s beyond, for T = 5 s … 2 h",
+			Got: fmt.Sprintf("closest to its bound at T = %s: %s of %s allowed", shortDur(p.T), secs(p.MedianOverhead), secs(OverheadBound(p.T))), Met: overheadOK})
+	}
+	checks = append(checks, Check{Target: st.Name + ": a wait never ends before the change happened",
+		Got: fmt.Sprintf("%d durations × %d phases, none early", len(pts), Phases), Met: !early})
+	if early {
+		checks[len(checks)-1].Got = "a wait returned before the change"
+	}
+	checks = append(checks, Check{Target: st.Name + ": never more than 1 request/s per bay",
+		Got: fmt.Sprintf("shortest gap between Magnum GETs %s", secs(minGap)), Met: minGap >= waiter.MinInterval})
+	for _, b := range requestBudgets {
+		if p, ok := pointAt(pts, b.T); ok {
+			checks = append(checks, Check{Target: fmt.Sprintf("%s: ≤ %d GETs for T = %s", st.Name, b.Budget, shortDur(b.T)),
+				Got: fmt.Sprintf("%d at most (%d Heat), %d median", p.MaxRequests, p.MaxHeatGETs, p.MedianRequests), Met: p.MaxRequests <= b.Budget})
+		}
+	}
+	return checks
+}
+
+// ScheduleFalls checks that the schedule's interval never shrinks as the
+// wait grows, so the request rate only falls.
+func ScheduleFalls(s waiter.Schedule) Check {
+	prev := time.Duration(0)
+	for e := time.Duration(0); e <= 3*time.Hour; e += 100 * time.Millisecond {
+		iv := max(s(e), waiter.MinInterval)
+		if iv < prev {
+			return Check{Target: "request rate falls as the wait grows", Got: fmt.Sprintf("interval shrinks at %s", e)}
+		}
+		prev = iv
+	}
+	return Check{Target: "request rate falls as the wait grows (the schedule alone)",
+		Got: fmt.Sprintf("interval never shrinks: 1 s at the start, %s after 200 s", secs(s(time.Hour))), Met: true}
+}
+
+type statusErr struct {
+	code int
+	ra   time.Duration
+}
+
+func (e *statusErr) Error() string                 { return fmt.Sprintf("HTTP %d", e.code) }
+func (e *statusErr) HTTPStatusCode() int           { return e.code }
+func (e *statusErr) RetryAfterHint() time.Duration { return e.ra }
+
+// RetryAfterCheck drives the waiter through a 429 with Retry-After and a
+// 503 and checks that it waits as told and rides both out.
+func RetryAfterCheck() Check {
+	c := &synthClock{}
+	var polls []time.Duration
+	refresh := func(context.Context) (string, string, error) {
+		polls = append(polls, c.now)
+		switch len(polls) {
+		case 1:
+			return "", "", &statusErr{code: 429, ra: 45 * time.Second}
+		case 2:
+			return "", "", &statusErr{code: 503}
+		}
+		return "CREATE_COMPLETE", "CREATE_COMPLETE", nil
+	}
+	_, err := waiter.Wait(context.Background(), waiter.Config{Now: c.Now, Sleep: c.Sleep},
+		refresh, waiter.Conditions[string]{Target: []string{"CREATE_COMPLETE"}})
+	ok := err == nil && len(polls) == 3 && polls[1] >= 45*time.Second && polls[2]-polls[1] >= waiter.MinInterval
+	got := fmt.Sprintf("after a 429 with Retry-After: 45 the next poll came %s later; a 503 was retried %s later", secs(polls[1]), secs(polls[len(polls)-1]-polls[1]))
+	if err != nil {
+		got += fmt.Sprintf("; error: %v", err)
+	}
+	return Check{Target: "Retry-After and 429/503 honoured (waiter; the API client's own retries are unit-tested in internal/magnum)", Got: got, Met: ok}
+}

@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+// progressDepth is how deep into nested stacks progress is counted: the
+// node groups' members, as Magnum itself reads them for faults.
+const progressDepth = 2
+
+// createProgress is the waiter hint of a bay create on a cloud with Heat:
+// how many of the stack's resources are created. The waiter consults it
+// only on long waits (waiter.HintAfter) and sparingly, and stops polling
+// Magnum densely until the stack is nearly done. Nil without Heat.
+func (r *bayResource) createProgress(name string) func(context.Context, *magnum.Cluster) (waiter.Hint, bool) {
+	if r.data == nil || r.data.Heat == nil {
+		return nil
+	}
+	return func(ctx context.Context, c *magnum.Cluster) (waiter.Hint, bool) {
+		if c == nil || c.StackID == "" {
+			return waiter.Hint{}, false
+		}
+		rs, err := r.data.Heat.Resources(ctx, c.StackID, progressDepth)
+		if err != nil {
+			tflog.Debug(ctx, "could not read the bay's Heat progress", map[string]any{"bay": name, "error": err.Error()})
+			return waiter.Hint{}, false
+		}
+		h := createHint(rs)
+		tflog.Info(ctx, fmt.Sprintf("bay %q: Heat has created %d of %d resources", name, h.Done, h.Total), map[string]any{
+			"bay": name, "stack_id": c.StackID, "resources_created": h.Done, "resources_failed": h.Failed, "resources_total": h.Total,
+		})
+		return h, true
+	}
+}
+
+// createHint counts a stack's resources for a create. Resources Heat has
+// not started yet are INIT_COMPLETE, which is not progress.
+func createHint(rs []heat.Resource) waiter.Hint {
+	h := waiter.Hint{Total: len(rs)}
+	for _, r := range rs {
+		switch {
+		case r.Status == "CREATE_COMPLETE":
+			h.Done++
+		case strings.HasSuffix(r.Status, "_FAILED"):
+			h.Failed++
+		}
+	}
+	return h
+}

@@ -1,0 +1,55 @@
+package sim
+
+import "time"
+
+// Timeline is when the operation a cluster is running reaches each of its
+// milestones. Every state is a function of the clock, so the simulator can
+// say in advance, to the nanosecond, when Magnum's API will first report
+// the outcome; benchmarks measure a client's notice delay against it.
+type Timeline struct {
+	// Action is CREATE, UPDATE or DELETE.
+	Action string
+	// Accepted is when the API accepted the request (the conductor's cast).
+	Accepted time.Time
+	// BackendDone is when Heat (or the Cluster API driver) finishes.
+	BackendDone time.Time
+	// Reported is the first instant a GET of the cluster shows the
+	// outcome: *_COMPLETE for creates and updates, 404 for deletes. It
+	// trails BackendDone by up to ConductorInterval plus a fifth of it,
+	// the lag of Magnum's periodic status sync.
+	Reported time.Time
+}
+
+// OperationTimeline reports the milestones of the operation the cluster
+// with this UUID is running now, assuming it succeeds. It answers false
+// when there is no such cluster or it has no operation in flight (it
+// settled already, or it will fail because of an injected fault).
+func (s *Sim) OperationTimeline(uuid string) (Timeline, bool) {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	c := s.st.clusters[uuid]
+	if c == nil || c.deleted {
+		return Timeline{}, false
+	}
+	s.sync(c, s.now())
+	op := c.op
+	if op == nil || op.failNow != nil || op.capiFault != nil {
+		return Timeline{}, false
+	}
+	tl := Timeline{Action: op.action, Accepted: op.at, BackendDone: op.at.Add(op.duration)}
+	p1 := s.pollAfter(op, tl.BackendDone)
+	switch {
+	case !op.heat && c.driver == driverHeat:
+		// No stack to delete: the rows go when the conductor picks the cast.
+		tl.BackendDone = op.at
+		tl.Reported = op.at.Add(s.castLag())
+	case !op.heat:
+		// Cluster API drivers settle on the poll itself.
+		tl.Reported = p1
+	case op.action == actionDelete:
+		tl.Reported = p1
+	default:
+		tl.Reported = p1.Add(s.opts.ConductorInterval / 5)
+	}
+	return tl, true
+}
