@@ -39,8 +39,14 @@ func PreCheck(t testing.TB) {
 }
 
 // StartSim starts a simulator for one test and stops it when the test ends.
+// With MAGNUM_ACC_TARGET=real it returns a relay to the real cloud instead
+// (see real.go), or skips the test when opts ask for what only the
+// simulator can do.
 func StartSim(t testing.TB, opts sim.Options) *sim.Sim {
 	t.Helper()
+	if RealTarget() {
+		return startReal(t, opts)
+	}
 	if opts.Logf == nil && os.Getenv("MAGNUM_SIM_LOG") != "" {
 		opts.Logf = t.Logf
 	}

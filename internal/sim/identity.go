@@ -187,6 +187,9 @@ type Credentials struct {
 // Credentials returns the credentials of the user named like the project
 // ("demo", "alt" or "admin"). An unknown project gives zero Credentials.
 func (s *Sim) Credentials(projectName string) Credentials {
+	if s.relay != nil {
+		return s.relay.credentials(s, projectName)
+	}
 	u := s.ident.users[projectName]
 	if u == nil {
 		return Credentials{}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -384,14 +385,24 @@ func (s *Sim) patchTemplate(k *templateKind) magnumHandler {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		t, aerr := s.st.findTemplate(c.p, r.PathValue("id"), scopeOwnOrPublic)
+		var loaded *time.Time
 		if aerr == nil {
+			loaded = t.updatedAt
 			aerr = s.applyTemplatePatch(k, c, t, ops)
 		}
 		if aerr != nil {
 			writeMagnumError(w, aerr)
 			return
 		}
-		writeMagnumJSON(w, http.StatusOK, s.templateView(k, t, c.base))
+		// Magnum answers with the object it loaded and changed: save() does
+		// not read back the updated_at the database sets, so the answer
+		// carries the one from before (null after the first change; seen
+		// against real Magnum 15, FINDINGS #45 and #117).
+		saved := t.updatedAt
+		t.updatedAt = loaded
+		view := s.templateView(k, t, c.base)
+		t.updatedAt = saved
+		writeMagnumJSON(w, http.StatusOK, view)
 	}
 }
 

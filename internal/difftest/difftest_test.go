@@ -1,0 +1,238 @@
+package difftest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+// The real stack of scripts/real-magnum; MAGNUM_REAL_KEYSTONE overrides it.
+const defaultRealKeystone = "http://127.0.0.1:5000/v3"
+
+func realKeystone() string {
+	if v := os.Getenv("MAGNUM_REAL_KEYSTONE"); v != "" {
+		return strings.TrimRight(v, "/")
+	}
+	return defaultRealKeystone
+}
+
+// realUp reports whether Keystone and Magnum of the real stack answer.
+func realUp() bool {
+	c := &http.Client{Timeout: 3 * time.Second}
+	for _, u := range []string{realKeystone(), "http://127.0.0.1:9511/v1/"} {
+		resp, err := c.Get(u)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDifferential sends the script to real Magnum and to the simulator's
+// zed profile at the same time and compares every answer. A difference
+// fails the test unless known_differences.yaml explains it.
+func TestDifferential(t *testing.T) {
+	if !realUp() {
+		t.Skip("the real Magnum stack is not up (scripts/real-magnum/up.sh, or make difftest)")
+	}
+	known, err := loadKnown("known_differences.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sim.Start(sim.Options{
+		Profile:            "zed",
+		HeatCreateDuration: time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	accounts := func(cred func(string) account) map[string]account {
+		out := map[string]account{}
+		for _, n := range []string{"demo", "demo2", "alt", "admin"} {
+			out[n] = cred(n)
+		}
+		return out
+	}
+	real := &target{
+		name: "real", keystoneURL: realKeystone(), client: newClient(),
+		accounts: accounts(func(n string) account {
+			project := strings.TrimSuffix(n, "2")
+			return account{user: n, password: "secret", project: project, userDomain: "Default", projectDomain: "Default"}
+		}),
+	}
+	simT := &target{
+		name: "simulator", keystoneURL: s.AuthURL(), client: newClient(),
+		accounts: accounts(func(n string) account {
+			c := s.Credentials(n)
+			return account{user: c.UserName, password: c.Password, project: c.ProjectName, userDomain: c.UserDomainName, projectDomain: c.ProjectDomainName}
+		}),
+		// The real stack's Heat stand-in fails every stack named like
+		// "fail"; the simulator is told per cluster.
+		beforeFailingCreate: func(match string) { s.InjectFault(match, sim.Fault{}) },
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	run := time.Now().UTC().Format("150405")
+	// A quota left by an interrupted run would turn the quota steps into
+	// conflicts.
+	for _, tg := range []*target{real, simT} {
+		if p, err := tg.projectID(ctx, "demo"); err == nil {
+			_, _, _ = tg.do(ctx, "admin", http.MethodDelete, "/v1/quotas/"+p+"/Cluster", "", nil, "")
+		} else {
+			t.Fatal(err)
+		}
+	}
+
+	steps := script(run)
+	results := map[string][]exchange{}
+	errs := map[string]error{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, tg := range []*target{real, simT} {
+		r := &runner{t: tg, vars: map[string]string{}, timeout: 2 * time.Minute, logf: t.Logf}
+		for _, who := range []string{"demo", "alt"} {
+			p, err := tg.projectID(ctx, who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.vars["project:"+who] = p
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started := time.Now()
+			ex, err := r.run(ctx, steps)
+			mu.Lock()
+			results[tg.name], errs[tg.name] = ex, err
+			mu.Unlock()
+			t.Logf("%s: %d steps in %s", tg.name, len(ex), time.Since(started).Round(time.Second))
+		}()
+	}
+	wg.Wait()
+	writeReport(t, results)
+	for name, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+
+	used := make([]int, len(known))
+	var unexplained []difference
+	for i, st := range steps {
+		for _, d := range compare(st.name, results["real"][i], results["simulator"][i], run) {
+			explained := false
+			for k, kd := range known {
+				if kd.matches(d) {
+					used[k]++
+					explained = true
+					break
+				}
+			}
+			if !explained {
+				unexplained = append(unexplained, d)
+			}
+		}
+	}
+	for k, kd := range known {
+		if used[k] == 0 {
+			// Not a failure: timing-dependent differences come and go.
+			t.Logf("known difference not seen this run: %s %s (%s)", kd.Step, kd.Path, kd.Reason)
+		}
+	}
+	explainedCount := 0
+	for _, n := range used {
+		explainedCount += n
+	}
+	t.Logf("%d steps compared; %d differences explained by known_differences.yaml, %d not", len(steps), explainedCount, len(unexplained))
+	for _, d := range unexplained {
+		t.Errorf("unexplained difference: %s", d)
+	}
+}
+
+// writeReport keeps both transcripts for a human to read when
+// MAGNUM_DIFF_REPORT names a file.
+func writeReport(t *testing.T, results map[string][]exchange) {
+	path := os.Getenv("MAGNUM_DIFF_REPORT")
+	if path == "" {
+		return
+	}
+	raw, err := json.MarshalIndent(results, "", "  ")
+	if err == nil {
+		err = os.WriteFile(path, raw, 0o644)
+	}
+	if err != nil {
+		t.Logf("writing %s: %v", path, err)
+		return
+	}
+	t.Logf("transcripts written to %s", path)
+}
+
+// TestNormalize pins what the comparison ignores and what it keeps.
+func TestNormalize(t *testing.T) {
+	cases := []struct {
+		name     string
+		in, want any
+	}{
+		{"ids and times are volatile", map[string]any{"uuid": "x", "created_at": "2026-01-01T00:00:00+00:00", "status": "CREATE_COMPLETE"},
+			map[string]any{"uuid": "<volatile>", "created_at": "<volatile>", "status": "CREATE_COMPLETE"}},
+		{"uuids inside messages", "Cluster 0b5f6c1e-1111-4222-8333-944445555666 could not be found.", "Cluster <uuid> could not be found."},
+		{"ports of loopback URLs", "https://127.0.0.1:6443", "https://<host>"},
+		{"set order of choices", "Value should be one of: swarm, kubernetes, dcos", "Value should be one of: dcos, kubernetes, swarm"},
+		{"generated names", "fuzzy-42-template", "<generated-name>"},
+		{"items of other runs are dropped", map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}, map[string]any{"name": "b-r2"}}},
+			map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := normalize(tc.in, "r1"); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("normalize(%v) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompareAndKnownDifferences proves a difference is reported with its
+// path, and that an entry of known_differences.yaml explains exactly the
+// paths it names.
+func TestCompareAndKnownDifferences(t *testing.T) {
+	real := exchange{Status: 400, Body: map[string]any{"errors": []any{map[string]any{"detail": "a", "title": "a"}}}}
+	simulated := exchange{Status: 400, Body: map[string]any{"errors": []any{map[string]any{"detail": "b", "title": "a"}}}}
+	diffs := compare("s", real, simulated, "r")
+	if len(diffs) != 1 || diffs[0].path != "body.errors[0].detail" {
+		t.Fatalf("differences = %v, want one at body.errors[0].detail", diffs)
+	}
+	cases := []struct {
+		kd   knownDifference
+		want bool
+	}{
+		{knownDifference{Step: "s", Path: "body.errors"}, true},
+		{knownDifference{Step: "s"}, true},
+		{knownDifference{Step: "*", Path: "body.errors[0].detail"}, true},
+		{knownDifference{Step: "s", Path: "body.err"}, false},
+		{knownDifference{Step: "other"}, false},
+		{knownDifference{Step: "s", Path: "status"}, false},
+	}
+	for _, tc := range cases {
+		if got := tc.kd.matches(diffs[0]); got != tc.want {
+			t.Errorf("%+v matches = %v, want %v", tc.kd, got, tc.want)
+		}
+	}
+	if _, err := loadKnown("known_differences.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}

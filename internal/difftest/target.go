@@ -1,0 +1,187 @@
+// Package difftest holds the differential check between the simulator and a
+// real Magnum 15 (scripts/real-magnum): the same requests go to both, and
+// every difference in status, error shape or body is either fixed in the
+// simulator or explained in known_differences.yaml.
+package difftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// account is a user of a target cloud.
+type account struct {
+	user, password, project, userDomain, projectDomain string
+}
+
+// target is one cloud the script runs against.
+type target struct {
+	name        string
+	keystoneURL string // .../v3
+	accounts    map[string]account
+	client      *http.Client
+	// beforeFailingCreate arms whatever makes the next cluster named like
+	// match fail; the real stack's Heat stand-in fails such names by itself.
+	beforeFailingCreate func(match string)
+
+	mu       sync.Mutex
+	sessions map[string]*session
+}
+
+type session struct {
+	token, projectID, magnum, heat string
+}
+
+func (t *target) login(ctx context.Context, who string) (*session, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := t.sessions[who]; s != nil {
+		return s, nil
+	}
+	a, ok := t.accounts[who]
+	if !ok {
+		return nil, fmt.Errorf("%s: no account %q", t.name, who)
+	}
+	body, _ := json.Marshal(map[string]any{"auth": map[string]any{
+		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{
+			"name": a.user, "password": a.password, "domain": map[string]any{"name": a.userDomain}}}},
+		"scope": map[string]any{"project": map[string]any{"name": a.project, "domain": map[string]any{"name": a.projectDomain}}},
+	}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.keystoneURL+"/auth/tokens", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s: login as %s: %w", t.name, who, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var doc struct {
+		Token struct {
+			Project struct{ ID string }
+			Catalog []struct {
+				Type      string
+				Endpoints []struct{ Interface, URL string }
+			}
+		}
+	}
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &doc) != nil {
+		return nil, fmt.Errorf("%s: login as %s: HTTP %d: %s", t.name, who, resp.StatusCode, raw)
+	}
+	s := &session{token: resp.Header.Get("X-Subject-Token"), projectID: doc.Token.Project.ID}
+	for _, svc := range doc.Token.Catalog {
+		for _, ep := range svc.Endpoints {
+			if ep.Interface != "public" {
+				continue
+			}
+			switch svc.Type {
+			case "container-infra":
+				s.magnum = strings.TrimSuffix(strings.TrimRight(ep.URL, "/"), "/v1")
+			case "orchestration":
+				s.heat = ep.URL
+			}
+		}
+	}
+	if s.magnum == "" {
+		return nil, fmt.Errorf("%s: no container-infra endpoint in %s's catalog", t.name, who)
+	}
+	if t.sessions == nil {
+		t.sessions = map[string]*session{}
+	}
+	t.sessions[who] = s
+	return s, nil
+}
+
+// exchange is one recorded request and its answer.
+type exchange struct {
+	Step    string `json:"step"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Status  int    `json:"status"`
+	Body    any    `json:"body"`
+	Elapsed string `json:"elapsed"`
+	Polls   int    `json:"polls,omitempty"`
+}
+
+// do sends one request to Magnum. who is an account name, "" for no token
+// and "bogus" for an invalid one. It returns the status and the decoded
+// body (a string when it is not JSON).
+func (t *target) do(ctx context.Context, who, method, path, version string, body []byte, ctype string) (int, any, error) {
+	var tok string
+	base := ""
+	switch who {
+	case "", "bogus":
+		s, err := t.login(ctx, "demo")
+		if err != nil {
+			return 0, nil, err
+		}
+		base = s.magnum
+		if who == "bogus" {
+			tok = "gAAAAABnot-a-valid-token"
+		}
+	default:
+		s, err := t.login(ctx, who)
+		if err != nil {
+			return 0, nil, err
+		}
+		base, tok = s.magnum, s.token
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if tok != "" {
+		req.Header.Set("X-Auth-Token", tok)
+	}
+	if body != nil {
+		if ctype == "" {
+			ctype = "application/json"
+		}
+		req.Header.Set("Content-Type", ctype)
+	}
+	switch {
+	case version == "":
+	case strings.Contains(version, " "):
+		req.Header.Set("OpenStack-API-Version", version)
+	default:
+		req.Header.Set("OpenStack-API-Version", "container-infra "+version)
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s: %s %s: %w", t.name, method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var v any
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return resp.StatusCode, nil, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return resp.StatusCode, string(raw), nil
+	}
+	return resp.StatusCode, v, nil
+}
+
+// projectID is the id of an account's project.
+func (t *target) projectID(ctx context.Context, who string) (string, error) {
+	s, err := t.login(ctx, who)
+	if err != nil {
+		return "", err
+	}
+	return s.projectID, nil
+}
+
+func newClient() *http.Client { return &http.Client{Timeout: 120 * time.Second} }
