@@ -45,14 +45,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	interval := fs.Duration("conductor-interval", 0, "Magnum's status poller period; statuses trail Heat by up to this (real Magnum: 10s)")
 	latency := fs.Duration("latency", 0, "delay added to every Keystone, Magnum and Heat response")
 	transient := fs.String("transient-delete-error", "auto", "answer one GET during a cluster delete with Magnum 15's 400: on, off, or auto (on for zed)")
+	standIns := fs.String("openstack-services", "", "instead of the simulator, serve stand-ins for Heat, Nova, Glance, Neutron, Cinder and etcd discovery on this host's fixed ports (8004, 8774, 9292, 9696, 8776, 8099) for a real Magnum; see scripts/real-magnum")
+	failMatch := fs.String("heat-fail-match", "fail", "with -openstack-services: stacks whose name contains this fail to create (\"-\" disables)")
 	var faults faultFlags
 	fs.Var(&faults, "fail", "arm a failure, name-substring:ACTION[:resource[:reason]] (reason \"timeout\" hangs until create_timeout); repeatable")
+	var httpFaults httpFaultFlags
+	fs.Var(&httpFaults, "http-fault", "arm an HTTP fault, ROUTE|KIND[|key=value...] (e.g. \"POST /v1/clusters|drop-response\"); repeatable")
+	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from a CA made at start")
+	cacertOut := fs.String("cacert-out", "", "with -tls, write the CA certificate (PEM) here and export OS_CACERT")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "magnum-sim: unexpected arguments %q\n", fs.Args())
 		return 2
+	}
+	if *standIns != "" {
+		return runStandIns(sim.StandInOptions{
+			Host: *standIns, FixturesFile: *fixtures, FailMatch: *failMatch,
+			HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
+		}, *logReqs, stdout, stderr)
 	}
 	var transientOn bool
 	switch *transient {
@@ -69,7 +81,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := sim.Options{
 		Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl,
 		HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
-		ConductorInterval: *interval, Latency: *latency, TransientDeleteError: transientOn,
+		ConductorInterval: *interval, Latency: *latency, TransientDeleteError: transientOn, TLS: *useTLS,
+	}
+	if *cacertOut != "" && !*useTLS {
+		fmt.Fprintf(stderr, "magnum-sim: -cacert-out needs -tls\n")
+		return 2
 	}
 	if *logReqs {
 		l := log.New(stderr, "magnum-sim: ", log.LstdFlags|log.Lmicroseconds)
@@ -83,6 +99,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, f := range faults {
 		s.InjectFault(f.match, f.fault)
 	}
+	for _, f := range httpFaults {
+		// Parsing already validated them.
+		_ = s.InjectHTTPFault(f)
+	}
+	var extraExports []string
+	if *cacertOut != "" {
+		if err := os.WriteFile(*cacertOut, []byte(s.CACertPEM()), 0o644); err != nil {
+			_ = s.Close()
+			fmt.Fprintf(stderr, "magnum-sim: writing the CA certificate: %v\n", err)
+			return 1
+		}
+		extraExports = append(extraExports, "export OS_CACERT="+*cacertOut)
+	}
 	// Register for signals before announcing readiness, so a supervisor
 	// that signals as soon as it has read the exports cannot kill us
 	// uncleanly.
@@ -94,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "magnum-sim: unknown project %q (want demo, alt or admin)\n", *project)
 		return 2
 	}
-	for _, l := range lines {
+	for _, l := range append(lines, extraExports...) {
 		fmt.Fprintln(stdout, l)
 	}
 
@@ -124,4 +153,43 @@ func (f *faultFlags) Set(v string) error {
 		fault sim.Fault
 	}{match, fault})
 	return nil
+}
+
+// httpFaultFlags collects repeated -http-fault flags.
+type httpFaultFlags []sim.HTTPFault
+
+func (f *httpFaultFlags) String() string { return fmt.Sprint(len(*f), " http faults") }
+
+func (f *httpFaultFlags) Set(v string) error {
+	hf, err := sim.ParseHTTPFault(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, hf)
+	return nil
+}
+
+// runStandIns serves the stand-ins until SIGINT or SIGTERM. stdout gets one
+// "name url" line per service once all of them listen.
+func runStandIns(opts sim.StandInOptions, logReqs bool, stdout, stderr io.Writer) int {
+	if logReqs {
+		l := log.New(stderr, "stand-in: ", log.LstdFlags|log.Lmicroseconds)
+		opts.Logf = l.Printf
+	}
+	si, err := sim.StartStandIns(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "magnum-sim: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	for _, name := range []string{sim.StandInHeat, sim.StandInNova, sim.StandInGlance, sim.StandInNeutron, sim.StandInCinder, sim.StandInDiscovery} {
+		fmt.Fprintf(stdout, "%s %s\n", name, si.URL(name))
+	}
+	<-ctx.Done()
+	if err := si.Close(); err != nil {
+		fmt.Fprintf(stderr, "magnum-sim: shutdown: %v\n", err)
+		return 1
+	}
+	return 0
 }

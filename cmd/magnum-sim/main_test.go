@@ -78,6 +78,9 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-fail", "web:RESTART"}, 2},
 		{[]string{"-fail", "web"}, 2},
 		{[]string{"-transient-delete-error", "maybe"}, 2},
+		{[]string{"-http-fault", "GET /v1/clusters|explode"}, 2},
+		{[]string{"-http-fault", "GET /v1/clusters"}, 2},
+		{[]string{"-cacert-out", "ca.pem"}, 2},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || out.Len() != 0 || errb.Len() == 0 {

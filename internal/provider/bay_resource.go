@@ -65,7 +65,9 @@ type bayResource struct {
 
 type bayModel struct {
 	bayAttributes
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	StoreCredentials types.Bool     `tfsdk:"store_credentials"`
+	AutoScaling      types.Object   `tfsdk:"auto_scaling"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 // bayAttributes are the attributes the resource and the data source share.
@@ -268,31 +270,38 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
 			},
 			"ca_cert": stable("The bay's CA certificate (PEM), to verify its API endpoint. Empty when the baymodel disables TLS."),
+			// The whole object is sensitive rather than its key fields: OpenTofu
+			// before 1.11 loses sensitivity marks nested inside a value that was
+			// unknown at plan time and then plans a spurious update forever.
 			"kubeconfig": schema.SingleNestedAttribute{
-				MarkdownDescription: "Credentials for a Kubernetes bay, ready for the `kubernetes` and `helm` providers. The client certificate is signed by the bay's CA for `CN=admin, O=system:masters`, and renewed on refresh when the CA or `api_address` changes or it is within 30 days of expiry. Null for other engines.",
+				MarkdownDescription: "Credentials for a Kubernetes bay, ready for the `kubernetes` and `helm` providers. The client certificate is signed by the bay's CA for `CN=admin, O=system:masters`, and renewed on refresh when the CA or `api_address` changes or it is within 30 days of expiry. Null for other engines. Sensitive as a whole; `api_address` and `ca_cert` carry the endpoint and CA in the clear.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Sensitive:           true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown(), credentialsFollowStorage{}},
 				Attributes: map[string]schema.Attribute{
-					"raw_config":             schema.StringAttribute{MarkdownDescription: "A complete kubeconfig file (YAML).", Computed: true, Sensitive: true},
+					"raw_config":             schema.StringAttribute{MarkdownDescription: "A complete kubeconfig file (YAML).", Computed: true},
 					"host":                   schema.StringAttribute{MarkdownDescription: "The API server URL.", Computed: true},
 					"cluster_ca_certificate": schema.StringAttribute{MarkdownDescription: "The bay's CA certificate (PEM).", Computed: true},
 					"client_certificate":     schema.StringAttribute{MarkdownDescription: "The client certificate (PEM).", Computed: true},
-					"client_key":             schema.StringAttribute{MarkdownDescription: "The client certificate's private key (PEM).", Computed: true, Sensitive: true},
+					"client_key":             schema.StringAttribute{MarkdownDescription: "The client certificate's private key (PEM).", Computed: true},
 					"client_certificate_not_after": schema.StringAttribute{
 						MarkdownDescription: "When the client certificate expires (RFC 3339).",
 						Computed:            true,
 					},
 				},
 			},
+			storeCredentialsAttr: storeCredentialsAttribute(),
+			"auto_scaling":       autoScalingAttribute("bay"),
 			"docker_tls": schema.SingleNestedAttribute{
-				MarkdownDescription: "Docker TLS settings for a Swarm bay: what `DOCKER_HOST`, `DOCKER_CERT_PATH` (`ca.pem`, `cert.pem`, `key.pem`) and `DOCKER_TLS_VERIFY` need. Null for other engines.",
+				MarkdownDescription: "Docker TLS settings for a Swarm bay: what `DOCKER_HOST`, `DOCKER_CERT_PATH` (`ca.pem`, `cert.pem`, `key.pem`) and `DOCKER_TLS_VERIFY` need. Null for other engines. Sensitive as a whole, like `kubeconfig`.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown()},
+				Sensitive:           true,
+				PlanModifiers:       []planmodifier.Object{objectplanmodifier.UseStateForUnknown(), credentialsFollowStorage{}},
 				Attributes: map[string]schema.Attribute{
 					"docker_host": schema.StringAttribute{MarkdownDescription: "The value for `DOCKER_HOST`.", Computed: true},
 					"ca_pem":      schema.StringAttribute{MarkdownDescription: "The contents of `ca.pem`.", Computed: true},
 					"cert_pem":    schema.StringAttribute{MarkdownDescription: "The contents of `cert.pem`.", Computed: true},
-					"key_pem":     schema.StringAttribute{MarkdownDescription: "The contents of `key.pem`.", Computed: true, Sensitive: true},
+					"key_pem":     schema.StringAttribute{MarkdownDescription: "The contents of `key.pem`.", Computed: true},
 					"tls_verify":  schema.BoolAttribute{MarkdownDescription: "The value for `DOCKER_TLS_VERIFY`.", Computed: true},
 				},
 			},
@@ -335,6 +344,7 @@ func (r *bayResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 // where the cloud supports it, otherwise a replacement. It also marks the
 // values an update recomputes as unknown.
 func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
@@ -391,6 +401,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 	create, diags := bayCreateRequest(ctx, plan, ct.UUID)
 	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(applyBayAutoScaling(ctx, plan, &create)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -416,6 +427,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		Target:        []string{"CREATE_COMPLETE"},
 		Pending:       []string{"CREATE_IN_PROGRESS"},
 		NotFoundGrace: 2 * time.Minute,
+		Hint:          r.createProgress(plan.Name.ValueString()),
 	}, timeout)
 	if c != nil {
 		resp.Diagnostics.Append(bayFromAPI(ctx, c, &plan.bayAttributes, meta)...)
@@ -426,7 +438,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
 		return
 	}
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes, plan.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 }
 
@@ -461,8 +473,11 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if stored.BaymodelUUID != "" {
 		compareWith.BaymodelUUID = stored.BaymodelUUID
 	}
+	priorCount := state.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, compareWith)...)
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &state.bayAttributes)...)
+	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, c, &state, priorCount)...)
+	state.StoreCredentials = types.BoolValue(storesCredentials(state.StoreCredentials))
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &state.bayAttributes, state.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -517,7 +532,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		want := int(plan.NodeCount.ValueInt64())
 		c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("resized to %d nodes", want), timeout, func(ctx context.Context) error {
 			return r.resize(ctx, id, want)
-		}, func(c *magnum.Cluster) bool { return c.NodeCount == want })
+		}, func(c *magnum.Cluster) bool { return bayResized(ctx, r.data.Magnum, c, want) })
 		if c != nil {
 			last = c
 		}
@@ -537,8 +552,10 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		last = c
 	}
 	plan.Kubeconfig, plan.DockerTLS, plan.CACert = state.Kubeconfig, state.DockerTLS, state.CACert
+	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, meta, &plan.bayAttributes)...)
+	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, meta, &plan.bayAttributes, plan.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -581,6 +598,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 }
 
 func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	c, err := r.data.Magnum.GetCluster(ctx, req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
@@ -594,18 +612,29 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 // findCreatedBay settles a POST whose outcome is unknown by looking the bay
 // up by name, so a retried apply never creates it twice.
 func (r *bayResource) findCreatedBay(ctx context.Context, name string, postErr error) (string, error) {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
 	clusters, err := r.data.Magnum.ListClusters(ctx, magnum.ListOpts{})
 	if err != nil {
 		return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing bays to find out failed too: %v. "+
 			"Check for a bay named %q before applying again", postErr, err, name)
 	}
+	var ids []string
 	for _, c := range clusters {
 		if c.Name == name {
-			tflog.Info(ctx, "the create request's answer was lost, but the bay exists; adopting it", map[string]any{"bay": name, "id": c.UUID})
-			return c.UUID, nil
+			ids = append(ids, c.UUID)
 		}
 	}
-	return "", fmt.Errorf("%w\n\nNo bay named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
+	switch len(ids) {
+	case 0:
+		return "", fmt.Errorf("%w\n\nNo bay named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
+	case 1:
+		tflog.Info(ctx, "the create request's answer was lost, but the bay exists; adopting it", map[string]any{"bay": name, "id": ids[0]})
+		return ids[0], nil
+	}
+	// Adopting the wrong one would later delete a bay this apply never made.
+	return "", fmt.Errorf("%w\n\nSeveral bays are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
+		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
 }
 
 func (r *bayResource) resize(ctx context.Context, id string, n int) error {
@@ -628,7 +657,16 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 		return nil, err
 	}
 	if err := apply(ctx); err != nil {
-		return before, err
+		if !magnum.IsOutcomeUnknown(err) {
+			return before, err
+		}
+		c, finished, err := r.settleUnknownUpdate(ctx, id, what, before, done, err)
+		if err != nil {
+			return before, err
+		}
+		if finished {
+			return c, nil
+		}
 	}
 	// Magnum's API can write the new value (and updated_at) before the
 	// conductor moves the status, so an UPDATE_COMPLETE with the new value

@@ -60,8 +60,7 @@ func TestAccBay_basic(t *testing.T) {
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("ca_cert"), knownvalue.StringRegexp(regexp.MustCompile(`BEGIN CERTIFICATE`))),
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("client_key"), knownvalue.StringRegexp(regexp.MustCompile(`PRIVATE KEY`))),
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("effective_labels").AtMapKey("kube_tag"), knownvalue.StringExact("v1.23.3-rancher1")),
-					statecheck.ExpectSensitiveValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("client_key")),
-					statecheck.ExpectSensitiveValue("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("raw_config")),
+					statecheck.ExpectSensitiveValue("magnum_bay.test", tfjsonpath.New("kubeconfig")),
 					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("kubeconfig").AtMapKey("host"), "magnum_bay.test", tfjsonpath.New("api_address"), compare.ValuesSame()),
 				},
 				Check: checkKubectlWorks("magnum_bay.test"),
@@ -177,6 +176,7 @@ func TestAccBay_createFailedShowsHeatReasons(t *testing.T) {
 }
 
 func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "a create slower than this test's timeout; the Heat stand-in builds every stack equally fast")
 	opts := fastBays()
 	opts.HeatCreateDuration = 8 * time.Second
 	s := acctest.StartSim(t, opts)
@@ -355,6 +355,11 @@ func (c *signCounter) expectBetween(lo, hi int) resource.TestCheckFunc {
 // kubectl against the simulator's Kubernetes endpoint.
 func checkKubectlWorks(address string) resource.TestCheckFunc {
 	return func(st *terraform.State) error {
+		// Real Magnum's api_address (https://127.0.0.1:6443) has no
+		// Kubernetes behind it.
+		if acctest.RealTarget() {
+			return nil
+		}
 		kubectl, err := exec.LookPath("kubectl")
 		if err != nil {
 			return nil // the kube package's own tests cover kubectl where it exists
@@ -410,6 +415,7 @@ func mustSim(t *testing.T, err error) {
 }
 
 func TestAccBay_caRotationRenewsCredentials(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "CA rotation out of band and kubectl against the bay's Kubernetes endpoint")
 	s := acctest.StartSim(t, fastBays())
 	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("rotated", 1, "")
 	signs := &signCounter{s: s}
@@ -480,7 +486,7 @@ resource "magnum_bay" "swarm" {
 				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("docker_host"), knownvalue.StringRegexp(regexp.MustCompile(`^tcp://127\.0\.0\.1:2376$`))),
 				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("tls_verify"), knownvalue.Bool(true)),
 				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("cert_pem"), knownvalue.StringRegexp(regexp.MustCompile(`BEGIN CERTIFICATE`))),
-				statecheck.ExpectSensitiveValue("magnum_bay.swarm", tfjsonpath.New("docker_tls").AtMapKey("key_pem")),
+				statecheck.ExpectSensitiveValue("magnum_bay.swarm", tfjsonpath.New("docker_tls")),
 				statecheck.ExpectKnownValue("magnum_bay.swarm", tfjsonpath.New("kubeconfig"), knownvalue.Null()),
 			},
 		}},

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -83,6 +84,7 @@ type providerModel struct {
 	Cert                        types.String `tfsdk:"cert"`
 	Key                         types.String `tfsdk:"key"`
 	MaxMicroversion             types.String `tfsdk:"max_microversion"`
+	APITimeout                  types.Int64  `tfsdk:"api_timeout"`
 }
 
 // Keys accepted in endpoint_overrides, named after the catalog service types
@@ -187,6 +189,7 @@ func (p *MagnumProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 			"max_microversion": str("Highest Magnum API microversion to use, as `1.N`. By default the provider uses the newest one both it and the server support. "+
 				"Environment variable: `OS_CONTAINER_INFRA_API_VERSION` (`latest` means no pin).",
 				stringvalidator.RegexMatches(microversionPattern, "must be a Magnum microversion such as 1.10")),
+			"api_timeout": apiTimeoutAttribute(),
 		},
 	}
 }
@@ -249,6 +252,8 @@ func (p *MagnumProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewBaymodelResource,
 		NewBayResource,
+		NewNodegroupResource,
+		NewQuotaResource,
 	}
 }
 
@@ -256,11 +261,13 @@ func (p *MagnumProvider) DataSources(context.Context) []func() datasource.DataSo
 	return []func() datasource.DataSource{
 		NewBaymodelDataSource,
 		NewBayDataSource,
+		NewBaysDataSource,
+		NewBaymodelsDataSource,
 	}
 }
 
 func (p *MagnumProvider) EphemeralResources(context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{NewBayCredentialsEphemeralResource}
 }
 
 // cloudEntry is one clouds.yaml cloud as gophercloud flattens it.
@@ -315,6 +322,8 @@ type resolved struct {
 	// CloudTLS carries the CA pool and client certificate clouds.yaml set,
 	// used where neither the configuration nor the environment names files.
 	CloudTLS *tls.Config
+	// APITimeout bounds every HTTP exchange with OpenStack.
+	APITimeout time.Duration
 }
 
 func (r resolved) secrets() []string {
@@ -403,6 +412,7 @@ var settingEnv = map[string][]string{
 	"cert":                          {"OS_CERT"},
 	"key":                           {"OS_KEY"},
 	"max_microversion":              {"OS_CONTAINER_INFRA_API_VERSION"},
+	"api_timeout":                   {"OS_API_TIMEOUT"},
 }
 
 func envOf(getenv func(string) string, attr string) string {
@@ -703,6 +713,7 @@ func resolveAuth(cfg providerModel, getenv func(string) string, load cloudsLoade
 	if cloud != nil {
 		r.CloudTLS = cloud.TLS
 	}
+	r.APITimeout, diags = resolveAPITimeout(cfg.APITimeout, getenv, diags)
 	return r, diags
 }
 
@@ -817,7 +828,7 @@ func authenticate(ctx context.Context, r resolved, tlsConfig *tls.Config, versio
 	// settings into every other provider instance in the process.
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.TLSClientConfig = tlsConfig
-	pc.HTTPClient = http.Client{Transport: newLoggingTransport(base, r.secrets(), pc.Token)}
+	pc.HTTPClient = http.Client{Transport: newLoggingTransport(base, r.secrets(), pc.Token), Timeout: r.APITimeout}
 	pc.UserAgent.Prepend("terraform-provider-magnum/" + version)
 	if err := openstack.Authenticate(ctx, pc, r.AuthOptions); err != nil {
 		return nil, err
@@ -841,7 +852,11 @@ func describeAuthError(err error, authURL string) string {
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
-		return fmt.Sprintf("Could not reach Keystone at %s: %s", authURL, uerr.Err)
+		msg := fmt.Sprintf("Could not reach Keystone at %s: %s", authURL, uerr.Err)
+		if h := tlsHint(err); h != "" {
+			msg += "\n\n" + h
+		}
+		return msg
 	}
 	return fmt.Sprintf("Authenticating against %s failed: %s", authURL, err)
 }

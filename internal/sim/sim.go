@@ -71,11 +71,18 @@ type Options struct {
 	// master_count. ..." once, as Magnum 15 did (FINDINGS 4z). The
 	// magnum-sim command turns it on by default in the zed profile.
 	TransientDeleteError bool
+	// NodegroupDeleteStuck replays Zed's nodegroup delete bug: DELETE
+	// answers 204 but the row never leaves (FINDINGS #351-#355). Off by
+	// default, since a fixed Magnum removes the row.
+	NodegroupDeleteStuck bool
 	// MaxClustersPerProject is the default Cluster quota; 20 when zero.
 	MaxClustersPerProject int
 	// Latency is added to every response (Keystone, Magnum, Heat and the
 	// rest) except those of the /_sim control endpoints.
 	Latency time.Duration
+	// TLS serves HTTPS with a certificate from a CA made at start; clients
+	// must trust CACertPEM (or skip verification).
+	TLS bool
 }
 
 // Request is one entry of the request log.
@@ -105,6 +112,12 @@ type Sim struct {
 	heatMinute time.Duration
 	// faults armed by InjectFault, guarded by st.mu.
 	faults []pendingFault
+	// relay is set when this Sim forwards to a real cloud (relay.go).
+	relay *relay
+	// httpFaults are the transport and front-end failures of httpfaults.go.
+	httpFaults httpFaults
+	// caPEM is the test CA of the HTTPS listener, empty without TLS.
+	caPEM string
 
 	handler http.Handler
 	ln      net.Listener
@@ -132,8 +145,18 @@ func Start(opts Options) (*Sim, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
+	scheme := "http"
+	if opts.TLS {
+		tln, err := s.serveTLS(ln)
+		if err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("setting up TLS: %w", err)
+		}
+		ln = tln
+		scheme = "https"
+	}
 	s.ln = ln
-	s.url = "http://" + ln.Addr().String()
+	s.url = scheme + "://" + ln.Addr().String()
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
 	s.done = make(chan struct{})
 	go func() {
@@ -273,6 +296,9 @@ func (s *Sim) ResetCounters() {
 // TemplateExists reports whether a cluster template (or baymodel, the same
 // table) with this UUID exists in any project; for CheckDestroy.
 func (s *Sim) TemplateExists(id string) bool {
+	if s.relay != nil {
+		return s.relay.templateExists(id)
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	_, ok := s.st.templates[id]
@@ -340,8 +366,8 @@ func (s *Sim) middleware(mux *http.ServeMux) http.Handler {
 			}
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		mux.ServeHTTP(sw, r)
-		if sw.status == 0 {
+		// A reset connection is logged with status 0: nothing was answered.
+		if answered := s.serve(sw, r, mux); answered && sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		route := routeKey(r)

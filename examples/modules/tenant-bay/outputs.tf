@@ -5,17 +5,18 @@ output "bay_id" {
 
 output "host" {
   description = "The Kubernetes API endpoint."
-  value       = magnum_bay.this.kubeconfig.host
+  value       = magnum_bay.this.api_address
 }
 
 output "cluster_ca_certificate" {
   description = "The bay's CA certificate (PEM)."
-  value       = magnum_bay.this.kubeconfig.cluster_ca_certificate
+  value       = magnum_bay.this.ca_cert
 }
 
 output "client_certificate" {
   description = "Client certificate (PEM) for CN=admin, O=system:masters."
   value       = magnum_bay.this.kubeconfig.client_certificate
+  sensitive   = true
 }
 
 output "client_key" {
