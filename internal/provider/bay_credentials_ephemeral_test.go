@@ -287,7 +287,7 @@ func TestAccBayCredentialsEphemeral_kubernetesAndSwarm(t *testing.T) {
 	var first map[string]any
 
 	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0), acctest.SkipOnOpenTofu("OpenTofu 1.10 has no ephemeral resources")},
 		ProtoV6ProviderFactories: testAccEchoFactories,
 		CheckDestroy:             checkNoBaysLeft(s),
 		Steps: []resource.TestStep{
@@ -422,7 +422,7 @@ resource "echo" "test" {}
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0), acctest.SkipOnOpenTofu("OpenTofu 1.10 has no ephemeral resources")},
 		ProtoV6ProviderFactories: testAccEchoFactories,
 		Steps: []resource.TestStep{
 			{Config: echo(`name = "no-such-bay"`), ExpectError: errRegexp(`Error reading bay "no-such-bay"`, `Cluster no-such-bay could not be found`, `id = magnum_bay.`)},

@@ -48,7 +48,8 @@ func newTerraformCLI(t *testing.T) *terraformCLI {
 	rc := filepath.Join(work, "terraformrc")
 	rcText := fmt.Sprintf(`provider_installation {
   dev_overrides {
-    "registry.terraform.io/magnumtf/magnum" = %q
+    "registry.terraform.io/magnumtf/magnum" = %[1]q
+    "registry.opentofu.org/magnumtf/magnum" = %[1]q
   }
   direct {}
 }

@@ -307,7 +307,7 @@ func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
 		"data.magnum_bay.pw", "data.magnum_bay.ac", "data.magnum_bay.tok")
 
 	resource.Test(t, resource.TestCase{
-		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0), acctest.SkipOnOpenTofu("OpenTofu 1.10 has no ephemeral resources")},
 		ProtoV6ProviderFactories: testAccEchoFactories,
 		CheckDestroy:             checkNoBaysLeft(s),
 		Steps: []resource.TestStep{
