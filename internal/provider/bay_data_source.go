@@ -47,6 +47,8 @@ func (d *bayDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, 
 	delete(attrs, storeCredentialsAttr)
 	// An instruction for creating the bay; effective_labels shows the labels.
 	delete(attrs, "auto_scaling")
+	// How the resource applies a future upgrade; nothing to read.
+	delete(attrs, "upgrade")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "The bay's UUID. Set either `id` or `name`.",
 		Optional:            true,

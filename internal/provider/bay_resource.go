@@ -67,6 +67,7 @@ type bayModel struct {
 	bayAttributes
 	StoreCredentials types.Bool     `tfsdk:"store_credentials"`
 	AutoScaling      types.Object   `tfsdk:"auto_scaling"`
+	Upgrade          types.Object   `tfsdk:"upgrade"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -207,7 +208,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators:          []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "must be letters, digits, '_', '-', '.' or '/'"))},
-				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.Map{bayLabelsRequireReplace()},
 			},
 			"merge_labels": schema.BoolAttribute{
 				MarkdownDescription: "Merge `labels` over the baymodel's labels instead of replacing them. Defaults to `false`. Magnum does not report it back, so the provider keeps the configured value.",
@@ -292,6 +293,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 			},
 			storeCredentialsAttr: storeCredentialsAttribute(),
 			"auto_scaling":       autoScalingAttribute("bay"),
+			"upgrade":            bayUpgradeAttribute(),
 			"docker_tls": schema.SingleNestedAttribute{
 				MarkdownDescription: "Docker TLS settings for a Swarm bay: what `DOCKER_HOST`, `DOCKER_CERT_PATH` (`ca.pem`, `cert.pem`, `key.pem`) and `DOCKER_TLS_VERIFY` need. Null for other engines. Sensitive as a whole, like `kubeconfig`.",
 				Computed:            true,
@@ -368,6 +370,9 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		if !upgradable {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("baymodel_id"))
 			return
+		}
+		if templateChanged {
+			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, state.BaymodelID.ValueString(), plan.BaymodelID.ValueString())...)
 		}
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
@@ -513,8 +518,16 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			return
 		}
 		if ct.UUID != meta.BaymodelUUID {
+			// The plan could not check a baymodel created in the same apply;
+			// its warnings were shown then, so only a refusal counts here.
+			opts, diags := bayUpgradeOpts(ctx, plan, ct.UUID)
+			resp.Diagnostics.Append(diags...)
+			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
+			if resp.Diagnostics.HasError() {
+				return
+			}
 			c, err := r.applyAndWait(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, func(ctx context.Context) error {
-				return r.data.Magnum.UpgradeCluster(ctx, id, magnum.UpgradeOpts{ClusterTemplate: ct.UUID})
+				return r.data.Magnum.UpgradeCluster(ctx, id, opts)
 			}, func(c *magnum.Cluster) bool { return c.ClusterTemplateID == ct.UUID })
 			if c != nil {
 				last = c

@@ -306,7 +306,11 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 		ct, err = r.findCreatedBaymodel(ctx, plan.Name.ValueString(), err)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error creating baymodel", apiErrorDetail(err))
+		summary, hint := refusedCOEHint(ctx, r.data.Magnum, err)
+		if summary == "" {
+			summary = "Error creating baymodel"
+		}
+		resp.Diagnostics.AddError(summary, apiErrorDetail(err)+hint)
 		return
 	}
 	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name})

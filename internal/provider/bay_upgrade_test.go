@@ -1,0 +1,180 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+)
+
+func TestCompareKubeVersions(t *testing.T) {
+	tests := []struct {
+		a, b    string
+		want    int
+		wantErr string
+	}{
+		{"v1.10.0", "v1.9.0", 1, ""},
+		{"v1.9.11", "v1.10.0", -1, ""},
+		{"v1.24.3-rancher1", "v1.23.3-rancher1", 1, ""},
+		{"v1.23.3-rancher1", "v1.24.3", -1, ""},
+		// A build suffix is not a version: same numbers, no downgrade.
+		{"v1.23.3-rancher2", "v1.23.3-rancher1", 0, ""},
+		{"v1.27.4+k3s1", "v1.27.4", 0, ""},
+		{"1.24", "v1.24.0", 0, ""},
+		{"v1.24", "v1.24.1", -1, ""},
+		{"V1.30.2", "v1.30.10", -1, ""},
+		{"", "", 0, "neither baymodel sets the kube_tag label"},
+		{"v1.24.3", "", 0, "only one of the baymodels"},
+		{"latest", "v1.24.3", 0, `kube_tag "latest" is not a version`},
+		{"v1.24.3", "v1", 0, `kube_tag "v1" is not a version`},
+		{"v1.x.3", "v1.24.3", 0, `kube_tag "v1.x.3" is not a version`},
+		{"v1..3", "v1.24.3", 0, `kube_tag "v1..3" is not a version`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+"_vs_"+tt.b, func(t *testing.T) {
+			got, err := compareKubeVersions(tt.a, tt.b)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("compareKubeVersions(%q, %q) error = %v, want one containing %q", tt.a, tt.b, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("compareKubeVersions(%q, %q) = %d, %v; want %d", tt.a, tt.b, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// upgradeConfig has two baymodels that differ only in kube_tag, and a bay
+// on one of them.
+func upgradeConfig(bayOn, upgrade, extra string) string {
+	model := func(name, tag string) string {
+		return fmt.Sprintf(`
+resource "magnum_baymodel" %[1]q {
+  name                = "k8s-%[1]s"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  docker_volume_size  = 5
+  network_driver      = "flannel"
+  labels = {
+    kube_tag = %[2]q
+  }
+}
+`, name, tag)
+	}
+	return model("v123", "v1.23.3-rancher1") + model("v124", "v1.24.3-rancher1") + extra + fmt.Sprintf(`
+resource "magnum_bay" "test" {
+  name        = "upbay"
+  baymodel_id = %s
+  node_count  = 1
+  %s
+}
+`, bayOn, upgrade)
+}
+
+// TestAccBay_upgradeOptionsAndDowngrade upgrades a bay with a batch size
+// and a nodegroup, then points it back at the older baymodel: the plan
+// refuses, naming both versions, and nothing reaches Magnum. A downgrade
+// to a baymodel created in the same apply, which the plan cannot read, is
+// refused at apply before the upgrade is sent; allow_downgrade lets one
+// through.
+func TestAccBay_upgradeOptionsAndDowngrade(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	p := acctest.ProviderBlock(s, "demo")
+	options := `upgrade = {
+    max_batch_size = 2
+    nodegroup      = "default-worker"
+  }`
+	upgrades := func(want int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			if s.IsRelay() {
+				return nil // a real Magnum keeps no record of the request's options
+			}
+			if got := len(s.Upgrades()); got != want {
+				return fmt.Errorf("Magnum received %d upgrade requests, want %d: %+v", got, want, s.Upgrades())
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: p + upgradeConfig("magnum_baymodel.v123.id", "", "")},
+			{
+				Config: p + upgradeConfig("magnum_baymodel.v124.id", options, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("upgrade").AtMapKey("max_batch_size"), knownvalue.Int64Exact(2)),
+				},
+				Check: resource.ComposeTestCheckFunc(upgrades(1), func(st *terraform.State) error {
+					if s.IsRelay() {
+						return nil
+					}
+					u := s.Upgrades()[0]
+					want := st.RootModule().Resources["magnum_baymodel.v124"].Primary.ID
+					if u.MaxBatchSize != 2 || u.NodeGroup != "default-worker" || u.ClusterTemplate != want {
+						return fmt.Errorf("Magnum received upgrade %+v, want max_batch_size 2 and nodegroup default-worker to %s", u, want)
+					}
+					return nil
+				}),
+			},
+			{
+				// Changing only the options is not an upgrade.
+				Config: p + upgradeConfig("magnum_baymodel.v124.id", `upgrade = { max_batch_size = 3 }`, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				Check: upgrades(1),
+			},
+			{
+				// Refused by the plan itself.
+				Config:      p + upgradeConfig("magnum_baymodel.v123.id", options, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Bay downgrade refused.*Bay "upbay" would move from baymodel "k8s-v124".*kube_tag\s+v1\.24\.3-rancher1\).*to\s+baymodel\s+"k8s-v123".*kube_tag\s+v1\.23\.3-rancher1\)`),
+			},
+			{
+				Config: p + upgradeConfig("magnum_baymodel.v122.id", options, `
+resource "magnum_baymodel" "v122" {
+  name                = "k8s-v122"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.22.9"
+  }
+}
+`),
+				ExpectError: regexp.MustCompile(`(?s)Bay downgrade refused.*kube_tag\s+v1\.22\.9`),
+			},
+			{
+				// The way out: an explicit downgrade goes to Magnum. The
+				// count also proves neither refused downgrade reached it.
+				Config: p + upgradeConfig("magnum_baymodel.v123.id", `upgrade = { allow_downgrade = true }`, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
+				},
+				Check: upgrades(2),
+			},
+		},
+	})
+}
