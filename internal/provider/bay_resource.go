@@ -702,12 +702,19 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
 	start := time.Now()
 	cond.Describe = describeBay
+	// The Heat stack's own status is read once per change of the bay's
+	// status, for the progress log only: a few requests per wait.
+	var seen, stack string
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
 		Timeout: timeout,
 		OnChange: func(ch waiter.Change) {
-			tflog.Info(ctx, fmt.Sprintf("bay %q: %s (%s elapsed)", name, ch.To, time.Since(start).Round(time.Second)), map[string]any{
-				"bay": name, "id": id, "from": ch.From, "status": ch.To, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
+			msg := fmt.Sprintf("bay %q: %s (%s elapsed)", name, ch.To, time.Since(start).Round(time.Second))
+			if stack != "" {
+				msg = fmt.Sprintf("bay %q: %s, Heat stack %s (%s elapsed)", name, ch.To, stack, time.Since(start).Round(time.Second))
+			}
+			tflog.Info(ctx, msg, map[string]any{
+				"bay": name, "id": id, "from": ch.From, "status": ch.To, "stack_status": stack, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
 			})
 		},
 		Logf: func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
@@ -716,8 +723,27 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		if err != nil {
 			return nil, "", err
 		}
+		if key := c.Status + "/" + c.StackID; key != seen {
+			seen, stack = key, r.stackStatus(ctx, c)
+		}
 		return c, c.Status, nil
 	}, cond)
+}
+
+// stackStatus is best effort: clouds without Heat, or a stack not created
+// yet, simply log without it.
+func (r *bayResource) stackStatus(ctx context.Context, c *magnum.Cluster) string {
+	if r.data.Heat == nil || c.StackID == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := r.data.Heat.GetStack(ctx, c.StackID)
+	if err != nil {
+		tflog.Debug(ctx, "could not read the bay's Heat stack for the progress log", map[string]any{"stack": c.StackID, "error": err.Error()})
+		return ""
+	}
+	return st.Status
 }
 
 // describeWaitError turns a failed wait into the error a user can act on:

@@ -692,3 +692,41 @@ resource "magnum_bay" "test" {
 		},
 	})
 }
+
+// A long create is visible with TF_LOG=INFO: each status change of the bay
+// with the elapsed time and, where the cloud has Heat, the stack's status.
+func TestAccBay_progressIsLoggedAtInfo(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "reads the provider's own log of a simulated create")
+	logPath := filepath.Join(t.TempDir(), "tf.log")
+	t.Setenv("TF_ACC_LOG_PATH", logPath)
+	t.Setenv("TF_ACC_LOG", "INFO")
+	t.Setenv("TF_LOG", "INFO")
+	t.Setenv("TF_LOG_SDK_HELPER_RESOURCE", "OFF")
+	opts := fastBays()
+	opts.HeatCreateDuration = 3 * time.Second
+	s := acctest.StartSim(t, opts)
+	resource.Test(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("watched", 1, ""),
+			Check: func(*terraform.State) error {
+				raw, err := os.ReadFile(logPath)
+				if err != nil {
+					return err
+				}
+				log := string(raw)
+				for _, want := range []*regexp.Regexp{
+					regexp.MustCompile(`bay "watched": CREATE_IN_PROGRESS, Heat stack CREATE_IN_PROGRESS \(\d+s elapsed\)`),
+					regexp.MustCompile(`bay "watched": CREATE_COMPLETE, Heat stack CREATE_COMPLETE \(\d+s elapsed\)`),
+				} {
+					if !want.MatchString(log) {
+						return fmt.Errorf("the INFO log lacks %q", want)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}
