@@ -35,6 +35,8 @@ type step struct {
 	// failing names a cluster that must fail to build (see
 	// target.beforeFailingCreate).
 	failing string
+	// timeout bounds a poll step; the runner's when zero.
+	timeout time.Duration
 }
 
 // untilStatus is satisfied by any of the statuses, or by a 404 when gone
@@ -113,6 +115,8 @@ func script(run string) []step {
 		{name: "bad-token", who: "bogus", method: "GET", path: "/v1/clusters"},
 		{name: "unknown-path", who: "demo", method: "GET", path: "/v1/nosuch"},
 		{name: "mservices-non-admin", who: "demo", method: "GET", path: "/v1/mservices"},
+		{name: "stats-other-project", who: "demo", method: "GET", path: "/v1/stats?project_id={project:alt}", version: "-"},
+		{name: "stats-bad-type", who: "demo", method: "GET", path: "/v1/stats?type=node", version: "-"},
 
 		// 2. cluster templates
 		{name: "ct-create", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody(ct, nil), save: "uuid", as: "ct"},
@@ -217,8 +221,6 @@ func script(run string) []step {
 		{name: "bay-create-two-masters", who: "demo", method: "POST", path: "/v1/bays", version: "1.2", body: map[string]any{"name": "dt-x-" + run, "baymodel_id": "{bm}", "master_count": 2, "labels": map[string]any{}}},
 
 		{name: "c-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
-		{name: "c-list", who: "demo", method: "GET", path: "/v1/clusters"},
-		{name: "c-detail", who: "demo", method: "GET", path: "/v1/clusters/detail"},
 		{name: "c-get-by-name", who: "demo", method: "GET", path: "/v1/clusters/" + c},
 		{name: "c-get-1.1", who: "demo", method: "GET", path: "/v1/clusters/{c}", version: "1.1"},
 		{name: "c-patch-name", who: "demo", method: "PATCH", path: "/v1/clusters/{c}", body: patch("replace", "/name", "x")},
@@ -260,6 +262,16 @@ func script(run string) []step {
 		{name: "ng-patch-node-count", who: "demo", method: "PATCH", path: "/v1/clusters/{c}/nodegroups/default-worker", version: "1.9", body: patch("replace", "/node_count", 2)},
 		{name: "ng-delete-default", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/default-worker", version: "1.9"},
 		{name: "ng-list-alt", who: "alt", method: "GET", path: "/v1/clusters/{c}/nodegroups", version: "1.9"},
+		{name: "ng-create", who: "demo", method: "POST", path: "/v1/clusters/{c}/nodegroups", version: "1.9", save: "uuid", as: "ng",
+			body: map[string]any{"name": "dt-ng-" + run, "node_count": 1, "flavor_id": "m1.small", "min_node_count": 1, "max_node_count": 3, "labels": map[string]any{"ng_label": "1"}}},
+		{name: "ng-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
+		{name: "ng-cluster-after-create", who: "demo", method: "GET", path: "/v1/clusters/{c}", until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED")},
+		{name: "ng-patch-min-max", who: "demo", method: "PATCH", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9",
+			body: []any{map[string]any{"op": "replace", "path": "/max_node_count", "value": 5}, map[string]any{"op": "replace", "path": "/min_node_count", "value": 0}}},
+		{name: "ng-patch-min-above-max", who: "demo", method: "PATCH", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", body: patch("replace", "/min_node_count", 9)},
+		{name: "ng-resize-out-of-range", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/resize", body: map[string]any{"node_count": 9, "nodegroup": "dt-ng-" + run}},
+		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},
+		{name: "ng-after-delete", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilGone, timeout: 40 * time.Second},
 
 		// 7. another project's resources
 		{name: "alt-get-cluster", who: "alt", method: "GET", path: "/v1/clusters/{c}"},
@@ -289,6 +301,8 @@ func script(run string) []step {
 
 		// 10. a failed cluster
 		{name: "c-failing-wait", who: "demo", method: "GET", path: "/v1/clusters/{cf}", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
+		{name: "c-list", who: "demo", method: "GET", path: "/v1/clusters"},
+		{name: "c-detail", who: "demo", method: "GET", path: "/v1/clusters/detail"},
 		{name: "c-failing-get-1.1", who: "demo", method: "GET", path: "/v1/clusters/{cf}", version: "1.1"},
 		{name: "c-failing-nodegroups", who: "demo", method: "GET", path: "/v1/clusters/{cf}/nodegroups", version: "1.9"},
 		{name: "c-failing-resize", who: "demo", method: "POST", path: "/v1/clusters/{cf}/actions/resize", body: map[string]any{"node_count": 2}},
@@ -386,7 +400,11 @@ func (r *runner) one(ctx context.Context, st step) (exchange, error) {
 	}
 	start := time.Now()
 	ex := exchange{Step: st.name, Method: st.method, Path: st.path}
-	deadline := start.Add(r.timeout)
+	timeout := r.timeout
+	if st.timeout > 0 {
+		timeout = st.timeout
+	}
+	deadline := start.Add(timeout)
 	for {
 		code, v, err := r.t.do(ctx, st.who, st.method, path, version, body, st.ctype)
 		if err != nil {
@@ -400,7 +418,7 @@ func (r *runner) one(ctx context.Context, st step) (exchange, error) {
 		if time.Now().After(deadline) {
 			// Recorded as it stands: the comparison shows the state that
 			// never arrived.
-			r.logf("%s: %s still not there after %s (HTTP %d)", r.t.name, st.name, r.timeout, code)
+			r.logf("%s: %s still not there after %s (HTTP %d)", r.t.name, st.name, timeout, code)
 			break
 		}
 		select {

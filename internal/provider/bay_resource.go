@@ -603,7 +603,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
-		Started: func(_ *magnum.Cluster, s string) bool { return s == "DELETE_IN_PROGRESS" || s == "DELETE_FAILED" },
+		Started: deleteStarted(state.Status.ValueString(), parseStateTime(state.UpdatedAt)),
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
@@ -717,7 +717,8 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 				"bay": name, "id": id, "from": ch.From, "status": ch.To, "stack_status": stack, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
 			})
 		},
-		Logf: func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+		Logf:        func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+		IsTransient: isTransientBayError,
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {

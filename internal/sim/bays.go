@@ -51,7 +51,7 @@ func (s *Sim) bayView(c *clusterRow, base string, detail bool) *pyDict {
 	out.Set("api_address", c.apiAddress)
 	out.Set("coe_version", c.coeVersion)
 	out.Set("container_version", c.containerVersion)
-	out.Set("node_addresses", strList(c.nodeAddresses))
+	out.Set("node_addresses", strList(c.workerAddresses()))
 	out.Set("master_addresses", strList(c.masterAddresses))
 	out.Set("fixed_network", c.fixedNetwork)
 	out.Set("fixed_subnet", c.fixedSubnet)

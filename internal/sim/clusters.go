@@ -369,7 +369,7 @@ func (s *Sim) clusterView(c *clusterRow, ver apiVersion, base string, detail boo
 	out.Set("container_version", c.containerVersion)
 	out.Set("project_id", c.projectID)
 	out.Set("user_id", c.userID)
-	out.Set("node_addresses", strList(c.nodeAddresses))
+	out.Set("node_addresses", strList(c.workerAddresses()))
 	out.Set("master_addresses", strList(c.masterAddresses))
 	out.Set("fixed_network", c.fixedNetwork)
 	out.Set("fixed_subnet", c.fixedSubnet)
@@ -1156,6 +1156,14 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 			return
 		}
 	}
+	if _, batched := v["max_batch_size"]; !batched && (ng.isDefault || t.uuid == cl.templateUUID) {
+		// max_batch_size has no default: wsme's Unset reaches the
+		// conductor call and cannot be serialised, whatever the template
+		// (checked against Magnum 15; FINDINGS #195 saw this 500 and
+		// blamed the template). magnumclient always sends 1.
+		writeMagnumError(w, errf(http.StatusInternalServerError, "Circular reference detected"))
+		return
+	}
 	if !ng.isDefault {
 		if aerr := s.upgradeExtraNodegroup(cl, t, ng); aerr != nil {
 			writeMagnumError(w, aerr)
@@ -1164,15 +1172,10 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
-	if t.uuid == cl.templateUUID {
-		// Magnum 15 fails to serialise the RPC call's arguments when the
-		// target is the current template (FINDINGS #195).
-		writeMagnumError(w, errf(http.StatusInternalServerError, "Circular reference detected"))
-		return
-	}
 	if aerr := s.conductorUpgrade(cl, t, ng); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
 	}
+	s.recordUpgrade(cl, v)
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }

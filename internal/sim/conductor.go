@@ -435,8 +435,20 @@ func (s *Sim) stackParams(c *clusterRow) map[string]string {
 	if kp, ok := c.keypair.(string); ok {
 		p["ssh_key_name"] = kp
 	}
-	if tag := c.label("kube_tag"); tag != "" {
+	// kube_tag is a label parameter, taken from the cluster's own labels
+	// only; kube_version (which becomes coe_version) falls back to the
+	// template's kube_tag, so a bay created with "labels": {} still shows
+	// the template's version, as on real Magnum 15.
+	tag := c.label("kube_tag")
+	if tag != "" {
 		p["kube_tag"] = tag
+	}
+	if t := s.st.templates[c.templateUUID]; tag == "" && t != nil {
+		if l, ok := t.v["labels"].(*pyDict); ok {
+			tag, _ = l.getStr("kube_tag")
+		}
+	}
+	if tag != "" {
 		p["kube_version"] = tag
 	}
 	return p

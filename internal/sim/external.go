@@ -73,6 +73,18 @@ type StandIns struct {
 
 	discoveryMu sync.Mutex
 	discovery   map[string]int // discovery token -> cluster size
+
+	faultMu sync.Mutex
+	faults  []standInFault
+}
+
+// standInFault is a fault armed through /_sim/faults for a stack not yet
+// created. It is scoped to projects so that a fault a test armed but never
+// used cannot fail another test's stack of the same name.
+type standInFault struct {
+	match    string
+	projects map[string]bool // empty: any project
+	fault    Fault
 }
 
 // Stand-in service names, for URL.
@@ -208,8 +220,8 @@ func versionsDoc(r *http.Request, id, path string) map[string]any {
 
 // heatHandler is the heat package's API, plus a failure armed for every
 // stack named like FailMatch and a control endpoint to arm one-off faults
-// (POST /_sim/faults {"match":..., "action":..., "resource":..., "reason":...,
-// "timeout":...}), which the acceptance tests use against real Magnum.
+// (POST /_sim/faults with the simulator's body plus "projects"), which the
+// acceptance tests use against real Magnum.
 func (si *StandIns) heatHandler() http.Handler {
 	api := &heat.Handler{Engine: si.engine}
 	mux := http.NewServeMux()
@@ -226,9 +238,12 @@ func (si *StandIns) heatHandler() http.Handler {
 		var spec struct {
 			StackName string `json:"stack_name"`
 		}
-		if json.Unmarshal(body, &spec) == nil && si.opts.FailMatch != "-" && spec.StackName != "" &&
-			strings.Contains(spec.StackName, si.opts.FailMatch) {
-			si.engine.InjectFaultByName(spec.StackName, heat.Fault{Action: heat.ActionCreate, Reason: defaultFaultReason})
+		if json.Unmarshal(body, &spec) == nil && spec.StackName != "" {
+			if f, ok := si.takeFault(r.PathValue("project"), spec.StackName); ok {
+				si.engine.InjectFaultByName(spec.StackName, f.heatFault())
+			} else if si.opts.FailMatch != "-" && strings.Contains(spec.StackName, si.opts.FailMatch) {
+				si.engine.InjectFaultByName(spec.StackName, heat.Fault{Action: heat.ActionCreate, Reason: defaultFaultReason})
+			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
@@ -239,13 +254,29 @@ func (si *StandIns) heatHandler() http.Handler {
 	return mux
 }
 
+// takeFault removes and returns the first armed fault for a new stack.
+func (si *StandIns) takeFault(project, stackName string) (Fault, bool) {
+	si.faultMu.Lock()
+	defer si.faultMu.Unlock()
+	for i, p := range si.faults {
+		if (len(p.projects) == 0 || p.projects[project]) && strings.Contains(stackName, p.match) {
+			si.faults = append(si.faults[:i], si.faults[i+1:]...)
+			return p.fault, true
+		}
+	}
+	return Fault{}, false
+}
+
 func (si *StandIns) armFault(w http.ResponseWriter, r *http.Request) {
+	// The simulator's /_sim/faults body, plus the projects the fault is
+	// for.
 	var req struct {
-		Match string `json:"match"`
+		Match    string   `json:"cluster_name_contains"`
+		Projects []string `json:"projects"`
 		Fault
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || req.Match == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "want {\"match\": name-substring, \"action\", \"resource\", \"reason\", \"timeout\"}"})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "want {\"cluster_name_contains\", \"projects\", \"action\", \"resource\", \"reason\", \"timeout\"}"})
 		return
 	}
 	f := req.Fault
@@ -259,8 +290,26 @@ func (si *StandIns) armFault(w http.ResponseWriter, r *http.Request) {
 		f.Reason = defaultFaultReason
 	}
 	// Magnum lower-cases the cluster name into the stack name.
-	si.engine.InjectFaultByName(strings.ToLower(req.Match), f.heatFault())
-	w.WriteHeader(http.StatusNoContent)
+	armed := standInFault{match: strings.ToLower(req.Match), projects: map[string]bool{}, fault: f}
+	for _, p := range req.Projects {
+		armed.projects[p] = true
+	}
+	// A stack that already exists takes the fault for its next operation
+	// of that action, as the simulator's InjectFault does.
+	for _, st := range si.engine.Stacks("") {
+		if (len(armed.projects) == 0 || armed.projects[st.Project]) && strings.Contains(st.Name, armed.match) {
+			if err := si.engine.InjectFault(st.ID, f.heatFault()); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+				return
+			}
+			writeJSON(w, http.StatusCreated, map[string]any{"cluster_name_contains": req.Match, "action": f.action(), "stack_id": st.ID})
+			return
+		}
+	}
+	si.faultMu.Lock()
+	si.faults = append(si.faults, armed)
+	si.faultMu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{"cluster_name_contains": req.Match, "action": f.action()})
 }
 
 func (si *StandIns) novaHandler() http.Handler {

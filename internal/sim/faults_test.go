@@ -57,7 +57,7 @@ func TestMasterProfileClusters(t *testing.T) {
 	}
 	newer := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "image_id", "ubuntu-2204-kube-v1.30.2",
 		"network_driver", "calico", "labels", map[string]any{"kube_tag": "v1.31.0", "other": "x"}))["uuid"].(string)
-	if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": newer}); r.status != 202 {
+	if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": newer, "max_batch_size": 1}); r.status != 202 {
 		t.Fatalf("upgrade: %d %s", r.status, r.raw)
 	}
 	e.clock.Advance(2 * time.Second)

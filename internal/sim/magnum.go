@@ -178,6 +178,7 @@ func (s *Sim) registerMagnum(mux *http.ServeMux) {
 	s.registerNodegroups(m)
 	s.registerCertificates(m)
 	s.registerQuotas(m)
+	s.registerServices(m)
 	if s.profile.bays {
 		s.registerBays(m)
 	}

@@ -508,6 +508,9 @@ func (s *Sim) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
 		}
 	default:
 		ng.status, ng.statusReason = status, reason
+		if op.heat {
+			ng.nodeAddresses = s.stackWorkerAddresses(c, ng.heatStackID)
+		}
 		if op.onDone != nil {
 			op.onDone()
 		}

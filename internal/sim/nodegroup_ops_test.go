@@ -219,7 +219,7 @@ func TestNodegroupUpgradeExtra(t *testing.T) {
 	newCT := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "labels", map[string]any{"kube_tag": "v1.24.3-rancher1"}))["uuid"].(string)
 
 	up := func(ct, ng string) response {
-		return e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": ct, "nodegroup": ng})
+		return e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": ct, "nodegroup": ng, "max_batch_size": 1})
 	}
 	wantMagnumError(t, up(newCT, "ng-u"), 409,
 		"Cluster Template is not valid for upgrade: Nodegroup ng-u can be upgraded only to match cluster's template ("+e.ct+").")

@@ -33,6 +33,9 @@ type nodegroup struct {
 	heatStackID  string
 	stackID      any
 	op           *ngOp
+	// nodeAddresses are the servers of the nodegroup's own stack, read
+	// when its create or update completes.
+	nodeAddresses []string
 	// nodeLabels and nodeTaints are the 1.14 fields (master profile).
 	nodeLabels *pyDict
 	nodeTaints pyList
@@ -110,8 +113,7 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 		case ng.role == "master":
 			addrs = c.masterAddresses
 		case !ng.isDefault:
-			// The simulated stacks of extra nodegroups report no servers.
-			addrs = []string{}
+			addrs = ng.nodeAddresses
 		}
 		out.Set("node_addresses", strList(addrs))
 	}

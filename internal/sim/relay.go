@@ -206,9 +206,10 @@ func (rl *relay) rewrite(resp *http.Response) error {
 	if base == "" {
 		return nil
 	}
+	// Whole roots, paths included: Keystone and Magnum may share a host.
 	repl := strings.NewReplacer(
-		rl.keystone.Scheme+"://"+rl.keystone.Host, base+"/identity",
-		rl.magnum.Scheme+"://"+rl.magnum.Host, base+magnumPrefix,
+		rl.keystone.String(), base+"/identity",
+		rl.magnum.String(), base+magnumPrefix,
 	)
 	if loc := resp.Header.Get("Location"); loc != "" {
 		resp.Header.Set("Location", repl.Replace(loc))
@@ -492,7 +493,12 @@ func (rl *relay) armFault(match string, f Fault) error {
 	if err != nil || heatURL.Host == "" {
 		return fmt.Errorf("relay: no orchestration endpoint in the catalog")
 	}
-	body, _ := json.Marshal(map[string]any{"match": match, "action": f.Action, "resource": f.Resource, "reason": f.Reason, "timeout": f.Timeout})
+	var projects []string
+	for _, name := range rl.tenants() {
+		projects = append(projects, rl.opts.Users[name].ProjectID)
+	}
+	body, _ := json.Marshal(map[string]any{"cluster_name_contains": match, "projects": projects,
+		"action": f.Action, "resource": f.Resource, "reason": f.Reason, "timeout": f.Timeout})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, heatURL.Scheme+"://"+heatURL.Host+"/_sim/faults", bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -503,7 +509,7 @@ func (rl *relay) armFault(match string, f Fault) error {
 		return fmt.Errorf("relay: arming a fault on the Heat stand-in: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
+	if resp.StatusCode != http.StatusCreated {
 		raw, _ := io.ReadAll(resp.Body)
 		return fmt.Errorf("relay: the Heat stand-in refused the fault: HTTP %d: %s", resp.StatusCode, raw)
 	}

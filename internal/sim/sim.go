@@ -112,6 +112,8 @@ type Sim struct {
 	heatMinute time.Duration
 	// faults armed by InjectFault, guarded by st.mu.
 	faults []pendingFault
+	// upgrades are the accepted upgrade actions (upgrades.go), guarded by st.mu.
+	upgrades []UpgradeRequest
 	// relay is set when this Sim forwards to a real cloud (relay.go).
 	relay *relay
 	// httpFaults are the transport and front-end failures of httpfaults.go.

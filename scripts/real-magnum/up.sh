@@ -237,7 +237,26 @@ epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 |
 [ -n "$epmd" ] && echo "$epmd" >"$STATE/run/epmd.pid"
 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
-start magnum-api magnum-api --config-file "$STATE/etc/magnum/magnum.conf"
+# magnum-api's own server (werkzeug) handles one request at a time, which
+# parallel acceptance tests queue behind; Debian serves it with uwsgi too.
+cat >"$STATE/etc/magnum/uwsgi.ini" <<EOF
+[uwsgi]
+plugins = python3
+http-socket = 127.0.0.1:9511
+wsgi-file = /usr/bin/magnum-api-wsgi
+pyargv = --config-file $STATE/etc/magnum/magnum.conf
+master = true
+processes = 2
+threads = 8
+enable-threads = true
+lazy-apps = true
+buffer-size = 65535
+die-on-term = true
+need-app = true
+add-header = Connection: close
+pidfile = $STATE/run/magnum-api.pid
+EOF
+uwsgi --ini "$STATE/etc/magnum/uwsgi.ini" --daemonize2 "$STATE/log/magnum-api-uwsgi.log" >/dev/null 2>&1 || fail "uwsgi (magnum-api) did not start"
 wait_for "magnum-api" 60 http_ok http://127.0.0.1:9511/v1/
 wait_for "the stand-ins" 20 port_open 8004
 ADMIN_TOKEN=$(token admin admin)

@@ -3,6 +3,7 @@ package heat
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Where Magnum's Heat driver installs its templates (Debian's Zed package);
@@ -202,6 +203,13 @@ type treeBuilder struct {
 
 func (b treeBuilder) leaf(name, typ string, parent *node) *node {
 	n := &node{name: name, typ: typ, id: b.newID(), parent: parent, attributes: map[string]any{}}
+	if strings.HasPrefix(typ, "OS::Neutron::") {
+		// Heat folds a Neutron resource's "show" attribute into its
+		// attributes, id included; Magnum reads secgroup_kube_minion's id
+		// when it adds a nodegroup (KeyError 'id' against real Magnum 15
+		// without it).
+		n.attributes["id"] = n.id
+	}
 	switch name {
 	case "network":
 		n.attributes["fixed_network"] = b.newID()

@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The same `openstack coe` commands against the real Magnum of up.sh and
+# against the simulator's zed profile; their normalized outputs must match.
+# Usage: scripts/real-magnum/cli-diff.sh   (the real stack must be up)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real}
+OPENSTACK=/usr/bin/openstack
+PY=/usr/bin/python3
+export PATH="/usr/local/go/bin:$PATH"
+
+[ -x "$OPENSTACK" ] || { echo "cli-diff: $OPENSTACK is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
+[ -f "$STATE/openrc.demo" ] && curl -sf -o /dev/null --max-time 5 http://127.0.0.1:9511/v1/ ||
+	{ echo "cli-diff: the real stack is not up (scripts/real-magnum/up.sh)" >&2; exit 1; }
+
+work=$(mktemp -d)
+sim_pid=""
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+	if [ -n "${CLI_DIFF_KEEP:-}" ]; then echo "cli-diff: outputs kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+(cd "$REPO" && go build -o "$work/magnum-sim" ./cmd/magnum-sim)
+"$work/magnum-sim" -profile zed -heat-create 1s -heat-update 1s -heat-delete 1s >"$work/sim.env" 2>"$work/sim.log" &
+sim_pid=$!
+for _ in $(seq 1 100); do
+	[ "$(wc -l <"$work/sim.env")" -ge 9 ] && break
+	sleep 0.1
+done
+
+# session TARGET CMD...: run CMD with TARGET's OS_* only.
+session() {
+	local env_file=$1
+	shift
+	(
+		for v in $(env | grep -o '^OS_[A-Z_]*'); do unset "$v"; done
+		# shellcheck disable=SC1090
+		. "$env_file"
+		"$@"
+	)
+}
+
+# wait_status TARGET CLUSTER STATUS|gone: bounded to 3 minutes (the real
+# conductor polls Heat every 10 seconds).
+wait_status() {
+	local i st
+	for ((i = 0; i < 90; i++)); do
+		if st=$(session "$1" $OPENSTACK coe cluster show "$2" -f value -c status 2>/dev/null); then
+			[ "$st" = "$3" ] && return 0
+			case $st in *FAILED) echo "cli-diff: $2 is $st" >&2; return 1 ;; esac
+		elif [ "$3" = gone ]; then
+			return 0
+		fi
+		sleep 2
+	done
+	echo "cli-diff: $2 never reached $3" >&2
+	return 1
+}
+
+run=$(date +%H%M%S)
+# play TARGET OUTDIR: the command sequence; each step's stdout, stderr and
+# exit status go to OUTDIR/NN-name.
+play() {
+	local env=$1 out=$2 n=0 ct=cli-ct-$run c=cli-c-$run
+	mkdir -p "$out"
+	step() {
+		local name=$1
+		shift
+		n=$((n + 1))
+		local f
+		f=$(printf '%s/%02d-%s' "$out" "$n" "$name")
+		set +e
+		session "$env" "$@" >"$f.out" 2>"$f.err"
+		echo $? >"$f.rc"
+		set -e
+	}
+	step template-create $OPENSTACK coe cluster template create "$ct" --coe kubernetes --image fedora-coreos-35 \
+		--keypair testkey --external-network public --flavor m1.small --master-flavor m1.small \
+		--docker-volume-size 5 --network-driver flannel --labels kube_tag=v1.23.3-rancher1 -f json
+	step template-show $OPENSTACK coe cluster template show "$ct" -f json
+	step template-show-missing $OPENSTACK coe cluster template show no-such-template -f json
+	step template-create-bad-image $OPENSTACK coe cluster template create "$ct-x" --coe kubernetes --image no-such-image -f json
+	step cluster-create $OPENSTACK coe cluster create "$c" --cluster-template "$ct" --node-count 1
+	wait_status "$env" "$c" CREATE_COMPLETE
+	step cluster-show $OPENSTACK coe cluster show "$c" -f json
+	step cluster-list $OPENSTACK coe cluster list -f json
+	step cluster-resize $OPENSTACK coe cluster resize "$c" 2
+	wait_status "$env" "$c" UPDATE_COMPLETE
+	step cluster-show-resized $OPENSTACK coe cluster show "$c" -f json
+	mkdir -p "$out/kube"
+	step cluster-config $OPENSTACK coe cluster config "$c" --dir "$out/kube" --force
+	cp "$out/kube/config" "$out/$(printf '%02d' $((n)))-kubeconfig.yaml" 2>/dev/null || true
+	step template-delete-in-use $OPENSTACK coe cluster template delete "$ct"
+	step cluster-delete $OPENSTACK coe cluster delete "$c"
+	wait_status "$env" "$c" gone
+	step cluster-show-deleted $OPENSTACK coe cluster show "$c" -f json
+	step template-delete $OPENSTACK coe cluster template delete "$ct"
+}
+
+play "$STATE/openrc.demo" "$work/real" &
+real_pid=$!
+play "$work/sim.env" "$work/sim"
+wait "$real_pid"
+
+# Normalize and compare: identifiers, times, request ids, hosts and ports,
+# certificates and keys differ by nature; everything else must match.
+$PY - "$work/real" "$work/sim" "$run" <<'EOF'
+import json, os, re, sys
+
+real_dir, sim_dir, run = sys.argv[1:4]
+VOLATILE = {"uuid", "id", "created_at", "updated_at", "project_id", "user_id", "stack_id", "discovery_url",
+            "links", "cluster_template_id"}
+# Known differences, each with its reason.
+KNOWN = {
+    # Real Magnum's health check cannot reach the stand-in's api_address.
+    ("cluster-show-resized", "health_status"),
+    ("cluster-show", "health_status"),
+    ("cluster-list", "health_status"),
+}
+
+def norm_str(s):
+    s = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", s)
+    s = re.sub(r"\breq-<uuid>", "req-<id>", s)
+    s = re.sub(r"(https?|tcp)://127\.0\.0\.1(:\d+)?(/container-infra|/identity)?", r"\1://<host>", s)
+    s = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?", "<time>", s)
+    s = re.sub(r"(certificate-authority-data|client-certificate-data|client-key-data): \S+", r"\1: <pem>", s)
+    s = re.sub(r"/tmp/[^\s'\"]+", "<tmp>", s)
+    return s
+
+def norm(v):
+    if isinstance(v, dict):
+        return {k: ("<volatile>" if k in VOLATILE else norm(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [norm(x) for x in v if not (isinstance(x, dict) and "name" in x and run not in str(x["name"]))]
+    if isinstance(v, str):
+        return norm_str(v)
+    return v
+
+def load(d, f):
+    p = os.path.join(d, f)
+    if not os.path.exists(p):
+        return None
+    text = open(p).read()
+    try:
+        return norm(json.loads(text))
+    except ValueError:
+        return norm_str(text).strip()
+
+bad = 0
+# Both clouds must have got there for a match to mean anything.
+WANT_RC = {"template-create": 0, "template-show": 0, "template-show-missing": 1, "template-create-bad-image": 1,
+           "cluster-create": 0, "cluster-show": 0, "cluster-resize": 0, "cluster-show-resized": 0, "cluster-config": 0,
+           "template-delete-in-use": 1, "cluster-delete": 0, "cluster-show-deleted": 1, "template-delete": 0}
+for d, label in ((real_dir, "real"), (sim_dir, "simulator")):
+    for f in os.listdir(d):
+        if not f.endswith(".rc"):
+            continue
+        step = re.sub(r"^\d+-", "", f[:-3])
+        rc = int(open(os.path.join(d, f)).read().strip() or "-1")
+        want = WANT_RC.get(step)
+        if want is not None and (rc == 0) != (want == 0):
+            print(f"cli-diff: {label}: {step} exited {rc}, want {'0' if want == 0 else 'non-zero'}: "
+                  + open(os.path.join(d, f[:-3] + ".err")).read().strip()[:300])
+            bad += 1
+for f in sorted(os.listdir(real_dir)):
+    if not os.path.isfile(os.path.join(real_dir, f)):
+        continue
+    step = re.sub(r"^\d+-", "", f.rsplit(".", 1)[0])
+    a, b = load(real_dir, f), load(sim_dir, f)
+    if a == b:
+        continue
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = sorted(set(a) | set(b))
+        diffs = [k for k in keys if a.get(k, "(none)") != b.get(k, "(none)") and (step, k) not in KNOWN]
+        for k in diffs:
+            print(f"cli-diff: {f} {k}: real {a.get(k, '(none)')!r}, simulator {b.get(k, '(none)')!r}")
+        bad += len(diffs)
+        continue
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        diffs = [(i, k) for i, (x, y) in enumerate(zip(a, b)) if isinstance(x, dict) and isinstance(y, dict)
+                 for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k) and (step, k) not in KNOWN]
+        for i, k in diffs:
+            print(f"cli-diff: {f}[{i}] {k}: real {a[i].get(k)!r}, simulator {b[i].get(k)!r}")
+        bad += len(diffs)
+        if diffs or a == b or all(isinstance(x, dict) for x in a):
+            continue
+    print(f"cli-diff: {f}:\n  real:      {a!r}\n  simulator: {b!r}")
+    bad += 1
+print(f"cli-diff: {len(os.listdir(real_dir))} files compared, {bad} unexplained differences")
+sys.exit(1 if bad else 0)
+EOF
