@@ -188,7 +188,8 @@ type knownDifference struct {
 	// Step is a step name; "*" matches every step.
 	Step string `yaml:"step"`
 	// Path is a difference path or a prefix of one ("body" covers the whole
-	// body); empty matches every path of the step.
+	// body); empty matches every path of the step, and "*.key" matches key
+	// at any depth (in list items too).
 	Path   string `yaml:"path"`
 	Reason string `yaml:"reason"`
 }
@@ -196,6 +197,9 @@ type knownDifference struct {
 func (k knownDifference) matches(d difference) bool {
 	if k.Step != "*" && k.Step != d.step {
 		return false
+	}
+	if rest, ok := strings.CutPrefix(k.Path, "*"); ok {
+		return strings.HasSuffix(d.path, rest)
 	}
 	return k.Path == "" || d.path == k.Path || strings.HasPrefix(d.path, k.Path+".") || strings.HasPrefix(d.path, k.Path+"[")
 }

@@ -232,6 +232,8 @@ func TestCompareAndKnownDifferences(t *testing.T) {
 		{knownDifference{Step: "s", Path: "body.err"}, false},
 		{knownDifference{Step: "other"}, false},
 		{knownDifference{Step: "s", Path: "status"}, false},
+		{knownDifference{Step: "s", Path: "*.detail"}, true},
+		{knownDifference{Step: "s", Path: "*.title"}, false},
 	}
 	for _, tc := range cases {
 		if got := tc.kd.matches(diffs[0]); got != tc.want {

@@ -270,8 +270,6 @@ func script(run string) []step {
 			body: []any{map[string]any{"op": "replace", "path": "/max_node_count", "value": 5}, map[string]any{"op": "replace", "path": "/min_node_count", "value": 0}}},
 		{name: "ng-patch-min-above-max", who: "demo", method: "PATCH", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", body: patch("replace", "/min_node_count", 9)},
 		{name: "ng-resize-out-of-range", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/resize", body: map[string]any{"node_count": 9, "nodegroup": "dt-ng-" + run}},
-		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},
-		{name: "ng-after-delete", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilGone, timeout: 40 * time.Second},
 
 		// 7. another project's resources
 		{name: "alt-get-cluster", who: "alt", method: "GET", path: "/v1/clusters/{c}"},
@@ -330,6 +328,8 @@ func script(run string) []step {
 		{name: "q-get-unknown-resource", who: "admin", method: "GET", path: "/v1/quotas/{project:demo}/Nodes", version: "-"},
 
 		// 4z. deletes
+		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},
+		{name: "ng-after-delete", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilGone, timeout: 25 * time.Second},
 		{name: "c-failing-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cf}"},
 		{name: "bay-without-labels-delete", who: "demo", method: "DELETE", path: "/v1/bays/{baynl}", version: "1.2"},
 		{name: "bay-delete", who: "demo", method: "DELETE", path: "/v1/bays/{bay}", version: "1.2"},

@@ -603,7 +603,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
-		Started: deleteStarted(state.Status.ValueString(), parseStateTime(state.UpdatedAt)),
+		Started: deleteStarted(),
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))

@@ -4,9 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
-
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
@@ -32,33 +29,17 @@ func isTransientBayError(err error) bool {
 // conductor picks the delete up, the bay shows its old status; after an
 // earlier delete failed that is DELETE_FAILED, which must not be read as
 // this attempt's outcome. Against real Magnum 15 a retried destroy reported
-// the previous attempt's failure four seconds after its DELETE. A
-// DELETE_FAILED counts only when the bay was in another status before, when
-// this wait has seen another status, or when updated_at has moved past
-// the one the state held.
-func deleteStarted(before string, beforeUpdated time.Time) func(*magnum.Cluster, string) bool {
+// the previous attempt's failure two seconds after its DELETE. A delete
+// shows DELETE_IN_PROGRESS for at least one conductor poll (10 s) before it
+// can fail, so a DELETE_FAILED counts only after this wait has seen another
+// status; updated_at is no evidence, as Magnum's health checks move it.
+func deleteStarted() func(*magnum.Cluster, string) bool {
 	seenOther := false
-	return func(c *magnum.Cluster, status string) bool {
-		switch status {
-		case "DELETE_IN_PROGRESS":
-			return true
-		case "DELETE_FAILED":
-			return seenOther || before != "DELETE_FAILED" || c.UpdatedAt.After(beforeUpdated)
+	return func(_ *magnum.Cluster, status string) bool {
+		if status == "DELETE_FAILED" {
+			return seenOther
 		}
 		seenOther = true
-		return false
+		return status == "DELETE_IN_PROGRESS"
 	}
-}
-
-// parseStateTime reads a timestamp the state holds (RFC 3339, as
-// timeString writes it); null, unknown or unreadable is the zero time.
-func parseStateTime(v types.String) time.Time {
-	if v.IsNull() || v.IsUnknown() {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339, v.ValueString())
-	if err != nil {
-		return time.Time{}
-	}
-	return t
 }

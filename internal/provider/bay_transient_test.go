@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
@@ -36,39 +35,24 @@ func TestIsTransientBayError(t *testing.T) {
 }
 
 func TestDeleteStarted(t *testing.T) {
-	before := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
-	at := func(status string, updated time.Time) obs { return obs{status, updated} }
 	cases := []struct {
 		name   string
-		prev   string
-		seen   []obs
+		seen   []string
 		starts []bool
 	}{
-		{"the old failure is not this delete's outcome", "DELETE_FAILED",
-			[]obs{at("DELETE_FAILED", before), at("DELETE_FAILED", before)}, []bool{false, false}},
-		{"this delete's own failure, seen in progress first", "DELETE_FAILED",
-			[]obs{at("DELETE_FAILED", before), at("DELETE_IN_PROGRESS", before.Add(time.Second)), at("DELETE_FAILED", before.Add(12*time.Second))},
-			[]bool{false, true, true}},
-		{"a failure written after the state's", "DELETE_FAILED",
-			[]obs{at("DELETE_FAILED", before.Add(15*time.Second))}, []bool{true}},
-		{"a failure of a bay that was fine", "CREATE_COMPLETE",
-			[]obs{at("CREATE_COMPLETE", before), at("DELETE_FAILED", before.Add(15*time.Second))}, []bool{false, true}},
-		{"an unknown earlier status", "",
-			[]obs{at("DELETE_FAILED", before)}, []bool{true}},
+		{"the failure an earlier delete left is not this one's outcome", []string{"DELETE_FAILED", "DELETE_FAILED"}, []bool{false, false}},
+		{"this delete's own failure, after it was seen in progress", []string{"DELETE_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED"}, []bool{false, true, true}},
+		{"a bay that was fine, then fails to delete", []string{"CREATE_COMPLETE", "DELETE_FAILED"}, []bool{false, true}},
+		{"an old status is no evidence", []string{"UPDATE_COMPLETE"}, []bool{false}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			started := deleteStarted(tc.prev, before)
-			for i, o := range tc.seen {
-				if got := started(&magnum.Cluster{Status: o.status, UpdatedAt: o.updated}, o.status); got != tc.starts[i] {
-					t.Errorf("observation %d (%s at %s): started = %v, want %v", i, o.status, o.updated.Format(time.TimeOnly), got, tc.starts[i])
+			started := deleteStarted()
+			for i, status := range tc.seen {
+				if got := started(&magnum.Cluster{Status: status}, status); got != tc.starts[i] {
+					t.Errorf("observation %d (%s): started = %v, want %v", i, status, got, tc.starts[i])
 				}
 			}
 		})
 	}
-}
-
-type obs struct {
-	status  string
-	updated time.Time
 }

@@ -161,6 +161,7 @@ func summarize(pattern string) string {
 // converges. The state always matches the simulator, nothing is created
 // twice, and nothing outlives destroy.
 func TestAccFaults_matrix(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "HTTP fault injection and the simulator's own bookkeeping")
 	table := &faultTable{cells: map[string]map[string]faultCell{}}
 	t.Cleanup(func() {
 		out := table.render()

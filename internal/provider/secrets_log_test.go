@@ -272,6 +272,7 @@ resource "echo" "creds" {}
 // credential and a token, with Terraform and the provider logging at TRACE,
 // and then searches the log for every secret the run handled.
 func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "bays created with an application credential: real Magnum's trust for the bay is refused (Keystone 403 \"Delegated tokens cannot manage trusts\"), the simulator allows it")
 	acctest.PreCheck(t)
 	clearOSEnv(t)
 	logPath := captureTraceLog(t)

@@ -326,7 +326,20 @@ func (s *Sim) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCa
 	}
 	ng.minNodeCount, ng.maxNodeCount, ng.nodeLabels, ng.nodeTaints = minN, maxN, nodeLabels, taints
 	ng.updatedAt = timePtr(s.now())
-	writeMagnumJSON(w, http.StatusAccepted, s.nodegroupView(cl, ng, c.base, true))
+	view := s.nodegroupView(cl, ng, c.base, true)
+	// The answer is the row as patched; then the conductor's
+	// nodegroup_update applies it to the nodegroup's stack, and the
+	// nodegroup and its cluster go UPDATE_IN_PROGRESS and back (seen
+	// against real Magnum 15). Default nodegroups share the cluster's
+	// stack and are not modelled.
+	if !ng.isDefault && ng.op == nil && ng.heatStackID != "" {
+		maxParam := ""
+		if n, ok := maxN.(int64); ok {
+			maxParam = strconv.FormatInt(n, 10)
+		}
+		s.startNodegroupOp(cl, ng, actionUpdate, map[string]string{"min_node_count": strconv.FormatInt(minN, 10), "max_node_count": maxParam})
+	}
+	writeMagnumJSON(w, http.StatusAccepted, view)
 }
 
 // literal is ast.literal_eval on a patch value: dicts and lists travel in
