@@ -207,7 +207,12 @@ func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
 }
 
 func TestAccBay_deleteFailedIsReported(t *testing.T) {
-	s := acctest.StartSim(t, fastBays())
+	// Real Magnum shows DELETE_IN_PROGRESS for at least one conductor poll
+	// before a delete can fail; a delete that failed within the first
+	// poll's latency would look like an earlier attempt's stale failure.
+	opts := fastBays()
+	opts.HeatDeleteDuration = 5 * time.Second
+	s := acctest.StartSim(t, opts)
 	s.InjectFault("sticky", sim.Fault{Action: "DELETE", Reason: "Port in use by the load balancer"})
 	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("sticky", 1, "")
 	resource.ParallelTest(t, resource.TestCase{
