@@ -589,6 +589,8 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	defer cancel()
 	id, name := state.ID.ValueString(), state.Name.ValueString()
 
+	waitForStackID(ctx, func(ctx context.Context) (*magnum.Cluster, error) { return r.data.Magnum.GetCluster(ctx, id) },
+		2*time.Second, 30*time.Second)
 	err := r.data.Magnum.DeleteCluster(ctx, id)
 	if magnum.IsNotFound(err) {
 		return

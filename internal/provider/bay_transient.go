@@ -1,9 +1,11 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
@@ -41,5 +43,27 @@ func deleteStarted() func(*magnum.Cluster, string) bool {
 		}
 		seenOther = true
 		return status == "DELETE_IN_PROGRESS"
+	}
+}
+
+// waitForStackID holds a bay delete back while Magnum's conductor is still
+// inside cluster_create, before it has saved the bay's stack id. Magnum 15
+// deletes such a bay's row at once, and the Heat stack the create goes on
+// to build is never deleted: replacing a bay whose create was interrupted
+// with Ctrl-C left an orphan stack on real Magnum. The wait ends when the
+// bay has a stack id, leaves CREATE_IN_PROGRESS, is gone or cannot be read,
+// or after limit; the delete proceeds in every case.
+func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), interval, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		c, err := get(ctx)
+		if err != nil || c.StackID != "" || c.Status != "CREATE_IN_PROGRESS" || time.Now().After(deadline) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
@@ -52,6 +53,45 @@ func TestDeleteStarted(t *testing.T) {
 				if got := started(&magnum.Cluster{Status: status}, status); got != tc.starts[i] {
 					t.Errorf("observation %d (%s): started = %v, want %v", i, status, got, tc.starts[i])
 				}
+			}
+		})
+	}
+}
+
+func TestWaitForStackID(t *testing.T) {
+	notFound := &magnum.Error{StatusCode: 404, Message: "Cluster x could not be found."}
+	cases := []struct {
+		name      string
+		answers   []*magnum.Cluster // nil: the GET fails with 404
+		wantPolls int
+	}{
+		{"stack id saved after two polls", []*magnum.Cluster{
+			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS", StackID: "s1"}}, 3},
+		{"a bay with its stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_COMPLETE", StackID: "s1"}}, 1},
+		{"a failed create without a stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_FAILED"}}, 1},
+		{"a bay already gone", []*magnum.Cluster{nil}, 1},
+		{"the limit ends the wait", []*magnum.Cluster{
+			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"},
+			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"},
+			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}}, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			polls := 0
+			get := func(context.Context) (*magnum.Cluster, error) {
+				i := min(polls, len(tc.answers)-1)
+				polls++
+				if tc.answers[i] == nil {
+					return nil, notFound
+				}
+				return tc.answers[i], nil
+			}
+			waitForStackID(context.Background(), get, time.Millisecond, 5*time.Millisecond)
+			if tc.wantPolls >= 0 && polls != tc.wantPolls {
+				t.Errorf("polled %d times, want %d", polls, tc.wantPolls)
+			}
+			if tc.wantPolls < 0 && (polls < 2 || polls > 1000) {
+				t.Errorf("polled %d times; the limit should end a wait for a stack id that never comes", polls)
 			}
 		})
 	}
