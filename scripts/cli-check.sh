@@ -11,6 +11,9 @@ if [[ ! -x $OPENSTACK ]]; then
 fi
 
 cd "$(dirname "$0")/.."
+# magnumclient's `cluster config` reads $SHELL to print its export line and
+# dies with KeyError when it is unset, as it is under some CI runners.
+export SHELL=${SHELL:-/bin/bash}
 work=$(mktemp -d)
 bin=$work/magnum-sim
 go build -o "$bin" ./cmd/magnum-sim

@@ -10,6 +10,8 @@ STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real}
 OPENSTACK=/usr/bin/openstack
 PY=/usr/bin/python3
 export PATH="/usr/local/go/bin:$PATH"
+# magnumclient's `cluster config` dies with KeyError when $SHELL is unset.
+export SHELL=${SHELL:-/bin/bash}
 
 [ -x "$OPENSTACK" ] || { echo "cli-diff: $OPENSTACK is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
 [ -f "$STATE/openrc.demo" ] && curl -sf -o /dev/null --max-time 5 http://127.0.0.1:9511/v1/ ||
