@@ -258,7 +258,10 @@ func startReal(t testing.TB, opts sim.Options) *sim.Sim {
 		ApplicationCredential struct{ ID, Name, Secret string } `json:"application_credential"`
 	}
 	if err := ks.do(ctx, demoTok, http.MethodPost, "/users/"+demo.UserID+"/application_credentials", map[string]any{
-		"application_credential": map[string]any{"name": "acc-demo", "secret": "appcred-" + hex.EncodeToString(suffix[:])}}, &ac); err != nil {
+		"application_credential": map[string]any{"name": "acc-demo", "secret": "appcred-" + hex.EncodeToString(suffix[:]),
+			// Named, so the credential never depends on which roles
+			// Keystone read into the creating token.
+			"roles": []map[string]string{{"name": "member"}}}}, &ac); err != nil {
 		t.Fatalf("real target: creating an application credential: %v", err)
 	}
 	demo.AppCredID, demo.AppCredName, demo.AppCredSecret = ac.ApplicationCredential.ID, ac.ApplicationCredential.Name, ac.ApplicationCredential.Secret

@@ -181,8 +181,11 @@ http-socket = 127.0.0.1:5000
 wsgi-file = /usr/bin/keystone-wsgi-public
 env = OS_KEYSTONE_CONFIG_FILES=$STATE/etc/keystone/keystone.conf
 master = true
-processes = 2
-threads = 4
+# One thread per process: with several, a request now and then saw the
+# roles of another thread's token (an application credential created by a
+# member failed with "Could not find role assignment" for admin).
+processes = 4
+threads = 1
 enable-threads = true
 lazy-apps = true
 buffer-size = 65535
