@@ -52,6 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var httpFaults httpFaultFlags
 	fs.Var(&httpFaults, "http-fault", "arm an HTTP fault, ROUTE|KIND[|key=value...] (e.g. \"POST /v1/clusters|drop-response\"); repeatable")
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from a CA made at start")
+	appCredTrusts := fs.Bool("appcred-trusts", false, "let application-credential tokens create the trust Magnum needs for a new cluster (Keystone's allow_insecure_application_credential_trust_escalation); off, such clusters fail as on a patched Keystone")
 	cacertOut := fs.String("cacert-out", "", "with -tls, write the CA certificate (PEM) here and export OS_CACERT")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -82,6 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl,
 		HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
 		ConductorInterval: *interval, Latency: *latency, TransientDeleteError: transientOn, TLS: *useTLS,
+		AppCredTrusts: *appCredTrusts,
 	}
 	if *cacertOut != "" && !*useTLS {
 		fmt.Fprintf(stderr, "magnum-sim: -cacert-out needs -tls\n")

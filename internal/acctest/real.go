@@ -86,6 +86,8 @@ func simOnlyOptions(o sim.Options) string {
 		return "a default quota the test sets"
 	case o.TLS:
 		return "an HTTPS listener with its own CA"
+	case o.AppCredTrusts:
+		return "a Keystone that lets application credentials create trusts (the real stack keeps the secure default)"
 	}
 	return ""
 }

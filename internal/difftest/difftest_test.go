@@ -93,6 +93,14 @@ func TestDifferential(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	run := time.Now().UTC().Format("150405")
+	ac, dropAppCred, err := real.newAppCred(ctx, "demo", "dt-ac-"+run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dropAppCred()
+	real.accounts["demo-ac"] = ac
+	c := s.Credentials("demo")
+	simT.accounts["demo-ac"] = account{appCredID: c.AppCredID, appCredSecret: c.AppCredSecret}
 	// A quota left by an interrupted run would turn the quota steps into
 	// conflicts.
 	for _, tg := range []*target{real, simT} {

@@ -327,6 +327,15 @@ func script(run string) []step {
 		{name: "q-delete-again", who: "admin", method: "DELETE", path: "/v1/quotas/{project:demo}/Cluster", version: "-"},
 		{name: "q-get-unknown-resource", who: "admin", method: "GET", path: "/v1/quotas/{project:demo}/Nodes", version: "-"},
 
+		// 11. an application credential: Keystone refuses it the trust
+		// Magnum's conductor makes for a new cluster; templates need none.
+		{name: "ac-template-get", who: "demo-ac", method: "GET", path: "/v1/clustertemplates/{ct}"},
+		{name: "ac-cluster-create", who: "demo-ac", method: "POST", path: "/v1/clusters", save: "uuid", as: "cac",
+			body: map[string]any{"name": "dt-ac-" + run, "cluster_template_id": "{ct}", "master_count": 1, "node_count": 1}},
+		{name: "ac-cluster-wait", who: "demo-ac", method: "GET", path: "/v1/clusters/{cac}", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
+		{name: "ac-cluster-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cac}"},
+		{name: "ac-cluster-gone", who: "demo", method: "GET", path: "/v1/clusters/{cac}", until: untilGone},
+
 		// 4z. deletes
 		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},
 		{name: "ng-after-delete", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilGone, timeout: 25 * time.Second},

@@ -19,6 +19,9 @@ import (
 // account is a user of a target cloud.
 type account struct {
 	user, password, project, userDomain, projectDomain string
+	// appCredID and appCredSecret, when set, log in with the application
+	// credential instead (its scope is its own).
+	appCredID, appCredSecret string
 }
 
 // target is one cloud the script runs against.
@@ -36,7 +39,7 @@ type target struct {
 }
 
 type session struct {
-	token, projectID, magnum, heat string
+	token, projectID, userID, magnum, heat string
 }
 
 func (t *target) login(ctx context.Context, who string) (*session, error) {
@@ -49,11 +52,16 @@ func (t *target) login(ctx context.Context, who string) (*session, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: no account %q", t.name, who)
 	}
-	body, _ := json.Marshal(map[string]any{"auth": map[string]any{
+	auth := map[string]any{
 		"identity": map[string]any{"methods": []string{"password"}, "password": map[string]any{"user": map[string]any{
 			"name": a.user, "password": a.password, "domain": map[string]any{"name": a.userDomain}}}},
 		"scope": map[string]any{"project": map[string]any{"name": a.project, "domain": map[string]any{"name": a.projectDomain}}},
-	}})
+	}
+	if a.appCredID != "" {
+		auth = map[string]any{"identity": map[string]any{"methods": []string{"application_credential"},
+			"application_credential": map[string]any{"id": a.appCredID, "secret": a.appCredSecret}}}
+	}
+	body, _ := json.Marshal(map[string]any{"auth": auth})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.keystoneURL+"/auth/tokens", bytes.NewReader(body))
 	if err != nil {
 		return nil, err
@@ -68,6 +76,7 @@ func (t *target) login(ctx context.Context, who string) (*session, error) {
 	var doc struct {
 		Token struct {
 			Project struct{ ID string }
+			User    struct{ ID string }
 			Catalog []struct {
 				Type      string
 				Endpoints []struct{ Interface, URL string }
@@ -77,7 +86,7 @@ func (t *target) login(ctx context.Context, who string) (*session, error) {
 	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &doc) != nil {
 		return nil, fmt.Errorf("%s: login as %s: HTTP %d: %s", t.name, who, resp.StatusCode, raw)
 	}
-	s := &session{token: resp.Header.Get("X-Subject-Token"), projectID: doc.Token.Project.ID}
+	s := &session{token: resp.Header.Get("X-Subject-Token"), projectID: doc.Token.Project.ID, userID: doc.Token.User.ID}
 	for _, svc := range doc.Token.Catalog {
 		for _, ep := range svc.Endpoints {
 			if ep.Interface != "public" {
@@ -182,6 +191,60 @@ func (t *target) projectID(ctx context.Context, who string) (string, error) {
 		return "", err
 	}
 	return s.projectID, nil
+}
+
+// newAppCred makes an application credential for who, with the member
+// role, and returns the account that logs in with it and a function that
+// deletes it.
+func (t *target) newAppCred(ctx context.Context, who, name string) (account, func(), error) {
+	s, err := t.login(ctx, who)
+	if err != nil {
+		return account{}, nil, err
+	}
+	secret := "dt-" + name
+	body, _ := json.Marshal(map[string]any{"application_credential": map[string]any{
+		"name": name, "secret": secret, "roles": []map[string]string{{"name": "member"}}}})
+	var doc struct {
+		ApplicationCredential struct{ ID string } `json:"application_credential"`
+	}
+	if err := t.keystone(ctx, s.token, http.MethodPost, "/users/"+s.userID+"/application_credentials", body, &doc); err != nil {
+		return account{}, nil, err
+	}
+	id := doc.ApplicationCredential.ID
+	cleanup := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = t.keystone(ctx, s.token, http.MethodDelete, "/users/"+s.userID+"/application_credentials/"+id, nil, nil)
+	}
+	return account{appCredID: id, appCredSecret: secret}, cleanup, nil
+}
+
+func (t *target) keystone(ctx context.Context, token, method, path string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.keystoneURL+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("X-Auth-Token", token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %s %s: %w", t.name, method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s: %s %s: HTTP %d: %s", t.name, method, path, resp.StatusCode, raw)
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
 }
 
 func newClient() *http.Client { return &http.Client{Timeout: 120 * time.Second} }

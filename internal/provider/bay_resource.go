@@ -761,7 +761,12 @@ func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnu
 		b.WriteString(err.Error())
 	}
 	var fe *waiter.FailedError
-	if !errors.As(err, &fe) || c == nil || c.StackID == "" || r.data.Heat == nil {
+	if errors.As(err, &fe) && c != nil {
+		if hint := trustFailureHint(c.StatusReason, r.data.AppCredential); hint != "" {
+			b.WriteString("\n\n" + hint)
+		}
+	}
+	if fe == nil || c == nil || c.StackID == "" || r.data.Heat == nil {
 		return b.String()
 	}
 	failed, herr := r.data.Heat.FailedResources(ctx, c.StackID, 5)
@@ -946,6 +951,26 @@ func configuredLabels(ctx context.Context, configured types.Map, merge bool, act
 	m, d := types.MapValueFrom(ctx, types.StringType, got)
 	diags.Append(d...)
 	return m, diags
+}
+
+// trustFailureHint explains Magnum's first conductor step failing: every
+// new bay gets a Keystone trustee and trust, and a Keystone with the fix
+// for LP#2150089 refuses trusts to application-credential tokens (real
+// Keystone 22 + Magnum 15 fail such bays this way).
+func trustFailureHint(statusReason string, appCredential bool) string {
+	if !strings.Contains(statusReason, "Failed to create trustee or trust") {
+		return ""
+	}
+	if appCredential {
+		return "Magnum creates a Keystone trust for every new bay, and this provider logs in with an application " +
+			"credential: Keystone refuses trusts to application-credential tokens unless the cloud sets " +
+			"[security_compliance] allow_insecure_application_credential_trust_escalation. Create bays with a " +
+			"password or token login (user_name/password, token, or a clouds.yaml entry with them), or ask the " +
+			"cloud's operators to allow it."
+	}
+	return "Magnum could not create the Keystone trustee or trust it needs for every new bay. This is the cloud's " +
+		"configuration (the [trust] section of magnum.conf, the trustee domain, or Keystone's policy); " +
+		"magnum-conductor's log has Keystone's answer."
 }
 
 func describeBay(c *magnum.Cluster) string {

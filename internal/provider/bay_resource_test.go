@@ -181,6 +181,63 @@ func TestAccBay_createFailedShowsHeatReasons(t *testing.T) {
 	})
 }
 
+// TestAccBay_applicationCredentialTrustRefused: Magnum's conductor makes a
+// Keystone trust for every new bay, which a Keystone with the LP#2150089 fix
+// refuses to application-credential tokens. The error says why and what to
+// do; the failed bay stays in state and a password login replaces it.
+func TestAccBay_applicationCredentialTrustRefused(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	c := s.Credentials("demo")
+	appCred := providerBlockAt(map[string]string{"auth_url": c.AuthURL, "region": c.Region,
+		"application_credential_id": c.AppCredID, "application_credential_secret": c.AppCredSecret})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: appCred + testAccBayConfig("trustless", 1, ""),
+				ExpectError: regexp.MustCompile(`(?s)Bay "trustless" \([0-9a-f-]+\) did not become ready.*CREATE_FAILED.*` +
+					`Failed\s+to\s+create\s+trustee\s+or\s+trust\s+for\s+Cluster.*logs\s+in\s+with\s+an\s+application\s+credential.*` +
+					`allow_insecure_application_credential_trust_escalation.*tainted`),
+			},
+			{
+				Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("trustless", 1, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+				},
+				Check: checkBayCount(s, 1),
+			},
+		},
+	})
+}
+
+func TestTrustFailureHint(t *testing.T) {
+	for _, tc := range []struct {
+		name, reason string
+		appCred      bool
+		want         string // substring; "" means no hint
+	}{
+		{"application credential", "Failed to create trustee or trust for Cluster: 1f2e", true, "allow_insecure_application_credential_trust_escalation"},
+		{"password login", "Failed to create trustee or trust for Cluster: 1f2e", false, "[trust] section of magnum.conf"},
+		{"another failure", "Resource CREATE failed: No valid host was found", true, ""},
+		{"no reason", "", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := trustFailureHint(tc.reason, tc.appCred)
+			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
+				t.Errorf("trustFailureHint(%q, %v) = %q, want it to contain %q", tc.reason, tc.appCred, got, tc.want)
+			}
+			if tc.appCred && tc.want != "" && strings.Contains(got, "magnum.conf") {
+				t.Errorf("the application-credential hint points at magnum.conf: %q", got)
+			}
+		})
+	}
+}
+
 func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "a create slower than this test's timeout; the Heat stand-in builds every stack equally fast")
 	opts := fastBays()

@@ -29,6 +29,10 @@ type ProviderData struct {
 	ProviderClient *gophercloud.ProviderClient
 	Region         string
 	Availability   gophercloud.Availability
+	// AppCredential: the session logs in with an application credential,
+	// whose tokens Keystone may refuse to create the trust every new bay
+	// needs; failure messages then say so.
+	AppCredential bool
 
 	secrets []string
 }
@@ -90,6 +94,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 		ProviderClient: pc,
 		Region:         r.Region,
 		Availability:   r.Availability,
+		AppCredential:  r.AuthOptions.ApplicationCredentialID != "" || r.AuthOptions.ApplicationCredentialName != "",
 		secrets:        r.secrets(),
 	}, diags
 }

@@ -190,6 +190,16 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		// The synchronous call returns after the conductor inserted the row.
 		cl.visibleFrom = time.Time{}
 	}
+	if reason := s.trustRefused(c.p, cl); reason != nil {
+		if sync {
+			cl.status, cl.statusReason = "CREATE_FAILED", *reason
+			writeMagnumError(w, errf(http.StatusInternalServerError, "%s", *reason))
+			return
+		}
+		s.startCreate(cl, createOpts{failNow: reason})
+		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
+		return
+	}
 	if !hasLabels {
 		if sync {
 			// The synchronous call fails after the row was inserted, so

@@ -716,7 +716,7 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 	}
 	v["labels"] = stored
 	cl := s.newClusterRow(c.p, t, v, v["create_timeout"].(int64), false)
-	s.startCreate(cl, createOpts{})
+	s.startCreate(cl, createOpts{failNow: s.trustRefused(c.p, cl)})
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }
 

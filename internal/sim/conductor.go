@@ -376,6 +376,19 @@ type createOpts struct {
 	failNow *string
 }
 
+// trustRefused is the conductor's first step of cluster_create, the
+// trustee and trust for the cluster, as Keystone answers it: with an
+// application-credential token the trust is refused ("Delegated tokens
+// cannot manage trusts") unless Options.AppCredTrusts. It returns the
+// status_reason Magnum records, or nil.
+func (s *Sim) trustRefused(p *principal, c *clusterRow) *string {
+	if !p.appCred || s.opts.AppCredTrusts {
+		return nil
+	}
+	reason := "Failed to create trustee or trust for Cluster: " + c.uuid
+	return &reason
+}
+
 // startCreate does the conductor's cluster_create: certificates, the
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
 func (s *Sim) startCreate(c *clusterRow, o createOpts) {

@@ -60,6 +60,9 @@ type principal struct {
 	user    *user
 	project *project
 	roles   []role
+	// appCred: the token came from an application credential, which
+	// Keystone treats as delegated (no trusts unless allowed).
+	appCred bool
 }
 
 func (p *principal) isAdmin() bool {
@@ -568,7 +571,7 @@ func (s *Sim) authenticate(w http.ResponseWriter, r *http.Request) *principal {
 	}
 	info := infoFrom(r)
 	info.user, info.project = t.user.name, t.project.name
-	return &principal{user: t.user, project: t.project, roles: t.user.roles}
+	return &principal{user: t.user, project: t.project, roles: t.user.roles, appCred: t.appCred != nil}
 }
 
 // stableID derives a Keystone-style 32-hex id, stable across runs.

@@ -83,6 +83,13 @@ type Options struct {
 	// TLS serves HTTPS with a certificate from a CA made at start; clients
 	// must trust CACertPEM (or skip verification).
 	TLS bool
+	// AppCredTrusts is Keystone's [security_compliance]
+	// allow_insecure_application_credential_trust_escalation. Off, as in a
+	// Keystone with the fix for LP#2150089 (Debian's Keystone 22 has it),
+	// the trust Magnum's conductor creates for every new cluster is refused
+	// to application-credential tokens, so such clusters go CREATE_FAILED
+	// with "Failed to create trustee or trust for Cluster: <uuid>".
+	AppCredTrusts bool
 }
 
 // Request is one entry of the request log.
