@@ -61,13 +61,13 @@ echo "   uuid=$uuid cluster_distro=$distro"
 
 echo "== cluster template show"
 [[ $(coe cluster template show "$name" -f value -c uuid) == "$uuid" ]] || fail "show by name"
-coe cluster template show "$uuid" -f value -c labels | grep -q "'auto_healing_enabled': 'true'" || fail "labels"
+coe cluster template show "$uuid" -f value -c labels | grep "'auto_healing_enabled': 'true'" >/dev/null || fail "labels"
 
 echo "== cluster template update"
 [[ $(coe cluster template update "$name" replace docker_volume_size=9 -f value -c docker_volume_size) == 9 ]] || fail "update"
 
 echo "== cluster template list"
-coe cluster template list -f value -c uuid | grep -qx "$uuid" || fail "list"
+coe cluster template list -f value -c uuid | grep -x "$uuid" >/dev/null || fail "list"
 
 echo "== error surfaces (expect a 400 from the simulator)"
 if out=$(coe cluster template create bad --image no-such-image --external-network public --coe kubernetes 2>&1); then

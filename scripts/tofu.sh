@@ -20,11 +20,11 @@ build() {
 
 case "${1:-test}" in
   path) [ -x "$bin" ] && echo "$bin" ;;
-  build) build; "$bin" version | head -1 ;;
+  build) build; "$bin" version | sed -n 1p ;;
   test)
     build
     cd "$(dirname "$0")/.."
-    "$bin" version | head -1
+    "$bin" version | sed -n 1p
     # terraform-plugin-testing registers the provider under the legacy
     # hashicorp namespace; OpenTofu needs its own registry host for that.
     TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin" TF_ACC_PROVIDER_NAMESPACE=hashicorp \

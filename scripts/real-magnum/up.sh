@@ -111,7 +111,7 @@ fi
 
 missing=""
 for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
 	echo "real-magnum: installing$missing"
@@ -236,7 +236,7 @@ start openstack-services "$STATE/bin/magnum-sim" -openstack-services 127.0.0.1 -
 wait_for "rabbitmq on 5672" 90 port_open 5672
 step "rabbitmq up"
 # epmd was started by our RabbitMQ node (the port was free): stop it too.
-epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2)
+epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | sed -n 1p | cut -d= -f2)
 [ -n "$epmd" ] && echo "$epmd" >"$STATE/run/epmd.pid"
 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
@@ -263,7 +263,7 @@ uwsgi --ini "$STATE/etc/magnum/uwsgi.ini" --daemonize2 "$STATE/log/magnum-api-uw
 wait_for "magnum-api" 60 http_ok http://127.0.0.1:9511/v1/
 wait_for "the stand-ins" 20 port_open 8004
 ADMIN_TOKEN=$(token admin admin)
-conductor_up() { curl -sf --max-time 5 -H "X-Auth-Token: $ADMIN_TOKEN" http://127.0.0.1:9511/v1/mservices | grep -q '"state": "up"'; }
+conductor_up() { curl -sf --max-time 5 -H "X-Auth-Token: $ADMIN_TOKEN" http://127.0.0.1:9511/v1/mservices | grep '"state": "up"' >/dev/null; }
 wait_for "magnum-conductor to report up" 60 conductor_up
 step "magnum up"
 
