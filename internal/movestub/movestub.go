@@ -44,10 +44,13 @@ func (stub) Resources(context.Context) []func() resource.Resource {
 		func() resource.Resource {
 			return &stubResource{typeName: "containerinfra_cluster_v1", attrs: clusterAttributes(), timeouts: []string{"create", "update", "delete"}}
 		},
+		func() resource.Resource {
+			return &stubResource{typeName: "containerinfra_nodegroup_v1", attrs: nodegroupAttributes(), timeouts: []string{"create", "update", "delete"}}
+		},
 	}
 }
 
-// The attribute tables of the peer's two resources (see
+// The attribute tables of the peer's three resources (see
 // shared/reference/peer.md §1), by type.
 func clusterTemplateAttributes() map[string]attr.Type {
 	return typed(
@@ -69,6 +72,14 @@ func clusterAttributes() map[string]attr.Type {
 		[]string{"master_lb_enabled", "floating_ip_enabled", "merge_labels"},
 		[]string{"labels", "kubeconfig"},
 		[]string{"master_addresses", "node_addresses"})
+}
+
+func nodegroupAttributes() map[string]attr.Type {
+	return typed(
+		[]string{"region", "cluster_id", "name", "role", "image_id", "flavor_id", "project_id", "created_at", "updated_at"},
+		[]string{"docker_volume_size", "node_count", "min_node_count", "max_node_count"},
+		[]string{"merge_labels"},
+		[]string{"labels"}, nil)
 }
 
 func typed(strs, ints, bools, maps, lists []string) map[string]attr.Type {

@@ -208,7 +208,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators:          []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "must be letters, digits, '_', '-', '.' or '/'"))},
-				PlanModifiers:       []planmodifier.Map{bayLabelsRequireReplace()},
+				PlanModifiers:       []planmodifier.Map{movedLabelsRequireReplace("bay")},
 			},
 			"merge_labels": schema.BoolAttribute{
 				MarkdownDescription: "Merge `labels` over the baymodel's labels instead of replacing them. Defaults to `false`. Magnum does not report it back, so the provider keeps the configured value.",

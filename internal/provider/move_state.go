@@ -16,8 +16,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
-// Users of terraform-provider-openstack move their clusters and cluster
-// templates to this provider with `moved` blocks (Terraform 1.8 or later).
+// Users of terraform-provider-openstack move their clusters, cluster
+// templates and nodegroups to this provider with `moved` blocks (Terraform 1.8 or later).
 // The peer's state is decoded from its raw JSON rather than through a copy
 // of its schema: only the attributes mapped here matter, and the peer may
 // add attributes in any release without breaking the move.
@@ -25,11 +25,12 @@ import (
 const (
 	peerClusterTemplateType = "openstack_containerinfra_clustertemplate_v1"
 	peerClusterType         = "openstack_containerinfra_cluster_v1"
+	peerNodegroupType       = "openstack_containerinfra_nodegroup_v1"
 
-	// privateMovedFrom marks a bay whose state came from the peer: its
-	// labels argument was unknowable (the peer stores the bay's effective
-	// labels there), so a labels configuration the bay already satisfies
-	// is adopted instead of replacing the bay. The marker is never
+	// privateMovedFrom marks a bay or nodegroup whose state came from the
+	// peer: its labels argument was unknowable (the peer stores the
+	// effective labels there), so a labels configuration the object
+	// already satisfies is adopted instead of replacing it. The marker is never
 	// cleared: adopting labels a bay already has cannot be wrong later
 	// either.
 	privateMovedFrom = "moved_from"
@@ -38,6 +39,7 @@ const (
 var (
 	_ resource.ResourceWithMoveState = &baymodelResource{}
 	_ resource.ResourceWithMoveState = &bayResource{}
+	_ resource.ResourceWithMoveState = &nodegroupResource{}
 )
 
 // isPeerProvider matches terraform-provider-openstack from any registry
@@ -73,6 +75,21 @@ func (r *bayResource) MoveState(context.Context) []resource.StateMover {
 		}
 		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
 		resp.Diagnostics.Append(resp.TargetPrivate.SetKey(ctx, privateMovedFrom, []byte(`"`+peerClusterType+`"`))...)
+	}}}
+}
+
+func (r *nodegroupResource) MoveState(context.Context) []resource.StateMover {
+	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+		if req.SourceTypeName != peerNodegroupType || !isPeerProvider(req.SourceProviderAddress) {
+			return
+		}
+		m, err := nodegroupFromPeerState(rawStateJSON(req))
+		if err != nil {
+			resp.Diagnostics.AddError("Cannot move "+peerNodegroupType+" to magnum_nodegroup", err.Error())
+			return
+		}
+		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
+		resp.Diagnostics.Append(resp.TargetPrivate.SetKey(ctx, privateMovedFrom, []byte(`"`+peerNodegroupType+`"`))...)
 	}}}
 }
 
@@ -218,7 +235,7 @@ var bayTimeoutsAttrTypes = map[string]attr.Type{
 //
 // The peer's labels are the bay's effective labels whether or not they
 // were configured, so they become effective_labels and labels starts null
-// (inherit); see bayLabelsRequireReplace for a configuration that sets
+// (inherit); see movedLabelsRequireReplace for a configuration that sets
 // them. The peer's kubeconfig map is dropped: the refresh that follows the
 // move signs new credentials in this provider's format.
 func bayFromPeerState(raw []byte) (bayModel, error) {
@@ -229,18 +246,7 @@ func bayFromPeerState(raw []byte) (bayModel, error) {
 	if s.str("cluster_template_id").IsNull() {
 		return bayModel{}, fmt.Errorf("the source state has no cluster_template_id")
 	}
-	to := types.ObjectNull(bayTimeoutsAttrTypes)
-	var peerTimeouts map[string]*string
-	if json.Unmarshal(s["timeouts"], &peerTimeouts) == nil && peerTimeouts != nil {
-		vals := map[string]attr.Value{}
-		for k := range bayTimeoutsAttrTypes {
-			vals[k] = types.StringNull()
-			if v := peerTimeouts[k]; v != nil && *v != "" {
-				vals[k] = types.StringValue(*v)
-			}
-		}
-		to = types.ObjectValueMust(bayTimeoutsAttrTypes, vals)
-	}
+	to := peerTimeouts(s)
 	labels := s.stringMap("labels")
 	effective := types.MapNull(types.StringType)
 	if labels != nil {
@@ -297,11 +303,85 @@ func bayFromPeerState(raw []byte) (bayModel, error) {
 	}, nil
 }
 
-// bayLabelsRequireReplace replaces the bay when its labels argument
-// changes, since Magnum cannot change labels, except right after a move
-// from the peer: then the prior labels are not what the user configured,
-// and a configuration the bay already satisfies is adopted in place.
-func bayLabelsRequireReplace() planmodifier.Map {
+// nodegroupFromPeerState maps an openstack_containerinfra_nodegroup_v1
+// state to magnum_nodegroup. The peer's id is "<cluster>/<nodegroup>";
+// labels are handled as for bays (see bayFromPeerState), and node_labels,
+// node_taints and auto_scaling, which the peer lacks, start null.
+func nodegroupFromPeerState(raw []byte) (nodegroupModel, error) {
+	s, err := decodePeerState(raw)
+	if err != nil {
+		return nodegroupModel{}, err
+	}
+	id := s.str("id").ValueString()
+	clusterID := s.str("cluster_id")
+	if i := strings.LastIndex(id, "/"); i >= 0 {
+		if clusterID.IsNull() && i > 0 {
+			clusterID = types.StringValue(id[:i])
+		}
+		id = id[i+1:]
+	}
+	if id == "" || clusterID.IsNull() {
+		return nodegroupModel{}, fmt.Errorf("the source state's id %q does not name a cluster and a nodegroup", s.str("id").ValueString())
+	}
+	labels := s.stringMap("labels")
+	effective := types.MapNull(types.StringType)
+	if labels != nil {
+		effective = stringMapValue(labels)
+	}
+	merge := s.boolean("merge_labels")
+	if merge.IsNull() {
+		merge = types.BoolValue(false)
+	}
+	return nodegroupModel{
+		ID:               types.StringValue(id),
+		BayID:            clusterID,
+		Name:             s.str("name"),
+		Role:             s.str("role"),
+		FlavorID:         s.str("flavor_id"),
+		ImageID:          s.str("image_id"),
+		DockerVolumeSize: s.positive("docker_volume_size"),
+		Labels:           types.MapNull(types.StringType),
+		MergeLabels:      merge,
+		EffectiveLabels:  effective,
+		NodeCount:        s.count("node_count", 1),
+		MinNodeCount:     s.count("min_node_count", 0),
+		MaxNodeCount:     s.positive("max_node_count"),
+		NodeLabels:       types.MapNull(types.StringType),
+		NodeTaints:       types.ListNull(types.ObjectType{AttrTypes: taintAttrTypes}),
+		AutoScaling:      types.ObjectNull(autoScalingAttrTypes),
+		Status:           types.StringNull(),
+		StatusReason:     types.StringNull(),
+		StackID:          types.StringNull(),
+		ProjectID:        s.str("project_id"),
+		CreatedAt:        s.str("created_at"),
+		UpdatedAt:        s.str("updated_at"),
+		Timeouts:         timeouts.Value{Object: peerTimeouts(s)},
+	}, nil
+}
+
+// peerTimeouts carries the peer's timeouts block over; both providers
+// spell durations the same way.
+func peerTimeouts(s peerState) types.Object {
+	var peer map[string]*string
+	if json.Unmarshal(s["timeouts"], &peer) != nil || peer == nil {
+		return types.ObjectNull(bayTimeoutsAttrTypes)
+	}
+	vals := map[string]attr.Value{}
+	for k := range bayTimeoutsAttrTypes {
+		vals[k] = types.StringNull()
+		if v := peer[k]; v != nil && *v != "" {
+			vals[k] = types.StringValue(*v)
+		}
+	}
+	return types.ObjectValueMust(bayTimeoutsAttrTypes, vals)
+}
+
+// movedLabelsRequireReplace replaces a bay or nodegroup when its labels
+// argument changes, since Magnum cannot change labels, except right after
+// a move from the peer: then the prior labels are not what the user
+// configured, and a configuration the object already satisfies is adopted
+// in place.
+func movedLabelsRequireReplace(what string) planmodifier.Map {
 	return mapplanmodifier.RequiresReplaceIf(func(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
 		resp.RequiresReplace = true
 		if req.Private == nil {
@@ -325,8 +405,8 @@ func bayLabelsRequireReplace() planmodifier.Map {
 		resp.Diagnostics.Append(d...)
 		resp.RequiresReplace = !labelsSatisfied(want, have, merge.ValueBool())
 	},
-		"Changes replace the bay, unless the bay was just moved from the openstack provider and already has these labels.",
-		"Changes replace the bay, unless the bay was just moved from the `openstack` provider and already has these labels.")
+		"Changes replace the "+what+", unless it was just moved from the openstack provider and already has these labels.",
+		"Changes replace the "+what+", unless it was just moved from the `openstack` provider and already has these labels.")
 }
 
 // labelsSatisfied reports whether a bay with the effective labels have

@@ -133,8 +133,11 @@ func moveState(t *testing.T, targetType, sourceType, address, raw string) (moved
 		return out, out.errors != ""
 	}
 	var r resource.Resource = &bayResource{}
-	if targetType == "magnum_baymodel" {
+	switch targetType {
+	case "magnum_baymodel":
 		r = &baymodelResource{}
+	case "magnum_nodegroup":
+		r = &nodegroupResource{}
 	}
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
@@ -228,6 +231,58 @@ func TestMoveState_bayFromPeer(t *testing.T) {
 	}
 }
 
+// peerNodegroupState is an openstack_containerinfra_nodegroup_v1 state:
+// its id is "<cluster>/<nodegroup>", max_node_count 0 when unlimited.
+const peerNodegroupState = `{
+  "cluster_id": "6f1c2d3e-2222-4b7e-9d3c-000000000002",
+  "created_at": "2026-01-02T03:14:05+00:00",
+  "docker_volume_size": 10,
+  "flavor_id": "m1.large",
+  "id": "6f1c2d3e-2222-4b7e-9d3c-000000000002/9a8b7c6d-3333-4b7e-9d3c-000000000003",
+  "image_id": "fedora-coreos-35",
+  "labels": {"kube_tag": "v1.23.3-rancher1", "ng": "gpu"},
+  "max_node_count": 0,
+  "merge_labels": true,
+  "min_node_count": 1,
+  "name": "gpu",
+  "node_count": 2,
+  "project_id": "p1",
+  "region": "RegionOne",
+  "role": "gpu",
+  "timeouts": {"create": "2h", "update": null, "delete": ""},
+  "updated_at": ""
+}`
+
+func TestMoveState_nodegroupFromPeer(t *testing.T) {
+	moved, handled := moveState(t, "magnum_nodegroup", peerNodegroupType, peerAddress, peerNodegroupState)
+	if !handled || moved.errors != "" {
+		t.Fatalf("the nodegroup did not accept a move from %s: %s", peerNodegroupType, moved.errors)
+	}
+	checkAttributes(t, moved.state, map[string]attr.Value{
+		"id":                 types.StringValue("9a8b7c6d-3333-4b7e-9d3c-000000000003"),
+		"bay_id":             types.StringValue("6f1c2d3e-2222-4b7e-9d3c-000000000002"),
+		"name":               types.StringValue("gpu"),
+		"role":               types.StringValue("gpu"),
+		"flavor_id":          types.StringValue("m1.large"),
+		"docker_volume_size": types.Int64Value(10),
+		"node_count":         types.Int64Value(2),
+		"min_node_count":     types.Int64Value(1),
+		"max_node_count":     types.Int64Null(),
+		"merge_labels":       types.BoolValue(true),
+		"labels":             types.MapNull(types.StringType),
+		"effective_labels": types.MapValueMust(types.StringType, map[string]attr.Value{
+			"kube_tag": types.StringValue("v1.23.3-rancher1"), "ng": types.StringValue("gpu"),
+		}),
+		"updated_at": types.StringNull(),
+		"timeouts": timeouts.Value{Object: types.ObjectValueMust(bayTimeoutsAttrTypes, map[string]attr.Value{
+			"create": types.StringValue("2h"), "update": types.StringNull(), "delete": types.StringNull(),
+		})},
+	})
+	if len(moved.private[privateMovedFrom]) == 0 {
+		t.Errorf("the moved nodegroup has no %s marker in its private state %v", privateMovedFrom, moved.private)
+	}
+}
+
 // Movers must leave alone what is not theirs, so Terraform reports that no
 // mover matched instead of a wrong state; and they must refuse, with a
 // reason, a state of theirs they cannot read.
@@ -244,6 +299,9 @@ func TestMoveState_sources(t *testing.T) {
 		{"OpenTofu registry", "magnum_bay", peerClusterType, "registry.opentofu.org/terraform-provider-openstack/openstack", peerClusterState, true, ""},
 		{"other provider", "magnum_bay", peerClusterType, "registry.terraform.io/example/openstack", peerClusterState, false, ""},
 		{"other resource type", "magnum_bay", "openstack_containerinfra_nodegroup_v1", peerAddress, peerClusterState, false, ""},
+		{"cluster into nodegroup", "magnum_nodegroup", peerClusterType, peerAddress, peerClusterState, false, ""},
+		{"nodegroup without its cluster", "magnum_nodegroup", peerNodegroupType, peerAddress, `{"id": "9a8b"}`, true, "does not name a cluster and a nodegroup"},
+		{"nodegroup id from cluster_id", "magnum_nodegroup", peerNodegroupType, peerAddress, `{"id": "9a8b", "cluster_id": "c1", "name": "x"}`, true, ""},
 		{"cluster into baymodel", "magnum_baymodel", peerClusterType, peerAddress, peerClusterState, false, ""},
 		{"template into bay", "magnum_bay", peerClusterTemplateType, peerAddress, peerClusterTemplateState, false, ""},
 		{"no id", "magnum_baymodel", peerClusterTemplateType, peerAddress, `{"id": "", "name": "x"}`, true, "has no id"},

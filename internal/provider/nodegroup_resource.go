@@ -148,7 +148,7 @@ func (r *nodegroupResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				ElementType:         types.StringType,
 				Optional:            true,
 				Validators:          []validator.Map{mapvalidator.KeysAre(stringvalidator.RegexMatches(labelKeyRegexp, "must be letters, digits, '_', '-', '.' or '/'"))},
-				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+				PlanModifiers:       []planmodifier.Map{movedLabelsRequireReplace("nodegroup")},
 			},
 			"merge_labels": schema.BoolAttribute{
 				MarkdownDescription: "Merge `labels` over the bay's labels instead of replacing them. Defaults to `false`. Magnum does not report it back, so the provider keeps the configured value.",

@@ -272,7 +272,7 @@ resource "echo" "creds" {}
 // credential and a token, with Terraform and the provider logging at TRACE,
 // and then searches the log for every secret the run handled.
 func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
-	acctest.SkipUnlessSimulator(t, "bays created with an application credential, which the real stack's Keystone refuses their trusts (TestAccBay_applicationCredentialTrustRefused covers that); here the simulator plays a Keystone that allows them")
+	acctest.SkipUnlessSimulator(t, "bays created with an application credential: the real stack's Keystone refuses their trusts (TestAccBay_applicationCredentialTrustRefused covers that); here the simulator plays a Keystone that allows them")
 	acctest.PreCheck(t)
 	clearOSEnv(t)
 	logPath := captureTraceLog(t)
