@@ -104,16 +104,7 @@ func (e *bayCredentialsEphemeral) ConfigValidators(context.Context) []ephemeral.
 }
 
 func (e *bayCredentialsEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*ProviderData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Ephemeral Resource Configure Type",
-			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue to the provider developers.", req.ProviderData))
-		return
-	}
-	e.data = data
+	e.data = providerDataFrom(req.ProviderData, "Ephemeral Resource", &resp.Diagnostics)
 }
 
 // Open fails where the resource and the data source only warn: credentials

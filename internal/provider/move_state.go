@@ -50,46 +50,34 @@ func isPeerProvider(address string) bool {
 }
 
 func (r *baymodelResource) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if req.SourceTypeName != peerClusterTemplateType || !isPeerProvider(req.SourceProviderAddress) {
-			return
-		}
-		m, err := baymodelFromPeerState(rawStateJSON(req))
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot move "+peerClusterTemplateType+" to magnum_baymodel", err.Error())
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-	}}}
+	return peerMover(peerClusterTemplateType, "magnum_baymodel", baymodelFromPeerState, false)
 }
 
 func (r *bayResource) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if req.SourceTypeName != peerClusterType || !isPeerProvider(req.SourceProviderAddress) {
-			return
-		}
-		m, err := bayFromPeerState(rawStateJSON(req))
-		if err != nil {
-			resp.Diagnostics.AddError("Cannot move "+peerClusterType+" to magnum_bay", err.Error())
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-		resp.Diagnostics.Append(resp.TargetPrivate.SetKey(ctx, privateMovedFrom, []byte(`"`+peerClusterType+`"`))...)
-	}}}
+	return peerMover(peerClusterType, "magnum_bay", bayFromPeerState, true)
 }
 
 func (r *nodegroupResource) MoveState(context.Context) []resource.StateMover {
+	return peerMover(peerNodegroupType, "magnum_nodegroup", nodegroupFromPeerState, true)
+}
+
+// peerMover moves the peer's sourceType into target with convert, leaving
+// every other source to other movers. markMoved records privateMovedFrom,
+// for resources whose labels argument the peer could not know.
+func peerMover[M any](sourceType, target string, convert func([]byte) (M, error), markMoved bool) []resource.StateMover {
 	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if req.SourceTypeName != peerNodegroupType || !isPeerProvider(req.SourceProviderAddress) {
+		if req.SourceTypeName != sourceType || !isPeerProvider(req.SourceProviderAddress) {
 			return
 		}
-		m, err := nodegroupFromPeerState(rawStateJSON(req))
+		m, err := convert(rawStateJSON(req))
 		if err != nil {
-			resp.Diagnostics.AddError("Cannot move "+peerNodegroupType+" to magnum_nodegroup", err.Error())
+			resp.Diagnostics.AddError("Cannot move "+sourceType+" to "+target, err.Error())
 			return
 		}
 		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-		resp.Diagnostics.Append(resp.TargetPrivate.SetKey(ctx, privateMovedFrom, []byte(`"`+peerNodegroupType+`"`))...)
+		if markMoved {
+			resp.Diagnostics.Append(resp.TargetPrivate.SetKey(ctx, privateMovedFrom, []byte(`"`+sourceType+`"`))...)
+		}
 	}}}
 }
 

@@ -410,50 +410,51 @@ func reattachedTerraform(ctx context.Context, t *testing.T, tfBin, dir string) f
 
 func waitForCluster(ctx context.Context, t *testing.T, mc *magnum.Client, id, status string) *magnum.Cluster {
 	t.Helper()
-	for range 3000 {
+	return waitForStatus(ctx, t, "cluster "+id, status, func() (*magnum.Cluster, string, string, error) {
 		c, err := mc.GetCluster(ctx, id)
-		switch {
-		case err != nil && isTransientBayError(err):
-			// Magnum 15 answers a GET right after the create with a 400
-			// about master_count now and then, as the provider knows.
-		case err != nil:
-			t.Fatal(err)
-		case c.Status == status:
-			return c
-		case strings.HasSuffix(c.Status, "_FAILED"):
-			t.Fatalf("cluster %s is %s: %s", id, c.Status, c.StatusReason)
+		if err != nil {
+			return nil, "", "", err
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("cluster %s: %v", id, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatalf("cluster %s did not reach %s", id, status)
-	return nil
+		return c, c.Status, c.StatusReason, nil
+	})
 }
 
 func waitForNodeGroup(ctx context.Context, t *testing.T, mc *magnum.Client, clusterID, id, status string) *magnum.NodeGroup {
 	t.Helper()
-	for range 3000 {
+	return waitForStatus(ctx, t, "nodegroup "+id, status, func() (*magnum.NodeGroup, string, string, error) {
 		ng, err := mc.GetNodeGroup(ctx, clusterID, id)
 		if err != nil {
+			return nil, "", "", err
+		}
+		return ng, ng.Status, ng.StatusReason, nil
+	})
+}
+
+// waitForStatus polls get until what reaches status, for at most 3000
+// polls; a *_FAILED status or an error other than Magnum 15's transient
+// 400 after a create (which the provider also rides out) fails the test.
+func waitForStatus[T any](ctx context.Context, t *testing.T, what, status string, get func() (T, string, string, error)) T {
+	t.Helper()
+	for range 3000 {
+		v, st, reason, err := get()
+		switch {
+		case err != nil && isTransientBayError(err):
+		case err != nil:
 			t.Fatal(err)
-		}
-		if ng.Status == status {
-			return ng
-		}
-		if strings.HasSuffix(ng.Status, "_FAILED") {
-			t.Fatalf("nodegroup %s is %s: %s", id, ng.Status, ng.StatusReason)
+		case st == status:
+			return v
+		case strings.HasSuffix(st, "_FAILED"):
+			t.Fatalf("%s is %s: %s", what, st, reason)
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("nodegroup %s: %v", id, ctx.Err())
+			t.Fatalf("%s: %v", what, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	t.Fatalf("nodegroup %s did not reach %s", id, status)
-	return nil
+	t.Fatalf("%s did not reach %s", what, status)
+	var zero T
+	return zero
 }
 
 func keys[V any](m map[string]V) []string {

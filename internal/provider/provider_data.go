@@ -58,6 +58,22 @@ func (d *ProviderData) MaskSecrets(ctx context.Context) context.Context {
 	return maskSecrets(ctx, secrets)
 }
 
+// providerDataFrom is the body of every Configure: the framework calls
+// Configure before the provider is configured too (ProviderData nil), and
+// anything but *ProviderData is a bug of ours. kind names the caller in
+// the error, e.g. "Resource".
+func providerDataFrom(pd any, kind string, diags *diag.Diagnostics) *ProviderData {
+	if pd == nil {
+		return nil
+	}
+	data, ok := pd.(*ProviderData)
+	if !ok {
+		diags.AddError("Unexpected "+kind+" Configure Type",
+			fmt.Sprintf("Expected *provider.ProviderData, got %T. Please report this issue to the provider developers.", pd))
+	}
+	return data
+}
+
 // newClients builds the service clients on the authenticated session. Only
 // Magnum is required; Heat is best effort.
 func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved) (*ProviderData, diag.Diagnostics) {
