@@ -100,6 +100,7 @@ func csrPEM() string {
 func script(run string) []step {
 	ct, bm := "dt-ct-"+run, "dt-bm-"+run
 	c, bay, baynl, cf := "dt-c-"+run, "dt-bay-"+run, "dt-baynl-"+run, "dt-fail-"+run
+	acbay := "dt-acbay-" + run
 	csr := csrPEM()
 	V := ""
 	return []step{
@@ -335,6 +336,12 @@ func script(run string) []step {
 		{name: "ac-cluster-wait", who: "demo-ac", method: "GET", path: "/v1/clusters/{cac}", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
 		{name: "ac-cluster-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cac}"},
 		{name: "ac-cluster-gone", who: "demo", method: "GET", path: "/v1/clusters/{cac}", until: untilGone},
+		// A 1.1 bay POST waits for the conductor, so its error is the answer.
+		{name: "ac-bay-create-1.1", who: "demo-ac", method: "POST", path: "/v1/bays", version: "-",
+			body: map[string]any{"name": acbay, "baymodel_id": "{bm}", "labels": map[string]any{}}},
+		{name: "ac-bay-1.1-get", who: "demo", method: "GET", path: "/v1/bays/" + acbay, version: "1.2"},
+		{name: "ac-bay-1.1-delete", who: "demo", method: "DELETE", path: "/v1/bays/" + acbay, version: "1.2"},
+		{name: "ac-bay-1.1-gone", who: "demo", method: "GET", path: "/v1/bays/" + acbay, version: "1.2", until: untilGone},
 
 		// 4z. deletes
 		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},

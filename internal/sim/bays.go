@@ -192,7 +192,9 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	}
 	if reason := s.trustRefused(c.p, cl); reason != nil {
 		if sync {
-			cl.status, cl.statusReason = "CREATE_FAILED", *reason
+			// The conductor saved the failed row: it has an updated_at
+			// (seen on real Magnum 15).
+			cl.status, cl.statusReason, cl.updatedAt = "CREATE_FAILED", *reason, timePtr(s.now())
 			writeMagnumError(w, errf(http.StatusInternalServerError, "%s", *reason))
 			return
 		}

@@ -83,6 +83,15 @@ func TestClusterCreateTrustWithApplicationCredential(t *testing.T) {
 	if r.status != http.StatusInternalServerError || !strings.Contains(string(r.raw), "Failed to create trustee or trust for Cluster: ") {
 		t.Fatalf("1.1 bay POST with an application credential: %d %s", r.status, r.raw)
 	}
+	var bay11 map[string]any
+	for _, b := range e.demo.do("GET", "/v1/clusters", nil).body["clusters"].([]any) {
+		if m := b.(map[string]any); m["name"] == "bay11" {
+			bay11 = e.cluster(m["uuid"].(string))
+		}
+	}
+	if bay11 == nil || bay11["status"] != "CREATE_FAILED" || bay11["updated_at"] == nil {
+		t.Errorf("the 1.1 bay's row: %v; want it CREATE_FAILED with the updated_at of the conductor's save", bay11)
+	}
 	// Templates need no trust.
 	if r := ac.do("POST", "/v1/clustertemplates", validTemplate("ac-template")); r.status != http.StatusCreated {
 		t.Fatalf("template with an application credential: %d %s", r.status, r.raw)
