@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# The same `openstack coe` commands against the real Magnum of up.sh and
-# against the simulator's zed profile; their normalized outputs must match.
-# Usage: scripts/real-magnum/cli-diff.sh   (the real stack must be up)
+# The same `openstack coe` commands against a real Magnum of
+# scripts/real-magnum and against the simulator's profile of the same
+# release; their normalized outputs must match.
+#
+# Usage: scripts/real-magnum/cli-diff.sh [zed|2025.1]   (the stack must be up)
+#
+# zed uses the host's openstack CLI (bookworm's python3-magnumclient). 2025.1
+# uses the chroot's (trixie's magnumclient 4.8.1) inside the stack's
+# namespace, and runs the simulator in that namespace's network, so one
+# client talks to both clouds.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real}
-OPENSTACK=/usr/bin/openstack
+RELEASE=${1:-zed}
+STACK="$HERE/stack $RELEASE"
+STATE=$($STACK state)
 PY=/usr/bin/python3
 export PATH="/usr/local/go/bin:$PATH"
 # magnumclient's `cluster config` dies with KeyError when $SHELL is unset.
 export SHELL=${SHELL:-/bin/bash}
 
-[ -x "$OPENSTACK" ] || { echo "cli-diff: $OPENSTACK is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
-[ -f "$STATE/openrc.demo" ] && curl -sf -o /dev/null --max-time 5 http://127.0.0.1:9511/v1/ ||
-	{ echo "cli-diff: the real stack is not up (scripts/real-magnum/up.sh)" >&2; exit 1; }
+[ -f "$STATE/openrc.demo" ] && $STACK exec curl -sf -o /dev/null --max-time 5 http://127.0.0.1:9511/v1/ ||
+	{ echo "cli-diff: the $RELEASE stack is not up (scripts/real-magnum/stack $RELEASE up)" >&2; exit 1; }
 
-work=$(mktemp -d)
+if [ "$RELEASE" = zed ]; then
+	OPENSTACK=/usr/bin/openstack
+	[ -x "$OPENSTACK" ] || { echo "cli-diff: $OPENSTACK is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
+	work=$(mktemp -d)
+else
+	# Under the state directory, which the chroot sees at the same path:
+	# `cluster config --dir` writes there from inside.
+	mkdir -p "$STATE/tmp"
+	work=$(mktemp -d -p "$STATE/tmp")
+	OPENSTACK=$work/openstack
+	printf '#!/bin/sh\n# the chroot'"'"'s openstack CLI, in the stack'"'"'s namespaces, with the caller'"'"'s OS_* settings\nexec %s enter /usr/bin/env $(env | grep "^OS_") SHELL=/bin/bash /usr/bin/openstack "$@"\n' \
+		"$STACK" >"$OPENSTACK"
+	chmod +x "$OPENSTACK"
+fi
 sim_pid=""
 cleanup() {
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
@@ -26,14 +46,15 @@ cleanup() {
 trap cleanup EXIT
 
 (cd "$REPO" && go build -o "$work/magnum-sim" ./cmd/magnum-sim)
-"$work/magnum-sim" -profile zed -heat-create 1s -heat-update 1s -heat-delete 1s >"$work/sim.env" 2>"$work/sim.log" &
+$STACK exec "$work/magnum-sim" -profile "$RELEASE" -heat-create 1s -heat-update 1s -heat-delete 1s >"$work/sim.env" 2>"$work/sim.log" &
 sim_pid=$!
 for _ in $(seq 1 100); do
 	[ "$(wc -l <"$work/sim.env")" -ge 9 ] && break
 	sleep 0.1
 done
 
-# session TARGET CMD...: run CMD with TARGET's OS_* only.
+# session TARGET CMD...: run CMD with TARGET's OS_* only (for 2025.1, in the
+# stack's network, where the simulator listens too).
 session() {
 	local env_file=$1
 	shift
