@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("magnum-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback only is advised)")
-	profile := fs.String("profile", "zed", "Magnum release to impersonate: zed, 2024.1 or master")
+	profile := fs.String("profile", "zed", "Magnum release to impersonate: zed, 2025.1 or master")
 	fixtures := fs.String("fixtures", "", "JSON file replacing the built-in Nova/Glance/Neutron fixtures")
 	ttl := fs.Duration("token-ttl", time.Hour, "Keystone token lifetime")
 	project := fs.String("project", "demo", "whose credentials to export: demo, alt or admin")

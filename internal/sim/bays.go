@@ -57,8 +57,8 @@ func (s *Sim) bayView(c *clusterRow, base string, detail bool) *pyDict {
 	out.Set("fixed_subnet", c.fixedSubnet)
 	out.Set("floating_ip_enabled", c.floatingIPEnabled)
 	out.Set("master_lb_enabled", c.masterLBEnabled)
-	out.Set("created_at", fmtTime(c.createdAt))
-	out.Set("updated_at", fmtTimePtr(c.updatedAt))
+	out.Set("created_at", s.fmtTime(c.createdAt))
+	out.Set("updated_at", s.fmtTimePtr(c.updatedAt))
 	return out
 }
 

@@ -264,13 +264,22 @@ func (s *Sim) clusterLink(base, collection, id string) []any {
 	}
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format(magnumTime) }
+// fmtTime renders a timestamp as Magnum does (Python's isoformat): with
+// microseconds when the profile's database keeps them and they are not
+// zero, else whole seconds.
+func (s *Sim) fmtTime(t time.Time) string {
+	t = t.UTC()
+	if s.profile.subsecondTimes && t.Nanosecond()/1000 != 0 {
+		return t.Truncate(time.Microsecond).Format(magnumTimeMicro)
+	}
+	return t.Truncate(time.Second).Format(magnumTime)
+}
 
-func fmtTimePtr(t *time.Time) any {
+func (s *Sim) fmtTimePtr(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return fmtTime(*t)
+	return s.fmtTime(*t)
 }
 
 func strList(l []string) pyList {
@@ -380,8 +389,8 @@ func (s *Sim) clusterView(c *clusterRow, ver apiVersion, base string, detail boo
 	out.Set("labels_added", ad)
 	out.Set("labels_skipped", sk)
 	out.Set("master_lb_enabled", c.masterLBEnabled)
-	out.Set("created_at", fmtTime(c.createdAt))
-	out.Set("updated_at", fmtTimePtr(c.updatedAt))
+	out.Set("created_at", s.fmtTime(c.createdAt))
+	out.Set("updated_at", s.fmtTimePtr(c.updatedAt))
 	return out
 }
 
@@ -652,6 +661,12 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 		writeMagnumError(w, aerr)
 		return
 	}
+	if n, _ := v["master_count"].(int64); s.profile.evenMastersRefused && (n%2 == 0 || n < 1) {
+		// enforce_cluster_master_size_supported: the driver's
+		// validate_master_size, a decorator that runs before the body.
+		writeMagnumError(w, errf(http.StatusBadRequest, "master nodegroup size of %d is invalid, size cannot be an even number.", n))
+		return
+	}
 	if limit := s.quotaLimit(c.p.project.id); s.projectClusters(c.p.project.id) >= limit {
 		writeMagnumError(w, errf(http.StatusForbidden,
 			"Resource limit exceeded: You have reached the maximum clusters per project, %d. You may delete a cluster to make room for a new one.", limit))
@@ -767,7 +782,7 @@ func (s *Sim) newClusterRow(p *principal, t *template, v map[string]any, timeout
 		floatingIPEnabled: v["floating_ip_enabled"] == true,
 		masterLBEnabled:   v["master_lb_enabled"] == true,
 		status:            "CREATE_IN_PROGRESS",
-		createdAt:         now.Truncate(time.Second),
+		createdAt:         now.Truncate(time.Microsecond),
 		coe:               t.strField("coe"),
 		tlsDisabled:       t.boolField("tls_disabled"),
 		driver:            s.driverFor(t),
@@ -1110,7 +1125,7 @@ func (s *Sim) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 			return
 		}
 	} else if cl.driver == driverHeat {
-		writeMagnumError(w, errf(http.StatusBadRequest, "Resizing a master nodegroup is not supported."))
+		writeMagnumError(w, errf(http.StatusBadRequest, "%s", s.profile.masterResizeRefusal))
 		return
 	}
 	var remove []string
@@ -1161,7 +1176,13 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 		// conductor call and cannot be serialised, whatever the template
 		// (checked against Magnum 15; FINDINGS #195 saw this 500 and
 		// blamed the template). magnumclient always sends 1.
-		writeMagnumError(w, errf(http.StatusInternalServerError, "Circular reference detected"))
+		writeMagnumError(w, errf(http.StatusInternalServerError, "%s", s.profile.unsetError))
+		return
+	}
+	if cl.driver == driverHeat && s.profile.heatUpgradeRefused {
+		// The Heat driver's upgrade_cluster raises NotSupported before
+		// anything changes (2fd3059f, Magnum 18).
+		writeMagnumError(w, errf(http.StatusBadRequest, "Upgrading a cluster that uses the Magnum Heat driver is not supported."))
 		return
 	}
 	if !ng.isDefault {

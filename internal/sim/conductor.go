@@ -98,7 +98,7 @@ func (s *Sim) pollAfter(op *clusterOp, t time.Time) time.Time {
 }
 
 func timePtr(t time.Time) *time.Time {
-	t = t.UTC().Truncate(time.Second)
+	t = t.UTC().Truncate(time.Microsecond)
 	return &t
 }
 

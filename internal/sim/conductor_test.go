@@ -375,3 +375,38 @@ func TestOutOfBandChanges(t *testing.T) {
 		t.Errorf("Stacks() = %d after the out-of-band delete", e.s.Stacks())
 	}
 }
+
+// What real Magnum 20.0.0 answers where Zed differs, for a bay on its one
+// stock driver (Heat, fedora-coreos): upgrades refused before anything
+// changes, an even master_count refused by the driver before the load
+// balancer check, its own master-resize text, and certificates without
+// bay_uuid.
+func TestProfile2025ClusterAnswers(t *testing.T) {
+	e := newClusterEnv(t, Options{Profile: "2025.1"})
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "even", "cluster_template_id": e.ct, "master_count": 2}), 400,
+		"master nodegroup size of 2 is invalid, size cannot be an even number.")
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "three", "cluster_template_id": e.ct, "master_count": 3}), 400,
+		"master_count must be 1 when master_lb_enabled is False")
+	id := e.completed("c1")
+	e.clock.Advance(250 * time.Millisecond)
+	ct := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "labels", map[string]any{"kube_tag": "v1.24.3-rancher1"}))
+	if ts, _ := ct["created_at"].(string); !strings.Contains(ts, ".250000+00:00") {
+		t.Errorf("created_at = %q, want microseconds, as PostgreSQL keeps them", ts)
+	}
+	newer := ct["uuid"].(string)
+	path := "/v1/clusters/" + id + "/actions/upgrade"
+	wantMagnumError(t, e.demo.do("POST", path, map[string]any{"cluster_template": newer}), 500, "Cannot convert Unset to primitive")
+	wantMagnumError(t, e.demo.do("POST", path, map[string]any{"cluster_template": newer, "max_batch_size": 1}), 400,
+		"Upgrading a cluster that uses the Magnum Heat driver is not supported.")
+	if c := e.cluster(id); c["status"] != "CREATE_COMPLETE" || c["cluster_template_id"] != e.ct {
+		t.Errorf("after the refused upgrade: %v on %v, want CREATE_COMPLETE on the old template", c["status"], c["cluster_template_id"])
+	}
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters/"+id+"/actions/resize", map[string]any{"node_count": 3, "nodegroup": "default-master"}), 400,
+		"Resizing the master nodegroup is not supported by this driver.")
+	r := e.demo.do("GET", "/v1/certificates/"+id, nil)
+	if _, has := r.body["bay_uuid"]; r.status != 200 || has {
+		t.Errorf("GET certificate: %d %s, want no bay_uuid", r.status, r.raw)
+	}
+	wantMagnumError(t, e.demo.do("POST", "/v1/certificates", map[string]any{"bay_uuid": id, "csr": "x"}), 400,
+		"Unknown attribute for argument certificate: bay_uuid")
+}

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -192,8 +193,40 @@ func (s *Sim) registerMagnum(mux *http.ServeMux) {
 			writeMagnumBlank(w, http.StatusMethodNotAllowed)
 			return
 		}
-		writeMagnumBlank(w, http.StatusNotFound)
+		writeMagnumBlank(w, s.unroutedStatus(r))
 	})
+}
+
+// unroutedStatus is what pecan answers for a path no controller serves:
+// its v1 RestController only routes GET to a name it does not know, so
+// anything else there is a 405, and PUT is one everywhere. This is how
+// /v1/bays and /v1/baymodels answer once they are gone (GET 404, POST,
+// PATCH and DELETE 405), as on real Magnum 20.
+func (s *Sim) unroutedStatus(r *http.Request) int {
+	if r.Method == http.MethodPut {
+		return http.StatusMethodNotAllowed
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return http.StatusNotFound
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, magnumPrefix+"/v1/")
+	if !ok {
+		return http.StatusNotFound
+	}
+	first, _, _ := strings.Cut(rest, "/")
+	if slices.Contains(s.v1Collections(), first) {
+		return http.StatusNotFound
+	}
+	return http.StatusMethodNotAllowed
+}
+
+// v1Collections are the names GET /v1 links to.
+func (s *Sim) v1Collections() []string {
+	names := []string{"clustertemplates", "clusters", "quotas", "certificates", "mservices", "stats", "federations"}
+	if s.profile.bays {
+		names = append(names, "baymodels", "bays")
+	}
+	return names
 }
 
 // magnumRoot is GET /: no authentication, no version headers, and the
@@ -235,11 +268,7 @@ func (s *Sim) magnumV1(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"href": "http://docs.openstack.org/developer/magnum/dev/api-spec-v1.html", "rel": "describedby", "type": "text/html"},
 		},
 	}
-	names := []string{"clustertemplates", "clusters", "quotas", "certificates", "mservices", "stats", "federations"}
-	if s.profile.bays {
-		names = append(names, "baymodels", "bays")
-	}
-	for _, n := range names {
+	for _, n := range s.v1Collections() {
 		doc[n] = res(n, n+"/")
 	}
 	doc["nodegroups"] = res("nodegroups", "clusters/{cluster_id}/nodegroups")

@@ -27,8 +27,8 @@ func TestMicroversionMatrix(t *testing.T) {
 		{"zed", "foo 1.1", 406, "", ""},
 		{"zed", "container-infra 1.2.3", 406, "", ""},
 		{"zed", "container-infra abc", 406, "", ""},
-		{"2024.1", "container-infra 1.11", 200, "container-infra 1.11", "1.11"},
-		{"2024.1", "container-infra latest", 200, "container-infra 1.11", "1.11"},
+		{"2025.1", "container-infra 1.11", 200, "container-infra 1.11", "1.11"},
+		{"2025.1", "container-infra latest", 200, "container-infra 1.11", "1.11"},
 		{"master", "container-infra latest", 200, "container-infra 1.14", "1.14"},
 		{"master", "container-infra 1.15", 406, "container-infra 1.15", "1.14"},
 	}
@@ -83,7 +83,7 @@ func TestMagnumRootAndV1(t *testing.T) {
 		profile string
 		max     string
 		bays    bool
-	}{{"zed", "1.10", true}, {"2024.1", "1.11", false}, {"master", "1.14", false}} {
+	}{{"zed", "1.10", true}, {"2025.1", "1.11", false}, {"master", "1.14", false}} {
 		t.Run(tc.profile, func(t *testing.T) {
 			s := startSim(t, Options{Profile: tc.profile})
 			// GET / needs no token, ignores the version header and sends
@@ -114,7 +114,7 @@ func TestMagnumRootAndV1(t *testing.T) {
 }
 
 func TestMagnumRouting(t *testing.T) {
-	s := startSim(t, Options{Profile: "2024.1"})
+	s := startSim(t, Options{Profile: "2025.1"})
 	m := newMagnum(t, s, "demo")
 	blank := func(status int) string {
 		return fmt.Sprintf(`{"errors":[{"code":"","detail":"","links":[],"request_id":"","status":%d,"title":""}]}`, status)

@@ -184,7 +184,7 @@ func (s *Sim) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumC
 		id: s.st.newID(), uuid: uuid.NewString(), name: name, role: "worker",
 		nodeCount: count, minNodeCount: minN, maxNodeCount: v["max_node_count"],
 		flavorID: cl.flavorID, dockerVolumeSize: v["docker_volume_size"], labels: labels,
-		createdAt: s.now().UTC().Truncate(time.Second), status: "CREATE_IN_PROGRESS",
+		createdAt: s.now().UTC().Truncate(time.Microsecond), status: "CREATE_IN_PROGRESS",
 		nodeTaints: taints,
 	}
 	if role, ok := v["role"].(string); ok {

@@ -156,12 +156,12 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 		}
 		out.Set("node_taints", taints)
 	}
-	out.Set("created_at", fmtTime(ng.createdAt))
+	out.Set("created_at", s.fmtTime(ng.createdAt))
 	upd := ng.updatedAt
 	if upd == nil {
 		upd = c.updatedAt
 	}
-	out.Set("updated_at", fmtTimePtr(upd))
+	out.Set("updated_at", s.fmtTimePtr(upd))
 	return out
 }
 

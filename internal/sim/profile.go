@@ -6,12 +6,16 @@ import (
 )
 
 // profile captures what differs between the Magnum releases the simulator
-// can impersonate. Everything else is shared.
+// can impersonate. Everything else is shared. The zed and 2025.1 profiles
+// are checked against real Magnum 15.0.1 and 20.0.0 by internal/difftest;
+// master is written from the source (see SIMULATOR.md for which commit
+// each of its choices follows).
 type profile struct {
 	name       string
 	maxVersion apiVersion
 	// bays reports whether /v1/bays and /v1/baymodels exist. They were
-	// removed, without a microversion gate, in 17.0.0 (2023.2).
+	// removed, without a microversion gate, in 17.0.0 (2023.2); so was the
+	// bay_uuid of certificates.
 	bays bool
 	// orchestration reports whether Heat is in the catalog. Cluster API
 	// drivers need none.
@@ -22,64 +26,115 @@ type profile struct {
 	// drivers lists the (server_type, os_distro, coe) tuples some enabled
 	// driver claims.
 	drivers [][3]string
-	// networkDrivers and volumeDrivers are per COE.
-	networkDrivers map[string][]string
-	volumeDrivers  map[string][]string
+	// networkDrivers and volumeDrivers are per COE. Magnum's error names
+	// knownNetworkDrivers (the driver's list) when a network driver is
+	// unknown, and the allowed ones when it is known but not allowed.
+	networkDrivers      map[string][]string
+	knownNetworkDrivers map[string][]string
+	volumeDrivers       map[string][]string
 	// templateDriver reports whether templates carry the "driver" field
-	// (Magnum ≥ 18).
+	// (Magnum ≥ 18, 8a30ad34): the image's magnum_driver property, else
+	// defaultDriver (null when empty).
 	templateDriver bool
+	defaultDriver  string
+	// entryPoints names the installed drivers, which a magnum_driver image
+	// property (or, on master, the request's driver: cb49cb1a) picks by
+	// name, bypassing the (server_type, os_distro, coe) lookup.
+	entryPoints   []string
+	requestDriver bool
+	// heatUpgradeRefused makes an upgrade of a Heat-driver cluster a 400
+	// (Magnum ≥ 18, 2fd3059f): nothing changes on the cluster.
+	heatUpgradeRefused bool
+	// evenMastersRefused is the driver's validate_master_size (Magnum ≥ 18,
+	// ab02c97d): an even master_count is refused before the load balancer
+	// check.
+	evenMastersRefused bool
+	// masterResizeRefusal is what resizing a Heat cluster's master
+	// nodegroup answers.
+	masterResizeRefusal string
+	// unsetError is the 500 detail when wsme's Unset reaches the conductor
+	// call (an upgrade without max_batch_size). Python's json module
+	// (Zed) and oslo.serialization's msgpack (2025.1) word it differently.
+	unsetError string
+	// subsecondTimes: created_at/updated_at carry microseconds. They come
+	// from the database (PostgreSQL keeps them, MySQL's DATETIME does not);
+	// the real stacks here differ as these profiles do.
+	subsecondTimes bool
+	// labelTypes is how WSME prints the label value types it accepts.
+	labelTypes string
+}
+
+var zedProfile = &profile{
+	name:          "zed",
+	maxVersion:    apiVersion{1, 10},
+	bays:          true,
+	orchestration: true,
+	coeEnum:       []string{"swarm-mode", "mesos", "dcos", "kubernetes", "swarm"},
+	drivers: [][3]string{
+		{"vm", "fedora-coreos", "kubernetes"},
+		{"vm", "fedora-atomic", "kubernetes"},
+		{"vm", "coreos", "kubernetes"},
+		{"bm", "fedora", "kubernetes"},
+		{"vm", "fedora-atomic", "swarm"},
+		{"vm", "fedora-atomic", "swarm-mode"},
+	},
+	networkDrivers: map[string][]string{
+		"kubernetes": {"flannel", "calico"},
+		"swarm":      {"docker", "flannel"},
+		"swarm-mode": {"docker", "flannel"},
+	},
+	volumeDrivers: map[string][]string{
+		"kubernetes": {"cinder"},
+		"swarm":      {"rexray"},
+		"swarm-mode": {"rexray"},
+	},
+	masterResizeRefusal: "Resizing a master nodegroup is not supported.",
+	unsetError:          "Circular reference detected",
+	labelTypes:          "(<class 'str'>, (<class 'int'>,), <class 'bool'>, <class 'float'>)",
+}
+
+// 2025.1 (Magnum 20.0.0), as real Magnum 20 from Debian trixie answers:
+// bays are gone, the COE enum is kubernetes only, and the one in-tree
+// driver left is Heat's fedora-coreos, which refuses upgrades.
+var epoxyProfile = &profile{
+	name:           "2025.1",
+	maxVersion:     apiVersion{1, 11},
+	orchestration:  true,
+	coeEnum:        []string{"kubernetes"},
+	templateDriver: true,
+	entryPoints:    []string{"k8s_fedora_coreos_v1"},
+	drivers: [][3]string{
+		{"vm", "fedora-coreos", "kubernetes"},
+	},
+	networkDrivers:      map[string][]string{"kubernetes": {"flannel", "calico"}},
+	knownNetworkDrivers: map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
+	volumeDrivers:       map[string][]string{"kubernetes": {"cinder"}},
+	heatUpgradeRefused:  true,
+	evenMastersRefused:  true,
+	masterResizeRefusal: "Resizing the master nodegroup is not supported by this driver.",
+	unsetError:          "Cannot convert Unset to primitive",
+	subsecondTimes:      true,
+	labelTypes:          "(<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>)",
 }
 
 var profiles = map[string]*profile{
-	"zed": {
-		name:          "zed",
-		maxVersion:    apiVersion{1, 10},
-		bays:          true,
-		orchestration: true,
-		coeEnum:       []string{"swarm-mode", "mesos", "dcos", "kubernetes", "swarm"},
-		drivers: [][3]string{
-			{"vm", "fedora-coreos", "kubernetes"},
-			{"vm", "fedora-atomic", "kubernetes"},
-			{"vm", "coreos", "kubernetes"},
-			{"bm", "fedora", "kubernetes"},
-			{"vm", "fedora-atomic", "swarm"},
-			{"vm", "fedora-atomic", "swarm-mode"},
-		},
-		networkDrivers: map[string][]string{
-			"kubernetes": {"flannel", "calico"},
-			"swarm":      {"docker", "flannel"},
-			"swarm-mode": {"docker", "flannel"},
-		},
-		volumeDrivers: map[string][]string{
-			"kubernetes": {"cinder"},
-			"swarm":      {"rexray"},
-			"swarm-mode": {"rexray"},
-		},
-	},
-	// 2024.1 (Magnum 18): bays are gone and the swarm and Atomic drivers
-	// were dropped; the Heat fedora-coreos driver remains and a Cluster
-	// API driver may be installed next to it.
-	"2024.1": {
-		name:           "2024.1",
-		maxVersion:     apiVersion{1, 11},
-		orchestration:  true,
-		coeEnum:        []string{"swarm-mode", "mesos", "dcos", "kubernetes", "swarm"},
-		templateDriver: true,
-		drivers: [][3]string{
-			{"vm", "fedora-coreos", "kubernetes"},
-			{"vm", "ubuntu", "kubernetes"},
-			{"vm", "flatcar", "kubernetes"},
-		},
-		networkDrivers: map[string][]string{"kubernetes": {"flannel", "calico"}},
-		volumeDrivers:  map[string][]string{"kubernetes": {"cinder"}},
-	},
-	// master: no in-tree driver, only external Cluster API ones (see
-	// capi-driver.md), so no Heat and only kubernetes.
+	"zed":    zedProfile,
+	"2025.1": epoxyProfile,
+	// The name this profile had while it was written from reading; kept
+	// for callers that still use it.
+	"2024.1": epoxyProfile,
+	// master: the Heat driver is gone (31b84327), so no Heat and only
+	// external Cluster API drivers (see capi-driver.md); what it shares
+	// with 2025.1 follows the source history (SIMULATOR.md).
 	"master": {
 		name:           "master",
 		maxVersion:     apiVersion{1, 14},
 		coeEnum:        []string{"kubernetes"},
 		templateDriver: true,
+		defaultDriver:  "k8s_cluster_api_flatcar",
+		requestDriver:  true,
+		entryPoints: []string{"k8s_cluster_api_flatcar", "k8s_cluster_api_rockylinux", "k8s_cluster_api_ubuntu",
+			"k8s_cluster_api_ubuntu_focal", "k8s_capi_helm_v1"},
 		drivers: [][3]string{
 			{"vm", "ubuntu", "kubernetes"},
 			{"vm", "ubuntu-focal", "kubernetes"},
@@ -87,8 +142,12 @@ var profiles = map[string]*profile{
 			{"vm", "flatcar", "kubernetes"},
 			{"vm", "rockylinux", "kubernetes"},
 		},
-		networkDrivers: map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
-		volumeDrivers:  map[string][]string{"kubernetes": {"cinder"}},
+		networkDrivers:      map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
+		knownNetworkDrivers: map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
+		volumeDrivers:       map[string][]string{"kubernetes": {"cinder"}},
+		unsetError:          "Cannot convert Unset to primitive",
+		subsecondTimes:      true,
+		labelTypes:          "(<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>)",
 	},
 }
 
@@ -98,7 +157,7 @@ func lookupProfile(name string) (*profile, error) {
 	}
 	p, ok := profiles[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown profile %q (want zed, 2024.1 or master)", name)
+		return nil, fmt.Errorf("unknown profile %q (want zed, 2025.1 or master)", name)
 	}
 	return p, nil
 }
@@ -107,15 +166,17 @@ func (p *profile) driverSupported(serverType, osDistro, coe string) bool {
 	return slices.Contains(p.drivers, [3]string{serverType, osDistro, coe})
 }
 
-// driverName is what Magnum ≥ 18 reports in a template's "driver" field.
-func (p *profile) driverName(osDistro string) string {
-	switch osDistro {
-	case "fedora-coreos":
-		return "k8s_fedora_coreos_v1"
-	case "":
-		return ""
+// templateDriverFor is the "driver" a new template gets (Magnum ≥ 18):
+// the image's magnum_driver property, else the release's default, which
+// is none before master.
+func (p *profile) templateDriverFor(img map[string]any) any {
+	if d := str(img, "magnum_driver"); d != "" {
+		return d
 	}
-	return "k8s_cluster_api_" + osDistro
+	if p.defaultDriver != "" {
+		return p.defaultDriver
+	}
+	return nil
 }
 
 // defaultNetworkDriver is [cluster_template]<coe>_default_network_driver.

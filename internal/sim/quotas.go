@@ -26,14 +26,14 @@ func (s *Sim) registerQuotas(m *magnumRouter) {
 	m.handle("DELETE /v1/quotas/{project}/{resource}", minAPIVersion, s.deleteQuota)
 }
 
-func quotaView(q *quotaRow) *pyDict {
+func (s *Sim) quotaView(q *quotaRow) *pyDict {
 	out := newPyDict()
 	out.Set("id", int64(q.id))
 	out.Set("hard_limit", q.hardLimit)
 	out.Set("project_id", q.projectID)
 	out.Set("resource", "Cluster")
-	out.Set("created_at", fmtTime(q.createdAt))
-	out.Set("updated_at", fmtTimePtr(q.updatedAt))
+	out.Set("created_at", s.fmtTime(q.createdAt))
+	out.Set("updated_at", s.fmtTimePtr(q.updatedAt))
 	return out
 }
 
@@ -58,7 +58,7 @@ func (s *Sim) listQuotas(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	sort.Slice(rows, func(i, j int) bool { return rows[i].id < rows[j].id })
 	items := pyList{}
 	for _, q := range rows {
-		items = append(items, quotaView(q))
+		items = append(items, s.quotaView(q))
 	}
 	out := newPyDict()
 	out.Set("quotas", items)
@@ -148,9 +148,9 @@ func (s *Sim) createQuota(w http.ResponseWriter, r *http.Request, c *magnumCall)
 		writeMagnumError(w, errf(http.StatusConflict, "Quota for project %s already exists for resource Cluster.", project))
 		return
 	}
-	q := &quotaRow{id: id, projectID: project, hardLimit: limit, createdAt: s.now().UTC().Truncate(time.Second)}
+	q := &quotaRow{id: id, projectID: project, hardLimit: limit, createdAt: s.now().UTC().Truncate(time.Microsecond)}
 	s.st.quotas[project] = q
-	writeMagnumJSON(w, http.StatusCreated, quotaView(q))
+	writeMagnumJSON(w, http.StatusCreated, s.quotaView(q))
 }
 
 func (s *Sim) getQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
@@ -162,7 +162,7 @@ func (s *Sim) getQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	if q := s.st.quotas[project]; q != nil && resource == "Cluster" {
-		writeMagnumJSON(w, http.StatusOK, quotaView(q))
+		writeMagnumJSON(w, http.StatusOK, s.quotaView(q))
 		return
 	}
 	// No row: the configured default, whatever resource was asked for.
@@ -202,9 +202,9 @@ func (s *Sim) patchQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	if n, ok := v["hard_limit"].(int64); ok {
 		q.hardLimit = n
 	}
-	now := s.now().UTC().Truncate(time.Second)
+	now := s.now().UTC().Truncate(time.Microsecond)
 	q.updatedAt = &now
-	writeMagnumJSON(w, http.StatusAccepted, quotaView(q))
+	writeMagnumJSON(w, http.StatusAccepted, s.quotaView(q))
 }
 
 func (s *Sim) deleteQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {

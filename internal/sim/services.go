@@ -12,7 +12,7 @@ import (
 // 403 or 200).
 
 // conductorStarted stands for the time the conductor first reported in.
-var conductorStarted = sync.OnceValue(func() time.Time { return time.Now().UTC().Truncate(time.Second) })
+var conductorStarted = sync.OnceValue(func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) })
 
 func (s *Sim) registerServices(m *magnumRouter) {
 	m.handle("GET /v1/mservices", minAPIVersion, s.listServices)
@@ -25,7 +25,7 @@ func (s *Sim) listServices(w http.ResponseWriter, r *http.Request, c *magnumCall
 		writeMagnumError(w, errf(http.StatusForbidden, "Policy doesn't allow magnum-service:get_all to be performed."))
 		return
 	}
-	started := fmtTime(conductorStarted())
+	started := s.fmtTime(conductorStarted())
 	svc := newPyDict()
 	svc.Set("host", "localhost")
 	svc.Set("binary", "magnum-conductor")

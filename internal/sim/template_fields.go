@@ -126,9 +126,9 @@ func invalidInput(field string, value any, msg string) *apiError {
 }
 
 // Labels accept str, int, bool and float on cluster templates; WSME prints
-// the accepted types like this when it refuses one.
+// the accepted types as profile.labelTypes when it refuses one, and bay
+// labels only str.
 const (
-	labelTypesCT  = "(<class 'str'>, (<class 'int'>,), <class 'bool'>, <class 'float'>)"
 	labelTypesBay = "<class 'str'>"
 )
 
@@ -246,7 +246,7 @@ func (s *Sim) validateValue(k *templateKind, f fieldSpec, v any) (any, *apiError
 		if !ok {
 			return nil, invalidInput(f.name, v, fmt.Sprintf("Wrong type. Expected '<class 'dict'>', got '%s'", pyTypeName(v)))
 		}
-		return d, checkLabelValues(k, d)
+		return d, checkLabelValues(s.profile, k, d)
 	case kindDNSList:
 		str, ok := v.(string)
 		if !ok || !validDNSList(str) {
@@ -286,10 +286,10 @@ func (s *Sim) convertLabels(k *templateKind, raw any) (any, *apiError) {
 		// WSME reports this one against the whole request argument.
 		return nil, nil
 	}
-	return d, checkLabelValues(k, d)
+	return d, checkLabelValues(s.profile, k, d)
 }
 
-func checkLabelValues(k *templateKind, d *pyDict) *apiError {
+func checkLabelValues(p *profile, k *templateKind, d *pyDict) *apiError {
 	for _, it := range d.items {
 		if _, ok := it.Key.(string); !ok {
 			return invalidInput("labels", d, fmt.Sprintf("Wrong type. Expected '<class 'str'>', got '%s'", pyTypeName(it.Key)))
@@ -304,7 +304,7 @@ func checkLabelValues(k *templateKind, d *pyDict) *apiError {
 				return invalidInput("labels", d, fmt.Sprintf("Wrong type. Expected '%s', got '%s'", labelTypesBay, pyTypeName(it.Val)))
 			}
 		default:
-			expected := labelTypesCT
+			expected := p.labelTypes
 			if k.bay {
 				expected = labelTypesBay
 			}

@@ -29,7 +29,10 @@ func (s *Sim) registerTemplates(m *magnumRouter) {
 	}
 }
 
-const magnumTime = "2006-01-02T15:04:05-07:00"
+const (
+	magnumTime      = "2006-01-02T15:04:05-07:00"
+	magnumTimeMicro = "2006-01-02T15:04:05.000000-07:00"
+)
 
 func (s *Sim) templateLink(k *templateKind, base, id string) string {
 	return base + magnumPrefix + "/v1/" + k.collection + "/" + id
@@ -52,12 +55,12 @@ func (s *Sim) templateView(k *templateKind, t *template, base string) *pyDict {
 		case "user_id":
 			out.Set("user_id", t.userID)
 		case "created_at":
-			out.Set("created_at", t.createdAt.UTC().Format(magnumTime))
+			out.Set("created_at", s.fmtTime(t.createdAt))
 		case "updated_at":
 			if t.updatedAt == nil {
 				out.Set("updated_at", nil)
 			} else {
-				out.Set("updated_at", t.updatedAt.UTC().Format(magnumTime))
+				out.Set("updated_at", s.fmtTime(*t.updatedAt))
 			}
 		case "labels":
 			l, _ := t.v["labels"].(*pyDict)
@@ -176,17 +179,34 @@ func (s *Sim) buildTemplate(k *templateKind, c *magnumCall, body any) (*template
 	image, _ := v["image_id"].(string)
 	// enforce_driver_supported looks the image up itself and swallows
 	// every Glance error, hence "Unset" (no image) and "None" (no
-	// os_distro) in the message.
-	distro := "Unset"
-	if cd, _ := v["cluster_distro"].(string); cd != "" {
+	// os_distro) in the message. From Magnum 18 it also reads the image's
+	// magnum_driver, so it looks the image up unless the request named a
+	// driver, and the image's os_distro replaces the request's
+	// cluster_distro.
+	distro, driverName := "Unset", ""
+	if rd, _ := v["driver"].(string); s.profile.templateDriver && rd != "" {
+		driverName = rd
+	}
+	cd, _ := v["cluster_distro"].(string)
+	if cd != "" {
 		distro = cd
-	} else if imgs := s.fx.image(image); len(imgs) == 1 {
-		distro = "None"
-		if od := str(imgs[0], "os_distro"); od != "" {
-			distro = od
+	}
+	if cd == "" || (s.profile.templateDriver && driverName == "") {
+		if imgs := s.fx.image(image); len(imgs) == 1 {
+			distro = "None"
+			if od := str(imgs[0], "os_distro"); od != "" {
+				distro = od
+			}
+			if s.profile.templateDriver {
+				driverName = str(imgs[0], "magnum_driver")
+			}
 		}
 	}
-	if !s.profile.driverSupported(serverType, distro, coe) {
+	if driverName != "" {
+		if !contains(s.profile.entryPoints, driverName) {
+			return nil, errf(http.StatusBadRequest, "Cluster driver (%s) not supported.", driverName)
+		}
+	} else if !s.profile.driverSupported(serverType, distro, coe) {
 		return nil, errf(http.StatusBadRequest, "Cluster type (%s, %s, %s) not supported.", serverType, distro, coe)
 	}
 	if (v["public"] == true || v["hidden"] == true) && !c.p.isAdmin() {
@@ -198,12 +218,8 @@ func (s *Sim) buildTemplate(k *templateKind, c *magnumCall, body any) (*template
 	}
 	// The image's os_distro wins over whatever the body said.
 	v["cluster_distro"] = str(img, "os_distro")
-	if s.profile.templateDriver && !k.bay && v["driver"] == nil {
-		if d := str(img, "magnum_driver"); d != "" {
-			v["driver"] = d
-		} else {
-			v["driver"] = s.profile.driverName(str(img, "os_distro"))
-		}
+	if s.profile.templateDriver && !k.bay && (v["driver"] == nil || !s.profile.requestDriver) {
+		v["driver"] = s.profile.templateDriverFor(img)
 	}
 	if v["name"] == nil {
 		v["name"] = generateName(k.nameSuffix)
@@ -218,7 +234,7 @@ func (s *Sim) buildTemplate(k *templateKind, c *magnumCall, body any) (*template
 		uuid:      uuid.NewString(),
 		projectID: c.p.project.id,
 		userID:    c.p.user.id,
-		createdAt: s.now().UTC().Truncate(1e9),
+		createdAt: s.now().UTC().Truncate(time.Microsecond),
 		v:         map[string]any{},
 	}
 	if id, ok := v["uuid"].(string); ok {
@@ -239,8 +255,17 @@ func (s *Sim) checkDrivers(coe string, networkDriver, volumeDriver any) *apiErro
 	if !ok {
 		return errf(http.StatusBadRequest, "Requested COE type %s is not supported.", coe)
 	}
-	if nd, isStr := networkDriver.(string); isStr && !contains(nets, nd) {
+	known := s.profile.knownNetworkDrivers[coe]
+	if known == nil {
+		known = nets
+	}
+	if nd, isStr := networkDriver.(string); isStr && !contains(known, nd) {
 		return errf(http.StatusBadRequest, "Network driver type %s is not supported, expecting a %s/unspecified network driver.",
+			nd, strings.Join(known, "/"))
+	} else if isStr && !contains(nets, nd) {
+		// [cluster_template] kubernetes_allowed_network_drivers; Magnum's
+		// message ends in a space.
+		return errf(http.StatusBadRequest, "Network driver type %s is not allowed, expecting a %s/unspecified network driver. ",
 			nd, strings.Join(nets, "/"))
 	}
 	if vd, isStr := volumeDriver.(string); isStr && !contains(s.profile.volumeDrivers[coe], vd) {
@@ -470,7 +495,7 @@ func (s *Sim) applyTemplatePatch(k *templateKind, c *magnumCall, t *template, op
 		for name, val := range changes {
 			t.v[name] = val
 		}
-		now := s.now().UTC().Truncate(1e9)
+		now := s.now().UTC().Truncate(time.Microsecond)
 		t.updatedAt = &now
 	}
 	return nil

@@ -548,8 +548,14 @@ func TestTemplateProfiles(t *testing.T) {
 		m := newMagnum(t, s, "demo")
 		base := with(validTemplate("capi"), "image_id", "ubuntu-2204-kube-v1.30.2", "network_driver", "calico")
 		ct := m.create("/v1/clustertemplates", base)
-		if ct["cluster_distro"] != "ubuntu" || ct["driver"] != "k8s_cluster_api_ubuntu" {
+		// No magnum_driver on the image and none in the request: the
+		// default driver, alphabetically first without [drivers]
+		// default_driver (cb49cb1a).
+		if ct["cluster_distro"] != "ubuntu" || ct["driver"] != "k8s_cluster_api_flatcar" {
 			t.Errorf("master template = %v", ct)
+		}
+		if ct := m.create("/v1/clustertemplates", with(base, "name", "capi2", "driver", "k8s_capi_helm_v1")); ct["driver"] != "k8s_capi_helm_v1" {
+			t.Errorf("master template with a driver = %v, want the request's driver", ct["driver"])
 		}
 		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "coe", "swarm")), 400,
 			"Invalid input for field/attribute coe. Value: 'swarm'. Value should be one of: kubernetes")
@@ -557,6 +563,40 @@ func TestTemplateProfiles(t *testing.T) {
 			"Cluster type (vm, fedora-coreos, kubernetes) not supported.")
 		if r := m.do("POST", "/v1/clustertemplates", with(base, "network_driver", "cilium")); r.status != 201 {
 			t.Errorf("cilium on master: %d %s", r.status, r.raw)
+		}
+	})
+	t.Run("2025.1 is kubernetes on the Heat fedora-coreos driver, named only by an image property", func(t *testing.T) {
+		s := startSim(t, Options{Profile: "2025.1"})
+		m := newMagnum(t, s, "demo")
+		base := validTemplate("heat")
+		ct := m.create("/v1/clustertemplates", base)
+		if ct["cluster_distro"] != "fedora-coreos" || ct["driver"] != nil {
+			t.Errorf("2025.1 template = %v, want driver null (the image has no magnum_driver)", ct)
+		}
+		if ct := m.create("/v1/clustertemplates", with(base, "name", "named", "image_id", "fedora-coreos-35-heat")); ct["driver"] != "k8s_fedora_coreos_v1" {
+			t.Errorf("2025.1 template on an image with magnum_driver: driver = %v", ct["driver"])
+		}
+		if ct := m.create("/v1/clustertemplates", with(base, "name", "asked", "driver", "k8s_capi_helm_v1")); ct["driver"] != nil {
+			t.Errorf("2025.1 template with a driver in the request: driver = %v, want null (Magnum 20 overwrites it)", ct["driver"])
+		}
+		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "image_id", "no-such-driver-image")), 400,
+			"Cluster driver (no_such_driver) not supported.")
+		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "coe", "swarm")), 400,
+			"Invalid input for field/attribute coe. Value: 'swarm'. Value should be one of: kubernetes")
+		for _, img := range []string{"ubuntu-2204-kube-v1.30.2", "fedora-21-atomic-5"} {
+			r := m.do("POST", "/v1/clustertemplates", with(base, "image_id", img))
+			if r.status != 400 || !strings.Contains(string(r.raw), "Cluster type (vm, ") {
+				t.Errorf("%s on 2025.1: %d %s", img, r.status, r.raw)
+			}
+		}
+		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "image_id", "no-distro-image", "cluster_distro", "fedora-coreos")), 400,
+			"Cluster type (vm, None, kubernetes) not supported.")
+		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "network_driver", "weave")), 400,
+			"Network driver type weave is not supported, expecting a flannel/calico/cilium/unspecified network driver.")
+		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", with(base, "network_driver", "cilium")), 400,
+			"Network driver type cilium is not allowed, expecting a flannel/calico/unspecified network driver. ")
+		if !regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00$`).MatchString(ct["created_at"].(string)) {
+			t.Errorf("created_at = %v, want isoformat with optional microseconds", ct["created_at"])
 		}
 	})
 	t.Run("zed knows no Cluster API driver", func(t *testing.T) {
