@@ -22,7 +22,7 @@ profile=${1:-zed}
 # The seed's Atomic image only has a driver in zed; later releases dropped it.
 case $profile in
   zed) image=fedora-21-atomic-5 distro_want=fedora-atomic netdrv=flannel ;;
-  2024.1) image=fedora-coreos-35 distro_want=fedora-coreos netdrv=flannel ;;
+  2025.1 | 2024.1) image=fedora-coreos-35 distro_want=fedora-coreos netdrv=flannel ;;
   master) image=ubuntu-2204-kube-v1.30.2 distro_want=ubuntu netdrv=calico ;;
   *) echo "cli-check: unknown profile $profile" >&2; exit 2 ;;
 esac

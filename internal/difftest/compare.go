@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -76,6 +77,15 @@ func normalize(v any, run string) any {
 				out[k] = nil
 			case volatileKeys[k]:
 				out[k] = "<volatile>"
+				// A timestamp keeps its shape: with microseconds or without
+				// (PostgreSQL keeps them, MySQL does not; clients must read
+				// both).
+				if ts, ok := val.(string); ok && timeRE.MatchString(ts) {
+					out[k] = "<time>"
+					if strings.Contains(ts, ".") {
+						out[k] = "<time.microseconds>"
+					}
+				}
 			case collections[k]:
 				items, _ := val.([]any)
 				kept := []any{}
@@ -192,9 +202,15 @@ type knownDifference struct {
 	// at any depth (in list items too).
 	Path   string `yaml:"path"`
 	Reason string `yaml:"reason"`
+	// Releases limits the entry to comparisons with these real releases
+	// (zed, 2025.1); empty is every release.
+	Releases []string `yaml:"releases"`
 }
 
-func (k knownDifference) matches(d difference) bool {
+func (k knownDifference) matches(release string, d difference) bool {
+	if len(k.Releases) > 0 && !slices.Contains(k.Releases, release) {
+		return false
+	}
 	if k.Step != "*" && k.Step != d.step {
 		return false
 	}
@@ -216,6 +232,11 @@ func loadKnown(path string) ([]knownDifference, error) {
 	for i, k := range known {
 		if k.Step == "" || strings.TrimSpace(k.Reason) == "" {
 			return nil, fmt.Errorf("%s: entry %d needs a step and a reason", path, i+1)
+		}
+		for _, r := range k.Releases {
+			if _, ok := releases[r]; !ok {
+				return nil, fmt.Errorf("%s: entry %d names release %q (want one of zed, 2025.1)", path, i+1, r)
+			}
 		}
 	}
 	return known, nil

@@ -37,12 +37,22 @@ type step struct {
 	failing string
 	// timeout bounds a poll step; the runner's when zero.
 	timeout time.Duration
+	// needs names a variable an earlier step saved: without it (that step
+	// was refused) the step is recorded as skipped, not sent.
+	needs string
+	// onTemplate makes a poll step wait, too, until the cluster's
+	// cluster_template_id is this (expanded) template.
+	onTemplate string
 }
 
-// untilStatus is satisfied by any of the statuses, or by a 404 when gone
-// is true.
+// untilStatus is satisfied by any of the statuses, or by an answer that
+// says there is nothing to wait for: a 404 (the object, or on 2025.1 the
+// whole bay API, is gone) or a 405.
 func untilStatus(statuses ...string) func(int, any) bool {
 	return func(code int, body any) bool {
+		if code == http.StatusNotFound || code == http.StatusMethodNotAllowed {
+			return true
+		}
 		m, _ := body.(map[string]any)
 		st, _ := m["status"].(string)
 		for _, s := range statuses {
@@ -97,8 +107,9 @@ func csrPEM() string {
 // script is the whole sequence for one run id. Clusters and bays are
 // started early and waited for late, so their ten-second conductor polls
 // overlap the quick steps.
-func script(run string) []step {
+func script(run string, rel release) []step {
 	ct, bm := "dt-ct-"+run, "dt-bm-"+run
+	ct2 := "dt-ct2-" + run
 	c, bay, baynl, cf := "dt-c-"+run, "dt-bay-"+run, "dt-baynl-"+run, "dt-fail-"+run
 	acbay := "dt-acbay-" + run
 	csr := csrPEM()
@@ -108,13 +119,17 @@ func script(run string) []step {
 		{name: "root", who: "", method: "GET", path: "/", version: "-"},
 		{name: "v1", who: "", method: "GET", path: "/v1/", version: "-"},
 		{name: "v1-latest", who: "", method: "GET", path: "/v1/", version: "latest"},
-		{name: "mv-too-high", who: "demo", method: "GET", path: "/v1/clustertemplates", version: "1.11"},
+		{name: "mv-max", who: "demo", method: "GET", path: "/v1/clustertemplates", version: rel.maxVersion},
+		{name: "mv-too-high", who: "demo", method: "GET", path: "/v1/clustertemplates", version: rel.tooHigh},
 		{name: "mv-too-low", who: "demo", method: "GET", path: "/v1/clustertemplates", version: "1.0"},
 		{name: "mv-malformed", who: "demo", method: "GET", path: "/v1/clustertemplates", version: "container-infra 1"},
 		{name: "mv-other-service", who: "demo", method: "GET", path: "/v1/clustertemplates", version: "foo 1.1"},
 		{name: "no-token", who: "", method: "GET", path: "/v1/clusters"},
 		{name: "bad-token", who: "bogus", method: "GET", path: "/v1/clusters"},
 		{name: "unknown-path", who: "demo", method: "GET", path: "/v1/nosuch"},
+		{name: "unknown-path-post", who: "demo", method: "POST", path: "/v1/nosuch", body: map[string]any{}},
+		{name: "unknown-path-delete", who: "demo", method: "DELETE", path: "/v1/nosuch/x"},
+		{name: "put-cluster", who: "demo", method: "PUT", path: "/v1/clusters/x", body: map[string]any{}},
 		{name: "mservices-non-admin", who: "demo", method: "GET", path: "/v1/mservices"},
 		{name: "stats-other-project", who: "demo", method: "GET", path: "/v1/stats?project_id={project:alt}", version: "-"},
 		{name: "stats-bad-type", who: "demo", method: "GET", path: "/v1/stats?type=node", version: "-"},
@@ -181,6 +196,19 @@ func script(run string) []step {
 		{name: "ct-create-label-list", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody("dt-x-"+run, map[string]any{"labels": map[string]any{"a": []any{1}}})},
 		{name: "ct-create-public-non-admin", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody("dt-x-"+run, map[string]any{"public": true})},
 		{name: "ct-create-name-too-long", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody(strings.Repeat("x", 256), nil)},
+		// Images with a magnum_driver property (Magnum 18 on reads it).
+		{name: "ct-create-magnum-driver", who: "demo", method: "POST", path: "/v1/clustertemplates",
+			body: ctBody("dt-drv-"+run, map[string]any{"image_id": "fedora-coreos-35-heat"}), save: "uuid", as: "ctdrv"},
+		{name: "ct-delete-magnum-driver", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctdrv}", needs: "ctdrv"},
+		{name: "ct-create-unknown-magnum-driver", who: "demo", method: "POST", path: "/v1/clustertemplates",
+			body: ctBody("dt-x-"+run, map[string]any{"image_id": "no-such-driver-image"})},
+		{name: "ct-create-driver-in-request", who: "demo", method: "POST", path: "/v1/clustertemplates",
+			body: ctBody("dt-rd-"+run, map[string]any{"driver": "k8s_capi_helm_v1"}), save: "uuid", as: "ctrd"},
+		{name: "ct-delete-driver-in-request", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctrd}", needs: "ctrd"},
+		{name: "ct-create-cilium", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody("dt-x-"+run, map[string]any{"network_driver": "cilium"})},
+		{name: "ct-create-label-dict", who: "demo", method: "POST", path: "/v1/clustertemplates", body: ctBody("dt-x-"+run, map[string]any{"labels": map[string]any{"a": map[string]any{"b": 1}}})},
+		{name: "ct2-create", who: "demo", method: "POST", path: "/v1/clustertemplates",
+			body: ctBody(ct2, map[string]any{"labels": map[string]any{"kube_tag": "v1.24.16-rancher1"}}), save: "uuid", as: "ct2"},
 		{name: "ct-create-missing-keypair", who: "demo", method: "POST", path: "/v1/clustertemplates",
 			body: ctBody("dt-kp-"+run, map[string]any{"keypair_id": "missingkp"}), save: "uuid", as: "ctkp"},
 		{name: "ct-delete-missing-keypair", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctkp}"},
@@ -210,6 +238,7 @@ func script(run string) []step {
 		{name: "c-create-unknown-template", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "nosuch"}},
 		{name: "c-create-unknown-template-1.9", who: "demo", method: "POST", path: "/v1/clusters", version: "1.9", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "nosuch"}},
 		{name: "c-create-masters-without-lb", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "{ct}", "master_count": 2}},
+		{name: "c-create-three-masters-without-lb", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "{ct}", "master_count": 3}},
 		{name: "c-create-bad-name", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "1bad", "cluster_template_id": "{ct}"}},
 		{name: "c-create-negative-nodes", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "{ct}", "node_count": -1}},
 		{name: "c-create-negative-timeout", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "{ct}", "create_timeout": -1}},
@@ -236,6 +265,13 @@ func script(run string) []step {
 		{name: "c-upgrade-1.7", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/upgrade", version: "1.7", body: map[string]any{"cluster_template": "{ct}"}},
 		{name: "c-resize", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/resize", body: map[string]any{"node_count": 2}},
 		{name: "c-resize-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED")},
+		// Upgrades: Magnum 15's Heat driver runs them, Magnum 18 and later
+		// refuse them (2fd3059f).
+		{name: "c-upgrade-no-batch", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/upgrade", body: map[string]any{"cluster_template": "{ct2}"}},
+		{name: "c-upgrade", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/upgrade",
+			body: map[string]any{"cluster_template": "{ct2}", "max_batch_size": 1}, save: "uuid", as: "upgraded"},
+		{name: "c-upgrade-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", needs: "upgraded", onTemplate: "{ct2}",
+			until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED")},
 
 		// 6. certificates
 		{name: "cert-get", who: "demo", method: "GET", path: "/v1/certificates/{c}"},
@@ -247,6 +283,8 @@ func script(run string) []step {
 		{name: "cert-sign-demo2", who: "demo2", method: "POST", path: "/v1/certificates", body: map[string]any{"cluster_uuid": "{c}", "csr": csr}},
 		{name: "cert-get-alt", who: "alt", method: "GET", path: "/v1/certificates/{c}"},
 		{name: "cert-get-admin", who: "admin", method: "GET", path: "/v1/certificates/{c}"},
+		{name: "cert-sign-bay-uuid", who: "demo", method: "POST", path: "/v1/certificates", body: map[string]any{"bay_uuid": "{c}", "csr": csr}},
+		{name: "cert-sign-no-cluster", who: "demo", method: "POST", path: "/v1/certificates", body: map[string]any{"csr": csr}},
 
 		// 9. nodegroups
 		{name: "ng-list-1.8", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups", version: "1.8"},
@@ -271,6 +309,9 @@ func script(run string) []step {
 			body: []any{map[string]any{"op": "replace", "path": "/max_node_count", "value": 5}, map[string]any{"op": "replace", "path": "/min_node_count", "value": 0}}},
 		{name: "ng-patch-min-above-max", who: "demo", method: "PATCH", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", body: patch("replace", "/min_node_count", 9)},
 		{name: "ng-resize-out-of-range", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/resize", body: map[string]any{"node_count": 9, "nodegroup": "dt-ng-" + run}},
+		// The min/max PATCH above updates the nodegroup's stack; the steps
+		// below must not depend on how fast that was.
+		{name: "c-after-ng-patch-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED")},
 
 		// 7. another project's resources
 		{name: "alt-get-cluster", who: "alt", method: "GET", path: "/v1/clusters/{c}"},
@@ -359,6 +400,7 @@ func script(run string) []step {
 		{name: "ct-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ct}"},
 		{name: "bm-delete", who: "demo", method: "DELETE", path: "/v1/baymodels/{bm}"},
 		{name: "ct-delete-default-name", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctdef}"},
+		{name: "ct2-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ct2}"},
 		{name: "ct-get-deleted", who: "demo", method: "GET", path: "/v1/clustertemplates/{ct}"},
 	}
 }
@@ -411,6 +453,17 @@ func (r *runner) one(ctx context.Context, st step) (exchange, error) {
 	case "-":
 		version = ""
 	}
+	if st.needs != "" && r.vars[st.needs] == "" {
+		return exchange{Step: st.name, Method: st.method, Path: st.path, Body: "skipped: " + st.needs + " was not saved"}, nil
+	}
+	until := st.until
+	if st.onTemplate != "" && until != nil {
+		want, base := r.expand(st.onTemplate), until
+		until = func(code int, body any) bool {
+			m, _ := body.(map[string]any)
+			return base(code, body) && (code != http.StatusOK || m["cluster_template_id"] == want)
+		}
+	}
 	if st.failing != "" && r.t.beforeFailingCreate != nil {
 		r.t.beforeFailingCreate(st.failing)
 	}
@@ -428,7 +481,7 @@ func (r *runner) one(ctx context.Context, st step) (exchange, error) {
 		}
 		ex.Status, ex.Body = code, v
 		ex.Polls++
-		if st.until == nil || st.until(code, v) {
+		if until == nil || until(code, v) {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -1,7 +1,9 @@
 // Package difftest holds the differential check between the simulator and a
-// real Magnum 15 (scripts/real-magnum): the same requests go to both, and
-// every difference in status, error shape or body is either fixed in the
-// simulator or explained in known_differences.yaml.
+// real Magnum (scripts/real-magnum: 15.0.1 for Zed, 20.0.0 for 2025.1): the
+// same requests go to both, the real release against the simulator's
+// profile of the same name, and every difference in status, error shape or
+// body is either fixed in the simulator or explained in
+// known_differences.yaml.
 package difftest
 
 import (
@@ -15,6 +17,21 @@ import (
 	"sync"
 	"time"
 )
+
+// release is a real Magnum the check runs against.
+type release struct {
+	// name is both the MAGNUM_DIFF_RELEASE value and the simulator profile.
+	name string
+	// maxVersion is the newest microversion it serves; tooHigh the next.
+	maxVersion, tooHigh string
+	// bays reports whether /v1/bays and /v1/baymodels exist.
+	bays bool
+}
+
+var releases = map[string]release{
+	"zed":    {name: "zed", maxVersion: "1.10", tooHigh: "1.11", bays: true},
+	"2025.1": {name: "2025.1", maxVersion: "1.11", tooHigh: "1.12"},
+}
 
 // account is a user of a target cloud.
 type account struct {

@@ -265,11 +265,12 @@ func (s *Sim) clusterLink(base, collection, id string) []any {
 }
 
 // fmtTime renders a timestamp as Magnum does (Python's isoformat): with
-// microseconds when the profile's database keeps them and they are not
-// zero, else whole seconds.
+// microseconds unless they are zero. They come from the database:
+// PostgreSQL, which both real stacks here use, keeps them (Magnum 15 and
+// 20 alike); MySQL's DATETIME does not, as in the Zed captures.
 func (s *Sim) fmtTime(t time.Time) string {
 	t = t.UTC()
-	if s.profile.subsecondTimes && t.Nanosecond()/1000 != 0 {
+	if t.Nanosecond()/1000 != 0 {
 		return t.Truncate(time.Microsecond).Format(magnumTimeMicro)
 	}
 	return t.Truncate(time.Second).Format(magnumTime)

@@ -56,10 +56,6 @@ type profile struct {
 	// call (an upgrade without max_batch_size). Python's json module
 	// (Zed) and oslo.serialization's msgpack (2025.1) word it differently.
 	unsetError string
-	// subsecondTimes: created_at/updated_at carry microseconds. They come
-	// from the database (PostgreSQL keeps them, MySQL's DATETIME does not);
-	// the real stacks here differ as these profiles do.
-	subsecondTimes bool
 	// labelTypes is how WSME prints the label value types it accepts.
 	labelTypes string
 }
@@ -113,7 +109,6 @@ var epoxyProfile = &profile{
 	evenMastersRefused:  true,
 	masterResizeRefusal: "Resizing the master nodegroup is not supported by this driver.",
 	unsetError:          "Cannot convert Unset to primitive",
-	subsecondTimes:      true,
 	labelTypes:          "(<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>)",
 }
 
@@ -146,7 +141,6 @@ var profiles = map[string]*profile{
 		knownNetworkDrivers: map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
 		volumeDrivers:       map[string][]string{"kubernetes": {"cinder"}},
 		unsetError:          "Cannot convert Unset to primitive",
-		subsecondTimes:      true,
 		labelTypes:          "(<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>)",
 	},
 }
