@@ -19,11 +19,14 @@ func TestSimOnlyOptions(t *testing.T) {
 		{"defaults", sim.Options{}, ""},
 		{"zed profile and Heat timings", sim.Options{Profile: "zed", HeatCreateDuration: time.Second, ConductorInterval: 2 * time.Second}, ""},
 		{"newer profile", sim.Options{Profile: "master"}, "master profile"},
+		{"another real release's profile", sim.Options{Profile: "2025.1"}, "2025.1 profile (the real target is Magnum 15.0.1 (Zed))"},
 		{"fake clock", sim.Options{Now: time.Now}, "clock"},
 		{"token lifetime", sim.Options{TokenTTL: time.Minute}, "token lifetime"},
 		{"TLS", sim.Options{TLS: true}, "HTTPS"},
 		{"latency", sim.Options{Latency: time.Second}, "latency"},
 	}
+	t.Setenv(TargetEnv, "real")
+	t.Setenv(ReleaseEnv, "zed")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got := simOnlyOptions(tc.opts)
@@ -31,6 +34,22 @@ func TestSimOnlyOptions(t *testing.T) {
 				t.Errorf("simOnlyOptions = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// On the 2025.1 target, tests asking for the 2025.1 profile run and those
+// asking for zed's skip, naming the release.
+func TestSimOnlyOptionsOn2025(t *testing.T) {
+	t.Setenv(TargetEnv, "real")
+	t.Setenv(ReleaseEnv, "2025.1")
+	if got := simOnlyOptions(sim.Options{Profile: "2025.1"}); got != "" {
+		t.Errorf("2025.1 profile on the 2025.1 target: %q, want runnable", got)
+	}
+	if got := simOnlyOptions(sim.Options{}); got != "" {
+		t.Errorf("default profile on the 2025.1 target: %q, want runnable", got)
+	}
+	if got, want := simOnlyOptions(sim.Options{Profile: "zed"}), "the zed profile (the real target is Magnum 20.0.0 (2025.1))"; got != want {
+		t.Errorf("zed profile on the 2025.1 target: %q, want %q", got, want)
 	}
 }
 
