@@ -8,11 +8,17 @@
 #      it), and create_before_destroy makes Terraform create it first (its
 #      name carries the version, so both can exist at once);
 #   2. the bay's baymodel_id changes, which the provider applies as an
-#      in-place upgrade (Magnum API microversion 1.8 or later);
+#      in-place upgrade where the cloud can do one (Magnum API microversion
+#      1.8 or later, and a driver that upgrades: Magnum 2024.1 and later
+#      refuse for bays on the Heat driver, k8s_fedora_coreos_v1);
 #   3. only then is the old baymodel, no longer in use, deleted.
 #
-# Change kube_tag and apply: the plan shows one create, one update and one
-# destroy, never a replacement of the bay.
+# Change kube_tag and apply. Where the cloud upgrades in place, the plan
+# shows one create, one update and one destroy, never a replacement of the
+# bay. Where it cannot (the provider says so at plan time), the plan
+# replaces the bay, and the bay's own create_before_destroy builds the new
+# bay before the old one goes (blue/green), as Magnum's release notes
+# suggest for Heat bays.
 
 terraform {
   required_providers {
@@ -55,6 +61,11 @@ resource "magnum_bay" "k8s" {
   name        = "k8sbay"
   baymodel_id = magnum_baymodel.k8s.id
   node_count  = 2
+
+  # Only used where the bay must be replaced: the new one is ready first.
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 output "coe_version" {

@@ -3,6 +3,7 @@ package magnum
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -10,56 +11,89 @@ import (
 // ClusterTemplate is a Magnum cluster template (the provider's baymodel),
 // with every field Zed returns plus master's driver.
 type ClusterTemplate struct {
-	UUID                string    `json:"uuid"`
-	Name                string    `json:"name"`
-	COE                 string    `json:"coe"`
-	ImageID             string    `json:"image_id"`
-	FlavorID            string    `json:"flavor_id"`
-	MasterFlavorID      string    `json:"master_flavor_id"`
-	DNSNameserver       string    `json:"dns_nameserver"`
-	KeypairID           string    `json:"keypair_id"`
-	ExternalNetworkID   string    `json:"external_network_id"`
-	FixedNetwork        string    `json:"fixed_network"`
-	FixedSubnet         string    `json:"fixed_subnet"`
-	NetworkDriver       string    `json:"network_driver"`
-	APIServerPort       *int      `json:"apiserver_port"`
-	DockerVolumeSize    *int      `json:"docker_volume_size"`
-	ClusterDistro       string    `json:"cluster_distro"`
-	HTTPProxy           string    `json:"http_proxy"`
-	HTTPSProxy          string    `json:"https_proxy"`
-	NoProxy             string    `json:"no_proxy"`
-	VolumeDriver        string    `json:"volume_driver"`
-	RegistryEnabled     bool      `json:"registry_enabled"`
-	Labels              Labels    `json:"labels"`
-	TLSDisabled         bool      `json:"tls_disabled"`
-	Public              bool      `json:"public"`
-	ServerType          string    `json:"server_type"`
-	InsecureRegistry    string    `json:"insecure_registry"`
-	DockerStorageDriver string    `json:"docker_storage_driver"`
-	MasterLBEnabled     bool      `json:"master_lb_enabled"`
-	FloatingIPEnabled   bool      `json:"floating_ip_enabled"`
-	Hidden              bool      `json:"hidden"`
-	Tags                string    `json:"tags"`
-	Driver              string    `json:"driver"`
-	ProjectID           string    `json:"project_id"`
-	UserID              string    `json:"user_id"`
-	Links               []Link    `json:"links"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	UUID                string `json:"uuid"`
+	Name                string `json:"name"`
+	COE                 string `json:"coe"`
+	ImageID             string `json:"image_id"`
+	FlavorID            string `json:"flavor_id"`
+	MasterFlavorID      string `json:"master_flavor_id"`
+	DNSNameserver       string `json:"dns_nameserver"`
+	KeypairID           string `json:"keypair_id"`
+	ExternalNetworkID   string `json:"external_network_id"`
+	FixedNetwork        string `json:"fixed_network"`
+	FixedSubnet         string `json:"fixed_subnet"`
+	NetworkDriver       string `json:"network_driver"`
+	APIServerPort       *int   `json:"apiserver_port"`
+	DockerVolumeSize    *int   `json:"docker_volume_size"`
+	ClusterDistro       string `json:"cluster_distro"`
+	HTTPProxy           string `json:"http_proxy"`
+	HTTPSProxy          string `json:"https_proxy"`
+	NoProxy             string `json:"no_proxy"`
+	VolumeDriver        string `json:"volume_driver"`
+	RegistryEnabled     bool   `json:"registry_enabled"`
+	Labels              Labels `json:"labels"`
+	TLSDisabled         bool   `json:"tls_disabled"`
+	Public              bool   `json:"public"`
+	ServerType          string `json:"server_type"`
+	InsecureRegistry    string `json:"insecure_registry"`
+	DockerStorageDriver string `json:"docker_storage_driver"`
+	MasterLBEnabled     bool   `json:"master_lb_enabled"`
+	FloatingIPEnabled   bool   `json:"floating_ip_enabled"`
+	Hidden              bool   `json:"hidden"`
+	Tags                string `json:"tags"`
+	Driver              string `json:"driver"`
+	// DriverReported says the template body has a "driver" key at all,
+	// null or not: Magnum 18.0 (2024.1) and later report it (8a30ad34).
+	DriverReported bool      `json:"-"`
+	ProjectID      string    `json:"project_id"`
+	UserID         string    `json:"user_id"`
+	Links          []Link    `json:"links"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 func (t *ClusterTemplate) UnmarshalJSON(b []byte) error {
 	type plain ClusterTemplate
 	w := struct {
 		*plain
-		CreatedAt Timestamp `json:"created_at"`
-		UpdatedAt Timestamp `json:"updated_at"`
+		CreatedAt Timestamp       `json:"created_at"`
+		UpdatedAt Timestamp       `json:"updated_at"`
+		Driver    json.RawMessage `json:"driver"`
 	}{plain: (*plain)(t)}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	t.CreatedAt, t.UpdatedAt = w.CreatedAt.Time, w.UpdatedAt.Time
+	// A RawMessage receives null too, so a present key is never empty.
+	t.Driver, t.DriverReported = "", len(w.Driver) > 0
+	if t.DriverReported {
+		var d *string
+		if err := json.Unmarshal(w.Driver, &d); err != nil {
+			return fmt.Errorf("driver: %w", err)
+		}
+		if d != nil {
+			t.Driver = *d
+		}
+	}
 	return nil
+}
+
+// HeatDriverName is the in-tree Heat driver of Magnum 15 to 22, for
+// Kubernetes on Fedora CoreOS images.
+const HeatDriverName = "k8s_fedora_coreos_v1"
+
+// RefusesInPlaceUpgrade reports whether the cloud that served this
+// template refuses to upgrade its bays in place: Magnum 18.0 (2024.1) and
+// later answer 400 "Upgrading a cluster that uses the Magnum Heat driver
+// is not supported." for a bay on the Heat driver (2fd3059f). Such clouds
+// report the template's "driver", which is the Heat driver's name or,
+// when the image names none, null on a fedora-coreos image (the one
+// os_distro the Heat driver claims).
+func (t *ClusterTemplate) RefusesInPlaceUpgrade() bool {
+	if !t.DriverReported {
+		return false
+	}
+	return t.Driver == HeatDriverName || (t.Driver == "" && t.ClusterDistro == "fedora-coreos")
 }
 
 // ClusterTemplateCreate is the POST body. A nil pointer or map leaves the

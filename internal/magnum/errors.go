@@ -61,6 +61,16 @@ func (e *Error) HTTPStatusCode() int { return e.StatusCode }
 // RetryAfterHint exposes RetryAfter to the waiter by duck typing.
 func (e *Error) RetryAfterHint() time.Duration { return e.RetryAfter }
 
+// Message returns Magnum's own message of the first *Error in err's
+// chain, or err's text when there is none.
+func Message(err error) string {
+	var e *Error
+	if errors.As(err, &e) && e.Message != "" {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // StatusCode returns the HTTP status of the first *Error in err's chain, or 0.
 func StatusCode(err error) int {
 	var e *Error

@@ -346,3 +346,48 @@ func TestNodeGroups(t *testing.T) {
 		t.Errorf("err = %v, want the 1.9 gate", err)
 	}
 }
+
+// Templates of Magnum 18 and later carry "driver", null unless the image
+// names one; whether the key is there at all tells those releases, which
+// refuse to upgrade bays on the Heat driver, from older ones.
+func TestTemplateDriverAndInPlaceUpgrades(t *testing.T) {
+	cases := []struct {
+		name, body     string
+		driver         string
+		reported, heat bool
+	}{
+		{"Zed has no driver key", `{"cluster_distro": "fedora-coreos"}`, "", false, false},
+		{"2025.1, Heat by os_distro", `{"cluster_distro": "fedora-coreos", "driver": null}`, "", true, true},
+		{"2025.1, Heat named by the image", `{"cluster_distro": "fedora-coreos", "driver": "k8s_fedora_coreos_v1"}`, "k8s_fedora_coreos_v1", true, true},
+		{"a Cluster API driver upgrades", `{"cluster_distro": "ubuntu", "driver": "k8s_capi_helm_v1"}`, "k8s_capi_helm_v1", true, false},
+		{"no driver on another distro", `{"cluster_distro": "ubuntu", "driver": null}`, "", true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var ct ClusterTemplate
+			if err := json.Unmarshal([]byte(tc.body), &ct); err != nil {
+				t.Fatal(err)
+			}
+			if ct.Driver != tc.driver || ct.DriverReported != tc.reported || ct.RefusesInPlaceUpgrade() != tc.heat {
+				t.Errorf("driver %q, reported %v, refuses upgrades %v; want %q, %v, %v",
+					ct.Driver, ct.DriverReported, ct.RefusesInPlaceUpgrade(), tc.driver, tc.reported, tc.heat)
+			}
+		})
+	}
+}
+
+// Magnum's times: PostgreSQL keeps microseconds (real 2025.1), MySQL does
+// not (and real Zed here answered without them); both parse.
+func TestTimestampWithAndWithoutMicroseconds(t *testing.T) {
+	for raw, want := range map[string]time.Time{
+		`"2026-11-27T23:14:01+00:00"`:        time.Date(2026, 11, 27, 23, 14, 1, 0, time.UTC),
+		`"2026-12-04T20:29:22.761036+00:00"`: time.Date(2026, 12, 4, 20, 29, 22, 761036000, time.UTC),
+		`"2026-12-04T20:29:22.761036"`:       time.Date(2026, 12, 4, 20, 29, 22, 761036000, time.UTC),
+		`null`:                               {},
+	} {
+		var ts Timestamp
+		if err := json.Unmarshal([]byte(raw), &ts); err != nil || !ts.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", raw, ts.Time, err, want)
+		}
+	}
+}

@@ -118,6 +118,9 @@ type bayMeta struct {
 	BaymodelUUID string `json:"baymodel_uuid"`
 	COE          string `json:"coe"`
 	TLSDisabled  bool   `json:"tls_disabled"`
+	// UpgradeRefused is the cloud's answer when it refused to upgrade this
+	// bay in place; later plans replace the bay instead of asking again.
+	UpgradeRefused string `json:"upgrade_refused,omitempty"`
 }
 
 func (r *bayResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -146,7 +149,8 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 			"The provider creates it through `/v1/clusters`, waits until Magnum reports it ready (following Heat where the cloud has it), " +
 			"and exposes its API endpoint, CA and client credentials so the `kubernetes` and `helm` providers can use it in the same apply.\n\n" +
 			"`node_count` changes in place (a resize); a new `baymodel_id` upgrades the bay in place where the cloud supports upgrades " +
-			"(API microversion 1.8 or later) and replaces it elsewhere; every other argument replaces the bay, because Magnum cannot change it.\n\n" +
+			"(API microversion 1.8 or later, and a driver that upgrades: Magnum 2024.1 and later refuse for Heat bays) and replaces it elsewhere; " +
+			"every other argument replaces the bay, because Magnum cannot change it.\n\n" +
 			"A bay whose create fails or times out stays in the state, marked tainted, so the next apply replaces it and nothing is orphaned.",
 		Attributes: map[string]schema.Attribute{
 			"id": stable("The bay's UUID."),
@@ -161,7 +165,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers: replace,
 			},
 			"baymodel_id": schema.StringAttribute{
-				MarkdownDescription: "The baymodel (UUID or name) to build the bay from. A change upgrades the bay in place when the cloud supports upgrades (Magnum API microversion 1.8 or later); otherwise it replaces the bay.",
+				MarkdownDescription: "The baymodel (UUID or name) to build the bay from. A change upgrades the bay in place when the cloud supports upgrades (Magnum API microversion 1.8 or later) and the bay's driver can: Magnum 2024.1 and later refuse for bays on the Heat driver. Otherwise the plan replaces the bay, with a warning that says why (see the upgrades guide).",
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
@@ -357,6 +361,18 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+apiErrorDetail(err))
 			}
 			upgradable = ok
+			if ok {
+				if why := r.inPlaceUpgradeRefusal(ctx, req.Private, state); why != "" {
+					upgradable = false
+					resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), "This bay cannot be upgraded in place; the plan replaces it",
+						fmt.Sprintf("Bay %q moves to another baymodel, but %s.\n\n"+
+							"So the plan replaces the bay: a new bay is built from the new baymodel and the old one is deleted, with "+
+							"everything running on it. To keep the old bay serving until the new one is ready, give the bay "+
+							"lifecycle { create_before_destroy = true } (see the upgrades guide and examples/upgrade). To upgrade bays "+
+							"in place, build them from a baymodel on a Cluster API driver (an image whose magnum_driver property names "+
+							"one, such as k8s_capi_helm_v1), which Magnum upgrades in place.", state.Name.ValueString(), why))
+				}
+			}
 		}
 		if !upgradable {
 			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("baymodel_id"))
@@ -368,6 +384,45 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
 	}
+}
+
+// inPlaceUpgradeRefusal says why the cloud will not upgrade this bay in
+// place, or "": it refused before (recorded in the private state), or its
+// baymodel is on the Heat driver of a Magnum that no longer upgrades those
+// (2024.1 and later).
+func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private privateState, state bayModel) string {
+	meta, _ := r.bayMeta(ctx, private, nil)
+	if meta.UpgradeRefused != "" {
+		return fmt.Sprintf("the cloud refused to upgrade it in place before: %q", meta.UpgradeRefused)
+	}
+	current := meta.BaymodelUUID
+	if current == "" {
+		current = state.BaymodelID.ValueString()
+	}
+	ct, err := r.data.Magnum.GetClusterTemplate(ctx, current)
+	if err != nil {
+		tflog.Debug(ctx, "could not read the bay's baymodel to tell whether it upgrades in place", map[string]any{"baymodel": current, "error": err.Error()})
+		return ""
+	}
+	if !ct.RefusesInPlaceUpgrade() {
+		return ""
+	}
+	driver := ct.Driver
+	if driver == "" {
+		driver = "none named, so Magnum's Heat driver " + magnum.HeatDriverName + " for os_distro " + ct.ClusterDistro
+	}
+	return fmt.Sprintf("its baymodel %q (%s) runs on Magnum's Heat driver (driver: %s), and this cloud, Magnum 18.0 (2024.1) or later "+
+		"(it reports baymodel drivers), refuses to upgrade Heat bays in place: \"Upgrading a cluster that uses the Magnum Heat "+
+		"driver is not supported.\"", ct.Name, ct.UUID, driver)
+}
+
+// upgradeNotSupported reports a refusal that no other baymodel would get
+// past: Magnum's NotSupported for the bay's driver (a 400 such as
+// "Upgrading a cluster that uses the Magnum Heat driver is not
+// supported."), not a complaint about the new baymodel.
+func upgradeNotSupported(err error) bool {
+	msg := strings.ToLower(magnum.Message(err))
+	return magnum.StatusCode(err) == 400 && strings.Contains(msg, "upgrad") && strings.Contains(msg, "not supported")
 }
 
 func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -524,7 +579,15 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				last = c
 			}
 			if err != nil {
-				resp.Diagnostics.AddError(fmt.Sprintf("Error upgrading bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
+				detail := r.describeWaitError(ctx, err, c)
+				if upgradeNotSupported(err) {
+					// Refused before anything changed: the next plan replaces
+					// the bay rather than asking again.
+					meta.UpgradeRefused = magnum.Message(err)
+					detail += "\n\nThe bay is unchanged. The next plan replaces it instead of upgrading it in place; to keep the old " +
+						"bay serving until the new one is ready, give it lifecycle { create_before_destroy = true } (see the upgrades guide)."
+				}
+				resp.Diagnostics.AddError(fmt.Sprintf("Error upgrading bay %q (%s)", name, id), detail)
 				r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
 				return
 			}
@@ -773,6 +836,7 @@ func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnu
 // saveAfterFailedUpdate records what the cloud reports after a failed
 // update, keeping the old arguments so the next plan retries the change.
 func (r *bayResource) saveAfterFailedUpdate(ctx context.Context, resp *resource.UpdateResponse, state bayModel, c *magnum.Cluster, meta bayMeta) {
+	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 	if c == nil {
 		return
 	}

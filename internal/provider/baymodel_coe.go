@@ -14,11 +14,13 @@ import (
 // ways, depending on the release: its COE validator ("Requested COE type
 // mesos is not supported.", Zed), its driver lookup by (server_type,
 // os_distro, coe) ("Cluster type (vm, fedora-coreos, swarm) not
-// supported.", 2023.2 to 2025.2), or the request schema once the COE
-// enum itself shrank to kubernetes (master). None says which engines the
-// drivers really provide (Zed's enum still lists mesos), and Magnum has no
-// API listing its drivers, so the provider adds what it can infer from the
-// API version the cloud offers, and says so.
+// supported.", any release), or the request schema once the COE enum
+// itself shrank to kubernetes (Magnum 18.0, 2024.1, bc79012f; real Magnum
+// 20 answers "Value should be one of: kubernetes"). None says which
+// engines the drivers really provide (Zed's enum still lists mesos), and
+// Magnum has no API listing its drivers, so the provider adds what it can
+// infer from the API version the cloud offers and the way it refused, and
+// says so.
 
 var (
 	refusedCOERegexp         = regexp.MustCompile(`Requested COE type (\S+) is not supported\.`)
@@ -34,11 +36,14 @@ type coeInference struct {
 }
 
 // inferCOEs goes by the newest microversion the cloud offers, not the one
-// the provider negotiated (which a pin may lower). Microversion 1.11 came
-// with Magnum 17.0 (2023.2), the release that removed the bay API; the
-// swarm drivers were gone by then, leaving only Kubernetes drivers (Heat
-// fedora-coreos until its removal, and the external Cluster API drivers).
-func inferCOEs(serverMax magnum.Version) coeInference {
+// the provider negotiated (which a pin may lower), and by whether the
+// request schema refused the COE (enumRefusal). Each Magnum release raised
+// the microversion at most once: 1.10 up to 16.0 (2023.1); 1.11 from 17.0
+// (2023.2, which removed the bay API but still had swarm drivers) to 20.0
+// (2025.1); 1.12 in 21.0 and 22.0 (2025.2, 2026.1); 1.13 and 1.14 on
+// master only, whose in-tree Heat driver is gone too. From 18.0 the COE
+// enum is kubernetes alone.
+func inferCOEs(serverMax magnum.Version, enumRefusal bool) coeInference {
 	if serverMax.Less(magnum.Version{Major: 1, Minor: 11}) {
 		return coeInference{
 			coes:    []string{"kubernetes", "swarm", "swarm-mode"},
@@ -46,11 +51,23 @@ func inferCOEs(serverMax magnum.Version) coeInference {
 			distros: "kubernetes on images with os_distro fedora-coreos (older drivers: fedora-atomic, coreos); swarm and swarm-mode on fedora-atomic",
 		}
 	}
-	return coeInference{
+	inf := coeInference{
 		coes:    []string{"kubernetes"},
-		release: "Magnum 17.0 (2023.2) or newer, which has only Kubernetes drivers",
 		distros: "kubernetes on the os_distro values the installed driver claims (fedora-coreos for the Heat driver where it remains; for example ubuntu, flatcar or rockylinux for Cluster API drivers)",
 	}
+	switch {
+	case serverMax.Less(magnum.Version{Major: 1, Minor: 12}) && enumRefusal:
+		inf.release = "a Magnum release from 18.0 (2024.1) to 20.0 (2025.1), whose request schema knows no COE but kubernetes (swarm was removed in 18.0)"
+	case serverMax.Less(magnum.Version{Major: 1, Minor: 12}):
+		inf.coes = []string{"kubernetes", "swarm", "swarm-mode"}
+		inf.release = "a Magnum release from 17.0 (2023.2) to 20.0 (2025.1); only 17.0 still has swarm drivers"
+		inf.distros = "kubernetes on fedora-coreos for the Heat driver, or on what a Cluster API driver claims; swarm and swarm-mode (17.0 only) on fedora-atomic"
+	case serverMax.Less(magnum.Version{Major: 1, Minor: 13}):
+		inf.release = "Magnum 21.0 (2025.2) or 22.0 (2026.1), which has only Kubernetes drivers"
+	default:
+		inf.release = "a Magnum newer than 22.0 (2026.1), which has only Kubernetes drivers, all outside Magnum (Cluster API)"
+	}
+	return inf
 }
 
 // refusedCOEHint explains a refused COE: a diagnostic summary and text to
@@ -73,7 +90,7 @@ func refusedCOEHint(ctx context.Context, client *magnum.Client, err error) (summ
 // explainRefusedCOE is the text added to Magnum's message: which COEs the
 // cloud accepts, labelled as inferred from its newest API microversion.
 func explainRefusedCOE(message string, serverMax magnum.Version) (summary, detail string) {
-	coe, tuple := "", ""
+	coe, tuple, enumRefusal := "", "", false
 	if m := refusedCOERegexp.FindStringSubmatch(message); m != nil {
 		coe = m[1]
 	} else if m := refusedClusterTypeRegexp.FindStringSubmatch(message); m != nil {
@@ -84,11 +101,11 @@ func explainRefusedCOE(message string, serverMax magnum.Version) (summary, detai
 			return "", "\n\n" + tuple
 		}
 	} else if m := refusedCOEEnumRegexp.FindStringSubmatch(message); m != nil {
-		coe = m[1]
+		coe, enumRefusal = m[1], true
 	} else {
 		return "", ""
 	}
-	inf := inferCOEs(serverMax)
+	inf := inferCOEs(serverMax, enumRefusal)
 	summary = "This cloud does not accept the baymodel's COE"
 	if contains(inf.coes, coe) {
 		summary = "No driver on this cloud accepts the baymodel's image for its COE"

@@ -60,13 +60,13 @@ func TestAccBaymodelDataSource_errors(t *testing.T) {
 resource "magnum_baymodel" "one" {
   name     = "twin"
   coe      = "kubernetes"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }
 
 resource "magnum_baymodel" "two" {
   name     = "twin"
   coe      = "kubernetes"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }
 
 data "magnum_baymodel" "twin" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
@@ -75,6 +76,7 @@ type baymodelModel struct {
 	APIServerPort       types.Int64  `tfsdk:"apiserver_port"`
 	Tags                types.String `tfsdk:"tags"`
 	ClusterDistro       types.String `tfsdk:"cluster_distro"`
+	Driver              types.String `tfsdk:"driver"`
 	ProjectID           types.String `tfsdk:"project_id"`
 	UserID              types.String `tfsdk:"user_id"`
 	CreatedAt           types.String `tfsdk:"created_at"`
@@ -223,6 +225,14 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 			Computed:            true,
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
+		"driver": schema.StringAttribute{
+			MarkdownDescription: "The Magnum driver that builds this baymodel's bays, as the cloud reports it (Magnum 18.0, 2024.1, and later). " +
+				"Magnum copies it from the Glance image's `magnum_driver` property (for example `k8s_capi_helm_v1` for a Cluster API driver); " +
+				"it is null when the image has no such property, in which case Magnum picks the driver from the image's `os_distro` " +
+				"(`k8s_fedora_coreos_v1`, the Heat driver, for `fedora-coreos`), and on clouds older than 2024.1, which do not report it.",
+			Computed:      true,
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
 		"project_id": schema.StringAttribute{
 			MarkdownDescription: "The project that owns the baymodel.",
 			Computed:            true,
@@ -273,6 +283,7 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 	if !plan.ImageID.Equal(state.ImageID) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("cluster_distro"), types.StringUnknown())...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("driver"), types.StringUnknown())...)
 	}
 	for _, p := range baymodelReplacePaths(state, plan) {
 		resp.RequiresReplace = append(resp.RequiresReplace, p)
@@ -367,14 +378,14 @@ func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	err := r.data.Magnum.DeleteClusterTemplate(ctx, state.ID.ValueString())
+	users, err := r.deleteWhenUnused(ctx, state.ID.ValueString(), state.Name.ValueString())
 	if err == nil || magnum.IsNotFound(err) {
 		return
 	}
 	if isTemplateReferenced(err) {
 		resp.Diagnostics.AddError("Baymodel is still in use by bays",
-			fmt.Sprintf("Magnum refuses to delete baymodel %q while bays use it. Delete those bays, or move them to another "+
-				"baymodel, first.\n\n%s", state.Name.ValueString(), apiErrorDetail(err)))
+			fmt.Sprintf("Magnum refuses to delete baymodel %q while bays use it%s. Delete those bays, or move them to another "+
+				"baymodel, first.\n\n%s", state.Name.ValueString(), describeTemplateUsers(": ", users), apiErrorDetail(err)))
 		return
 	}
 	resp.Diagnostics.AddError("Error deleting baymodel", apiErrorDetail(err))
@@ -402,6 +413,81 @@ func (r *baymodelResource) readOrPatch(ctx context.Context, id string, ops []mag
 		}
 	}
 	return r.data.Magnum.GetClusterTemplate(ctx, id)
+}
+
+// A baymodel delete that Magnum refuses because bays use it waits for
+// those bays while they are being deleted: Terraform deletes a bay and a
+// baymodel the bay's state no longer depends on at the same time (after an
+// upgrade the cloud refused, the bay still runs on the old baymodel), so
+// the baymodel's delete can come first. templateUsersGrace is how long a
+// bay that uses it may take to start deleting (the bay's delete sends its
+// DELETE at once unless the bay has no stack yet); templateUsersWait
+// bounds the whole wait.
+const (
+	templateUsersGrace = 20 * time.Second
+	templateUsersWait  = defaultBayDeleteTimeout
+)
+
+// deleteWhenUnused deletes the baymodel, retrying while the only bays that
+// use it are being deleted. On a refusal it returns the bays in the way.
+func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string) ([]magnum.Cluster, error) {
+	start := time.Now()
+	delay := 2 * time.Second
+	for {
+		err := r.data.Magnum.DeleteClusterTemplate(ctx, id)
+		if err == nil || !isTemplateReferenced(err) {
+			return nil, err
+		}
+		users, lerr := r.templateUsers(ctx, id)
+		if lerr != nil {
+			tflog.Debug(ctx, "could not list the bays that use the baymodel", map[string]any{"baymodel": id, "error": lerr.Error()})
+			return nil, err
+		}
+		deleting := len(users) > 0
+		for _, c := range users {
+			deleting = deleting && c.Status == "DELETE_IN_PROGRESS"
+		}
+		elapsed := time.Since(start)
+		if (!deleting && elapsed >= templateUsersGrace) || elapsed >= templateUsersWait {
+			return users, err
+		}
+		tflog.Info(ctx, fmt.Sprintf("baymodel %q is still used by bays%s; waiting for them to be deleted (%s elapsed)",
+			name, describeTemplateUsers(" ", users), elapsed.Round(time.Second)), map[string]any{"baymodel": id})
+		select {
+		case <-ctx.Done():
+			return users, err
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 10*time.Second)
+	}
+}
+
+// templateUsers lists the bays built from the baymodel that the caller
+// can see.
+func (r *baymodelResource) templateUsers(ctx context.Context, id string) ([]magnum.Cluster, error) {
+	all, err := r.data.Magnum.ListClusters(ctx, magnum.ListOpts{})
+	if err != nil {
+		return nil, err
+	}
+	var users []magnum.Cluster
+	for _, c := range all {
+		if c.ClusterTemplateID == id {
+			users = append(users, c)
+		}
+	}
+	return users, nil
+}
+
+// describeTemplateUsers lists the bays after prefix, or says nothing.
+func describeTemplateUsers(prefix string, users []magnum.Cluster) string {
+	if len(users) == 0 {
+		return ""
+	}
+	parts := make([]string, len(users))
+	for i, c := range users {
+		parts[i] = fmt.Sprintf("%q (%s, %s)", c.Name, c.UUID, c.Status)
+	}
+	return prefix + strings.Join(parts, ", ")
 }
 
 func isTemplateReferenced(err error) bool {
@@ -537,6 +623,7 @@ func baymodelFromAPI(ctx context.Context, ct *magnum.ClusterTemplate, m *baymode
 	m.APIServerPort = nullableInt(ct.APIServerPort)
 	m.Tags = nullableStr(ct.Tags)
 	m.ClusterDistro = nullableStr(ct.ClusterDistro)
+	m.Driver = nullableStr(ct.Driver)
 	m.ProjectID = nullableStr(ct.ProjectID)
 	m.UserID = nullableStr(ct.UserID)
 	m.CreatedAt = timeString(ct.CreatedAt)

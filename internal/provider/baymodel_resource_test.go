@@ -30,7 +30,10 @@ func TestAccBaymodel_basic(t *testing.T) {
 				Config: acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("k8sbaymodel", 5),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("name"), knownvalue.StringExact("k8sbaymodel")),
-					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("cluster_distro"), knownvalue.StringExact("fedora-atomic")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("cluster_distro"), knownvalue.StringExact("fedora-coreos")),
+					// Zed reports no driver; 2025.1 reports null for an image
+					// without a magnum_driver property.
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("driver"), knownvalue.Null()),
 					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("network_driver"), knownvalue.StringExact("flannel")),
 					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("docker_volume_size"), knownvalue.Int64Exact(5)),
 					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("floating_ip_enabled"), knownvalue.Bool(true)),
@@ -87,26 +90,26 @@ func TestAccBaymodel_badInput(t *testing.T) {
 	}{
 		{"unknown coe", `resource "magnum_baymodel" "test" {
   coe      = "nomad"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }`, `Attribute coe value must be one of`},
 		{"apiserver port too low", `resource "magnum_baymodel" "test" {
   coe            = "kubernetes"
-  image_id       = "fedora-21-atomic-5"
+  image_id       = "fedora-coreos-35"
   apiserver_port = 80
 }`, `Attribute apiserver_port value must be between 1024 and 65535`},
 		{"network driver of another coe", `resource "magnum_baymodel" "test" {
   coe            = "kubernetes"
-  image_id       = "fedora-21-atomic-5"
+  image_id       = "fedora-coreos-35"
   network_driver = "docker"
 }`, `network_driver "docker" cannot be used with coe "kubernetes"`},
 		{"bad dns", `resource "magnum_baymodel" "test" {
   coe            = "kubernetes"
-  image_id       = "fedora-21-atomic-5"
+  image_id       = "fedora-coreos-35"
   dns_nameserver = "8.8.8.8,nameserver"
 }`, `"nameserver" is not an IP address`},
 		{"devicemapper needs volume", `resource "magnum_baymodel" "test" {
   coe                   = "kubernetes"
-  image_id              = "fedora-21-atomic-5"
+  image_id              = "fedora-coreos-35"
   docker_storage_driver = "devicemapper"
   docker_volume_size    = 2
 }`, `needs docker_volume_size of at least 3`},
@@ -116,7 +119,7 @@ func TestAccBaymodel_badInput(t *testing.T) {
 }`, `Cluster type \(vm, Unset, kubernetes\) not supported[\s\S]*HTTP status: 400[\s\S]*Request ID: req-`},
 		{"unknown flavor from Magnum", `resource "magnum_baymodel" "test" {
   coe       = "kubernetes"
-  image_id  = "fedora-21-atomic-5"
+  image_id  = "fedora-coreos-35"
   flavor_id = "m1.nope"
 }`, `Unable to find flavor m1.nope`},
 	}
@@ -153,7 +156,7 @@ func testAccBaymodelConfig(name string, volume int) string {
 resource "magnum_baymodel" "test" {
   name                = %[1]q
   coe                 = "kubernetes"
-  image_id            = "fedora-21-atomic-5"
+  image_id            = "fedora-coreos-35"
   keypair_id          = "testkey"
   external_network_id = "public"
   flavor_id           = "m1.small"
@@ -170,7 +173,7 @@ func testAccBaymodelNoExternalNetwork(name string) string {
 resource "magnum_baymodel" "test" {
   name               = %[1]q
   coe                = "kubernetes"
-  image_id           = "fedora-21-atomic-5"
+  image_id           = "fedora-coreos-35"
   keypair_id         = "testkey"
   flavor_id          = "m1.small"
   docker_volume_size = 10
@@ -241,5 +244,86 @@ func TestAccBaymodel_inUseByBays(t *testing.T) {
 					`is\s+referenced\s+by\s+one\s+or\s+multiple\s+clusters.*HTTP status: 400`),
 			},
 		},
+	})
+}
+
+// Deleting a baymodel that a live bay uses fails, after a short grace for
+// the bay to start deleting, naming the bay; the test's own destroy then
+// deletes both at once, which works because the baymodel waits for the
+// bay being deleted.
+func TestAccBaymodel_deleteWhileInUse(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	model := `
+resource "magnum_baymodel" "used" {
+  name                = "used-model"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+}
+`
+	bay := func(ref string) string {
+		return fmt.Sprintf(`
+resource "magnum_bay" "user" {
+  name        = "user-bay"
+  baymodel_id = %s
+}
+`, ref)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(checkNoBaysLeft(s), func(*terraform.State) error {
+			if n := len(s.Templates()); n != 0 {
+				return fmt.Errorf("%d baymodels left after destroy", n)
+			}
+			return nil
+		}),
+		Steps: []resource.TestStep{
+			{Config: acctest.ProviderBlock(s, "demo") + model + bay("magnum_baymodel.used.id")},
+			{
+				// The bay keeps the baymodel by name, which the
+				// configuration no longer manages.
+				Config:      acctest.ProviderBlock(s, "demo") + `data "magnum_baymodel" "used" { name = "used-model" }` + bay("data.magnum_baymodel.used.id"),
+				ExpectError: wrappedText("Baymodel is still in use by bays", `Magnum refuses to delete baymodel "used-model" while bays use it: "user-bay"`, "CREATE_COMPLETE"),
+			},
+		},
+	})
+}
+
+// The driver a baymodel reports (Magnum 2024.1 and later): copied from the
+// image's magnum_driver property, null without one, on the resource and
+// its data source alike.
+func TestAccBaymodel_driver(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{Profile: "2025.1"})
+	model := func(name, image string) string {
+		return fmt.Sprintf(`
+resource "magnum_baymodel" %[1]q {
+  name                = %[1]q
+  coe                 = "kubernetes"
+  image_id            = %[2]q
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+}
+`, name, image)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkBaymodelsDestroyed(s),
+		Steps: []resource.TestStep{{
+			Config: acctest.ProviderBlock(s, "demo") + model("plain", "fedora-coreos-35") + model("named", "fedora-coreos-35-heat") + `
+data "magnum_baymodel" "named" {
+  id = magnum_baymodel.named.id
+}
+`,
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("magnum_baymodel.plain", tfjsonpath.New("driver"), knownvalue.Null()),
+				statecheck.ExpectKnownValue("magnum_baymodel.named", tfjsonpath.New("driver"), knownvalue.StringExact("k8s_fedora_coreos_v1")),
+				statecheck.ExpectKnownValue("data.magnum_baymodel.named", tfjsonpath.New("driver"), knownvalue.StringExact("k8s_fedora_coreos_v1")),
+			},
+		}},
 	})
 }

@@ -205,10 +205,13 @@ func baymodelFromPeerState(raw []byte) (baymodelModel, error) {
 		APIServerPort:       s.positive("apiserver_port"),
 		Tags:                types.StringNull(),
 		ClusterDistro:       s.str("cluster_distro"),
-		ProjectID:           s.str("project_id"),
-		UserID:              s.str("user_id"),
-		CreatedAt:           s.str("created_at"),
-		UpdatedAt:           s.str("updated_at"),
+		// The peer has no such attribute; the refresh after the move
+		// reads it.
+		Driver:    types.StringNull(),
+		ProjectID: s.str("project_id"),
+		UserID:    s.str("user_id"),
+		CreatedAt: s.str("created_at"),
+		UpdatedAt: s.str("updated_at"),
 	}, nil
 }
 

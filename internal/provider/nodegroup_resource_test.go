@@ -30,7 +30,7 @@ resource "magnum_nodegroup" "test" {
 }
 
 func TestAccNodegroup_basic(t *testing.T) {
-	acctest.SkipUnlessSimulator(t, "Magnum 15 never finishes deleting a nodegroup (its DELETE_IN_PROGRESS is not saved), so destroy cannot succeed")
+	acctest.SkipUnlessSimulator(t, "real Magnum (15 and 20 alike) never finishes deleting a nodegroup (its DELETE_IN_PROGRESS is not saved), so destroy cannot succeed")
 	s := acctest.StartSim(t, fastBays())
 	cfg := func(args string) string {
 		return acctest.ProviderBlock(s, "demo") + testAccNodegroupConfig("ngbay", args)
@@ -108,7 +108,7 @@ func TestAccNodegroup_basic(t *testing.T) {
 }
 
 func TestAccNodegroup_autoscalerCountsAreNotDrift(t *testing.T) {
-	acctest.SkipUnlessSimulator(t, "an autoscaler's resize out of band (SetNodegroupCount), and Magnum 15's nodegroup delete never finishes")
+	acctest.SkipUnlessSimulator(t, "an autoscaler's resize out of band (SetNodegroupCount), and real Magnum's nodegroup delete never finishes")
 	s := acctest.StartSim(t, fastBays())
 	config := acctest.ProviderBlock(s, "demo") + testAccBayConfig("asbay", 1, `
   auto_scaling = {

@@ -41,7 +41,7 @@ func testAccBaymodelOnly(name string) string {
 resource "magnum_baymodel" "test" {
   name     = %q
   coe      = "kubernetes"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }
 `, name)
 }
@@ -413,7 +413,7 @@ func TestAccProvider_authenticatesOncePerConfiguration(t *testing.T) {
 resource "magnum_baymodel" "more%[1]d" {
   name     = "more-%[1]d"
   coe      = "kubernetes"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }
 
 data "magnum_baymodel" "more%[1]d" {
@@ -694,6 +694,9 @@ func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]
 	if resp.StatusCode != http.StatusCreated || json.Unmarshal(respBody, &ct) != nil || ct.UUID == "" {
 		t.Fatalf("creating a baymodel as %s: HTTP %d: %s", project, resp.StatusCode, respBody)
 	}
+	// The admin's project is the cloud's own on a real target, which
+	// outlives the test.
+	deleteWhenDone(t, acctest.MagnumClient(t, s, project), "", ct.UUID)
 	return ct.UUID
 }
 
@@ -704,9 +707,9 @@ func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]
 func TestAccProvider_tenantIsolation(t *testing.T) {
 	s := acctest.StartSim(t, sim.Options{})
 	public := createBaymodelAs(t, s, "admin", map[string]any{
-		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-21-atomic-5", "public": true})
+		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})
 	private := createBaymodelAs(t, s, "demo", map[string]any{
-		"name": "demo-private", "coe": "kubernetes", "image_id": "fedora-21-atomic-5"})
+		"name": "demo-private", "coe": "kubernetes", "image_id": "fedora-coreos-35"})
 	setup := len(s.Requests())
 	lookup := fmt.Sprintf(`
 data "magnum_baymodel" "public" {

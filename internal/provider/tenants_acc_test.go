@@ -37,10 +37,12 @@ func createBayAs(t *testing.T, s *sim.Sim, project, name string, public bool) (t
 	if err != nil {
 		t.Fatalf("creating a template as %s: %v", project, err)
 	}
+	deleteWhenDone(t, mc, "", ct.UUID)
 	id, err := mc.CreateCluster(ctx, magnum.ClusterCreate{Name: name, ClusterTemplateID: ct.UUID})
 	if err != nil {
 		t.Fatalf("creating a bay as %s: %v", project, err)
 	}
+	deleteWhenDone(t, mc, id, "")
 	for ctx.Err() == nil {
 		c, err := mc.GetCluster(ctx, id)
 		if err == nil && c.Status == "CREATE_COMPLETE" {
