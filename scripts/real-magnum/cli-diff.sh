@@ -25,8 +25,10 @@ export SHELL=${SHELL:-/bin/bash}
 	{ echo "cli-diff: the $RELEASE stack is not up (scripts/real-magnum/stack $RELEASE up)" >&2; exit 1; }
 
 if [ "$RELEASE" = zed ]; then
-	OPENSTACK=/usr/bin/openstack
-	[ -x "$OPENSTACK" ] || { echo "cli-diff: $OPENSTACK is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
+	[ -x /usr/bin/openstack ] || { echo "cli-diff: /usr/bin/openstack is missing (apt-get install python3-openstackclient python3-magnumclient)" >&2; exit 1; }
+	# The host's CLI, where the stack's 127.0.0.1 is (its own network
+	# namespace with MAGNUM_REAL_NETNS=1).
+	OPENSTACK="$STACK exec /usr/bin/openstack"
 	work=$(mktemp -d)
 else
 	# Under the state directory, which the chroot sees at the same path:

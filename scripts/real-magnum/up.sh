@@ -87,6 +87,48 @@ stack_running() {
 	http_ok http://127.0.0.1:9511/v1/ && http_ok http://127.0.0.1:5000/v3
 }
 
+# --- packages (step 1, called below) ----------------------------------------
+
+# install_packages: apt-get install what is missing (needs the network, so
+# `--packages-only` runs it before the stack moves into a network namespace).
+install_packages() {
+	missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "real-magnum: installing$missing"
+		# Naming installed packages would upgrade them: install only what is
+		# missing. No debconf answers are needed (every question defaults to
+		# "do not configure"); policy-rc.d keeps postinst from starting daemons.
+		made_policy=""
+		if [ ! -e /usr/sbin/policy-rc.d ]; then
+			printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+			chmod +x /usr/sbin/policy-rc.d
+			made_policy=1
+		fi
+		# shellcheck disable=SC2086
+		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$STATE/log/apt-install.log" 2>&1; then
+			if grep -qE 'Unable to locate|404 +Not Found|Failed to fetch' "$STATE/log/apt-install.log"; then
+				apt-get update -qq >>"$STATE/log/apt-install.log" 2>&1 || true
+				# shellcheck disable=SC2086
+				DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >>"$STATE/log/apt-install.log" 2>&1 ||
+					{ [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d; fail "apt-get install failed"; }
+			else
+				[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+				fail "apt-get install failed"
+			fi
+		fi
+		[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+	fi
+}
+
+if [ "${1:-}" = --packages-only ]; then
+	mkdir -p "$STATE/log"
+	install_packages
+	exit 0
+fi
+
 # --- 0. reuse or reset -------------------------------------------------------
 
 if [ -z "${FRESH:-}" ] && stack_running; then
@@ -107,37 +149,7 @@ if [ -n "$busy" ]; then
 	fail "ports already in use:$busy (another real-magnum stack? try scripts/real-magnum/down.sh)"
 fi
 
-# --- 1. packages -------------------------------------------------------------
-
-missing=""
-for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-	echo "real-magnum: installing$missing"
-	# Naming installed packages would upgrade them: install only what is
-	# missing. No debconf answers are needed (every question defaults to
-	# "do not configure"); policy-rc.d keeps postinst from starting daemons.
-	made_policy=""
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		made_policy=1
-	fi
-	# shellcheck disable=SC2086
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >"$STATE/log/apt-install.log" 2>&1; then
-		if grep -qE 'Unable to locate|404 +Not Found|Failed to fetch' "$STATE/log/apt-install.log"; then
-			apt-get update -qq >>"$STATE/log/apt-install.log" 2>&1 || true
-			# shellcheck disable=SC2086
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >>"$STATE/log/apt-install.log" 2>&1 ||
-				{ [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d; fail "apt-get install failed"; }
-		else
-			[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-			fail "apt-get install failed"
-		fi
-	fi
-	[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-fi
+install_packages
 step "packages"
 
 # The stand-ins are this repository's simulator.
