@@ -429,30 +429,41 @@ const (
 )
 
 // deleteWhenUnused deletes the baymodel, retrying while the only bays that
-// use it are being deleted. On a refusal it returns the bays in the way.
+// use it are being deleted. The grace runs from the last time every bay
+// in the way was seen deleting: a bay that is not, or users this project
+// cannot see (a public baymodel), end the wait after the grace. Listing
+// the bays can meet Magnum's transient 400 of a cluster being deleted;
+// that is waited out too. On a refusal it returns the bays in the way.
 func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string) ([]magnum.Cluster, error) {
 	start := time.Now()
+	lastDeleting := start
 	delay := 2 * time.Second
+	var users []magnum.Cluster
 	for {
 		err := r.data.Magnum.DeleteClusterTemplate(ctx, id)
 		if err == nil || !isTemplateReferenced(err) {
 			return nil, err
 		}
-		users, lerr := r.templateUsers(ctx, id)
-		if lerr != nil {
+		listed, lerr := r.templateUsers(ctx, id)
+		switch {
+		case lerr != nil && !isTransientBayError(lerr):
 			tflog.Debug(ctx, "could not list the bays that use the baymodel", map[string]any{"baymodel": id, "error": lerr.Error()})
-			return nil, err
+			return users, err
+		case lerr == nil:
+			users = listed
+			deleting := len(users) > 0
+			for _, c := range users {
+				deleting = deleting && c.Status == "DELETE_IN_PROGRESS"
+			}
+			if deleting {
+				lastDeleting = time.Now()
+			}
 		}
-		deleting := len(users) > 0
-		for _, c := range users {
-			deleting = deleting && c.Status == "DELETE_IN_PROGRESS"
-		}
-		elapsed := time.Since(start)
-		if (!deleting && elapsed >= templateUsersGrace) || elapsed >= templateUsersWait {
+		if time.Since(lastDeleting) >= templateUsersGrace || time.Since(start) >= templateUsersWait {
 			return users, err
 		}
 		tflog.Info(ctx, fmt.Sprintf("baymodel %q is still used by bays%s; waiting for them to be deleted (%s elapsed)",
-			name, describeTemplateUsers(" ", users), elapsed.Round(time.Second)), map[string]any{"baymodel": id})
+			name, describeTemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
 		select {
 		case <-ctx.Done():
 			return users, err

@@ -41,7 +41,15 @@ else
 	chmod +x "$OPENSTACK"
 fi
 sim_pid=""
+pending=""
 cleanup() {
+	# A run that stopped half-way leaves its cluster and template on the
+	# real cloud: remove them (best effort, bounded).
+	if [ -n "$pending" ]; then
+		session "$STATE/openrc.demo" $OPENSTACK coe cluster delete "cli-c-$run" >/dev/null 2>&1 &&
+			wait_status "$STATE/openrc.demo" "cli-c-$run" gone 2>/dev/null
+		session "$STATE/openrc.demo" $OPENSTACK coe cluster template delete "cli-ct-$run" >/dev/null 2>&1 || true
+	fi
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
 	if [ -n "${CLI_DIFF_KEEP:-}" ]; then echo "cli-diff: outputs kept in $work"; else rm -rf "$work"; fi
 }
@@ -125,10 +133,12 @@ play() {
 	step template-delete $OPENSTACK coe cluster template delete "$ct"
 }
 
+pending=1
 play "$STATE/openrc.demo" "$work/real" &
 real_pid=$!
 play "$work/sim.env" "$work/sim"
 wait "$real_pid"
+pending=""
 
 # Normalize and compare: identifiers, times, request ids, hosts and ports,
 # certificates and keys differ by nature; everything else must match.
