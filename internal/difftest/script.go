@@ -111,6 +111,7 @@ func script(run string, rel release) []step {
 	ct, bm := "dt-ct-"+run, "dt-bm-"+run
 	ct2 := "dt-ct2-" + run
 	c, bay, baynl, cf := "dt-c-"+run, "dt-bay-"+run, "dt-baynl-"+run, "dt-fail-"+run
+	cfn := "dt-fail-byname-" + run
 	acbay := "dt-acbay-" + run
 	csr := csrPEM()
 	V := ""
@@ -234,6 +235,13 @@ func script(run string, rel release) []step {
 			body: map[string]any{"name": baynl, "baymodel_id": "{bm}", "node_count": 1, "master_count": 1, "bay_create_timeout": 60}, save: "uuid", as: "baynl"},
 		{name: "c-create-failing", who: "demo", method: "POST", path: "/v1/clusters", failing: cf,
 			body: map[string]any{"name": cf, "cluster_template_id": "{ct}", "node_count": 1}, save: "uuid", as: "cf"},
+		// The template by name: Magnum 18 to 21 look it up by UUID in the
+		// master-size check (fixed in 22.0 by a950ce71). Where that works,
+		// the cluster fails in Heat and is deleted with the others.
+		{name: "c-create-template-by-name", who: "demo", method: "POST", path: "/v1/clusters", failing: cfn,
+			body: map[string]any{"name": cfn, "cluster_template_id": ct, "node_count": 1}, save: "uuid", as: "cfn"},
+		{name: "c-create-template-by-name-1.9", who: "demo", method: "POST", path: "/v1/clusters", version: "1.9",
+			body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": ct, "master_count": 2}},
 		{name: "c-create-no-template", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run}},
 		{name: "c-create-unknown-template", who: "demo", method: "POST", path: "/v1/clusters", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "nosuch"}},
 		{name: "c-create-unknown-template-1.9", who: "demo", method: "POST", path: "/v1/clusters", version: "1.9", body: map[string]any{"name": "dt-x-" + run, "cluster_template_id": "nosuch"}},
@@ -388,6 +396,8 @@ func script(run string, rel release) []step {
 		{name: "ng-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9"},
 		{name: "ng-after-delete", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/{ng}", version: "1.9", until: untilGone, timeout: 25 * time.Second},
 		{name: "c-failing-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cf}"},
+		{name: "c-by-name-wait", who: "demo", method: "GET", path: "/v1/clusters/{cfn}", needs: "cfn", until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED")},
+		{name: "c-by-name-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cfn}", needs: "cfn"},
 		{name: "bay-without-labels-delete", who: "demo", method: "DELETE", path: "/v1/bays/{baynl}", version: "1.2"},
 		{name: "bay-delete", who: "demo", method: "DELETE", path: "/v1/bays/{bay}", version: "1.2"},
 		{name: "c-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}"},
@@ -397,6 +407,7 @@ func script(run string, rel release) []step {
 		{name: "bay-gone", who: "demo", method: "GET", path: "/v1/bays/{bay}", version: "1.2", until: untilGone},
 		{name: "bay-without-labels-gone", who: "demo", method: "GET", path: "/v1/bays/{baynl}", version: "1.2", until: untilGone},
 		{name: "c-failing-gone", who: "demo", method: "GET", path: "/v1/clusters/{cf}", until: untilGone},
+		{name: "c-by-name-gone", who: "demo", method: "GET", path: "/v1/clusters/{cfn}", needs: "cfn", until: untilGone},
 		{name: "ct-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ct}"},
 		{name: "bm-delete", who: "demo", method: "DELETE", path: "/v1/baymodels/{bm}"},
 		{name: "ct-delete-default-name", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctdef}"},

@@ -662,6 +662,14 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 		writeMagnumError(w, aerr)
 		return
 	}
+	if ident := v["cluster_template_id"].(string); s.profile.templateByUUIDOnly && ident != t.uuid {
+		status := http.StatusNotFound
+		if c.ver.less(apiVersion{1, 10}) {
+			status = http.StatusBadRequest
+		}
+		writeMagnumError(w, errf(status, "ClusterTemplate %s could not be found.", ident))
+		return
+	}
 	if n, _ := v["master_count"].(int64); s.profile.evenMastersRefused && (n%2 == 0 || n < 1) {
 		// enforce_cluster_master_size_supported: the driver's
 		// validate_master_size, a decorator that runs before the body.

@@ -387,6 +387,14 @@ func TestProfile2025ClusterAnswers(t *testing.T) {
 		"master nodegroup size of 2 is invalid, size cannot be an even number.")
 	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "three", "cluster_template_id": e.ct, "master_count": 3}), 400,
 		"master_count must be 1 when master_lb_enabled is False")
+	// The template by name: found for the type check, then not by the
+	// master-size check, which reads it by UUID.
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "byname", "cluster_template_id": "ct-main"}), 404,
+		"ClusterTemplate ct-main could not be found.")
+	e.demo.version = "1.9"
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "byname", "cluster_template_id": "ct-main"}), 400,
+		"ClusterTemplate ct-main could not be found.")
+	e.demo.version = "latest"
 	id := e.completed("c1")
 	e.clock.Advance(250 * time.Millisecond)
 	ct := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "labels", map[string]any{"kube_tag": "v1.24.3-rancher1"}))

@@ -49,6 +49,12 @@ type profile struct {
 	// ab02c97d): an even master_count is refused before the load balancer
 	// check.
 	evenMastersRefused bool
+	// templateByUUIDOnly: the decorator that runs validate_master_size
+	// reads the cluster's template by UUID only (ab02c97d, Magnum 18 to 21;
+	// a950ce71 in 22.0 fixed it), so a cluster created with the template's
+	// name fails: 404 "ClusterTemplate <name> could not be found." (400
+	// below 1.10, through ct_not_found_to_bad_request).
+	templateByUUIDOnly bool
 	// masterResizeRefusal is what resizing a Heat cluster's master
 	// nodegroup answers.
 	masterResizeRefusal string
@@ -107,6 +113,7 @@ var epoxyProfile = &profile{
 	volumeDrivers:       map[string][]string{"kubernetes": {"cinder"}},
 	heatUpgradeRefused:  true,
 	evenMastersRefused:  true,
+	templateByUUIDOnly:  true,
 	masterResizeRefusal: "Resizing the master nodegroup is not supported by this driver.",
 	unsetError:          "Cannot convert Unset to primitive",
 	labelTypes:          "(<class 'str'>, <class 'int'>, <class 'bool'>, <class 'float'>)",

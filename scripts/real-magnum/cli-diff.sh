@@ -116,7 +116,11 @@ play() {
 	step template-show $OPENSTACK coe cluster template show "$ct" -f json
 	step template-show-missing $OPENSTACK coe cluster template show no-such-template -f json
 	step template-create-bad-image $OPENSTACK coe cluster template create "$ct-x" --coe kubernetes --image no-such-image -f json
-	step cluster-create $OPENSTACK coe cluster create "$c" --cluster-template "$ct" --node-count 1
+	# By the template's UUID: Magnum 18 to 21 cannot create a cluster from
+	# a template's name at 1.10 and later (404; fixed in 22.0, a950ce71).
+	local ctid
+	ctid=$(session "$env" $OPENSTACK coe cluster template show "$ct" -f value -c uuid 2>/dev/null || true)
+	step cluster-create $OPENSTACK coe cluster create "$c" --cluster-template "${ctid:-$ct}" --node-count 1
 	wait_status "$env" "$c" CREATE_COMPLETE
 	step cluster-show $OPENSTACK coe cluster show "$c" -f json
 	step cluster-list $OPENSTACK coe cluster list -f json
@@ -179,6 +183,10 @@ def load(d, f):
     if not os.path.exists(p):
         return None
     text = open(p).read()
+    # magnumclient 4.8.1 (trixie) prints "Request to create cluster template
+    # X accepted" on stdout before the JSON of `template create -f json`.
+    if re.match(r"Request to \S+ .* accepted\n[{\[]", text):
+        text = text.split("\n", 1)[1]
     try:
         return norm(json.loads(text))
     except ValueError:
