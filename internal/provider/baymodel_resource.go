@@ -420,11 +420,13 @@ func (r *baymodelResource) readOrPatch(ctx context.Context, id string, ops []mag
 // baymodel the bay's state no longer depends on at the same time (after an
 // upgrade the cloud refused, the bay still runs on the old baymodel), so
 // the baymodel's delete can come first. templateUsersGrace is how long a
-// bay that uses it may take to start deleting (the bay's delete sends its
-// DELETE at once unless the bay has no stack yet); templateUsersWait
-// bounds the whole wait.
+// bay that uses it may take to show DELETE_IN_PROGRESS: the bay's delete
+// may first wait up to 30 s for its stack id, and Magnum's conductor, not
+// its API, sets that status when it takes the request (on real Magnum at
+// load 15 to 20 that took more than 20 s); templateUsersWait bounds the
+// whole wait.
 const (
-	templateUsersGrace = 20 * time.Second
+	templateUsersGrace = 2 * time.Minute
 	templateUsersWait  = defaultBayDeleteTimeout
 )
 

@@ -439,10 +439,16 @@ func waitForNodeGroup(ctx context.Context, t *testing.T, mc *magnum.Client, clus
 // 400 after a create (which the provider also rides out) fails the test.
 func waitForStatus[T any](ctx context.Context, t *testing.T, what, status string, get func() (T, string, string, error)) T {
 	t.Helper()
+	// Magnum's conductor, not its API, inserts a new cluster's row
+	// (cluster_conductor.cluster_create), so a GET right after the POST can
+	// answer 404 until the conductor has taken the request: on real Zed at
+	// load 18 it did. The provider's own create wait allows 2 minutes.
+	notFoundUntil := time.Now().Add(2 * time.Minute)
 	for range 3000 {
 		v, st, reason, err := get()
 		switch {
 		case err != nil && isTransientBayError(err):
+		case err != nil && magnum.IsNotFound(err) && time.Now().Before(notFoundUntil):
 		case err != nil:
 			t.Fatal(err)
 		case st == status:
