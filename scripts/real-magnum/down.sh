@@ -32,6 +32,7 @@ stop magnum-api
 stop magnum-conductor
 stop openstack-services
 stop keystone
+stop memcached
 
 if [ -s "$RUN/rabbitmq.pid" ]; then
 	# rabbitmq-server is a wrapper; the node itself shuts down cleanly

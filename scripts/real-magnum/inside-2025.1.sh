@@ -62,6 +62,10 @@ export RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL
 start rabbitmq /usr/sbin/rabbitmq-server
 step "rabbitmq launched"
 
+# --- memcached: Keystone's cache and Magnum's token cache (keystone.conf.in)
+start memcached /usr/bin/memcached -u memcache -l 127.0.0.1 -p 11211 -m 64
+wait_for "memcached on 11211" 30 port_open 11211
+
 # --- Keystone 27 -------------------------------------------------------------
 # The Zed stack's configuration works unchanged (see README.md).
 DB=postgresql+psycopg2://postgres@127.0.0.1:$PGPORT

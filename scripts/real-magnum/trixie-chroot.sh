@@ -22,7 +22,7 @@ TIMINGS=${TIMINGS:-/dev/null}
 # RabbitMQ 4. The Cluster API driver packages stay out: without a management
 # cluster they break every template create (see README.md).
 PACKAGES="keystone magnum-api magnum-conductor python3-magnumclient python3-openstackclient rabbitmq-server
-uwsgi-plugin-python3 python3-psycopg2 postgresql-17 curl"
+uwsgi-plugin-python3 python3-psycopg2 postgresql-17 curl memcached python3-memcache"
 MARK=$ROOT/.magnum-real-packages
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"

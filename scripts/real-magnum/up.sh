@@ -23,8 +23,8 @@ PY=/usr/bin/python3 # Debian's python: pyenv's python3 lacks the OpenStack libra
 GO=${GO:-go}
 HEAT_CREATE=${HEAT_CREATE:-2s}
 PACKAGES="keystone magnum-api magnum-conductor python3-openstackclient python3-magnumclient rabbitmq-server
-uwsgi-plugin-python3 python3-psycopg2 postgresql"
-PORTS="5000 9511 5672 25672 4369 $PGPORT 8004 8774 9292 9696 8776 8099"
+uwsgi-plugin-python3 python3-psycopg2 postgresql memcached python3-memcache"
+PORTS="5000 9511 5672 25672 4369 $PGPORT 11211 8004 8774 9292 9696 8776 8099"
 
 export PATH="/usr/local/go/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
@@ -182,6 +182,10 @@ start rabbitmq /usr/sbin/rabbitmq-server
 step "rabbitmq launched"
 
 # --- 4. Keystone -------------------------------------------------------------
+
+# Memcached for Keystone's cache and Magnum's token cache (keystone.conf.in).
+start memcached /usr/bin/memcached -u memcache -l 127.0.0.1 -p 11211 -m 64
+wait_for "memcached on 11211" 30 port_open 11211
 
 DB_KEYSTONE="postgresql+psycopg2://postgres@127.0.0.1:$PGPORT/keystone"
 DB_MAGNUM="postgresql+psycopg2://postgres@127.0.0.1:$PGPORT/magnum"
