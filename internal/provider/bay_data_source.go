@@ -49,6 +49,8 @@ func (d *bayDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, 
 	delete(attrs, "auto_scaling")
 	// How the resource applies a future upgrade; nothing to read.
 	delete(attrs, "upgrade")
+	// What the resource does at create time.
+	delete(attrs, "adopt_existing")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "The bay's UUID. Set either `id` or `name`.",
 		Optional:            true,

@@ -66,6 +66,7 @@ type bayResource struct {
 type bayModel struct {
 	bayAttributes
 	StoreCredentials types.Bool     `tfsdk:"store_credentials"`
+	AdoptExisting    types.Bool     `tfsdk:"adopt_existing"`
 	AutoScaling      types.Object   `tfsdk:"auto_scaling"`
 	Upgrade          types.Object   `tfsdk:"upgrade"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
@@ -292,6 +293,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				},
 			},
 			storeCredentialsAttr: storeCredentialsAttribute(),
+			"adopt_existing":     adoptExistingAttribute("bay"),
 			"auto_scaling":       autoScalingAttribute("bay"),
 			"upgrade":            bayUpgradeAttribute(),
 			"docker_tls": schema.SingleNestedAttribute{
@@ -402,13 +404,14 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		return
 	}
 
-	id, err := r.data.Magnum.CreateCluster(ctx, create)
-	if magnum.IsOutcomeUnknown(err) {
-		// Never POST again blindly: the first request may have created it.
-		id, err = r.findCreatedBay(ctx, plan.Name.ValueString(), err)
+	name := plan.Name.ValueString()
+	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), r.data.listBays,
+		func(ctx context.Context) (string, error) { return r.data.Magnum.CreateCluster(ctx, create) })
+	if err == nil && adopted {
+		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error creating bay %q", plan.Name.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), apiErrorDetail(err))
 		return
 	}
 	tflog.Info(ctx, "bay create accepted; waiting for it to become ready", map[string]any{"bay": plan.Name.ValueString(), "id": id})
@@ -419,12 +422,21 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 
-	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", waiter.Conditions[*magnum.Cluster]{
+	cond := waiter.Conditions[*magnum.Cluster]{
 		Target:        []string{"CREATE_COMPLETE"},
 		Pending:       []string{"CREATE_IN_PROGRESS"},
 		NotFoundGrace: 2 * time.Minute,
 		Hint:          r.createProgress(plan.Name.ValueString()),
-	}, timeout)
+	}
+	if adopted {
+		// An adopted bay may have been resized since its create.
+		cond.Target = append(cond.Target, "UPDATE_COMPLETE")
+		cond.Pending = append(cond.Pending, "UPDATE_IN_PROGRESS")
+	}
+	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout)
+	if werr == nil && adopted {
+		c, werr = r.resizeAdopted(ctx, c, plan, timeout)
+	}
 	if c != nil {
 		resp.Diagnostics.Append(bayFromAPI(ctx, c, &plan.bayAttributes, meta)...)
 	}
@@ -445,6 +457,11 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
 	c, err := r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
 	if magnum.IsNotFound(err) {
 		tflog.Warn(ctx, "bay no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
@@ -486,11 +503,13 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	timeout, diags := plan.Timeouts.Update(ctx, defaultBayUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	meta, diags := r.bayMeta(ctx, req.Private, nil)
@@ -571,6 +590,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	timeout, diags := state.Timeouts.Delete(ctx, defaultBayDeleteTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -613,34 +633,6 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("baymodel_id"), c.ClusterTemplateID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("merge_labels"), false)...)
-}
-
-// findCreatedBay settles a POST whose outcome is unknown by looking the bay
-// up by name, so a retried apply never creates it twice.
-func (r *bayResource) findCreatedBay(ctx context.Context, name string, postErr error) (string, error) {
-	ctx, cancel := settleContext(ctx)
-	defer cancel()
-	clusters, err := r.data.Magnum.ListClusters(ctx, magnum.ListOpts{})
-	if err != nil {
-		return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing bays to find out failed too: %v. "+
-			"Check for a bay named %q before applying again", postErr, err, name)
-	}
-	var ids []string
-	for _, c := range clusters {
-		if c.Name == name {
-			ids = append(ids, c.UUID)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		return "", fmt.Errorf("%w\n\nNo bay named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
-	case 1:
-		tflog.Info(ctx, "the create request's answer was lost, but the bay exists; adopting it", map[string]any{"bay": name, "id": ids[0]})
-		return ids[0], nil
-	}
-	// Adopting the wrong one would later delete a bay this apply never made.
-	return "", fmt.Errorf("%w\n\nSeveral bays are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
-		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
 }
 
 func (r *bayResource) resize(ctx context.Context, id string, n int) error {

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -81,6 +83,13 @@ type baymodelModel struct {
 	UpdatedAt           types.String `tfsdk:"updated_at"`
 }
 
+// baymodelResourceModel is the resource's model: the attributes the data
+// source shares, and the create-time arguments only the resource has.
+type baymodelResourceModel struct {
+	baymodelModel
+	AdoptExisting types.Bool `tfsdk:"adopt_existing"`
+}
+
 func (r *baymodelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_baymodel"
 }
@@ -93,8 +102,14 @@ func (r *baymodelResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"Every argument can change in place while no bay uses the baymodel. Once bays use it, Magnum accepts only a " +
 			"change of `name`, `public`, `hidden` or `tags`; for anything else create a new baymodel (see the " +
 			"`create_before_destroy` pattern in the upgrades guide) and move the bays to it.",
-		Attributes: baymodelResourceAttributes(),
+		Attributes: baymodelResourceOnlyAttributes(),
 	}
+}
+
+func baymodelResourceOnlyAttributes() map[string]schema.Attribute {
+	attrs := baymodelResourceAttributes()
+	attrs["adopt_existing"] = adoptExistingAttribute("baymodel")
+	return attrs
 }
 
 func baymodelResourceAttributes() map[string]schema.Attribute {
@@ -112,7 +127,7 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"name": schema.StringAttribute{
-			MarkdownDescription: "The baymodel's name, 1 to 255 characters. Magnum generates one (such as `alpha-12-template`) when it is left out. Names need not be unique, but a name shared by several baymodels cannot be used to look one up.",
+			MarkdownDescription: "The baymodel's name, 1 to 255 characters. The provider generates one (`tf-baymodel-` and 8 hex digits, such as `tf-baymodel-3f9a0c1e`) when it is left out, so that a create whose answer is lost can be found again. Names need not be unique in Magnum, but a name shared by several baymodels cannot be used to look one up, so the provider refuses to create a second baymodel of a name that exists in the project.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
@@ -250,12 +265,12 @@ func (r *baymodelResource) Configure(_ context.Context, req resource.ConfigureRe
 }
 
 func (r *baymodelResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m baymodelModel
+	var m baymodelResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(validateBaymodelCombination(m)...)
+	resp.Diagnostics.Append(validateBaymodelCombination(m.baymodelModel)...)
 }
 
 // ModifyPlan marks what Magnum recomputes as unknown, and replaces the
@@ -265,7 +280,7 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
-	var plan, state baymodelModel
+	var plan, state baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -274,48 +289,83 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if !plan.ImageID.Equal(state.ImageID) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("cluster_distro"), types.StringUnknown())...)
 	}
-	for _, p := range baymodelReplacePaths(state, plan) {
+	for _, p := range baymodelReplacePaths(state.baymodelModel, plan.baymodelModel) {
 		resp.RequiresReplace = append(resp.RequiresReplace, p)
 	}
 }
 
 func (r *baymodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var plan baymodelModel
+	var plan baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	create, diags := baymodelCreateRequest(ctx, plan)
+	if plan.Name.IsUnknown() || plan.Name.IsNull() {
+		plan.Name = types.StringValue(generateBaymodelName())
+	}
+	create, diags := baymodelCreateRequest(ctx, plan.baymodelModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ct, err := r.data.Magnum.CreateClusterTemplate(ctx, create)
-	if magnum.IsOutcomeUnknown(err) {
-		// Never POST again blindly: the first request may have created it.
-		ct, err = r.findCreatedBaymodel(ctx, plan.Name.ValueString(), err)
-	}
+	name := plan.Name.ValueString()
+	var created *magnum.ClusterTemplate
+	id, adopted, err := guardedCreate(ctx, r.data, "baymodel", name, plan.AdoptExisting.ValueBool(), r.data.listBaymodels,
+		func(ctx context.Context) (string, error) {
+			ct, err := r.data.Magnum.CreateClusterTemplate(ctx, create)
+			if err != nil {
+				return "", err
+			}
+			created = ct
+			return ct.UUID, nil
+		})
 	if err != nil {
 		summary, hint := refusedCOEHint(ctx, r.data.Magnum, err)
 		if summary == "" {
-			summary = "Error creating baymodel"
+			summary = createErrorSummary("baymodel", name, err)
 		}
 		resp.Diagnostics.AddError(summary, apiErrorDetail(err)+hint)
 		return
 	}
-	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name})
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan)...)
+	ct := created
+	if ct == nil || adopted {
+		// Adopted, or found after a lost answer: read exactly what a
+		// successful POST would have returned.
+		if ct, err = r.data.Magnum.GetClusterTemplate(ctx, id); err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q (%s)", name, id), apiErrorDetail(err))
+			return
+		}
+	}
+	if adopted {
+		// The adopted baymodel becomes what the configuration says, the
+		// way an update would change it.
+		var have baymodelModel
+		resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &have)...)
+		ops, diags := baymodelPatch(ctx, have, plan.baymodelModel)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if ct, err = r.readOrPatch(ctx, id, ops); err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating adopted baymodel %q (%s)", name, id), apiErrorDetail(err))
+			return
+		}
+	}
+	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name, "adopted": adopted})
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var state baymodelModel
+	var state baymodelResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.holdInState("baymodel", state.Name.ValueString(), state.ID.ValueString())
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, state.ID.ValueString())
 	if magnum.IsNotFound(err) {
 		tflog.Warn(ctx, "baymodel no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
@@ -326,19 +376,21 @@ func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Error reading baymodel", apiErrorDetail(err))
 		return
 	}
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state)...)
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var plan, state baymodelModel
+	var plan, state baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops, diags := baymodelPatch(ctx, state, plan)
+	r.data.holdInState("baymodel", state.Name.ValueString(), state.ID.ValueString())
+	ops, diags := baymodelPatch(ctx, state.baymodelModel, plan.baymodelModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -356,14 +408,15 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.AddError(summary, detail)
 		return
 	}
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan)...)
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var state baymodelModel
+	var state baymodelResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -547,4 +600,10 @@ func baymodelFromAPI(ctx context.Context, ct *magnum.ClusterTemplate, m *baymode
 	}
 	m.Labels = labels
 	return diags
+}
+
+func generateBaymodelName() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "tf-baymodel-" + hex.EncodeToString(b[:])
 }

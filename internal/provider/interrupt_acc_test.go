@@ -195,3 +195,89 @@ func TestAccBay_interruptedApply(t *testing.T) {
 		t.Fatalf("after destroy: %d bays, %d baymodels, %d stacks left", n, len(ts), st)
 	}
 }
+
+// TestAccBay_killedApplyIsNotDoubled kills terraform with SIGKILL (a CI
+// runner lost) after Magnum accepted the bay's POST, before the bay could
+// reach the state. The next apply must not create a second bay of the
+// name: it stops, naming the bay and the import command, and with
+// adopt_existing it adopts the bay instead.
+func TestAccBay_killedApplyIsNotDoubled(t *testing.T) {
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.HeatCreateDuration = 10 * time.Second
+	s := acctest.StartSim(t, opts)
+	head := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo")
+	full := testAccBayConfig("killed", 1, "")
+	cli.writeConfig(head + strings.SplitAfter(full, "}\n}\n")[0])
+	cli.run("apply", "-auto-approve")
+
+	cli.writeConfig(head + full)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, out := cli.command(ctx, "apply", "-auto-approve")
+	// Its own process group, so the kill takes the provider plugin too,
+	// as losing the runner would.
+	apply.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var created []sim.ClusterInfo
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if created = s.Clusters(); len(created) > 0 {
+			break
+		}
+	}
+	if err := syscall.Kill(-apply.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = apply.Wait()
+	t.Logf("killed apply:\n%s", out)
+	if len(created) != 1 {
+		t.Fatalf("no bay appeared in the simulator before the kill")
+	}
+	if bay, ok := cli.bayInState(); ok {
+		t.Fatalf("the killed apply saved bay %+v; the test needs it lost", bay)
+	}
+
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel2()
+	again, out2 := cli.command(ctx2, "apply", "-auto-approve")
+	if err := again.Run(); err == nil {
+		t.Fatalf("the apply after the kill succeeded:\n%s", out2)
+	}
+	t.Logf("apply after the kill:\n%s", out2)
+	text := strings.Join(strings.Fields(out2.String()), " ")
+	for _, want := range []string{
+		`A bay named "killed" already exists`,
+		created[0].UUID + " (CREATE_",
+		"terraform import <address> " + created[0].UUID,
+		"adopt_existing = true",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the apply after the kill does not say %q", want)
+		}
+	}
+	if bays := s.Clusters(); len(bays) != 1 {
+		t.Fatalf("after the apply that followed the kill the simulator holds %d bays, want 1", len(bays))
+	}
+
+	cli.writeConfig(head + testAccBayConfig("killed", 1, "adopt_existing = true"))
+	cli.run("apply", "-auto-approve")
+	bays := s.Clusters()
+	if len(bays) != 1 || bays[0].UUID != created[0].UUID || bays[0].Status != "CREATE_COMPLETE" {
+		t.Fatalf("after adopting, the simulator holds %+v; want bay %s, CREATE_COMPLETE", bays, created[0].UUID)
+	}
+	if bay, ok := cli.bayInState(); !ok || bay.ID != created[0].UUID || bay.Tainted {
+		t.Fatalf("after adopting, the state holds %+v (found %v); want %s", bay, ok, created[0].UUID)
+	}
+
+	cli.run("destroy", "-auto-approve")
+	if n, ts, st := len(s.Clusters()), s.Templates(), s.Stacks(); n != 0 || len(ts) != 0 || st != 0 {
+		t.Fatalf("after destroy: %d bays, %d baymodels, %d stacks left", n, len(ts), st)
+	}
+}

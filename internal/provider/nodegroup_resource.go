@@ -323,6 +323,7 @@ func (r *nodegroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 	ctx = r.data.MaskSecrets(ctx)
 	var state nodegroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -345,6 +346,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 	var plan, state nodegroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -429,6 +431,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 	ctx = r.data.MaskSecrets(ctx)
 	var state nodegroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}

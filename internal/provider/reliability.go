@@ -95,49 +95,6 @@ func tlsHint(err error) string {
 	return ""
 }
 
-// findCreatedBaymodel settles a template POST whose outcome is unknown by
-// looking the template up by name before anything else: posting again
-// blindly could leave two templates with one name, which then breaks every
-// lookup by that name.
-func (r *baymodelResource) findCreatedBaymodel(ctx context.Context, name string, postErr error) (*magnum.ClusterTemplate, error) {
-	ctx, cancel := settleContext(ctx)
-	defer cancel()
-	if name == "" {
-		return nil, fmt.Errorf("%w\n\nThe baymodel has no name, so the provider cannot tell whether Magnum created it. "+
-			"Check `openstack coe cluster template list` for a template created just now and delete it (or import it) before applying again", postErr)
-	}
-	templates, err := r.data.Magnum.ListClusterTemplates(ctx, magnum.ListOpts{})
-	if err != nil {
-		return nil, fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing baymodels to find out failed too: %v. "+
-			"Check for a baymodel named %q before applying again", postErr, err, name)
-	}
-	var found []magnum.ClusterTemplate
-	for _, ct := range templates {
-		if ct.Name == name {
-			found = append(found, ct)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("%w\n\nNo baymodel named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
-	case 1:
-		tflog.Info(ctx, "the create request's answer was lost, but the baymodel exists; adopting it", map[string]any{"baymodel": name, "id": found[0].UUID})
-		// The list omits nothing the resource needs, but read the template
-		// to get exactly what a successful POST would have returned.
-		ct, err := r.data.Magnum.GetClusterTemplate(ctx, found[0].UUID)
-		if err != nil {
-			return nil, fmt.Errorf("%w\n\nBaymodel %q (%s) exists but could not be read: %v", postErr, name, found[0].UUID, err)
-		}
-		return ct, nil
-	}
-	ids := make([]string, len(found))
-	for i, ct := range found {
-		ids[i] = ct.UUID
-	}
-	return nil, fmt.Errorf("%w\n\nSeveral baymodels are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
-		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
-}
-
 // settleUnknownUpdate decides whether an update action (resize, upgrade)
 // whose answer was lost took effect, by reading the bay before anything
 // else. With no error, the update is under way, or already finished (the
