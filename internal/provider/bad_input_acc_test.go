@@ -178,6 +178,33 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay name with a space", config: bayWith(`name = "my bay"`), beforeAPI: true, want: []string{"name", "must start with a letter"}},
 		{name: "bay name too long", config: bayWith(fmt.Sprintf("name = %q", long(243))), beforeAPI: true,
 			want: []string{"name string length must be between 1 and 242"}},
+		// Upper bounds: Magnum checks none, and its database breaks on
+		// numbers beyond 32 bits.
+		{name: "bay node_count beyond any cloud", config: bayWith(`node_count = 99999999999`), beforeAPI: true,
+			want: []string{"node_count value must be at most 5000, got: 99999999999"}},
+		{name: "bay master_count beyond etcd", config: bayWith("master_count = 9\n  master_lb_enabled = true"), beforeAPI: true,
+			want: []string{"master_count value must be at most 7, got: 9"}},
+		{name: "bay docker_volume_size beyond any disk", config: bayWith(`docker_volume_size = 99999999999`), beforeAPI: true,
+			want: []string{"docker_volume_size value must be at most 16384, got: 99999999999"}},
+		{name: "bay create_timeout beyond a day", config: bayWith(`create_timeout = 100000`), beforeAPI: true,
+			want: []string{"create_timeout value must be at most 1440, got: 100000"}},
+		{name: "bay timeouts beyond a day", config: bayWith("timeouts {\n    create = \"48h\"\n  }"), beforeAPI: true,
+			want: []string{"Timeout too long", "timeouts.create is 48h; at most 24h0m0s"}},
+		{name: "bay auto_scaling max_node_count beyond any cloud", config: bayWith("auto_scaling = { enabled = true, max_node_count = 100000 }"), beforeAPI: true,
+			want: []string{"auto_scaling.max_node_count value must be at most 5000, got: 100000"}},
+		{name: "bay upgrade max_batch_size beyond any cloud", config: bayWith("upgrade = { max_batch_size = 100000 }"), beforeAPI: true,
+			want: []string{"upgrade.max_batch_size value must be at most 5000, got: 100000"}},
+		{name: "baymodel docker_volume_size beyond any disk", config: baymodelWith(`docker_volume_size = 20000`), beforeAPI: true,
+			want: []string{"docker_volume_size value must be at most 16384, got: 20000"}},
+		{name: "nodegroup counts beyond any cloud", config: func(*sim.Sim) string {
+			return "resource \"magnum_nodegroup\" \"test\" {\n  bay_id = \"any\"\n  name = \"ng\"\n  node_count = 10000\n  max_node_count = 20000\n  min_node_count = 6000\n}\n"
+		}, beforeAPI: true, want: []string{"node_count value must be at most 5000, got: 10000"}},
+		{name: "nodegroup timeouts beyond a day", config: func(*sim.Sim) string {
+			return "resource \"magnum_nodegroup\" \"test\" {\n  bay_id = \"any\"\n  name = \"ng\"\n  timeouts {\n    update = \"100h\"\n  }\n}\n"
+		}, beforeAPI: true, want: []string{"Timeout too long", "timeouts.update is 100h"}},
+		{name: "quota hard_limit beyond any cloud", config: func(*sim.Sim) string {
+			return "resource \"magnum_quota\" \"test\" {\n  project_id = \"p\"\n  hard_limit = 10000000\n}\n"
+		}, beforeAPI: true, want: []string{"hard_limit value must be at most 100000, got: 10000000"}},
 		{name: "bay several masters without a load balancer", config: bayWith("master_count = 3\n  master_lb_enabled = false"), beforeAPI: true,
 			want: []string{"master_count", "master_count is 3 but master_lb_enabled is false"}},
 		{name: "bay label key with a colon", config: bayWith(`labels = { "a:b" = "c" }`), beforeAPI: true, want: []string{"labels", "must be letters, digits"}},
@@ -186,8 +213,8 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay empty baymodel_id", config: func(*sim.Sim) string {
 			return "resource \"magnum_bay\" \"test\" {\n  baymodel_id = \"\"\n}\n"
 		}, beforeAPI: true, want: []string{"baymodel_id string length must be at least 1"}},
-		{name: "bay create timeout not a duration", config: bayWith("timeouts = { create = \"forever\" }"), beforeAPI: true,
-			want: []string{"timeouts", "forever"}},
+		{name: "bay create timeout not a duration", config: bayWith("timeouts {\n    create = \"forever\"\n  }"), beforeAPI: true,
+			want: []string{"Invalid Attribute Value Time Duration", `"forever" must be a string containing a sequence of decimal numbers`}},
 		{name: "bay on a baymodel that does not exist", config: func(*sim.Sim) string {
 			return "resource \"magnum_bay\" \"test\" {\n  baymodel_id = \"no-such-baymodel\"\n}\n"
 		}, want: []string{"Baymodel not found", "baymodel_id", "no-such-baymodel", "HTTP status: 404"}},

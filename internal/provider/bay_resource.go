@@ -167,25 +167,25 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"node_count": schema.Int64Attribute{
-				MarkdownDescription: "The number of worker nodes (the default worker nodegroup). Defaults to 1. Changes resize the bay in place; 0 needs Magnum API microversion 1.10 or later.",
+				MarkdownDescription: "The number of worker nodes (the default worker nodegroup). Defaults to 1. Changes resize the bay in place; 0 needs Magnum API microversion 1.10 or later." + nodeCountNote(),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxNodeCount)},
 			},
 			"master_count": schema.Int64Attribute{
-				MarkdownDescription: "The number of master nodes, at least 1. Defaults to 1. More than one needs `master_lb_enabled` (here or in the baymodel). A change replaces the bay.",
+				MarkdownDescription: fmt.Sprintf("The number of master nodes, 1 to %d (etcd's largest recommended cluster). Defaults to 1. More than one needs `master_lb_enabled` (here or in the baymodel). A change replaces the bay.", maxMasterCount),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxMasterCount)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"create_timeout": schema.Int64Attribute{
-				MarkdownDescription: "Minutes Magnum (Heat) allows the create to take before it marks the bay `CREATE_FAILED` (the original `bay_create_timeout`). Defaults to Magnum's 60. This is the cloud's own limit; the `timeouts` block bounds how long Terraform waits. A change replaces the bay.",
+				MarkdownDescription: fmt.Sprintf("Minutes Magnum (Heat) allows the create to take before it marks the bay `CREATE_FAILED` (the original `bay_create_timeout`), at most %d (a day). Defaults to Magnum's 60. This is the cloud's own limit; the `timeouts` block bounds how long Terraform waits. A change replaces the bay.", maxCreateTimeoutMinutes),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxCreateTimeoutMinutes)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
 			},
 			"discovery_url": schema.StringAttribute{
@@ -198,10 +198,10 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 			"flavor_id":        inherited("The Nova flavor for worker nodes."),
 			"master_flavor_id": inherited("The Nova flavor for master nodes."),
 			"docker_volume_size": schema.Int64Attribute{
-				MarkdownDescription: "The size in GB of each node's container storage volume. Inherited from the baymodel when left out. A change replaces the bay.",
+				MarkdownDescription: "The size in GB of each node's container storage volume. Inherited from the baymodel when left out. A change replaces the bay." + volumeSizeNote(),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxVolumeSizeGB)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
 			},
 			"labels": schema.MapAttribute{
@@ -326,6 +326,7 @@ func (r *bayResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(validateTimeouts(m.Timeouts.Object)...)
 	if m.MasterCount.IsUnknown() || m.MasterCount.IsNull() || m.MasterCount.ValueInt64() <= 1 {
 		return
 	}

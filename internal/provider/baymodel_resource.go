@@ -148,9 +148,9 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 		"flavor_id":           optString("The Nova flavor (name or UUID) for worker nodes."),
 		"master_flavor_id":    optString("The Nova flavor (name or UUID) for master nodes."),
 		"docker_volume_size": schema.Int64Attribute{
-			MarkdownDescription: "The size in GB of the Cinder volume for container storage on each node; at least 1 (at least 3 with the `devicemapper` storage driver).",
+			MarkdownDescription: "The size in GB of the Cinder volume for container storage on each node; at least 1 (at least 3 with the `devicemapper` storage driver)." + volumeSizeNote(),
 			Optional:            true,
-			Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxVolumeSizeGB)},
 		},
 		"docker_storage_driver": optString("The Docker storage driver: "+mdValues(storageDriverValues)+".", stringvalidator.OneOf(storageDriverValues...)),
 		"network_driver": schema.StringAttribute{

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"sort"
@@ -715,9 +716,31 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 		return
 	}
 	v["labels"] = stored
+	// Magnum 15 checks no upper bound: the API answers 202, and its
+	// conductor then fails to store a value beyond the database's 32-bit
+	// integers (psycopg2 "integer out of range", seen on the real stack).
+	// A cluster column that overflows loses the whole row; a node count
+	// loses only the worker nodegroup, and the cluster stays
+	// CREATE_IN_PROGRESS for ever, showing no workers.
+	if overflowsDBInt(v["docker_volume_size"]) || overflowsDBInt(v["create_timeout"]) {
+		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": uuid.NewString()})
+		return
+	}
+	stuck := overflowsDBInt(v["node_count"])
+	if stuck {
+		v["node_count"] = int64(0)
+	}
 	cl := s.newClusterRow(c.p, t, v, v["create_timeout"].(int64), false)
-	s.startCreate(cl, createOpts{failNow: s.trustRefused(c.p, cl)})
+	if !stuck {
+		s.startCreate(cl, createOpts{failNow: s.trustRefused(c.p, cl)})
+	}
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
+}
+
+// overflowsDBInt reports a value Magnum's Integer columns cannot hold.
+func overflowsDBInt(v any) bool {
+	n, ok := v.(int64)
+	return ok && (n > math.MaxInt32 || n < math.MinInt32)
 }
 
 // projectClusters counts the rows Magnum's quota check counts: every

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -398,4 +399,54 @@ func TestClusterLookup(t *testing.T) {
 	if next, _ := r.body["next"].(string); !strings.Contains(next, "limit=1&marker="+id) {
 		t.Errorf("next = %q", r.body["next"])
 	}
+}
+
+// TestClusterCreateOversized: Magnum 15 bounds no count. Numbers beyond
+// its 32-bit database columns break the conductor's insert (seen on the
+// real stack), and within them Heat meets Nova's instance quota, which
+// must refuse before a single server is built.
+func TestClusterCreateOversized(t *testing.T) {
+	e := newClusterEnv(t, Options{MaxServersPerProject: 10})
+	start := e.clock.Now()
+
+	huge := e.create("huge", "node_count", 100000)
+	e.until(start, time.Minute)
+	c := e.cluster(huge)
+	faults, _ := c["faults"].(map[string]any)
+	if c["status"] != "CREATE_FAILED" || !strings.Contains(fmt.Sprint(faults["default-worker"]),
+		"Resource CREATE failed: Forbidden: resources.kube_minions.resources[9].resources.kube-minion: Quota exceeded for instances: Requested 1, but already used 10 of 10 instances (HTTP 403)") {
+		t.Errorf("node_count 100000: status %v, faults %v; want CREATE_FAILED on Nova's quota", c["status"], faults)
+	}
+	if st, err := e.s.heat.Stack(fmt.Sprint(c["stack_id"])); err != nil {
+		t.Errorf("the refused stack: %v", err)
+	} else if _, total := st.Progress(); total > 0 {
+		t.Errorf("the refused stack built %d resources", total)
+	}
+
+	// Within the quota, clusters still build; the refused one holds no server.
+	ok := e.create("fits", "node_count", 8)
+	e.until(start, 2*time.Minute)
+	if c := e.cluster(ok); c["status"] != "CREATE_COMPLETE" {
+		t.Errorf("a 9-server cluster next to the refused one: %v %v", c["status"], c["faults"])
+	}
+	// A resize beyond the quota fails the same way, without a server added.
+	r := e.demo.do("POST", "/v1/clusters/"+ok+"/actions/resize", map[string]any{"node_count": 5000})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("resize: %d %s", r.status, r.raw)
+	}
+	e.until(start, 3*time.Minute)
+	if c := e.cluster(ok); c["status"] != "UPDATE_FAILED" || !strings.Contains(fmt.Sprint(c["faults"]), "Quota exceeded for instances") {
+		t.Errorf("resize to 5000: %v %v", c["status"], c["faults"])
+	}
+
+	// Beyond 2^31-1 the worker nodegroup is never stored: the cluster shows
+	// no workers, no stack, and never leaves CREATE_IN_PROGRESS.
+	stuck := e.create("stuck", "node_count", int64(99999999999))
+	e.until(start, 10*time.Minute)
+	if c := e.cluster(stuck); c["status"] != "CREATE_IN_PROGRESS" || c["node_count"] != float64(0) || c["stack_id"] != nil {
+		t.Errorf("node_count 99999999999: %v node_count %v stack %v", c["status"], c["node_count"], c["stack_id"])
+	}
+	// A cluster column beyond 2^31-1 loses the row: 202, then 404.
+	lost := e.create("lost", "docker_volume_size", int64(99999999999))
+	wantMagnumError(t, e.get(lost), http.StatusNotFound, "Cluster "+lost+" could not be found.")
 }

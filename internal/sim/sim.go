@@ -77,6 +77,11 @@ type Options struct {
 	NodegroupDeleteStuck bool
 	// MaxClustersPerProject is the default Cluster quota; 20 when zero.
 	MaxClustersPerProject int
+	// MaxServersPerProject is Nova's instance quota as the simulated Heat
+	// meets it: a stack (or a resize) needing more servers than the project
+	// has left fails at once with Nova's quota error, before any server is
+	// built. heat.DefaultMaxServers (1000) when zero.
+	MaxServersPerProject int
 	// Latency is added to every response (Keystone, Magnum, Heat and the
 	// rest) except those of the /_sim control endpoints.
 	Latency time.Duration
@@ -210,7 +215,7 @@ func newSim(opts Options) (*Sim, error) {
 	s.registerOpenStack(mux)
 	if prof.orchestration {
 		s.heat = heat.NewEngine(heat.Config{
-			Now: now, MinuteLength: s.heatMinute,
+			Now: now, MinuteLength: s.heatMinute, MaxServers: opts.MaxServersPerProject,
 			CreateDuration: opts.HeatCreateDuration, UpdateDuration: opts.HeatUpdateDuration, DeleteDuration: opts.HeatDeleteDuration,
 		})
 		mux.Handle("/orchestration/", http.StripPrefix("/orchestration", &heat.Handler{
