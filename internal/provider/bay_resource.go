@@ -350,7 +350,17 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	planRepair(ctx, state, plan, resp)
 	templateChanged := !plan.BaymodelID.IsUnknown() && !plan.BaymodelID.Equal(state.BaymodelID)
+	if templateChanged && r.sameBaymodel(ctx, req.Private, state, plan, resp) {
+		// The framework marked the computed values unknown for what
+		// looked like a change; with nothing else asked for, the plan is
+		// the state.
+		if plan.BaymodelID = state.BaymodelID; onlyBaymodelSpelling(plan, state) && repairFor(state.Status.ValueString()) == repairNone {
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, state)...)
+		}
+		return
+	}
 	if plan.BaymodelID.IsUnknown() || templateChanged {
 		upgradable := false
 		if r.data != nil {
@@ -366,7 +376,12 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			return
 		}
 		if templateChanged {
+			current := state.BaymodelID.ValueString()
+			if meta, _ := r.bayMeta(ctx, req.Private, nil); meta.BaymodelUUID != "" {
+				current = meta.BaymodelUUID
+			}
 			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, state.BaymodelID.ValueString(), plan.BaymodelID.ValueString())...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, current, plan.BaymodelID.ValueString())...)
 		}
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
@@ -463,7 +478,9 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
-	c, err := r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
+	c, err := readBay(ctx, func(ctx context.Context) (*magnum.Cluster, error) {
+		return r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
+	}, readBayTries, readBayInterval)
 	if magnum.IsNotFound(err) {
 		tflog.Warn(ctx, "bay no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -534,6 +551,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			opts, diags := bayUpgradeOpts(ctx, plan, ct.UUID)
 			resp.Diagnostics.Append(diags...)
 			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
 			if resp.Diagnostics.HasError() {
 				return
 			}
@@ -562,6 +580,18 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		}
 		if err != nil {
 			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
+			r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
+			return
+		}
+	}
+
+	if last == nil && repairFor(state.Status.ValueString()) == repairRetry {
+		c, diags := r.retryFailedUpdate(ctx, id, name, plan, timeout)
+		if c != nil {
+			last = c
+		}
+		if diags.HasError() {
+			resp.Diagnostics.Append(diags...)
 			r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
 			return
 		}

@@ -67,3 +67,29 @@ func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Clus
 		}
 	}
 }
+
+// readBayTries and readBayInterval bound how long a refresh rides out
+// Magnum 15's transient 400 before it reports it.
+const (
+	readBayTries    = 6
+	readBayInterval = time.Second
+)
+
+// readBay reads a bay for a refresh. A bay whose delete is tearing down
+// its nodegroups answers Magnum 15's transient 400 for a moment (FINDINGS
+// 4z); the refresh waits it out, a few seconds at most, instead of failing
+// the plan. Other errors, and 5xx the client already retried, are returned
+// at once.
+func readBay(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), tries int, interval time.Duration) (*magnum.Cluster, error) {
+	for i := 1; ; i++ {
+		c, err := get(ctx)
+		if err == nil || i >= tries || !isTransientBayError(err) || magnum.StatusCode(err) != http.StatusBadRequest {
+			return c, err
+		}
+		select {
+		case <-ctx.Done():
+			return c, err
+		case <-time.After(interval):
+		}
+	}
+}

@@ -96,3 +96,35 @@ func TestWaitForStackID(t *testing.T) {
 		})
 	}
 }
+
+func TestReadBayRidesOutTheTransient400(t *testing.T) {
+	gap := &magnum.Error{StatusCode: 400, Message: "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1"}
+	cases := []struct {
+		name      string
+		answers   []error
+		wantCalls int
+		wantErr   bool
+	}{
+		{"one gap, then the bay", []error{gap, nil}, 2, false},
+		{"gaps for longer than the bound", []error{gap, gap, gap}, 3, true},
+		{"a real bad request is not retried", []error{&magnum.Error{StatusCode: 400, Message: "other"}}, 1, true},
+		{"a 503 the client already retried is not retried again", []error{&magnum.Error{StatusCode: 503}}, 1, true},
+		{"gone", []error{&magnum.Error{StatusCode: 404}}, 1, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			c, err := readBay(context.Background(), func(context.Context) (*magnum.Cluster, error) {
+				e := tc.answers[calls]
+				calls++
+				if e != nil {
+					return nil, e
+				}
+				return &magnum.Cluster{Status: "DELETE_IN_PROGRESS"}, nil
+			}, 3, time.Millisecond)
+			if calls != tc.wantCalls || (err != nil) != tc.wantErr || (err == nil && c == nil) {
+				t.Errorf("calls %d, err %v, bay %v; want %d calls, error %v", calls, err, c, tc.wantCalls, tc.wantErr)
+			}
+		})
+	}
+}

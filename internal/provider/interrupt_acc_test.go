@@ -76,7 +76,10 @@ func (c *terraformCLI) writeConfig(cfg string) {
 }
 
 func (c *terraformCLI) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	cmd := exec.CommandContext(ctx, c.bin, append(args, "-no-color", "-input=false")...)
+	// Options go right after the subcommand: import takes positional
+	// arguments after them.
+	full := append([]string{args[0], "-no-color", "-input=false"}, args[1:]...)
+	cmd := exec.CommandContext(ctx, c.bin, full...)
 	cmd.Dir, cmd.Env = c.dir, c.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
