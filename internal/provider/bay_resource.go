@@ -459,7 +459,8 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if werr != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
-			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."+
+				unreadHint(werr, id))
 		return
 	}
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes, plan.StoreCredentials)...)
@@ -647,7 +648,8 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
-		Started: deleteStarted(),
+		Started:      deleteStarted(),
+		StateOfError: deleteUnderWay,
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
@@ -735,6 +737,10 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		},
 		Logf:        func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
 		IsTransient: isTransientBayError,
+		// Each poll's request is already retried by the client; a bay
+		// that is fine must not be given up (and tainted) over an API
+		// that answers 5xx for a minute.
+		MaxConsecutiveErrors: bayWaitMaxErrors,
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
