@@ -94,6 +94,10 @@ func (d *bayDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	}
 	c, err := d.data.Magnum.GetCluster(ctx, ident)
 	if err != nil {
+		if summary, detail, ok := d.data.ambiguousName(ctx, "bay", ident, "to read", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", ident), apiErrorDetail(err))
 		return
 	}

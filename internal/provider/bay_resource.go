@@ -405,6 +405,10 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
+			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
+			return
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
 			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), apiErrorDetail(err)))
 		return
@@ -542,6 +546,10 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if !plan.BaymodelID.Equal(state.BaymodelID) {
 		ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 		if err != nil {
+			if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), fmt.Sprintf("to upgrade bay %q to", name), err); ok {
+				resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
+				return
+			}
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
 				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, apiErrorDetail(err)))
 			return
@@ -660,6 +668,10 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 	ctx = r.data.MaskSecrets(ctx)
 	c, err := r.data.Magnum.GetCluster(ctx, req.ID)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", req.ID, "to import", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
 		return
 	}

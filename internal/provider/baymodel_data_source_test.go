@@ -72,8 +72,8 @@ data "magnum_baymodel" "twin" {
   name       = "twin"
   depends_on = [magnum_baymodel.one]
 }
-`, []string{`Error reading baymodel "twin"`, "Multiple ClusterTemplates exist with same name", "Please use the ClusterTemplate uuid instead",
-			"HTTP status: 409", "Request ID: req-"}, false},
+`, []string{`More than one baymodel is named "twin"`, "more than one is named so:", "- " + twin + " (project ", "Use the UUID of the one you mean",
+			"Multiple ClusterTemplates exist with same name", "Please use the ClusterTemplate uuid instead", "HTTP status: 409", "Request ID: req-"}, false},
 		{"unknown id", provider + `
 data "magnum_baymodel" "missing" {
   id = "3f1b7a52-0000-4000-8000-000000000000"

@@ -438,6 +438,10 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 	// Magnum resolves a name or a UUID; the state always keeps the UUID.
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, req.ID)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", req.ID, "to import", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
 		return
 	}

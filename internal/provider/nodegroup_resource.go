@@ -281,6 +281,10 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 
 	bay, err := r.data.Magnum.GetCluster(ctx, plan.BayID.ValueString())
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", plan.BayID.ValueString(), fmt.Sprintf("to add nodegroup %q to", plan.Name.ValueString()), err); ok {
+			resp.Diagnostics.AddAttributeError(path.Root("bay_id"), summary, detail)
+			return
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
 			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), apiErrorDetail(err)))
 		return
@@ -477,6 +481,10 @@ func (r *nodegroupResource) ImportState(ctx context.Context, req resource.Import
 	}
 	bay, err := r.data.Magnum.GetCluster(ctx, bayRef)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", bayRef, "to import a nodegroup of", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, apiErrorDetail(err)))
 		return
 	}

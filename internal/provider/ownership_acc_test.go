@@ -338,3 +338,59 @@ func TestAccBay_otherProjectCredentialsRefuse(t *testing.T) {
 		},
 	})
 }
+
+// TestAccBay_ambiguousNamesSayMoreThanOne: names are not unique in Magnum.
+// A baymodel_id or an import id that several objects share is "more than
+// one", with their ids and owners, never "not found"; and nothing tells
+// the user to delete one, since they may be someone else's.
+func TestAccBay_ambiguousNamesSayMoreThanOne(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	demo, demo2 := s.Credentials("demo"), s.Credentials("demo2")
+	body := map[string]any{"name": "twin", "coe": "kubernetes", "image_id": "fedora-coreos-35", "keypair_id": "testkey",
+		"external_network_id": "public", "flavor_id": "m1.small", "network_driver": "flannel"}
+	own := createBaymodelAs(t, s, "demo", body)
+	public := createBaymodelAs(t, s, "admin", map[string]any{"name": "twin", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})
+	first := createClusterAs(t, s, "demo", "dup", own)
+	second := createClusterAs(t, s, "demo2", "dup", own)
+	t.Cleanup(func() {
+		for _, id := range []string{first, second} {
+			_ = s.DeleteClusterOutOfBand(id)
+		}
+		for deadline := time.Now().Add(time.Minute); len(s.Clusters()) > 0 && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		}
+		_ = acctest.MagnumClient(t, s, "demo").DeleteClusterTemplate(context.Background(), own)
+		_ = acctest.MagnumClient(t, s, "admin").DeleteClusterTemplate(context.Background(), public)
+	})
+	cfg := acctest.ProviderBlock(s, "demo") + `
+resource "magnum_bay" "test" {
+  name        = "third"
+  baymodel_id = "twin"
+}
+`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ExpectError: errRegexp(`More than one baymodel is named "twin"`, `Magnum cannot tell which baymodel "twin" means to create the bay from`,
+					"- "+own+" (project "+demo.ProjectID, "Use the UUID of the one you mean", "HTTP status: 409"),
+			},
+			{
+				Config:        cfg,
+				ResourceName:  "magnum_bay.test",
+				ImportState:   true,
+				ImportStateId: "dup",
+				ExpectError: errRegexp(`More than one bay is named "dup"`, "more than one is named so:",
+					"- "+first+" (CREATE_", "user "+demo.UserID, "- "+second+" (CREATE_", "user "+demo2.UserID,
+					"leave the others alone unless you know they are yours", "HTTP status: 409"),
+			},
+		},
+		CheckDestroy: func(*terraform.State) error {
+			if n := len(simBayIDs(s, "third")); n != 0 {
+				return fmt.Errorf("%d bays named third were created", n)
+			}
+			return nil
+		},
+	})
+}
