@@ -32,7 +32,9 @@ func TestAccBay_deleteFailingBehindTheTransient400(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: cfg},
 			{
-				PreConfig:   func() { s.InjectFault("quickfail", sim.Fault{Action: "DELETE", Reason: "Port in use by the load balancer"}) },
+				PreConfig: func() {
+					s.InjectFault("quickfail", sim.Fault{Action: "DELETE", Reason: "Port in use by the load balancer"})
+				},
 				Config:      cfg,
 				Destroy:     true,
 				ExpectError: regexp.MustCompile(`(?s)Error deleting bay "quickfail".*failed\s+after\s+\d+s:\s+status\s+DELETE_FAILED.*Port\s+in\s+use`),
