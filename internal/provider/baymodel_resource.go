@@ -100,8 +100,8 @@ func (r *baymodelResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"The provider manages it through `/v1/clustertemplates`, which every Magnum release serves, so it also works " +
 			"where `/v1/baymodels` is gone (Magnum 17.0 and later).\n\n" +
 			"Every argument can change in place while no bay uses the baymodel. Once bays use it, Magnum accepts only a " +
-			"change of `name`, `public`, `hidden` or `tags`; for anything else create a new baymodel (see the " +
-			"`create_before_destroy` pattern in the upgrades guide) and move the bays to it.",
+			"change of `name`, `public` (to `true`), `hidden` or `tags` (to a value), one per request: the provider sends such changes one at a time. " +
+			"For anything else create a new baymodel (see the `create_before_destroy` pattern in the upgrades guide) and move the bays to it.",
 		Attributes: baymodelResourceOnlyAttributes(),
 	}
 }
@@ -396,14 +396,22 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	ct, err := r.readOrPatch(ctx, state.ID.ValueString(), ops)
+	refused := refusedWhileInUse(ops)
+	if isTemplateReferenced(err) && len(refused) == 0 && len(ops) > 1 {
+		// Each change alone is one Magnum allows on a baymodel in use.
+		ct, err = r.patchInUse(ctx, state.ID.ValueString(), ops)
+	}
 	if err != nil {
 		summary, detail := "Error updating baymodel", apiErrorDetail(err)
 		if isTemplateReferenced(err) {
 			summary = "Baymodel is in use by bays"
-			detail = fmt.Sprintf("Magnum refuses to change baymodel %q while bays use it: only name, public, hidden and tags "+
-				"can change then, one at a time.\n\nTo change anything else, create a new baymodel (for example with "+
+			what := "While bays use it, Magnum accepts only a change of name, public (to true), hidden or tags (to a value), one per request."
+			if len(refused) > 0 {
+				what += " Refused here:\n  - " + strings.Join(refused, "\n  - ")
+			}
+			detail = fmt.Sprintf("Magnum refuses to change baymodel %q while bays use it. %s\n\nTo change anything else, create a new baymodel (for example with "+
 				"lifecycle { create_before_destroy = true } and a new name), point the bays' baymodel_id at it so they are "+
-				"upgraded or replaced, and let Terraform delete the old one afterwards.\n\n%s", state.Name.ValueString(), detail)
+				"upgraded or replaced, and let Terraform delete the old one afterwards.\n\n%s", state.Name.ValueString(), what, detail)
 		}
 		resp.Diagnostics.AddError(summary, detail)
 		return
