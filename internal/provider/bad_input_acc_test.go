@@ -123,6 +123,10 @@ func badInputs(t *testing.T) []badInput {
 		{name: "unreachable auth_url", config: func(s *sim.Sim) string {
 			return providerBlockAt(passwordAttrs(s.Credentials("demo"), closedURL(t)+"/identity/v3")) + lookupBaymodel
 		}, ownProvider: true, beforeAPI: true, want: []string{"OpenStack authentication failed", "Could not reach Keystone at http://127.0.0.1:", "connection refused"}},
+		{name: "auth_url of Magnum, not Keystone", config: func(s *sim.Sim) string {
+			return providerBlockAt(passwordAttrs(s.Credentials("demo"), s.URL()+"/container-infra/v1")) + lookupBaymodel
+		}, ownProvider: true, want: []string{"OpenStack authentication failed", "/container-infra/v1", "answers like Magnum's API (container-infra), not Keystone",
+			"Set auth_url (OS_AUTH_URL) to the identity endpoint"}},
 		{name: "wrong password", config: providerAttrs(func(a map[string]string) { a["password"] = "wrong" }), ownProvider: true,
 			want: []string{"OpenStack authentication failed", "answered HTTP 401"}},
 
