@@ -190,15 +190,15 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		// The synchronous call returns after the conductor inserted the row.
 		cl.visibleFrom = time.Time{}
 	}
-	if reason := s.trustRefused(c.p, cl); reason != nil {
+	if refusal := s.createRefusal(c.p, cl); refusal != nil {
 		if sync {
 			// The conductor saved the failed row: it has an updated_at
 			// (seen on real Magnum 15).
-			cl.status, cl.statusReason, cl.updatedAt = "CREATE_FAILED", *reason, timePtr(s.now())
-			writeMagnumError(w, errf(http.StatusInternalServerError, "%s", *reason))
+			cl.status, cl.statusReason, cl.updatedAt = "CREATE_FAILED", refusal.detail, timePtr(s.now())
+			writeMagnumError(w, refusal)
 			return
 		}
-		s.startCreate(cl, createOpts{failNow: reason})
+		s.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}

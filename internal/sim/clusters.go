@@ -732,7 +732,7 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 	}
 	cl := s.newClusterRow(c.p, t, v, v["create_timeout"].(int64), false)
 	if !stuck {
-		s.startCreate(cl, createOpts{failNow: s.trustRefused(c.p, cl)})
+		s.startCreate(cl, createOpts{failNow: reasonOf(s.createRefusal(c.p, cl))})
 	}
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }

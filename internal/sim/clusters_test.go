@@ -450,3 +450,61 @@ func TestClusterCreateOversized(t *testing.T) {
 	lost := e.create("lost", "docker_volume_size", int64(99999999999))
 	wantMagnumError(t, e.get(lost), http.StatusNotFound, "Cluster "+lost+" could not be found.")
 }
+
+// TestClusterCreateRefusedByTheConductor: what Magnum 15 checks on a
+// cluster create beyond the API's validation, with the texts the real
+// stack gave: the keypair is looked up in Nova (any name it lacks is 404),
+// and the conductor fails the create, before any stack, on a fixed network
+// given by an id Neutron lacks, a fixed subnet it lacks, or an etcd
+// discovery URL it cannot read.
+func TestClusterCreateRefusedByTheConductor(t *testing.T) {
+	e := newClusterEnv(t, Options{MaxClustersPerProject: 20})
+	start := e.clock.Now()
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "kp", "cluster_template_id": e.ct, "keypair": "nokey"}),
+		http.StatusNotFound, "Unable to find keypair nokey.")
+
+	good := e.create("good", "fixed_network", "5c1f8a3e-0002-4000-8000-0000000000bb", "fixed_subnet", "private-subnet")
+	byName := e.create("byname", "fixed_network", "no-such-net")
+	e.until(start, time.Minute)
+	for _, id := range []string{good, byName} {
+		if c := e.cluster(id); c["status"] != "CREATE_COMPLETE" {
+			t.Errorf("cluster %s: %v %v", c["name"], c["status"], c["status_reason"])
+		}
+	}
+	// A discovery URL another cluster got, for the same number of masters,
+	// is fine; for another number it is not.
+	reused := e.cluster(good)["discovery_url"].(string)
+	if !strings.HasPrefix(reused, "https://discovery.etcd.io/") {
+		t.Fatalf("discovery_url = %q", reused)
+	}
+	same := e.create("same", "discovery_url", reused)
+	bigger := e.create("bigger", "discovery_url", reused, "master_count", 3, "master_lb_enabled", true)
+
+	cases := []struct{ name, key, value, reason string }{
+		{"fnu", "fixed_network", "5c1f8a3e-0009-4000-8000-000000000000", "Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000."},
+		{"fsn", "fixed_subnet", "no-such-subnet", "Unable to find fixed subnet no-such-subnet."},
+		{"fsu", "fixed_subnet", "5c1f8a3e-0019-4000-8000-000000000000", "Unable to find fixed subnet 5c1f8a3e-0019-4000-8000-000000000000."},
+		{"du", "discovery_url", "not-a-url", "Failed to get the size of cluster from 'not-a-url'."},
+		{"du2", "discovery_url", "http://127.0.0.1:8099/nothing-here", "Failed to get the size of cluster from 'http://127.0.0.1:8099/nothing-here'."},
+		{"du3", "discovery_url", "https://discovery.etcd.io/00000000000000000000000000000000", "Invalid discovery URL 'https://discovery.etcd.io/00000000000000000000000000000000'."},
+	}
+	ids := map[string]string{}
+	for _, tc := range cases {
+		ids[tc.name] = e.create(tc.name, tc.key, tc.value)
+	}
+	e.until(start, 2*time.Minute)
+	if c := e.cluster(same); c["status"] != "CREATE_COMPLETE" {
+		t.Errorf("reused discovery URL: %v %v", c["status"], c["status_reason"])
+	}
+	if c := e.cluster(bigger); c["status"] != "CREATE_FAILED" || c["status_reason"] != "Expected cluster size 3 but get cluster size 1 from '"+reused+"'." {
+		t.Errorf("discovery URL of one master, for three: %v %q", c["status"], c["status_reason"])
+	}
+	for _, tc := range cases {
+		c := e.cluster(ids[tc.name])
+		faults, _ := c["faults"].(map[string]any)
+		if c["status"] != "CREATE_FAILED" || c["status_reason"] != tc.reason || c["stack_id"] != nil || len(faults) != 0 {
+			t.Errorf("%s=%s: %v %q stack %v faults %v; want CREATE_FAILED %q, no stack, no faults",
+				tc.key, tc.value, c["status"], c["status_reason"], c["stack_id"], faults, tc.reason)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -142,7 +143,9 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 		if c.driver == driverHeat {
 			c.stackID = c.heatStackID
 			if c.discoveryURL == nil && c.coe != heat.COESwarmMode {
-				c.discoveryURL = "https://discovery.etcd.io/" + randomHex(16)
+				token := randomHex(16)
+				c.discoveryURL = etcdDiscovery + token
+				s.st.discovery[token] = c.masterCount()
 			}
 		} else {
 			c.stackID = "kube-" + randomBase36(5)
@@ -386,6 +389,73 @@ func (s *Sim) trustRefused(p *principal, c *clusterRow) *string {
 		return nil
 	}
 	reason := "Failed to create trustee or trust for Cluster: " + c.uuid
+	return &reason
+}
+
+// etcdDiscovery is the public etcd discovery service Magnum's default
+// etcd_discovery_service_endpoint_format points at.
+const etcdDiscovery = "https://discovery.etcd.io/"
+
+// createRefusal is the rest of cluster_create's checks before the Heat
+// call, in Magnum 15's order: the trust, then (Heat drivers) the etcd
+// discovery URL the cluster brings, then (Kubernetes) its fixed network
+// and subnet. It returns the status_reason of the CREATE_FAILED the first
+// refusal leaves, with the texts real Magnum 15 gave, as the error the
+// synchronous 1.1 bay POST answers with; nil when the create goes ahead.
+func (s *Sim) createRefusal(p *principal, c *clusterRow) *apiError {
+	if reason := s.trustRefused(p, c); reason != nil {
+		return errf(http.StatusInternalServerError, "%s", *reason)
+	}
+	if c.driver != driverHeat {
+		return nil
+	}
+	// Magnum's exception classes: the Invalid and NotFound ones are 400,
+	// Conflict 409, and GetClusterSizeFailed a plain MagnumException, 500.
+	fail := func(status int, format string, args ...any) *apiError { return errf(status, format, args...) }
+	if d, ok := c.discoveryURL.(string); ok && d != "" && c.coe != heat.COESwarmMode {
+		// Magnum GETs <url>/_config/size and expects etcd's answer with
+		// the master count. The simulator reaches no host but its own
+		// discovery service, so other hosts fail as unreachable ones do.
+		u, err := url.Parse(d)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasPrefix(d, etcdDiscovery):
+			return fail(http.StatusInternalServerError, "Failed to get the size of cluster from '%s'.", d)
+		default:
+			size, known := s.st.discovery[strings.Trim(strings.TrimPrefix(d, etcdDiscovery), "/")]
+			if !known {
+				return fail(http.StatusBadRequest, "Invalid discovery URL '%s'.", d)
+			}
+			if size != c.masterCount() {
+				return fail(http.StatusBadRequest, "Expected cluster size %d but get cluster size %d from '%s'.", c.masterCount(), size, d)
+			}
+		}
+	}
+	if c.coe != heat.COEKubernetes {
+		return nil
+	}
+	// get_fixed_network_name looks a network up only when it is given by
+	// id; get_fixed_subnet_id and get_subnet look a subnet up either way.
+	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
+		return fail(http.StatusBadRequest, "Unable to find fixed network %s.", n)
+	}
+	if sn, ok := c.fixedSubnet.(string); ok && sn != "" {
+		switch s.fx.subnet(sn) {
+		case 0:
+			return fail(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
+		case 1:
+		default:
+			return fail(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
+		}
+	}
+	return nil
+}
+
+// reasonOf is the status_reason a refusal leaves on the cluster.
+func reasonOf(aerr *apiError) *string {
+	if aerr == nil {
+		return nil
+	}
+	reason := aerr.detail
 	return &reason
 }
 
