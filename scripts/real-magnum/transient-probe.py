@@ -6,6 +6,7 @@ conductor has inserted the row.
 
 Usage (Debian's python3; --db needs python3-psycopg2):
     transient-probe.py OPENRC [--runs N] [--zed] [--out FILE] [--db CONNINFO]
+    transient-probe.py --table FILE...   the --db timelines of earlier runs as a table
 
 For each run it creates a cluster template once, then per run: POST a
 cluster, poll until CREATE_COMPLETE, DELETE it, poll until every probe
@@ -264,7 +265,50 @@ def stretches(records):
     return out
 
 
+def table(paths):
+    """A markdown row per run: when the row appeared after the POST and how
+    long it lacked its nodegroups; when DELETE_COMPLETE was saved after the
+    DELETE, how long each step of the teardown lasted, and which API reads
+    got a 400."""
+    print("| file | run | row inserted (s after POST) | m0 n0 (ms) | m1 n0 (ms) | DELETE_COMPLETE saved (s after DELETE)"
+          " | DELETE_COMPLETE shown (ms) | master gone (ms) | both gone (ms) | 400 window (ms) | reads that got 400 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for path in paths:
+        runs = {}
+        with open(path) as f:
+            for line in f:
+                r = json.loads(line)
+                runs.setdefault(r["run"], []).append(r)
+        for run, recs in sorted(runs.items()):
+            recs.sort(key=lambda r: r["wall"])
+
+            def first(phase, pred):
+                for r in recs:
+                    if r["route"] == "db" and r["phase"] == phase and pred(r["what"]):
+                        return r["t"]
+                return None
+
+            def ms(a, b):
+                return "-" if a is None or b is None else "%d" % round((b - a) * 1000)
+
+            ins = first("create", lambda w: w != "absent")
+            m1 = first("create", lambda w: " m1 " in " " + w + " ")
+            n1 = first("create", lambda w: "m1 n1" in w)
+            dc = first("delete", lambda w: w.startswith("DELETE_COMPLETE"))
+            m0 = first("delete", lambda w: " m0 " in " " + w + " ")
+            m0n0 = first("delete", lambda w: "m0 n0" in w)
+            gone = first("delete", lambda w: w == "absent")
+            seen = sorted({"%s %s" % (r["phase"], r["route"]) for r in recs if r["status"] == 400})
+            print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                path.rsplit("/", 1)[-1], run, "-" if ins is None else "%.3f" % ins, ms(ins, m1), ms(m1, n1),
+                "-" if dc is None else "%.3f" % dc, ms(dc, m0), "<5" if m0n0 == m0 else ms(m0, m0n0),
+                ms(m0n0, gone), ms(m0, gone), ", ".join(seen)))
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        table(sys.argv[2:])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("openrc")
     ap.add_argument("--runs", type=int, default=3)
