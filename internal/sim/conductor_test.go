@@ -214,6 +214,13 @@ func TestClusterDeleteSequence(t *testing.T) {
 			e := newClusterEnv(t, Options{TransientDeleteError: transient})
 			id := e.completed("c1")
 			api := e.cluster(id)["api_address"].(string)
+			// Credentials this cluster's endpoint, and only it, accepts:
+			// after the delete nothing may answer them, whoever has been
+			// given the port since.
+			creds := e.kubeCreds(e.demo, id)
+			if v := e.kubeVersion(id); v == "" {
+				t.Fatalf("kube endpoint %s does not answer before the delete", api)
+			}
 			if e.s.Stacks() != 1 {
 				t.Fatalf("Stacks() = %d", e.s.Stacks())
 			}
@@ -236,8 +243,8 @@ func TestClusterDeleteSequence(t *testing.T) {
 			if c := e.cluster(id); c["status"] != "DELETE_IN_PROGRESS" || c["node_count"] != float64(1) {
 				t.Errorf("deleting: %v node_count %v", c["status"], c["node_count"])
 			}
-			if _, err := http.Get(api + "/version"); err == nil {
-				t.Errorf("kube endpoint %s still answers during delete", api)
+			if status, _, err := kubeGet(t, api+"/version", creds); err == nil {
+				t.Errorf("kube endpoint %s still answers during delete (%d)", api, status)
 			}
 			if transient {
 				e.tearDownSequence(id)
