@@ -227,12 +227,21 @@ func TestAccBay_planWhileDeletingConverges(t *testing.T) {
 					if err := acctest.MagnumClient(t, s, "demo").DeleteCluster(context.Background(), first); err != nil {
 						t.Fatal(err)
 					}
+					// The refresh meets the transient 400 of a delete under
+					// way (real Magnum 15 answers it in the delete's last
+					// moments).
+					if !acctest.RealTarget() {
+						mustSim(t, s.InjectHTTPFault(transient400()))
+					}
 				},
 				Config: cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionReplace)},
 				},
 				Check: func(*terraform.State) error {
+					if hits := s.HTTPFaultHits(); !acctest.RealTarget() && (len(hits) != 1 || hits[0] != 1) {
+						return fmt.Errorf("the refresh did not meet the transient 400: %v", hits)
+					}
 					bays := s.Clusters()
 					if len(bays) != 1 || bays[0].UUID == first || bays[0].Status != "CREATE_COMPLETE" {
 						return fmt.Errorf("after the plan made during the delete: %+v; want one new CREATE_COMPLETE bay", bays)

@@ -115,14 +115,26 @@ const (
 // the plan. Other errors, and 5xx the client already retried, are returned
 // at once.
 func readBay(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), tries int, interval time.Duration) (*magnum.Cluster, error) {
+	var c *magnum.Cluster
+	err := rideOutTransient400(ctx, func(ctx context.Context) error {
+		var err error
+		c, err = get(ctx)
+		return err
+	}, tries, interval)
+	return c, err
+}
+
+// rideOutTransient400 calls fn until it returns anything but Magnum 15's
+// transient 400, at most tries times, interval apart.
+func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tries int, interval time.Duration) error {
 	for i := 1; ; i++ {
-		c, err := get(ctx)
+		err := fn(ctx)
 		if err == nil || i >= tries || !isTransientBayError(err) || magnum.StatusCode(err) != http.StatusBadRequest {
-			return c, err
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return c, err
+			return err
 		case <-time.After(interval):
 		}
 	}

@@ -16,13 +16,20 @@ import (
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
+// transient400 is the answer Magnum 15 gives a read of a cluster whose
+// nodegroup rows are gone and whose row is not yet (FINDINGS 4z).
+func transient400() sim.HTTPFault {
+	return sim.HTTPFault{Route: "GET /v1/clusters/{id}", Kind: sim.FaultStatus, Status: 400,
+		Message: "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1"}
+}
+
 // TestAccBay_deleteFailingBehindTheTransient400: the first poll after
-// DELETE meets Magnum 15's transient 400 (the delete is tearing the
-// nodegroups down), and the delete fails before the next one. That failure
-// is this delete's, reported as DELETE_FAILED at once, not an "accepted
-// but not started" a minute later.
+// DELETE meets Magnum 15's transient 400, which shows the delete tearing
+// the bay down, and the delete fails before the next poll. That failure is
+// this delete's, reported as DELETE_FAILED at once, not as "accepted but
+// not started" a minute later.
 func TestAccBay_deleteFailingBehindTheTransient400(t *testing.T) {
-	acctest.SkipUnlessSimulator(t, "a delete that fails within one poll, behind Magnum 15's transient 400")
+	acctest.SkipUnlessSimulator(t, "HTTP fault injection")
 	s := acctest.StartSim(t, fastBays())
 	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("quickfail", 1, "")
 	resource.ParallelTest(t, resource.TestCase{
@@ -34,10 +41,24 @@ func TestAccBay_deleteFailingBehindTheTransient400(t *testing.T) {
 			{
 				PreConfig: func() {
 					s.InjectFault("quickfail", sim.Fault{Action: "DELETE", Reason: "Port in use by the load balancer"})
+					// The refresh and the check for a stack id read the
+					// bay first; the delete's first poll gets the 400.
+					f := transient400()
+					f.Skip = 2
+					mustSim(t, s.InjectHTTPFault(f))
 				},
 				Config:      cfg,
 				Destroy:     true,
 				ExpectError: regexp.MustCompile(`(?s)Error deleting bay "quickfail".*failed\s+after\s+\d+s:\s+status\s+DELETE_FAILED.*Port\s+in\s+use`),
+			},
+			{
+				PreConfig: func() {
+					if hits := s.HTTPFaultHits(); len(hits) != 1 || hits[0] != 1 {
+						t.Errorf("the transient 400 was not served to the delete's first poll: %v", hits)
+					}
+					s.ClearHTTPFaults()
+				},
+				Config: cfg,
 			},
 		},
 	})

@@ -149,7 +149,14 @@ func (d *ProviderData) claimSet() *claimSet {
 
 // listBays and listBaymodels are the look-ups of guardedCreate.
 func (d *ProviderData) listBays(ctx context.Context) ([]ownedObject, error) {
-	clusters, err := d.Magnum.ListClusters(ctx, magnum.ListOpts{})
+	// Magnum 15 answers a whole list with the transient 400 while any
+	// cluster of it is in the last moments of a delete.
+	var clusters []magnum.Cluster
+	err := rideOutTransient400(ctx, func(ctx context.Context) error {
+		var err error
+		clusters, err = d.Magnum.ListClusters(ctx, magnum.ListOpts{})
+		return err
+	}, readBayTries, readBayInterval)
 	if err != nil {
 		return nil, err
 	}
