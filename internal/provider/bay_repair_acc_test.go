@@ -63,6 +63,7 @@ func (c *terraformCLI) planExitCode() (int, string) {
 // wrapping undone.
 func expectInOutput(t *testing.T, out string, parts ...string) {
 	t.Helper()
+	t.Logf("terraform's output:\n%s", out)
 	text := strings.Join(strings.Fields(out), " ")
 	for _, p := range parts {
 		if !strings.Contains(text, p) {
