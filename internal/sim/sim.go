@@ -257,7 +257,11 @@ func newSim(opts Options) (*Sim, error) {
 // Close stops the listener, waits for in-flight requests briefly, and
 // stops every cluster's Kubernetes endpoint and every process they started.
 func (s *Sim) Close() error {
-	defer func() { _ = s.kube.Close() }()
+	defer func() {
+		if s.kube != nil {
+			_ = s.kube.Close()
+		}
+	}()
 	defer s.closeClusters()
 	if s.srv == nil {
 		return nil
@@ -286,6 +290,16 @@ func (s *Sim) closeClusters() {
 // KubeAPI says what answers at bays' api_address: kubeapi.ModeReal or
 // kubeapi.ModeFake, and a sentence for logs.
 func (s *Sim) KubeAPI() (mode, description string) { return s.kube.Mode(), s.kube.Describe() }
+
+// KubeAPIsRunning counts the bays' real Kubernetes control planes that are
+// still running, their processes included: a deleted bay's stop in the
+// background. Always 0 with the hand-written API, which stops with its bay.
+func (s *Sim) KubeAPIsRunning() int {
+	if r, ok := s.kube.(interface{ Running() int }); ok {
+		return r.Running()
+	}
+	return 0
+}
 
 // URL is the listener's base URL, http://127.0.0.1:PORT.
 func (s *Sim) URL() string { return s.url }

@@ -103,6 +103,13 @@ func (r *Real) Close() error {
 	return os.RemoveAll(r.dir)
 }
 
+// Running counts the bays whose processes have not all stopped yet.
+func (r *Real) Running() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bays)
+}
+
 func (r *Real) forget(b *bay) {
 	r.mu.Lock()
 	delete(r.bays, b)
