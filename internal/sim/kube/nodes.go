@@ -75,7 +75,8 @@ func (s *Server) handleListNodes(w http.ResponseWriter, r *http.Request) {
 		rows := make([]map[string]any, 0, len(items))
 		for _, n := range items {
 			rows = append(rows, map[string]any{
-				"cells": []any{n.Name, "Ready", n.roles(), humanDuration(now.Sub(n.created)), n.KubeletVersion},
+				"cells": []any{n.Name, "Ready", n.roles(), humanDuration(now.Sub(n.created)), n.KubeletVersion,
+					n.InternalIP, orNone(n.ExternalIP), osImage, kernelVersion, containerRuntime},
 				"object": map[string]any{
 					"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": n.metadata(),
 				},
@@ -90,6 +91,11 @@ func (s *Server) handleListNodes(w http.ResponseWriter, r *http.Request) {
 				{"name": "Roles", "type": "string", "format": "", "description": "The roles of the node", "priority": 0},
 				{"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0},
 				{"name": "Version", "type": "string", "format": "", "description": "Kubelet Version reported by the node.", "priority": 0},
+				{"name": "Internal-IP", "type": "string", "format": "", "description": "List of addresses reachable to the node.", "priority": 1},
+				{"name": "External-IP", "type": "string", "format": "", "description": "List of addresses reachable to the node.", "priority": 1},
+				{"name": "OS-Image", "type": "string", "format": "", "description": "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", "priority": 1},
+				{"name": "Kernel-Version", "type": "string", "format": "", "description": "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", "priority": 1},
+				{"name": "Container-Runtime", "type": "string", "format": "", "description": "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", "priority": 1},
 			},
 			"rows": rows,
 		})
@@ -121,6 +127,20 @@ func (s *Server) handleGetNode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, obj)
+}
+
+// What the nodes of a Fedora CoreOS 35 bay report.
+const (
+	osImage          = "Fedora CoreOS 35"
+	kernelVersion    = "5.15.0"
+	containerRuntime = "containerd://1.6.20"
+)
+
+func orNone(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
 }
 
 // roles is kubectl's ROLES column: the node-role.kubernetes.io/ labels.
@@ -184,7 +204,7 @@ func (n *nodeEntry) object() map[string]any {
 			"nodeInfo": map[string]string{
 				"kubeletVersion": n.KubeletVersion, "kubeProxyVersion": n.KubeletVersion,
 				"operatingSystem": "linux", "architecture": "amd64",
-				"osImage": "Fedora CoreOS 35", "containerRuntimeVersion": "docker://20.10.12",
+				"osImage": osImage, "kernelVersion": kernelVersion, "containerRuntimeVersion": containerRuntime,
 			},
 		},
 	}
