@@ -81,7 +81,7 @@ func (c *client) do(method, path string, body any) (int, map[string]any) {
 func refused(code int) bool { return code == http.StatusUnauthorized || code == http.StatusForbidden }
 
 // eventually polls cond every 200 ms for at most timeout.
-func eventually(t *testing.T, what string, timeout time.Duration, cond func() (bool, string)) {
+func eventually(t testing.TB, what string, timeout time.Duration, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -96,7 +96,7 @@ func eventually(t *testing.T, what string, timeout time.Duration, cond func() (b
 	}
 }
 
-func startBay(t *testing.T, b Backend, name string, workers int) (Endpoint, *pki.CA) {
+func startBay(t testing.TB, b Backend, name string, workers int) (Endpoint, *pki.CA) {
 	t.Helper()
 	ca, err := pki.NewCA(name, time.Now())
 	if err != nil {
@@ -310,4 +310,62 @@ func TestRealBayStartFailureIsReported(t *testing.T) {
 	if !strings.Contains(startErr.Error(), "unknown flag: --etcd-servers (simulated)") || !strings.Contains(logs.String(), "bay broken: the Kubernetes API did not start") {
 		t.Errorf("error %q, log %q", startErr, logs.String())
 	}
+}
+
+// BenchmarkRealBay measures what one bay's real control plane costs: the
+// time from Start until the API serves and shows two nodes, and the
+// resident memory of its processes once it does (etcd, shared by all bays
+// of a simulator, reported apart). Run with `make bench-kube`.
+func BenchmarkRealBay(b *testing.B) {
+	dir := DefaultBinDir()
+	if err := FindBinaries(dir); err != nil {
+		b.Skip(err)
+	}
+	backend, err := New(Options{Mode: ModeReal, BinDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer backend.Close()
+	r := backend.(*Real)
+	var rss, etcdRSS float64
+	per := map[string]float64{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ep, _ := startBay(b, backend, fmt.Sprintf("bench-%d", i), 2)
+		b.StopTimer()
+		bay := ep.(*bay)
+		bay.mu.Lock()
+		for _, p := range bay.procs {
+			m := rssMiB(p.pid())
+			rss += m
+			per[p.name] += m
+		}
+		bay.mu.Unlock()
+		_ = ep.Close()
+		<-bay.done
+		b.StartTimer()
+	}
+	b.StopTimer()
+	etcdRSS = rssMiB(r.etcd.pid())
+	b.ReportMetric(rss/float64(b.N), "MiB-RSS/bay")
+	for name, m := range per {
+		b.ReportMetric(m/float64(b.N), "MiB-"+name)
+	}
+	b.ReportMetric(etcdRSS, "MiB-RSS-etcd")
+}
+
+// rssMiB reads a process's resident set size from /proc.
+func rssMiB(pid int) float64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			_, _ = fmt.Sscanf(strings.TrimSpace(v), "%f", &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
