@@ -2,11 +2,14 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,5 +218,44 @@ func TestBayNodesClusterAPI(t *testing.T) {
 		if stack, _ := c["cluster_id"].(string); stack == "" || !strings.HasPrefix(name, stack+"-") {
 			t.Errorf("node %s is not named after the cluster's Cluster API name %v", name, c["cluster_id"])
 		}
+	}
+}
+
+// A bay whose API server cannot start fails its create with the API
+// server's own words, as a master whose API never answers fails Heat's wait
+// condition, and the simulator's log says so too.
+func TestBayFailsWhenItsKubernetesAPIDoesNotStart(t *testing.T) {
+	requireRealKube(t)
+	bins := t.TempDir()
+	for _, name := range kubeapi.Binaries {
+		if name == "kube-apiserver" {
+			script := "#!/bin/sh\necho 'E1205 run.go:72] \"command failed\" err=\"unable to load client CA (simulated)\"' >&2\nexit 1\n"
+			if err := os.WriteFile(filepath.Join(bins, name), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.Symlink(filepath.Join(kubeapi.DefaultBinDir(), name), filepath.Join(bins, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs strings.Builder
+	var mu sync.Mutex
+	e := newClusterEnv(t, Options{KubeAPI: kubeapi.ModeReal, KubeBinDir: bins, KubeLogf: func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(&logs, f+"\n", a...)
+	}})
+	id := e.create("broken")
+	e.clock.Advance(10 * time.Second)
+	c := e.waitStatus(id, "CREATE_FAILED", time.Minute)
+	reason, _ := c["status_reason"].(string)
+	if !strings.HasPrefix(reason, "The Kubernetes API server of the cluster did not start: ") || !strings.Contains(reason, "unable to load client CA (simulated)") {
+		t.Errorf("status_reason = %q", reason)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "cluster broken ("+id+"): The Kubernetes API server of the cluster did not start") {
+		t.Errorf("log: %s", logs.String())
 	}
 }
