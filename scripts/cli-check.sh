@@ -28,7 +28,7 @@ case $profile in
 esac
 
 # Short stack durations keep the cluster steps quick; the zed profile also
-# answers one GET during the delete with Magnum 15's transient 400.
+# ends deletes as Magnum 15 does (DELETE_COMPLETE, then a 400 while the rows go).
 "$bin" -profile "$profile" -heat-create 1s -heat-update 1s -heat-delete 1s >"$work/env" 2>"$work/sim.log" &
 sim_pid=$!
 cleanup() {
@@ -132,7 +132,7 @@ gone=""
 for _ in $(seq 1 60); do
   if ! out=$(coe cluster show "$cuuid" -f value -c status 2>&1); then
     if grep -q "could not be found" <<<"$out"; then gone=1; break; fi
-    # Magnum 15's transient 400 during the delete (FINDINGS 4z).
+    # Magnum 15's 400 in the last moments of the delete (FINDINGS 4z).
     grep -q "master_count" <<<"$out" || fail "unexpected error while deleting: $out"
   fi
   sleep 0.5

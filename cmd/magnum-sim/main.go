@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	heatDelete := fs.Duration("heat-delete", time.Second, "how long a stack delete takes")
 	interval := fs.Duration("conductor-interval", 0, "Magnum's status poller period; statuses trail Heat by up to this (real Magnum: 10s)")
 	latency := fs.Duration("latency", 0, "delay added to every Keystone, Magnum and Heat response")
-	transient := fs.String("transient-delete-error", "auto", "answer one GET during a cluster delete with Magnum 15's 400: on, off, or auto (on for zed)")
+	transient := fs.String("transient-delete-error", "auto", "end cluster deletes as Magnum 15 does, DELETE_COMPLETE then a 400 while the rows go: on, off, or auto (on for zed)")
 	standIns := fs.String("openstack-services", "", "instead of the simulator, serve stand-ins for Heat, Nova, Glance, Neutron, Cinder and etcd discovery on this host's fixed ports (8004, 8774, 9292, 9696, 8776, 8099) for a real Magnum; see scripts/real-magnum")
 	failMatch := fs.String("heat-fail-match", "fail", "with -openstack-services: stacks whose name contains this fail to create (\"-\" disables)")
 	var faults faultFlags

@@ -121,7 +121,7 @@ func badInputs(t *testing.T) []badInput {
 		{name: "no auth_url", config: providerAttrs(func(a map[string]string) { delete(a, "auth_url") }), ownProvider: true, beforeAPI: true,
 			want: []string{"Incomplete OpenStack credentials", "auth_url (OS_AUTH_URL)"}},
 		{name: "unreachable auth_url", config: func(s *sim.Sim) string {
-			return providerBlockAt(passwordAttrs(s.Credentials("demo"), closedURL(t)+"/identity/v3")) + lookupBaymodel
+			return providerBlockAt(passwordAttrs(s.Credentials("demo"), acctest.UnreachableURL(t)+"/identity/v3")) + lookupBaymodel
 		}, ownProvider: true, beforeAPI: true, want: []string{"OpenStack authentication failed", "Could not reach Keystone at http://127.0.0.1:", "connection refused"}},
 		{name: "wrong password", config: providerAttrs(func(a map[string]string) { a["password"] = "wrong" }), ownProvider: true,
 			want: []string{"OpenStack authentication failed", "answered HTTP 401"}},

@@ -136,10 +136,11 @@ func (c *terraformCLI) bayInState() (stateBay, bool) {
 // and destroy removes everything.
 func TestAccBay_interruptedApply(t *testing.T) {
 	cli := newTerraformCLI(t)
-	opts := fastBays()
-	// Long enough to interrupt, short enough for the replacement.
-	opts.HeatCreateDuration = 4 * time.Second
-	s := acctest.StartSim(t, opts)
+	s := acctest.StartSim(t, fastBays())
+	// The first create hangs (until its 60-minute create_timeout), so the
+	// interrupt lands while it is in progress however slow the machine;
+	// the fault is used once, and the replacement builds normally.
+	s.InjectFault("ctrlc", sim.Fault{Timeout: true})
 	cli.writeConfig(`terraform {
   required_providers {
     magnum = { source = "magnumtf/magnum" }

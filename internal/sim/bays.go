@@ -86,7 +86,7 @@ func (s *Sim) getBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
 	if aerr == nil {
-		aerr = s.transientDeleteError(cl)
+		aerr = apiTypeError(cl, true)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -114,6 +114,10 @@ func (s *Sim) listBays(detail bool) magnumHandler {
 		}
 		items := make(pyList, len(page))
 		for i, cl := range page {
+			if aerr := apiTypeError(cl, true); aerr != nil {
+				writeMagnumError(w, aerr)
+				return
+			}
 			items[i] = s.bayView(cl, c.base, detail)
 		}
 		out := newPyDict()

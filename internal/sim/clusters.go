@@ -68,10 +68,7 @@ type clusterRow struct {
 	// visibleFrom hides a freshly created row, as the conductor has not
 	// inserted it yet (Options.NotFoundAfterCreate).
 	visibleFrom time.Time
-	// transientDelete is set when the delete starts and cleared by the
-	// one GET that answers the master_count 400 (FINDINGS 4z).
-	transientDelete bool
-	deleted         bool
+	deleted     bool
 
 	ca, etcdCA, proxyCA *pki.CA
 	kube                kubeapi.Endpoint
@@ -454,7 +451,7 @@ func (s *Sim) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
 	if aerr == nil {
-		aerr = s.transientDeleteError(cl)
+		aerr = apiTypeError(cl, false)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -467,15 +464,19 @@ func (s *Sim) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	writeMagnumJSON(w, http.StatusOK, view)
 }
 
-// transientDeleteError is the 400 real Magnum gave once while deleting: the
-// nodegroups were destroyed before the cluster row, so master_count read 0
-// (FINDINGS 4z #438).
-func (s *Sim) transientDeleteError(c *clusterRow) *apiError {
-	if !c.transientDelete {
-		return nil
+// apiTypeError is the 400 Magnum's API answers when it cannot turn a
+// cluster row into its API type: master_count must be at least 1 for a
+// cluster, and node_count as well for a bay (checked first). A cluster
+// whose nodegroup rows are gone, in the last moments of a delete
+// (tearDown), fails so; so does a bay resized to no workers.
+func apiTypeError(c *clusterRow, bay bool) *apiError {
+	if n := c.nodeCount(); bay && n < 1 {
+		return invalidInput("node_count", n, "Value should be greater or equal to 1")
 	}
-	c.transientDelete = false
-	return invalidInput("master_count", int64(0), "Value should be greater or equal to 1")
+	if n := c.masterCount(); n < 1 {
+		return invalidInput("master_count", n, "Value should be greater or equal to 1")
+	}
+	return nil
 }
 
 var clusterSortKeys = map[string]bool{
@@ -590,6 +591,10 @@ func (s *Sim) listClusters(detail bool) magnumHandler {
 		}
 		items := make(pyList, len(page))
 		for i, cl := range page {
+			if aerr := apiTypeError(cl, false); aerr != nil {
+				writeMagnumError(w, aerr)
+				return
+			}
 			items[i] = s.clusterView(cl, c.ver, c.base, detail)
 		}
 		out := newPyDict()
@@ -1102,6 +1107,12 @@ func (s *Sim) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 			return
 		}
 	}
+	if ng == nil {
+		// default_ng_worker indexes an empty list once a delete has
+		// destroyed the nodegroup rows (tearDown).
+		writeMagnumError(w, errf(http.StatusInternalServerError, "list index out of range"))
+		return
+	}
 	if ng.role != "master" {
 		maxN, hasMax := ng.maxNodeCount.(int64)
 		if count < ng.minNodeCount || (hasMax && maxN != 0 && count > maxN) {
@@ -1155,6 +1166,12 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 			writeMagnumError(w, aerr)
 			return
 		}
+	}
+	if ng == nil {
+		// default_ng_worker indexes an empty list once a delete has
+		// destroyed the nodegroup rows (tearDown).
+		writeMagnumError(w, errf(http.StatusInternalServerError, "list index out of range"))
+		return
 	}
 	if _, batched := v["max_batch_size"]; !batched && (ng.isDefault || t.uuid == cl.templateUUID) {
 		// max_batch_size has no default: wsme's Unset reaches the

@@ -67,9 +67,11 @@ type Options struct {
 	// the brief 404 magnum-api.md warns about (never seen in the
 	// captures); 0 disables it.
 	NotFoundAfterCreate time.Duration
-	// TransientDeleteError makes the first GET of a cluster after its
-	// delete has started answer 400 "Invalid input for field/attribute
-	// master_count. ..." once, as Magnum 15 did (FINDINGS 4z). The
+	// TransientDeleteError plays the last moments of a delete as Magnum
+	// 15's conductor leaves them: DELETE_COMPLETE, then, while the
+	// nodegroup rows and the cluster row are destroyed, every read of the
+	// cluster answers 400 "Invalid input for field/attribute master_count.
+	// Value: '0'. ..." (FINDINGS 4z; measured, see tearDown). The
 	// magnum-sim command turns it on by default in the zed profile.
 	TransientDeleteError bool
 	// NodegroupDeleteStuck replays Zed's nodegroup delete bug: DELETE
