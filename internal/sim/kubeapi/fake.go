@@ -50,7 +50,3 @@ func (e fakeEndpoint) SetNodes(nodes []Node) {
 	}
 	e.Server.SetNodes(out)
 }
-
-// Unwrap returns the hand-written server, for tests that inspect the
-// requests it recorded.
-func (e fakeEndpoint) Unwrap() *kube.Server { return e.Server }
