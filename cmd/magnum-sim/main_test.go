@@ -64,6 +64,9 @@ func TestRunPrintsExportsAndStopsOnSignal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after SIGTERM")
 	}
+	if !strings.Contains(stderr.String(), "Kubernetes bays get ") {
+		t.Errorf("stderr does not say which Kubernetes API bays get: %q", stderr.String())
+	}
 	if rest, _ := io.ReadAll(pr); len(rest) != 0 {
 		t.Errorf("extra stdout after exports: %q", rest)
 	}
@@ -131,10 +134,21 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-http-fault", "GET /v1/clusters|explode"}, 2},
 		{[]string{"-http-fault", "GET /v1/clusters"}, 2},
 		{[]string{"-cacert-out", "ca.pem"}, 2},
+		{[]string{"-kube-api", "sometimes"}, 1},
+		{[]string{"-kube-api", "real", "-kube-bins", "/nonexistent"}, 1},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || out.Len() != 0 || errb.Len() == 0 {
 			t.Errorf("run(%q) = %d, stdout %q, stderr %q", tc.args, code, out.String(), errb.String())
 		}
+	}
+}
+
+// Without the real binaries, -kube-api=real refuses to start and says how
+// to build them.
+func TestRunKubeAPIRealNeedsBinaries(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-kube-api", "real", "-kube-bins", t.TempDir()}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "make kube-bins") {
+		t.Errorf("code %d, stderr %q", code, errb.String())
 	}
 }

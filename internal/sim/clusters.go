@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kube"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
 )
 
@@ -72,7 +72,7 @@ type clusterRow struct {
 	deleted     bool
 
 	ca, etcdCA, proxyCA *pki.CA
-	kube                *kube.Server
+	kube                kubeapi.Endpoint
 }
 
 // nodeCount is what the API reports: every non-master nodegroup.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kube"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
 )
 
@@ -218,10 +217,17 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 		if !op.synced {
 			op.synced = true
 			s.syncAddresses(c, stack)
+			s.refreshKubeNodes(c)
 			c.updatedAt = timePtr(p1)
 		}
 		p2 := p1.Add(s.opts.ConductorInterval / 5)
 		if now.Before(p2) {
+			return false
+		}
+		if ok, err := s.kubeSettled(c); err != nil {
+			s.failOnKube(c, op, err, p2)
+			return true
+		} else if !ok {
 			return false
 		}
 		c.status = op.action + "_COMPLETE"
@@ -309,13 +315,20 @@ func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 		s.destroy(c)
 		return true
 	}
-	c.status = op.action + "_COMPLETE"
-	c.statusReason = nil
 	tag := c.label("kube_tag")
 	if tag == "" {
 		tag = capiDefaultKubeTag
 	}
 	c.coeVersion = tag
+	s.refreshKubeNodes(c)
+	if ok, err := s.kubeSettled(c); err != nil {
+		s.failOnKube(c, op, err, done)
+		return true
+	} else if !ok {
+		return false
+	}
+	c.status = op.action + "_COMPLETE"
+	c.statusReason = nil
 	if c.kube != nil {
 		c.apiAddress = c.kube.URL()
 		c.kube.SetVersion(tag)
@@ -518,9 +531,13 @@ func (s *Sim) startCreate(c *clusterRow, o createOpts) {
 	if ca, err := pki.NewCA(c.name, now); err == nil {
 		c.ca = ca
 		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
-			if srv, err := kube.Start(ca, c.name); err == nil {
-				c.kube = srv
+			ep, err := s.kube.Start(c.name, ca)
+			if err != nil {
+				reason := failKube(err)
+				s.kubeLogf("cluster %s: %s", c.name, reason)
+				o.failNow = &reason
 			}
+			c.kube = ep
 		}
 	}
 	timeout := c.createTimeout
