@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 func main() {
@@ -44,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	heatDelete := fs.Duration("heat-delete", time.Second, "how long a stack delete takes")
 	interval := fs.Duration("conductor-interval", 0, "Magnum's status poller period; statuses trail Heat by up to this (real Magnum: 10s)")
 	latency := fs.Duration("latency", 0, "delay added to every Keystone, Magnum and Heat response")
-	transient := fs.String("transient-delete-error", "auto", "answer one GET during a cluster delete with Magnum 15's 400: on, off, or auto (on for zed)")
+	transient := fs.String("transient-delete-error", "auto", "end cluster deletes as Magnum 15 does, DELETE_COMPLETE then a 400 while the rows go: on, off, or auto (on for zed)")
 	standIns := fs.String("openstack-services", "", "instead of the simulator, serve stand-ins for Heat, Nova, Glance, Neutron, Cinder and etcd discovery on this host's fixed ports (8004, 8774, 9292, 9696, 8776, 8099) for a real Magnum; see scripts/real-magnum")
 	failMatch := fs.String("heat-fail-match", "fail", "with -openstack-services: stacks whose name contains this fail to create (\"-\" disables)")
 	var faults faultFlags
@@ -54,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	useTLS := fs.Bool("tls", false, "serve HTTPS with a certificate from a CA made at start")
 	appCredTrusts := fs.Bool("appcred-trusts", false, "let application-credential tokens create the trust Magnum needs for a new cluster (Keystone's allow_insecure_application_credential_trust_escalation); off, such clusters fail as on a patched Keystone")
 	cacertOut := fs.String("cacert-out", "", "with -tls, write the CA certificate (PEM) here and export OS_CACERT")
+	kubeAPI := fs.String("kube-api", envOr("MAGNUM_SIM_KUBE_API", kubeapi.ModeAuto), "what answers at a Kubernetes bay's api_address: real (a kube-apiserver per bay; `make kube-bins` builds it), fake (the hand-written API) or auto (real when built); default $MAGNUM_SIM_KUBE_API or auto")
+	kubeBins := fs.String("kube-bins", "", "directory of the real Kubernetes binaries (default $MAGNUM_KUBE_BINS or the cache `make kube-bins` fills)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -83,8 +86,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Addr: *addr, Profile: *profile, FixturesFile: *fixtures, TokenTTL: *ttl,
 		HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
 		ConductorInterval: *interval, Latency: *latency, TransientDeleteError: transientOn, TLS: *useTLS,
-		AppCredTrusts: *appCredTrusts,
+		AppCredTrusts: *appCredTrusts, KubeAPI: *kubeAPI, KubeBinDir: *kubeBins,
 	}
+	// What the bays' Kubernetes APIs report goes to stderr with or
+	// without -log: an API server that fails to start must be seen.
+	opts.KubeLogf = log.New(stderr, "magnum-sim: ", log.LstdFlags).Printf
 	if *cacertOut != "" && !*useTLS {
 		fmt.Fprintf(stderr, "magnum-sim: -cacert-out needs -tls\n")
 		return 2
@@ -97,6 +103,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "magnum-sim: %v\n", err)
 		return 1
+	}
+	mode, desc := s.KubeAPI()
+	fmt.Fprintf(stderr, "magnum-sim: Kubernetes bays get %s\n", desc)
+	if mode == kubeapi.ModeFake && *kubeAPI != kubeapi.ModeFake {
+		fmt.Fprintf(stderr, "magnum-sim: `make kube-bins` builds a real kube-apiserver for them (a few minutes, once); -kube-api=fake keeps this one\n")
 	}
 	for _, f := range faults {
 		s.InjectFault(f.match, f.fault)
@@ -135,6 +146,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 // faultFlags collects repeated -fail flags.

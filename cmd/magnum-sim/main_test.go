@@ -3,8 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -58,12 +64,59 @@ func TestRunPrintsExportsAndStopsOnSignal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after SIGTERM")
 	}
+	if !strings.Contains(stderr.String(), "Kubernetes bays get ") {
+		t.Errorf("stderr does not say which Kubernetes API bays get: %q", stderr.String())
+	}
 	if rest, _ := io.ReadAll(pr); len(rest) != 0 {
 		t.Errorf("extra stdout after exports: %q", rest)
 	}
-	if _, err := http.Get(env["OS_AUTH_URL"]); err == nil {
-		t.Error("simulator still listening after shutdown")
+	// Whether something answers on the port proves nothing: another test
+	// process may have been given it since. What must hold is that this
+	// process no longer listens there.
+	u, err := url.Parse(env["OS_AUTH_URL"])
+	if err != nil {
+		t.Fatal(err)
 	}
+	if runtime.GOOS == "linux" && listensOn(t, u.Port()) {
+		t.Errorf("simulator still listening on port %s after shutdown", u.Port())
+	}
+}
+
+// listensOn reports whether a socket of this process listens on the TCP
+// port, from /proc: the inodes of our socket descriptors against the
+// kernel's table of listening sockets.
+func listensOn(t *testing.T, port string) bool {
+	t.Helper()
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		if inode, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			ours[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	wantLocal := fmt.Sprintf(":%04X", p)
+	for _, table := range []string{"/proc/self/net/tcp", "/proc/self/net/tcp6"} {
+		raw, err := os.ReadFile(table)
+		if err != nil {
+			continue // no IPv6
+		}
+		for _, line := range strings.Split(string(raw), "\n")[1:] {
+			// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+			f := strings.Fields(line)
+			if len(f) > 9 && f[3] == "0A" && strings.HasSuffix(f[1], wantLocal) && ours[f[9]] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
@@ -81,10 +134,21 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{[]string{"-http-fault", "GET /v1/clusters|explode"}, 2},
 		{[]string{"-http-fault", "GET /v1/clusters"}, 2},
 		{[]string{"-cacert-out", "ca.pem"}, 2},
+		{[]string{"-kube-api", "sometimes"}, 1},
+		{[]string{"-kube-api", "real", "-kube-bins", "/nonexistent"}, 1},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(tc.args, &out, &errb); code != tc.code || out.Len() != 0 || errb.Len() == 0 {
 			t.Errorf("run(%q) = %d, stdout %q, stderr %q", tc.args, code, out.String(), errb.String())
 		}
+	}
+}
+
+// Without the real binaries, -kube-api=real refuses to start and says how
+// to build them.
+func TestRunKubeAPIRealNeedsBinaries(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"-kube-api", "real", "-kube-bins", t.TempDir()}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "make kube-bins") {
+		t.Errorf("code %d, stderr %q", code, errb.String())
 	}
 }

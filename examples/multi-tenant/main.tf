@@ -4,6 +4,10 @@ terraform {
     magnum = {
       source = "magnumtf/magnum"
     }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 1.13.4"
+    }
   }
 }
 
@@ -32,9 +36,30 @@ provider "magnum" {
   project_domain_name = "Default"
 }
 
+# Each tenant's kubernetes provider talks to that tenant's bay, configured
+# from the module's outputs: Terraform creates the bay, then the namespace.
+# With kubernetes provider 1.x, also set load_config_file = false (or
+# KUBE_LOAD_CONFIG_FILE=false): 1.x ignores these settings when there is no
+# ~/.kube/config.
+provider "kubernetes" {
+  alias                  = "team_a"
+  host                   = module.team_a.host
+  cluster_ca_certificate = module.team_a.cluster_ca_certificate
+  client_certificate     = module.team_a.client_certificate
+  client_key             = module.team_a.client_key
+}
+
+provider "kubernetes" {
+  alias                  = "team_b"
+  host                   = module.team_b.host
+  cluster_ca_certificate = module.team_b.cluster_ca_certificate
+  client_certificate     = module.team_b.client_certificate
+  client_key             = module.team_b.client_key
+}
+
 module "team_a" {
   source    = "../modules/tenant-bay"
-  providers = { magnum = magnum.team_a }
+  providers = { magnum = magnum.team_a, kubernetes = kubernetes.team_a }
 
   name            = "team-a"
   keypair         = "testkey"
@@ -44,7 +69,7 @@ module "team_a" {
 
 module "team_b" {
   source    = "../modules/tenant-bay"
-  providers = { magnum = magnum.team_b }
+  providers = { magnum = magnum.team_b, kubernetes = kubernetes.team_b }
 
   name            = "team-b"
   keypair         = "testkey"
@@ -58,4 +83,12 @@ output "team_a_host" {
 
 output "team_b_host" {
   value = module.team_b.host
+}
+
+output "team_a_namespace" {
+  value = module.team_a.namespace
+}
+
+output "team_b_namespace" {
+  value = module.team_b.namespace
 }

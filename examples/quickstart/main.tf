@@ -54,3 +54,7 @@ output "kubeconfig" {
   value     = magnum_bay.k8s.kubeconfig.raw_config
   sensitive = true
 }
+
+# Then, with kubectl:
+#   terraform output -raw kubeconfig > kubeconfig && chmod 600 kubeconfig
+#   kubectl --kubeconfig kubeconfig get nodes

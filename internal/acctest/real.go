@@ -133,6 +133,8 @@ func simOnlyOptions(o sim.Options) string {
 		return "added latency"
 	case o.MaxClustersPerProject != 0:
 		return "a default quota the test sets"
+	case o.MaxServersPerProject != 0:
+		return "a Nova instance quota the test sets"
 	case o.TLS:
 		return "an HTTPS listener with its own CA"
 	case o.AppCredTrusts:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 // harness is a terraform binary wired to a freshly built provider through
@@ -29,7 +30,7 @@ type harness struct {
 	env       []string
 }
 
-func newHarness(t *testing.T) *harness {
+func terraformPath(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("set TF_ACC=1 to run terraform against the examples")
@@ -41,17 +42,44 @@ func newHarness(t *testing.T) *harness {
 			t.Skip("no terraform binary")
 		}
 	}
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-magnum"), ".")
+	return tf
+}
+
+func buildProvider(t *testing.T, path string) {
+	t.Helper()
+	build := exec.Command("go", "build", "-o", path, ".")
 	build.Dir = repoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	tf := terraformPath(t)
+	bin := t.TempDir()
+	buildProvider(t, filepath.Join(bin, "terraform-provider-magnum"))
 	rc := filepath.Join(t.TempDir(), "terraformrc")
 	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/magnumtf/magnum\" = %q\n  }\n  direct {}\n}\n", bin)
 	if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH")}
+	return &harness{terraform: tf, env: env}
+}
+
+// newMirrorHarness installs this provider, HashiCorp's kubernetes and helm
+// providers from filesystem mirrors, as `terraform init` would from the
+// registry, for examples that use those providers too. It skips (or fails,
+// see acctest.RequireKube) when the kubernetes and helm builds are missing.
+func newMirrorHarness(t *testing.T) *harness {
+	t.Helper()
+	tf := terraformPath(t)
+	acctest.RequireKube(t)
+	mirror := t.TempDir()
+	buildProvider(t, filepath.Join(mirror, "registry.terraform.io", "magnumtf", "magnum", "0.0.1",
+		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-magnum_v0.0.1"))
+	rc := acctest.HandoffCLIConfig(t, mirror, "registry.terraform.io/magnumtf/magnum")
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH")}
 	return &harness{terraform: tf, env: env}
 }
@@ -111,10 +139,17 @@ func TestExamplesAreFormattedAndValid(t *testing.T) {
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(root, dir)
 		t.Run(rel, func(t *testing.T) {
+			hh := h
 			if others := otherProviders(t, dir); len(others) > 0 {
-				// Only formatting can be checked: those providers cannot
-				// be installed on a machine without registry access.
-				t.Skipf("uses the %s provider(s), which cannot be installed here; checked for formatting only", strings.Join(others, ", "))
+				if !onlyHandoffProviders(others) {
+					// Only formatting can be checked: those providers
+					// cannot be installed on a machine without registry
+					// access.
+					t.Skipf("uses the %s provider(s), which cannot be installed here; checked for formatting only", strings.Join(others, ", "))
+				}
+				// The kubernetes and helm providers come from the
+				// mirror `make handoff-providers` fills.
+				hh = newMirrorHarness(t)
 			}
 			work := copyExamples(t)
 			d := filepath.Join(work, rel)
@@ -124,15 +159,25 @@ func TestExamplesAreFormattedAndValid(t *testing.T) {
 			if !hasRequiredProviders(t, d) {
 				writeFile(t, filepath.Join(d, "zz_providers.tf"), "terraform {\n  required_providers {\n    magnum = { source = \"magnumtf/magnum\" }\n  }\n}\n")
 			}
-			h.run(t, d, nil, "get", "-no-color")
-			h.run(t, d, nil, "validate", "-no-color")
+			if hh != h {
+				hh.run(t, d, nil, "init", "-backend=false", "-no-color")
+			} else {
+				hh.run(t, d, nil, "get", "-no-color")
+			}
+			hh.run(t, d, nil, "validate", "-no-color")
 		})
 	}
 }
 
+// TestMultiTenantExampleAppliesPerProject applies examples/multi-tenant:
+// the tenant-bay module twice, for two projects, each time a bay with the
+// tenant's namespace and admin access to it on the bay's real Kubernetes
+// API, through HashiCorp's kubernetes provider configured from the
+// module's outputs.
 func TestMultiTenantExampleAppliesPerProject(t *testing.T) {
-	h := newHarness(t)
-	s := acctest.StartSim(t, sim.Options{HeatCreateDuration: time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: 500 * time.Millisecond})
+	h := newMirrorHarness(t)
+	s := acctest.StartSim(t, sim.Options{HeatCreateDuration: time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: 500 * time.Millisecond,
+		KubeAPI: kubeapi.ModeReal})
 	a, b := s.Credentials("demo"), s.Credentials("alt")
 	work := copyExamples(t)
 	dir := filepath.Join(work, "multi-tenant")
@@ -141,18 +186,20 @@ func TestMultiTenantExampleAppliesPerProject(t *testing.T) {
 	clouds := filepath.Join(t.TempDir(), "clouds.yaml")
 	writeFile(t, clouds, fmt.Sprintf("clouds:\n  team-a:\n    auth:\n      auth_url: %s\n      username: %s\n      password: %s\n      project_name: %s\n      user_domain_name: %s\n      project_domain_name: %s\n    region_name: %s\n",
 		a.AuthURL, a.UserName, a.Password, a.ProjectName, a.UserDomainName, a.ProjectDomainName, a.Region))
-	env := []string{"OS_CLIENT_CONFIG_FILE=" + clouds}
+	// The example is written for kubernetes provider 2.x; 1.13.4, the one
+	// built here, needs its kubeconfig file loading turned off.
+	env := []string{"OS_CLIENT_CONFIG_FILE=" + clouds, "KUBE_LOAD_CONFIG_FILE=false"}
 	vars := []string{
 		"-var", "team_a_cloud=team-a",
 		"-var", "auth_url=" + b.AuthURL,
 		"-var", "team_b_user=" + b.UserName, "-var", "team_b_password=" + b.Password, "-var", "team_b_project=" + b.ProjectName,
 	}
-	h.run(t, dir, env, "get", "-no-color")
+	h.run(t, dir, env, "init", "-no-color")
 	h.run(t, dir, env, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
 
-	projects := map[string]string{}
+	projects, bays := map[string]string{}, map[string]string{}
 	for _, c := range s.Clusters() {
-		projects[c.Name] = c.Project
+		projects[c.Name], bays[c.Name] = c.Project, c.UUID
 	}
 	if projects["team-a"] != a.ProjectID || projects["team-b"] != b.ProjectID {
 		t.Fatalf("bays landed in the wrong projects: %v (want team-a in %s, team-b in %s)", projects, a.ProjectID, b.ProjectID)
@@ -169,8 +216,8 @@ func TestMultiTenantExampleAppliesPerProject(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			out, err := exec.CommandContext(ctx, kubectl, "--kubeconfig", filepath.Join(dir, f), "--request-timeout=20s", "get", "namespaces").CombinedOutput()
 			cancel()
-			if err != nil || !strings.Contains(string(out), "kube-system") {
-				t.Errorf("kubectl with %s: %v\n%s", f, err, out)
+			if err != nil || !strings.Contains(string(out), strings.TrimSuffix(f, ".kubeconfig")) {
+				t.Errorf("kubectl with %s does not list the tenant's namespace: %v\n%s", f, err, out)
 			}
 		}
 	}
@@ -183,6 +230,32 @@ func TestMultiTenantExampleAppliesPerProject(t *testing.T) {
 	if outputs["team_a_host"].Value == outputs["team_b_host"].Value {
 		t.Errorf("both tenants got the same API endpoint %v", outputs["team_a_host"].Value)
 	}
+	if outputs["team_a_namespace"].Value != "team-a" || outputs["team_b_namespace"].Value != "team-b" {
+		t.Errorf("namespaces %v and %v", outputs["team_a_namespace"].Value, outputs["team_b_namespace"].Value)
+	}
+
+	// Each tenant's users, with a certificate their bay's Magnum CA signed
+	// for their group, administer their namespace and nothing else; the
+	// other tenant's bay does not know them.
+	for _, tc := range []struct{ tenant, project, other string }{{"team-a", "demo", "team-b"}, {"team-b", "alt", "team-a"}} {
+		mc := acctest.MagnumClient(t, s, tc.project)
+		user := acctest.BayKubeClient(t, mc, bays[tc.tenant], "dev-"+tc.tenant, tc.tenant)
+		for path, want := range map[string]int{
+			"/api/v1/namespaces/" + tc.tenant + "/pods":              200,
+			"/apis/apps/v1/namespaces/" + tc.tenant + "/deployments": 200,
+			"/api/v1/namespaces/kube-system/pods":                    403,
+			"/api/v1/namespaces":                                     403,
+			"/api/v1/nodes":                                          403,
+		} {
+			if code, body, err := user.Get(path); err != nil || code != want {
+				t.Errorf("%s user GET %s: %d %v %v, want %d", tc.tenant, path, code, body["message"], err, want)
+			}
+		}
+		admin := acctest.BayKubeClient(t, mc, bays[tc.tenant], "admin", "system:masters")
+		if code, _, err := admin.Get("/api/v1/namespaces/" + tc.other); err != nil || code != 404 {
+			t.Errorf("%s's bay has a namespace %s: %d %v", tc.tenant, tc.other, code, err)
+		}
+	}
 
 	plan := exec.Command(h.terraform, append([]string{"-chdir=" + dir, "plan", "-detailed-exitcode", "-input=false", "-no-color"}, vars...)...)
 	plan.Env = append(append([]string{}, h.env...), env...)
@@ -192,6 +265,13 @@ func TestMultiTenantExampleAppliesPerProject(t *testing.T) {
 	h.run(t, dir, env, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, vars...)...)
 	if n := len(s.Clusters()); n != 0 {
 		t.Fatalf("%d bays left after destroy", n)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for s.KubeAPIsRunning() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bay Kubernetes APIs still running after the destroy", s.KubeAPIsRunning())
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -228,10 +308,24 @@ func copyExamples(t *testing.T) string {
 	return dst
 }
 
-var providerBlock = regexp.MustCompile(`(?m)^provider "([a-z0-9_-]+)"`)
+var (
+	providerBlock  = regexp.MustCompile(`(?m)^provider "([a-z0-9_-]+)"`)
+	providerSource = regexp.MustCompile(`source\s*=\s*"(?:[a-z0-9-][a-z0-9.-]*/)?[a-z0-9-]+/([a-z0-9-]+)"`)
+)
+
+// onlyHandoffProviders reports whether the kubernetes and helm providers,
+// which the hand-off tests build, are the only others.
+func onlyHandoffProviders(others []string) bool {
+	for _, p := range others {
+		if p != "kubernetes" && p != "helm" {
+			return false
+		}
+	}
+	return true
+}
 
 // otherProviders lists the providers besides this one that an example
-// configures.
+// configures or requires.
 func otherProviders(t *testing.T, dir string) []string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
@@ -242,7 +336,7 @@ func otherProviders(t *testing.T, dir string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range providerBlock.FindAllStringSubmatch(string(b), -1) {
+		for _, m := range append(providerBlock.FindAllStringSubmatch(string(b), -1), providerSource.FindAllStringSubmatch(string(b), -1)...) {
 			if m[1] != "magnum" && !seen[m[1]] {
 				seen[m[1]] = true
 				out = append(out, m[1])

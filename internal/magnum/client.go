@@ -100,7 +100,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	c.http = requester{pc: cfg.ProviderClient, retry: cfg.Retry.withDefaults(), now: now}
+	c.http = requester{pc: cfg.ProviderClient, retry: cfg.Retry.withDefaults(), now: now, clock: &serverClock{}}
 	return c, nil
 }
 

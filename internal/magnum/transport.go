@@ -123,6 +123,7 @@ type requester struct {
 	pc    *gophercloud.ProviderClient
 	retry RetryPolicy
 	now   func() time.Time
+	clock *serverClock
 }
 
 func (r *requester) do(ctx context.Context, req request) (*http.Response, []byte, error) {
@@ -156,6 +157,9 @@ func (r *requester) once(ctx context.Context, req request) (*http.Response, []by
 		opts.MoreHeaders["OpenStack-API-Version"] = "container-infra " + req.version
 	}
 	resp, err := r.pc.Request(ctx, req.method, req.url, opts)
+	if resp != nil {
+		r.clock.observe(resp, r.now())
+	}
 	if err != nil {
 		return resp, nil, err
 	}

@@ -57,14 +57,14 @@ func autoScalingAttribute(what string) schema.SingleNestedAttribute {
 				Required:            true,
 			},
 			"min_node_count": schema.Int64Attribute{
-				MarkdownDescription: "The fewest nodes the autoscaler may leave. Magnum requires it to be at most `node_count`.",
+				MarkdownDescription: "The fewest nodes the autoscaler may leave. Magnum requires it to be at most `node_count`." + nodeCountNote(),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxNodeCount)},
 			},
 			"max_node_count": schema.Int64Attribute{
-				MarkdownDescription: "The most nodes the autoscaler may add. Magnum requires it to be at least `node_count` and `min_node_count`.",
+				MarkdownDescription: "The most nodes the autoscaler may add. Magnum requires it to be at least `node_count` and `min_node_count`." + nodeCountNote(),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxNodeCount)},
 			},
 		},
 	}

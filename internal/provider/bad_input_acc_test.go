@@ -121,8 +121,12 @@ func badInputs(t *testing.T) []badInput {
 		{name: "no auth_url", config: providerAttrs(func(a map[string]string) { delete(a, "auth_url") }), ownProvider: true, beforeAPI: true,
 			want: []string{"Incomplete OpenStack credentials", "auth_url (OS_AUTH_URL)"}},
 		{name: "unreachable auth_url", config: func(s *sim.Sim) string {
-			return providerBlockAt(passwordAttrs(s.Credentials("demo"), closedURL(t)+"/identity/v3")) + lookupBaymodel
+			return providerBlockAt(passwordAttrs(s.Credentials("demo"), acctest.UnreachableURL(t)+"/identity/v3")) + lookupBaymodel
 		}, ownProvider: true, beforeAPI: true, want: []string{"OpenStack authentication failed", "Could not reach Keystone at http://127.0.0.1:", "connection refused"}},
+		{name: "auth_url of Magnum, not Keystone", config: func(s *sim.Sim) string {
+			return providerBlockAt(passwordAttrs(s.Credentials("demo"), s.URL()+"/container-infra/v1")) + lookupBaymodel
+		}, ownProvider: true, want: []string{"OpenStack authentication failed", "/container-infra/v1", "answers like Magnum's API (container-infra), not Keystone",
+			"Set auth_url (OS_AUTH_URL) to the identity endpoint"}},
 		{name: "wrong password", config: providerAttrs(func(a map[string]string) { a["password"] = "wrong" }), ownProvider: true,
 			want: []string{"OpenStack authentication failed", "answered HTTP 401"}},
 
@@ -166,6 +170,14 @@ func badInputs(t *testing.T) []badInput {
 			want: []string{`Error creating bay "badbay"`, "m1.nope"}},
 		{name: "bay keypair Nova does not have", config: bayOnRealModel(`keypair = "missingkp"`),
 			want: []string{`Error creating bay "badbay"`, "missingkp"}},
+		{name: "bay keypair Nova does not have, by any name", config: bayOnRealModel(`keypair = "colleagues-key"`),
+			want: []string{`Error creating bay "badbay"`, "Unable to find keypair colleagues-key.", "HTTP status: 404"}},
+		{name: "bay fixed_subnet Neutron does not have", config: bayOnRealModel(`fixed_subnet = "no-such-subnet"`),
+			want: []string{`Bay "badbay"`, "did not become ready", "status CREATE_FAILED", "Unable to find fixed subnet no-such-subnet."}},
+		{name: "bay fixed_network id Neutron does not have", config: bayOnRealModel(`fixed_network = "5c1f8a3e-0009-4000-8000-000000000000"`),
+			want: []string{`Bay "badbay"`, "status CREATE_FAILED", "Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000."}},
+		{name: "bay discovery_url that is not a URL", config: bayOnRealModel(`discovery_url = "not-a-url"`),
+			want: []string{`Bay "badbay"`, "status CREATE_FAILED", "Failed to get the size of cluster from 'not-a-url'."}},
 		{name: "baymodel external network Neutron does not have", config: baymodelWith(`external_network_id = "no-such-net"`),
 			want: []string{"Error creating baymodel", "no-such-net"}},
 
@@ -178,6 +190,33 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay name with a space", config: bayWith(`name = "my bay"`), beforeAPI: true, want: []string{"name", "must start with a letter"}},
 		{name: "bay name too long", config: bayWith(fmt.Sprintf("name = %q", long(243))), beforeAPI: true,
 			want: []string{"name string length must be between 1 and 242"}},
+		// Upper bounds: Magnum checks none, and its database breaks on
+		// numbers beyond 32 bits.
+		{name: "bay node_count beyond any cloud", config: bayWith(`node_count = 99999999999`), beforeAPI: true,
+			want: []string{"node_count value must be at most 5000, got: 99999999999"}},
+		{name: "bay master_count beyond etcd", config: bayWith("master_count = 9\n  master_lb_enabled = true"), beforeAPI: true,
+			want: []string{"master_count value must be at most 7, got: 9"}},
+		{name: "bay docker_volume_size beyond any disk", config: bayWith(`docker_volume_size = 99999999999`), beforeAPI: true,
+			want: []string{"docker_volume_size value must be at most 16384, got: 99999999999"}},
+		{name: "bay create_timeout beyond a day", config: bayWith(`create_timeout = 100000`), beforeAPI: true,
+			want: []string{"create_timeout value must be at most 1440, got: 100000"}},
+		{name: "bay timeouts beyond a day", config: bayWith("timeouts {\n    create = \"48h\"\n  }"), beforeAPI: true,
+			want: []string{"Timeout too long", "timeouts.create is 48h; at most 24h0m0s"}},
+		{name: "bay auto_scaling max_node_count beyond any cloud", config: bayWith("auto_scaling = { enabled = true, max_node_count = 100000 }"), beforeAPI: true,
+			want: []string{"auto_scaling.max_node_count value must be at most 5000, got: 100000"}},
+		{name: "bay upgrade max_batch_size beyond any cloud", config: bayWith("upgrade = { max_batch_size = 100000 }"), beforeAPI: true,
+			want: []string{"upgrade.max_batch_size value must be at most 5000, got: 100000"}},
+		{name: "baymodel docker_volume_size beyond any disk", config: baymodelWith(`docker_volume_size = 20000`), beforeAPI: true,
+			want: []string{"docker_volume_size value must be at most 16384, got: 20000"}},
+		{name: "nodegroup counts beyond any cloud", config: func(*sim.Sim) string {
+			return "resource \"magnum_nodegroup\" \"test\" {\n  bay_id = \"any\"\n  name = \"ng\"\n  node_count = 10000\n  max_node_count = 20000\n  min_node_count = 6000\n}\n"
+		}, beforeAPI: true, want: []string{"node_count value must be at most 5000, got: 10000"}},
+		{name: "nodegroup timeouts beyond a day", config: func(*sim.Sim) string {
+			return "resource \"magnum_nodegroup\" \"test\" {\n  bay_id = \"any\"\n  name = \"ng\"\n  timeouts {\n    update = \"100h\"\n  }\n}\n"
+		}, beforeAPI: true, want: []string{"Timeout too long", "timeouts.update is 100h"}},
+		{name: "quota hard_limit beyond any cloud", config: func(*sim.Sim) string {
+			return "resource \"magnum_quota\" \"test\" {\n  project_id = \"p\"\n  hard_limit = 10000000\n}\n"
+		}, beforeAPI: true, want: []string{"hard_limit value must be at most 100000, got: 10000000"}},
 		{name: "bay several masters without a load balancer", config: bayWith("master_count = 3\n  master_lb_enabled = false"), beforeAPI: true,
 			want: []string{"master_count", "master_count is 3 but master_lb_enabled is false"}},
 		{name: "bay label key with a colon", config: bayWith(`labels = { "a:b" = "c" }`), beforeAPI: true, want: []string{"labels", "must be letters, digits"}},
@@ -186,8 +225,8 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay empty baymodel_id", config: func(*sim.Sim) string {
 			return "resource \"magnum_bay\" \"test\" {\n  baymodel_id = \"\"\n}\n"
 		}, beforeAPI: true, want: []string{"baymodel_id string length must be at least 1"}},
-		{name: "bay create timeout not a duration", config: bayWith("timeouts = { create = \"forever\" }"), beforeAPI: true,
-			want: []string{"timeouts", "forever"}},
+		{name: "bay create timeout not a duration", config: bayWith("timeouts {\n    create = \"forever\"\n  }"), beforeAPI: true,
+			want: []string{"Invalid Attribute Value Time Duration", `"forever" must be a string containing a sequence of decimal numbers`}},
 		{name: "bay on a baymodel that does not exist", config: func(*sim.Sim) string {
 			return "resource \"magnum_bay\" \"test\" {\n  baymodel_id = \"no-such-baymodel\"\n}\n"
 		}, want: []string{"Baymodel not found", "baymodel_id", "no-such-baymodel", "HTTP status: 404"}},

@@ -49,6 +49,8 @@ func (d *bayDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, 
 	delete(attrs, "auto_scaling")
 	// How the resource applies a future upgrade; nothing to read.
 	delete(attrs, "upgrade")
+	// What the resource does at create time.
+	delete(attrs, "adopt_existing")
 	attrs["id"] = schema.StringAttribute{
 		MarkdownDescription: "The bay's UUID. Set either `id` or `name`.",
 		Optional:            true,
@@ -92,6 +94,10 @@ func (d *bayDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	}
 	c, err := d.data.Magnum.GetCluster(ctx, ident)
 	if err != nil {
+		if summary, detail, ok := d.data.ambiguousName(ctx, "bay", ident, "to read", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", ident), apiErrorDetail(err))
 		return
 	}

@@ -66,6 +66,7 @@ type bayResource struct {
 type bayModel struct {
 	bayAttributes
 	StoreCredentials types.Bool     `tfsdk:"store_credentials"`
+	AdoptExisting    types.Bool     `tfsdk:"adopt_existing"`
 	AutoScaling      types.Object   `tfsdk:"auto_scaling"`
 	Upgrade          types.Object   `tfsdk:"upgrade"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
@@ -170,25 +171,25 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"node_count": schema.Int64Attribute{
-				MarkdownDescription: "The number of worker nodes (the default worker nodegroup). Defaults to 1. Changes resize the bay in place; 0 needs Magnum API microversion 1.10 or later.",
+				MarkdownDescription: "The number of worker nodes (the default worker nodegroup). Defaults to 1. Changes resize the bay in place; 0 needs Magnum API microversion 1.10 or later." + nodeCountNote(),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxNodeCount)},
 			},
 			"master_count": schema.Int64Attribute{
-				MarkdownDescription: "The number of master nodes, at least 1. Defaults to 1. More than one needs `master_lb_enabled` (here or in the baymodel). A change replaces the bay.",
+				MarkdownDescription: fmt.Sprintf("The number of master nodes, 1 to %d (etcd's largest recommended cluster). Defaults to 1. More than one needs `master_lb_enabled` (here or in the baymodel). A change replaces the bay.", maxMasterCount),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxMasterCount)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace()},
 			},
 			"create_timeout": schema.Int64Attribute{
-				MarkdownDescription: "Minutes Magnum (Heat) allows the create to take before it marks the bay `CREATE_FAILED` (the original `bay_create_timeout`). Defaults to Magnum's 60. This is the cloud's own limit; the `timeouts` block bounds how long Terraform waits. A change replaces the bay.",
+				MarkdownDescription: fmt.Sprintf("Minutes Magnum (Heat) allows the create to take before it marks the bay `CREATE_FAILED` (the original `bay_create_timeout`), at most %d (a day). Defaults to Magnum's 60. This is the cloud's own limit; the `timeouts` block bounds how long Terraform waits. A change replaces the bay.", maxCreateTimeoutMinutes),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxCreateTimeoutMinutes)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
 			},
 			"discovery_url": schema.StringAttribute{
@@ -201,10 +202,10 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 			"flavor_id":        inherited("The Nova flavor for worker nodes."),
 			"master_flavor_id": inherited("The Nova flavor for master nodes."),
 			"docker_volume_size": schema.Int64Attribute{
-				MarkdownDescription: "The size in GB of each node's container storage volume. Inherited from the baymodel when left out. A change replaces the bay.",
+				MarkdownDescription: "The size in GB of each node's container storage volume. Inherited from the baymodel when left out. A change replaces the bay." + volumeSizeNote(),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxVolumeSizeGB)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
 			},
 			"labels": schema.MapAttribute{
@@ -296,6 +297,7 @@ func (r *bayResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp
 				},
 			},
 			storeCredentialsAttr: storeCredentialsAttribute(),
+			"adopt_existing":     adoptExistingAttribute("bay"),
 			"auto_scaling":       autoScalingAttribute("bay"),
 			"upgrade":            bayUpgradeAttribute(),
 			"docker_tls": schema.SingleNestedAttribute{
@@ -328,6 +330,7 @@ func (r *bayResource) ValidateConfig(ctx context.Context, req resource.ValidateC
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(validateTimeouts(m.Timeouts.Object)...)
 	if m.MasterCount.IsUnknown() || m.MasterCount.IsNull() || m.MasterCount.ValueInt64() <= 1 {
 		return
 	}
@@ -351,7 +354,17 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	planRepair(ctx, state, plan, resp)
 	templateChanged := !plan.BaymodelID.IsUnknown() && !plan.BaymodelID.Equal(state.BaymodelID)
+	if templateChanged && r.sameBaymodel(ctx, req.Private, state, plan, resp) {
+		// The framework marked the computed values unknown for what
+		// looked like a change; with nothing else asked for, the plan is
+		// the state.
+		if plan.BaymodelID = state.BaymodelID; onlyBaymodelSpelling(plan, state) && repairFor(state.Status.ValueString()) == repairNone {
+			resp.Diagnostics.Append(resp.Plan.Set(ctx, state)...)
+		}
+		return
+	}
 	if plan.BaymodelID.IsUnknown() || templateChanged {
 		upgradable := false
 		if r.data != nil {
@@ -379,7 +392,12 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			return
 		}
 		if templateChanged {
+			current := state.BaymodelID.ValueString()
+			if meta, _ := r.bayMeta(ctx, req.Private, nil); meta.BaymodelUUID != "" {
+				current = meta.BaymodelUUID
+			}
 			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, state.BaymodelID.ValueString(), plan.BaymodelID.ValueString())...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, current, plan.BaymodelID.ValueString())...)
 		}
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
@@ -442,6 +460,10 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
+			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
+			return
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
 			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), apiErrorDetail(err)))
 		return
@@ -457,13 +479,14 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		return
 	}
 
-	id, err := r.data.Magnum.CreateCluster(ctx, create)
-	if magnum.IsOutcomeUnknown(err) {
-		// Never POST again blindly: the first request may have created it.
-		id, err = r.findCreatedBay(ctx, plan.Name.ValueString(), err)
+	name := plan.Name.ValueString()
+	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), r.data.listBays,
+		func(ctx context.Context) (string, error) { return r.data.Magnum.CreateCluster(ctx, create) })
+	if err == nil && adopted {
+		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error creating bay %q", plan.Name.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), apiErrorDetail(err))
 		return
 	}
 	tflog.Info(ctx, "bay create accepted; waiting for it to become ready", map[string]any{"bay": plan.Name.ValueString(), "id": id})
@@ -474,19 +497,29 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 
-	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", waiter.Conditions[*magnum.Cluster]{
+	cond := waiter.Conditions[*magnum.Cluster]{
 		Target:        []string{"CREATE_COMPLETE"},
 		Pending:       []string{"CREATE_IN_PROGRESS"},
 		NotFoundGrace: 2 * time.Minute,
 		Hint:          r.createProgress(plan.Name.ValueString()),
-	}, timeout)
+	}
+	if adopted {
+		// An adopted bay may have been resized since its create.
+		cond.Target = append(cond.Target, "UPDATE_COMPLETE")
+		cond.Pending = append(cond.Pending, "UPDATE_IN_PROGRESS")
+	}
+	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout)
+	if werr == nil && adopted {
+		c, werr = r.resizeAdopted(ctx, c, plan, timeout)
+	}
 	if c != nil {
 		resp.Diagnostics.Append(bayFromAPI(ctx, c, &plan.bayAttributes, meta)...)
 	}
 	if werr != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
-			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."+
+				unreadHint(werr, id))
 		return
 	}
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes, plan.StoreCredentials)...)
@@ -500,7 +533,14 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c, err := r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
+	c, err := readBay(ctx, func(ctx context.Context) (*magnum.Cluster, error) {
+		return r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
+	}, readBayTries, readBayInterval)
 	if magnum.IsNotFound(err) {
 		tflog.Warn(ctx, "bay no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -541,11 +581,13 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	timeout, diags := plan.Timeouts.Update(ctx, defaultBayUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	meta, diags := r.bayMeta(ctx, req.Private, nil)
@@ -559,6 +601,10 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if !plan.BaymodelID.Equal(state.BaymodelID) {
 		ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 		if err != nil {
+			if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), fmt.Sprintf("to upgrade bay %q to", name), err); ok {
+				resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
+				return
+			}
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
 				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, apiErrorDetail(err)))
 			return
@@ -569,6 +615,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			opts, diags := bayUpgradeOpts(ctx, plan, ct.UUID)
 			resp.Diagnostics.Append(diags...)
 			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
 			if resp.Diagnostics.HasError() {
 				return
 			}
@@ -610,6 +657,18 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		}
 	}
 
+	if last == nil && repairFor(state.Status.ValueString()) == repairRetry {
+		c, diags := r.retryFailedUpdate(ctx, id, name, plan, timeout)
+		if c != nil {
+			last = c
+		}
+		if diags.HasError() {
+			resp.Diagnostics.Append(diags...)
+			r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
+			return
+		}
+	}
+
 	if last == nil {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
@@ -634,6 +693,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	timeout, diags := state.Timeouts.Delete(ctx, defaultBayDeleteTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -659,7 +719,8 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
-		Started: deleteStarted(),
+		Started:      deleteStarted(),
+		StateOfError: deleteUnderWay,
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
@@ -670,40 +731,16 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 	ctx = r.data.MaskSecrets(ctx)
 	c, err := r.data.Magnum.GetCluster(ctx, req.ID)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", req.ID, "to import", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("baymodel_id"), c.ClusterTemplateID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("merge_labels"), false)...)
-}
-
-// findCreatedBay settles a POST whose outcome is unknown by looking the bay
-// up by name, so a retried apply never creates it twice.
-func (r *bayResource) findCreatedBay(ctx context.Context, name string, postErr error) (string, error) {
-	ctx, cancel := settleContext(ctx)
-	defer cancel()
-	clusters, err := r.data.Magnum.ListClusters(ctx, magnum.ListOpts{})
-	if err != nil {
-		return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing bays to find out failed too: %v. "+
-			"Check for a bay named %q before applying again", postErr, err, name)
-	}
-	var ids []string
-	for _, c := range clusters {
-		if c.Name == name {
-			ids = append(ids, c.UUID)
-		}
-	}
-	switch len(ids) {
-	case 0:
-		return "", fmt.Errorf("%w\n\nNo bay named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
-	case 1:
-		tflog.Info(ctx, "the create request's answer was lost, but the bay exists; adopting it", map[string]any{"bay": name, "id": ids[0]})
-		return ids[0], nil
-	}
-	// Adopting the wrong one would later delete a bay this apply never made.
-	return "", fmt.Errorf("%w\n\nSeveral bays are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
-		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
 }
 
 func (r *bayResource) resize(ctx context.Context, id string, n int) error {
@@ -775,6 +812,10 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		},
 		Logf:        func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
 		IsTransient: isTransientBayError,
+		// Each poll's request is already retried by the client; a bay
+		// that is fine must not be given up (and tainted) over an API
+		// that answers 5xx for a minute.
+		MaxConsecutiveErrors: bayWaitMaxErrors,
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {

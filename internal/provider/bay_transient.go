@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -46,6 +47,18 @@ func deleteStarted() func(*magnum.Cluster, string) bool {
 	}
 }
 
+// deleteUnderWay reads Magnum 15's transient 400 during a delete wait as
+// what it is: the conductor is tearing the bay's nodegroups down, so the
+// delete has started. Read as a mere error, a delete that then failed at
+// once would look like an earlier attempt's stale DELETE_FAILED, and the
+// wait would end in "accepted the request but did not start it".
+func deleteUnderWay(err error) (string, bool) {
+	if magnum.StatusCode(err) == http.StatusBadRequest && isTransientBayError(err) {
+		return "DELETE_IN_PROGRESS", true
+	}
+	return "", false
+}
+
 // waitForStackID holds a bay delete back while Magnum's conductor is still
 // inside cluster_create, before it has saved the bay's stack id. Magnum 15
 // deletes such a bay's row at once, and the Heat stack the create goes on
@@ -63,6 +76,65 @@ func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Clus
 		select {
 		case <-ctx.Done():
 			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+// bayWaitMaxErrors is how many polls in a row may fail transiently (5xx,
+// 429, a dropped connection, each after the client's own retries) before a
+// bay wait gives up: about a minute of an unreachable API.
+const bayWaitMaxErrors = 15
+
+// unreadHint adds to a failed wait's error what to do when the wait ended
+// because the bay could not be read, not because it failed: the bay may be
+// fine, and replacing it would throw away a healthy bay.
+func unreadHint(err error, id string) string {
+	var fe *waiter.FailedError
+	var ns *waiter.NotStartedError
+	var te *waiter.TimeoutError
+	if err == nil || errors.As(err, &fe) || errors.As(err, &ns) || (errors.As(err, &te) && te.LastErr == nil) {
+		return ""
+	}
+	return fmt.Sprintf("\n\nThe wait ended because Magnum could not be read, not because the bay failed: it may well be healthy. "+
+		"Check it with `openstack coe cluster show %s`; if it is CREATE_COMPLETE, keep it instead of letting the next apply replace it:\n"+
+		"  terraform untaint <address>\n"+
+		"where <address> is this resource's address, shown in the \"with\" line above (such as magnum_bay.example).", id)
+}
+
+// readBayTries and readBayInterval bound how long a refresh rides out
+// Magnum 15's transient 400 before it reports it.
+const (
+	readBayTries    = 6
+	readBayInterval = time.Second
+)
+
+// readBay reads a bay for a refresh. A bay whose delete is tearing down
+// its nodegroups answers Magnum 15's transient 400 for a moment (FINDINGS
+// 4z); the refresh waits it out, a few seconds at most, instead of failing
+// the plan. Other errors, and 5xx the client already retried, are returned
+// at once.
+func readBay(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), tries int, interval time.Duration) (*magnum.Cluster, error) {
+	var c *magnum.Cluster
+	err := rideOutTransient400(ctx, func(ctx context.Context) error {
+		var err error
+		c, err = get(ctx)
+		return err
+	}, tries, interval)
+	return c, err
+}
+
+// rideOutTransient400 calls fn until it returns anything but Magnum 15's
+// transient 400, at most tries times, interval apart.
+func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tries int, interval time.Duration) error {
+	for i := 1; ; i++ {
+		err := fn(ctx)
+		if err == nil || i >= tries || !isTransientBayError(err) || magnum.StatusCode(err) != http.StatusBadRequest {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
 		case <-time.After(interval):
 		}
 	}

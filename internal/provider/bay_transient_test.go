@@ -60,20 +60,22 @@ func TestDeleteStarted(t *testing.T) {
 
 func TestWaitForStackID(t *testing.T) {
 	notFound := &magnum.Error{StatusCode: 404, Message: "Cluster x could not be found."}
+	inProgress := &magnum.Cluster{Status: "CREATE_IN_PROGRESS"}
 	cases := []struct {
-		name      string
-		answers   []*magnum.Cluster // nil: the GET fails with 404
+		name    string
+		answers []*magnum.Cluster // nil: the GET fails with 404
+		// limit is long wherever the answers alone must end the wait, so
+		// a slow machine cannot cut it short.
+		limit     time.Duration
 		wantPolls int
 	}{
 		{"stack id saved after two polls", []*magnum.Cluster{
-			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS", StackID: "s1"}}, 3},
-		{"a bay with its stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_COMPLETE", StackID: "s1"}}, 1},
-		{"a failed create without a stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_FAILED"}}, 1},
-		{"a bay already gone", []*magnum.Cluster{nil}, 1},
-		{"the limit ends the wait", []*magnum.Cluster{
-			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"},
-			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"},
-			{Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}, {Status: "CREATE_IN_PROGRESS"}}, -1},
+			inProgress, inProgress, {Status: "CREATE_IN_PROGRESS", StackID: "s1"}}, time.Hour, 3},
+		{"a bay with its stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_COMPLETE", StackID: "s1"}}, time.Hour, 1},
+		{"a failed create without a stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_FAILED"}}, time.Hour, 1},
+		{"a bay already gone", []*magnum.Cluster{nil}, time.Hour, 1},
+		// The stack id never comes: only the limit can end the wait.
+		{"the limit ends the wait", []*magnum.Cluster{inProgress}, 5 * time.Millisecond, -1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,12 +88,51 @@ func TestWaitForStackID(t *testing.T) {
 				}
 				return tc.answers[i], nil
 			}
-			waitForStackID(context.Background(), get, time.Millisecond, 5*time.Millisecond)
+			// A minute against a limit of milliseconds: had the limit not
+			// ended the wait, this context would have.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			waitForStackID(ctx, get, time.Millisecond, tc.limit)
+			if ctx.Err() != nil {
+				t.Fatalf("the wait ended only with its context, after %d polls", polls)
+			}
 			if tc.wantPolls >= 0 && polls != tc.wantPolls {
 				t.Errorf("polled %d times, want %d", polls, tc.wantPolls)
 			}
-			if tc.wantPolls < 0 && (polls < 2 || polls > 1000) {
-				t.Errorf("polled %d times; the limit should end a wait for a stack id that never comes", polls)
+			if tc.wantPolls < 0 && polls > 1000 {
+				t.Errorf("polled %d times in a 5 ms limit at 1 ms intervals", polls)
+			}
+		})
+	}
+}
+
+func TestReadBayRidesOutTheTransient400(t *testing.T) {
+	gap := &magnum.Error{StatusCode: 400, Message: "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1"}
+	cases := []struct {
+		name      string
+		answers   []error
+		wantCalls int
+		wantErr   bool
+	}{
+		{"one gap, then the bay", []error{gap, nil}, 2, false},
+		{"gaps for longer than the bound", []error{gap, gap, gap}, 3, true},
+		{"a real bad request is not retried", []error{&magnum.Error{StatusCode: 400, Message: "other"}}, 1, true},
+		{"a 503 the client already retried is not retried again", []error{&magnum.Error{StatusCode: 503}}, 1, true},
+		{"gone", []error{&magnum.Error{StatusCode: 404}}, 1, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			c, err := readBay(context.Background(), func(context.Context) (*magnum.Cluster, error) {
+				e := tc.answers[calls]
+				calls++
+				if e != nil {
+					return nil, e
+				}
+				return &magnum.Cluster{Status: "DELETE_IN_PROGRESS"}, nil
+			}, 3, time.Millisecond)
+			if calls != tc.wantCalls || (err != nil) != tc.wantErr || (err == nil && c == nil) {
+				t.Errorf("calls %d, err %v, bay %v; want %d calls, error %v", calls, err, c, tc.wantCalls, tc.wantErr)
 			}
 		})
 	}

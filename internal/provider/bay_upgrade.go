@@ -44,9 +44,9 @@ func bayUpgradeAttribute() schema.SingleNestedAttribute {
 		Optional: true,
 		Attributes: map[string]schema.Attribute{
 			"max_batch_size": schema.Int64Attribute{
-				MarkdownDescription: "How many nodes Magnum's driver upgrades at a time. Defaults to 1, which the provider sends when this is left out, as the `openstack` CLI does: Magnum 15 fails an upgrade request without it. Drivers that roll nodes in their own way may ignore it.",
+				MarkdownDescription: "How many nodes Magnum's driver upgrades at a time. Defaults to 1, which the provider sends when this is left out, as the `openstack` CLI does: Magnum 15 fails an upgrade request without it. Drivers that roll nodes in their own way may ignore it." + nodeCountNote(),
 				Optional:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxNodeCount)},
 			},
 			"nodegroup": schema.StringAttribute{
 				MarkdownDescription: "The nodegroup (name or UUID) Magnum upgrades. Magnum's default is the bay's default worker nodegroup. " +

@@ -73,6 +73,10 @@ func (d *baymodelDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	ct, err := d.data.Magnum.GetClusterTemplate(ctx, ident)
 	if err != nil {
+		if summary, detail, ok := d.data.ambiguousName(ctx, "baymodel", ident, "to read", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q", ident), apiErrorDetail(err))
 		return
 	}

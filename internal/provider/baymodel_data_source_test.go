@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -47,6 +48,8 @@ data "magnum_baymodel" "by_name" {
 func TestAccBaymodelDataSource_errors(t *testing.T) {
 	s := acctest.StartSim(t, sim.Options{})
 	provider := acctest.ProviderBlock(s, "demo")
+	twin := createBaymodelAs(t, s, "admin", map[string]any{"name": "twin", "coe": "kubernetes", "image_id": "fedora-21-atomic-5", "public": true})
+	t.Cleanup(func() { _ = acctest.MagnumClient(t, s, "admin").DeleteClusterTemplate(context.Background(), twin) })
 	cases := []struct {
 		name   string
 		config string
@@ -55,26 +58,22 @@ func TestAccBaymodelDataSource_errors(t *testing.T) {
 		planOnly bool
 	}{
 		// Names are not unique in Magnum: it refuses to guess, and the
-		// provider has to pass that on rather than pick one.
+		// provider has to pass that on rather than pick one. The provider
+		// itself refuses a second baymodel of a name in one project, so
+		// the twin is the admin's public baymodel.
 		{"duplicate names", provider + `
 resource "magnum_baymodel" "one" {
   name     = "twin"
   coe      = "kubernetes"
-  image_id = "fedora-coreos-35"
-}
-
-resource "magnum_baymodel" "two" {
-  name     = "twin"
-  coe      = "kubernetes"
-  image_id = "fedora-coreos-35"
+  image_id = "fedora-21-atomic-5"
 }
 
 data "magnum_baymodel" "twin" {
   name       = "twin"
-  depends_on = [magnum_baymodel.one, magnum_baymodel.two]
+  depends_on = [magnum_baymodel.one]
 }
-`, []string{`Error reading baymodel "twin"`, "Multiple ClusterTemplates exist with same name", "Please use the ClusterTemplate uuid instead",
-			"HTTP status: 409", "Request ID: req-"}, false},
+`, []string{`More than one baymodel is named "twin"`, "more than one is named so:", "- " + twin + " (project ", "Use the UUID of the one you mean",
+			"Multiple ClusterTemplates exist with same name", "Please use the ClusterTemplate uuid instead", "HTTP status: 409", "Request ID: req-"}, false},
 		{"unknown id", provider + `
 data "magnum_baymodel" "missing" {
   id = "3f1b7a52-0000-4000-8000-000000000000"

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -83,6 +85,13 @@ type baymodelModel struct {
 	UpdatedAt           types.String `tfsdk:"updated_at"`
 }
 
+// baymodelResourceModel is the resource's model: the attributes the data
+// source shares, and the create-time arguments only the resource has.
+type baymodelResourceModel struct {
+	baymodelModel
+	AdoptExisting types.Bool `tfsdk:"adopt_existing"`
+}
+
 func (r *baymodelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_baymodel"
 }
@@ -93,10 +102,16 @@ func (r *baymodelResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 			"The provider manages it through `/v1/clustertemplates`, which every Magnum release serves, so it also works " +
 			"where `/v1/baymodels` is gone (Magnum 17.0 and later).\n\n" +
 			"Every argument can change in place while no bay uses the baymodel. Once bays use it, Magnum accepts only a " +
-			"change of `name`, `public`, `hidden` or `tags`; for anything else create a new baymodel (see the " +
-			"`create_before_destroy` pattern in the upgrades guide) and move the bays to it.",
-		Attributes: baymodelResourceAttributes(),
+			"change of `name`, `public` (to `true`), `hidden` or `tags` (to a value), one per request: the provider sends such changes one at a time. " +
+			"For anything else create a new baymodel (see the `create_before_destroy` pattern in the upgrades guide) and move the bays to it.",
+		Attributes: baymodelResourceOnlyAttributes(),
 	}
+}
+
+func baymodelResourceOnlyAttributes() map[string]schema.Attribute {
+	attrs := baymodelResourceAttributes()
+	attrs["adopt_existing"] = adoptExistingAttribute("baymodel")
+	return attrs
 }
 
 func baymodelResourceAttributes() map[string]schema.Attribute {
@@ -114,7 +129,7 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"name": schema.StringAttribute{
-			MarkdownDescription: "The baymodel's name, 1 to 255 characters. Magnum generates one (such as `alpha-12-template`) when it is left out. Names need not be unique, but a name shared by several baymodels cannot be used to look one up.",
+			MarkdownDescription: "The baymodel's name, 1 to 255 characters. The provider generates one (`tf-baymodel-` and 8 hex digits, such as `tf-baymodel-3f9a0c1e`) when it is left out, so that a create whose answer is lost can be found again. Names need not be unique in Magnum, but a name shared by several baymodels cannot be used to look one up, so the provider refuses to create a second baymodel of a name that exists in the project.",
 			Optional:            true,
 			Computed:            true,
 			Validators:          []validator.String{stringvalidator.LengthBetween(1, 255)},
@@ -135,9 +150,9 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 		"flavor_id":           optString("The Nova flavor (name or UUID) for worker nodes."),
 		"master_flavor_id":    optString("The Nova flavor (name or UUID) for master nodes."),
 		"docker_volume_size": schema.Int64Attribute{
-			MarkdownDescription: "The size in GB of the Cinder volume for container storage on each node; at least 1 (at least 3 with the `devicemapper` storage driver).",
+			MarkdownDescription: "The size in GB of the Cinder volume for container storage on each node; at least 1 (at least 3 with the `devicemapper` storage driver)." + volumeSizeNote(),
 			Optional:            true,
-			Validators:          []validator.Int64{int64validator.AtLeast(1)},
+			Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxVolumeSizeGB)},
 		},
 		"docker_storage_driver": optString("The Docker storage driver: "+mdValues(storageDriverValues)+".", stringvalidator.OneOf(storageDriverValues...)),
 		"network_driver": schema.StringAttribute{
@@ -260,12 +275,12 @@ func (r *baymodelResource) Configure(_ context.Context, req resource.ConfigureRe
 }
 
 func (r *baymodelResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var m baymodelModel
+	var m baymodelResourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(validateBaymodelCombination(m)...)
+	resp.Diagnostics.Append(validateBaymodelCombination(m.baymodelModel)...)
 }
 
 // ModifyPlan marks what Magnum recomputes as unknown, and replaces the
@@ -275,7 +290,7 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return
 	}
-	var plan, state baymodelModel
+	var plan, state baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() {
@@ -285,48 +300,83 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("cluster_distro"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("driver"), types.StringUnknown())...)
 	}
-	for _, p := range baymodelReplacePaths(state, plan) {
+	for _, p := range baymodelReplacePaths(state.baymodelModel, plan.baymodelModel) {
 		resp.RequiresReplace = append(resp.RequiresReplace, p)
 	}
 }
 
 func (r *baymodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var plan baymodelModel
+	var plan baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	create, diags := baymodelCreateRequest(ctx, plan)
+	if plan.Name.IsUnknown() || plan.Name.IsNull() {
+		plan.Name = types.StringValue(generateBaymodelName())
+	}
+	create, diags := baymodelCreateRequest(ctx, plan.baymodelModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ct, err := r.data.Magnum.CreateClusterTemplate(ctx, create)
-	if magnum.IsOutcomeUnknown(err) {
-		// Never POST again blindly: the first request may have created it.
-		ct, err = r.findCreatedBaymodel(ctx, plan.Name.ValueString(), err)
-	}
+	name := plan.Name.ValueString()
+	var created *magnum.ClusterTemplate
+	id, adopted, err := guardedCreate(ctx, r.data, "baymodel", name, plan.AdoptExisting.ValueBool(), r.data.listBaymodels,
+		func(ctx context.Context) (string, error) {
+			ct, err := r.data.Magnum.CreateClusterTemplate(ctx, create)
+			if err != nil {
+				return "", err
+			}
+			created = ct
+			return ct.UUID, nil
+		})
 	if err != nil {
 		summary, hint := refusedCOEHint(ctx, r.data.Magnum, err)
 		if summary == "" {
-			summary = "Error creating baymodel"
+			summary = createErrorSummary("baymodel", name, err)
 		}
 		resp.Diagnostics.AddError(summary, apiErrorDetail(err)+hint)
 		return
 	}
-	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name})
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan)...)
+	ct := created
+	if ct == nil || adopted {
+		// Adopted, or found after a lost answer: read exactly what a
+		// successful POST would have returned.
+		if ct, err = r.data.Magnum.GetClusterTemplate(ctx, id); err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q (%s)", name, id), apiErrorDetail(err))
+			return
+		}
+	}
+	if adopted {
+		// The adopted baymodel becomes what the configuration says, the
+		// way an update would change it.
+		var have baymodelModel
+		resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &have)...)
+		ops, diags := baymodelPatch(ctx, have, plan.baymodelModel)
+		resp.Diagnostics.Append(diags...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if ct, err = r.readOrPatch(ctx, id, ops); err != nil {
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating adopted baymodel %q (%s)", name, id), apiErrorDetail(err))
+			return
+		}
+	}
+	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name, "adopted": adopted})
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var state baymodelModel
+	var state baymodelResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.holdInState("baymodel", state.Name.ValueString(), state.ID.ValueString())
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, state.ID.ValueString())
 	if magnum.IsNotFound(err) {
 		tflog.Warn(ctx, "baymodel no longer exists; removing it from state", map[string]any{"id": state.ID.ValueString()})
@@ -337,44 +387,55 @@ func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Error reading baymodel", apiErrorDetail(err))
 		return
 	}
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state)...)
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var plan, state baymodelModel
+	var plan, state baymodelResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ops, diags := baymodelPatch(ctx, state, plan)
+	r.data.holdInState("baymodel", state.Name.ValueString(), state.ID.ValueString())
+	ops, diags := baymodelPatch(ctx, state.baymodelModel, plan.baymodelModel)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	ct, err := r.readOrPatch(ctx, state.ID.ValueString(), ops)
+	refused := refusedWhileInUse(ops)
+	if isTemplateReferenced(err) && len(refused) == 0 && len(ops) > 1 {
+		// Each change alone is one Magnum allows on a baymodel in use.
+		ct, err = r.patchInUse(ctx, state.ID.ValueString(), ops)
+	}
 	if err != nil {
 		summary, detail := "Error updating baymodel", apiErrorDetail(err)
 		if isTemplateReferenced(err) {
 			summary = "Baymodel is in use by bays"
-			detail = fmt.Sprintf("Magnum refuses to change baymodel %q while bays use it: only name, public, hidden and tags "+
-				"can change then, one at a time.\n\nTo change anything else, create a new baymodel (for example with "+
+			what := "While bays use it, Magnum accepts only a change of name, public (to true), hidden or tags (to a value), one per request."
+			if len(refused) > 0 {
+				what += " Refused here:\n  - " + strings.Join(refused, "\n  - ")
+			}
+			detail = fmt.Sprintf("Magnum refuses to change baymodel %q while bays use it. %s\n\nTo change anything else, create a new baymodel (for example with "+
 				"lifecycle { create_before_destroy = true } and a new name), point the bays' baymodel_id at it so they are "+
-				"upgraded or replaced, and let Terraform delete the old one afterwards.\n\n%s", state.Name.ValueString(), detail)
+				"upgraded or replaced, and let Terraform delete the old one afterwards.\n\n%s", state.Name.ValueString(), what, detail)
 		}
 		resp.Diagnostics.AddError(summary, detail)
 		return
 	}
-	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan)...)
+	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	ctx = r.data.MaskSecrets(ctx)
-	var state baymodelModel
+	var state baymodelResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("baymodel", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -396,6 +457,10 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 	// Magnum resolves a name or a UUID; the state always keeps the UUID.
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, req.ID)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", req.ID, "to import", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
 		return
 	}
@@ -647,4 +712,10 @@ func baymodelFromAPI(ctx context.Context, ct *magnum.ClusterTemplate, m *baymode
 	}
 	m.Labels = labels
 	return diags
+}
+
+func generateBaymodelName() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "tf-baymodel-" + hex.EncodeToString(b[:])
 }

@@ -247,6 +247,47 @@ func TestAccBaymodel_inUseByBays(t *testing.T) {
 	})
 }
 
+// TestAccBaymodel_inUseChangesAreSplit: while bays use a baymodel, Magnum
+// refuses two changes in one request, even a rename plus tags, which it
+// accepts one at a time; the provider sends them one at a time. A change
+// Magnum refuses outright is named, with why.
+func TestAccBaymodel_inUseChangesAreSplit(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(edit func(string) string) string {
+		return acctest.ProviderBlock(s, "demo") + edit(testAccBayConfig("inuse", 1, ""))
+	}
+	renamed := func(c string) string {
+		return strings.Replace(c, `name                = "inuse-model"`, `name                = "inuse-model-v2"`+"\n  tags = \"team-a,prod\"", 1)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg(func(c string) string { return c })},
+			{
+				Config: cfg(renamed),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("name"), knownvalue.StringExact("inuse-model-v2")),
+					statecheck.ExpectKnownValue("magnum_baymodel.test", tfjsonpath.New("tags"), knownvalue.StringExact("team-a,prod")),
+				},
+			},
+			{
+				Config: cfg(func(c string) string {
+					return strings.Replace(strings.Replace(renamed(c), `tags = "team-a,prod"`, `tags = "team-b"`, 1), "docker_volume_size  = 5", "docker_volume_size  = 8", 1)
+				}),
+				ExpectError: errRegexp("Baymodel is in use by bays", "Refused here:",
+					"docker_volume_size: only name, public, hidden and tags can change while bays use the baymodel", "create_before_destroy",
+					"is referenced by one or multiple clusters", "HTTP status: 400"),
+			},
+			{
+				Config:      cfg(func(c string) string { return strings.Replace(renamed(c), "\n  tags = \"team-a,prod\"", "", 1) }),
+				ExpectError: errRegexp("Baymodel is in use by bays", `tags: tags cannot be removed while bays use the baymodel (set tags = "" instead)`),
+			},
+		},
+	})
+}
+
 // Deleting a baymodel that a live bay uses fails, after a short grace for
 // the bay to start deleting, naming the bay; the test's own destroy then
 // deletes both at once, which works because the baymodel waits for the

@@ -76,7 +76,10 @@ func (c *terraformCLI) writeConfig(cfg string) {
 }
 
 func (c *terraformCLI) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
-	cmd := exec.CommandContext(ctx, c.bin, append(args, "-no-color", "-input=false")...)
+	// Options go right after the subcommand: import takes positional
+	// arguments after them.
+	full := append([]string{args[0], "-no-color", "-input=false"}, args[1:]...)
+	cmd := exec.CommandContext(ctx, c.bin, full...)
 	cmd.Dir, cmd.Env = c.dir, c.env
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -136,10 +139,11 @@ func (c *terraformCLI) bayInState() (stateBay, bool) {
 // and destroy removes everything.
 func TestAccBay_interruptedApply(t *testing.T) {
 	cli := newTerraformCLI(t)
-	opts := fastBays()
-	// Long enough to interrupt, short enough for the replacement.
-	opts.HeatCreateDuration = 4 * time.Second
-	s := acctest.StartSim(t, opts)
+	s := acctest.StartSim(t, fastBays())
+	// The first create hangs (until its 60-minute create_timeout), so the
+	// interrupt lands while it is in progress however slow the machine;
+	// the fault is used once, and the replacement builds normally.
+	s.InjectFault("ctrlc", sim.Fault{Timeout: true})
 	cli.writeConfig(`terraform {
   required_providers {
     magnum = { source = "magnumtf/magnum" }
@@ -188,6 +192,92 @@ func TestAccBay_interruptedApply(t *testing.T) {
 	}
 	if bay, _ := cli.bayInState(); bay.ID != bays[0].UUID || bay.Tainted {
 		t.Fatalf("state after the second apply: %+v, simulator %s", bay, bays[0].UUID)
+	}
+
+	cli.run("destroy", "-auto-approve")
+	if n, ts, st := len(s.Clusters()), s.Templates(), s.Stacks(); n != 0 || len(ts) != 0 || st != 0 {
+		t.Fatalf("after destroy: %d bays, %d baymodels, %d stacks left", n, len(ts), st)
+	}
+}
+
+// TestAccBay_killedApplyIsNotDoubled kills terraform with SIGKILL (a CI
+// runner lost) after Magnum accepted the bay's POST, before the bay could
+// reach the state. The next apply must not create a second bay of the
+// name: it stops, naming the bay and the import command, and with
+// adopt_existing it adopts the bay instead.
+func TestAccBay_killedApplyIsNotDoubled(t *testing.T) {
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.HeatCreateDuration = 10 * time.Second
+	s := acctest.StartSim(t, opts)
+	head := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo")
+	full := testAccBayConfig("killed", 1, "")
+	cli.writeConfig(head + strings.SplitAfter(full, "}\n}\n")[0])
+	cli.run("apply", "-auto-approve")
+
+	cli.writeConfig(head + full)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply, out := cli.command(ctx, "apply", "-auto-approve")
+	// Its own process group, so the kill takes the provider plugin too,
+	// as losing the runner would.
+	apply.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var created []sim.ClusterInfo
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if created = s.Clusters(); len(created) > 0 {
+			break
+		}
+	}
+	if err := syscall.Kill(-apply.Process.Pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = apply.Wait()
+	t.Logf("killed apply:\n%s", out)
+	if len(created) != 1 {
+		t.Fatalf("no bay appeared in the simulator before the kill")
+	}
+	if bay, ok := cli.bayInState(); ok {
+		t.Fatalf("the killed apply saved bay %+v; the test needs it lost", bay)
+	}
+
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel2()
+	again, out2 := cli.command(ctx2, "apply", "-auto-approve")
+	if err := again.Run(); err == nil {
+		t.Fatalf("the apply after the kill succeeded:\n%s", out2)
+	}
+	t.Logf("apply after the kill:\n%s", out2)
+	text := strings.Join(strings.Fields(out2.String()), " ")
+	for _, want := range []string{
+		`A bay named "killed" already exists`,
+		created[0].UUID + " (CREATE_",
+		"terraform import <address> " + created[0].UUID,
+		"adopt_existing = true",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the apply after the kill does not say %q", want)
+		}
+	}
+	if bays := s.Clusters(); len(bays) != 1 {
+		t.Fatalf("after the apply that followed the kill the simulator holds %d bays, want 1", len(bays))
+	}
+
+	cli.writeConfig(head + testAccBayConfig("killed", 1, "adopt_existing = true"))
+	cli.run("apply", "-auto-approve")
+	bays := s.Clusters()
+	if len(bays) != 1 || bays[0].UUID != created[0].UUID || bays[0].Status != "CREATE_COMPLETE" {
+		t.Fatalf("after adopting, the simulator holds %+v; want bay %s, CREATE_COMPLETE", bays, created[0].UUID)
+	}
+	if bay, ok := cli.bayInState(); !ok || bay.ID != created[0].UUID || bay.Tainted {
+		t.Fatalf("after adopting, the state holds %+v (found %v); want %s", bay, ok, created[0].UUID)
 	}
 
 	cli.run("destroy", "-auto-approve")

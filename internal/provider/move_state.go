@@ -50,7 +50,10 @@ func isPeerProvider(address string) bool {
 }
 
 func (r *baymodelResource) MoveState(context.Context) []resource.StateMover {
-	return peerMover(peerClusterTemplateType, "magnum_baymodel", baymodelFromPeerState, false)
+	return peerMover(peerClusterTemplateType, "magnum_baymodel", func(raw []byte) (baymodelResourceModel, error) {
+		m, err := baymodelFromPeerState(raw)
+		return baymodelResourceModel{baymodelModel: m, AdoptExisting: types.BoolNull()}, err
+	}, false)
 }
 
 func (r *bayResource) MoveState(context.Context) []resource.StateMover {

@@ -137,10 +137,10 @@ func (r *nodegroupResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers:       replace,
 			},
 			"docker_volume_size": schema.Int64Attribute{
-				MarkdownDescription: "The size in GB of each node's container storage volume. A change replaces the nodegroup.",
+				MarkdownDescription: "The size in GB of each node's container storage volume. A change replaces the nodegroup." + volumeSizeNote(),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxVolumeSizeGB)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.RequiresReplace(), int64planmodifier.UseStateForUnknown()},
 			},
 			"labels": schema.MapAttribute{
@@ -164,24 +164,24 @@ func (r *nodegroupResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers:       []planmodifier.Map{mapplanmodifier.UseStateForUnknown()},
 			},
 			"node_count": schema.Int64Attribute{
-				MarkdownDescription: "The number of nodes. Defaults to 1. Changes resize the nodegroup in place and must stay within `min_node_count` and `max_node_count`; 0 needs Magnum API microversion 1.10. While `auto_scaling` is enabled, counts the autoscaler sets are not drift.",
+				MarkdownDescription: "The number of nodes. Defaults to 1. Changes resize the nodegroup in place and must stay within `min_node_count` and `max_node_count`; 0 needs Magnum API microversion 1.10. While `auto_scaling` is enabled, counts the autoscaler sets are not drift." + nodeCountNote(),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(1),
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxNodeCount)},
 			},
 			"min_node_count": schema.Int64Attribute{
-				MarkdownDescription: "The fewest nodes a resize may leave. Magnum's default is 0. Changes in place.",
+				MarkdownDescription: "The fewest nodes a resize may leave. Magnum's default is 0. Changes in place." + nodeCountNote(),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxNodeCount)},
 				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
 			},
 			"max_node_count": schema.Int64Attribute{
-				MarkdownDescription: "The most nodes a resize may reach. Left out, it is `auto_scaling.max_node_count` when that is set, else unlimited. Changes in place (removing it lifts the limit).",
+				MarkdownDescription: "The most nodes a resize may reach. Left out, it is `auto_scaling.max_node_count` when that is set, else unlimited. Changes in place (removing it lifts the limit)." + nodeCountNote(),
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(1)},
+				Validators:          []validator.Int64{int64validator.AtLeast(1), atMost(maxNodeCount)},
 				PlanModifiers:       []planmodifier.Int64{maxFromAutoScaling{}},
 			},
 			"node_labels": schema.MapAttribute{
@@ -230,6 +230,7 @@ func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.Val
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	resp.Diagnostics.Append(validateTimeouts(m.Timeouts.Object)...)
 	if msg := nodeCountProblem(m.NodeCount, m.MinNodeCount, m.MaxNodeCount); msg != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("node_count"), "Inconsistent node counts", msg)
 	}
@@ -280,6 +281,10 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 
 	bay, err := r.data.Magnum.GetCluster(ctx, plan.BayID.ValueString())
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", plan.BayID.ValueString(), fmt.Sprintf("to add nodegroup %q to", plan.Name.ValueString()), err); ok {
+			resp.Diagnostics.AddAttributeError(path.Root("bay_id"), summary, detail)
+			return
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
 			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), apiErrorDetail(err)))
 		return
@@ -323,6 +328,7 @@ func (r *nodegroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 	ctx = r.data.MaskSecrets(ctx)
 	var state nodegroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -345,6 +351,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 	var plan, state nodegroupModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -429,6 +436,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 	ctx = r.data.MaskSecrets(ctx)
 	var state nodegroupModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(r.data.checkProject("nodegroup", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -473,6 +481,10 @@ func (r *nodegroupResource) ImportState(ctx context.Context, req resource.Import
 	}
 	bay, err := r.data.Magnum.GetCluster(ctx, bayRef)
 	if err != nil {
+		if summary, detail, ok := r.data.ambiguousName(ctx, "bay", bayRef, "to import a nodegroup of", err); ok {
+			resp.Diagnostics.AddError(summary, detail)
+			return
+		}
 		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, apiErrorDetail(err)))
 		return
 	}

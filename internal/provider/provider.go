@@ -234,7 +234,14 @@ func (p *MagnumProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	})
 	pc, err := authenticate(ctx, r, tlsConfig, p.version)
 	if err != nil {
-		resp.Diagnostics.AddError("OpenStack authentication failed", describeAuthError(err, r.AuthOptions.IdentityEndpoint))
+		msg := describeAuthError(err, r.AuthOptions.IdentityEndpoint)
+		switch hint := authTimeoutHint(err, r.APITimeout); {
+		case hint != "":
+			msg += hint
+		case !keystoneAnswered(err) && magnumAtAuthURL(ctx, r.AuthOptions.IdentityEndpoint, tlsConfig, r.APITimeout):
+			msg += magnumAuthURLHint(r.AuthOptions.IdentityEndpoint)
+		}
+		resp.Diagnostics.AddError("OpenStack authentication failed", msg)
 		return
 	}
 

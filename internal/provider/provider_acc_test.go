@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -163,20 +162,6 @@ func frontServer(t *testing.T, s *sim.Sim, wrap func(w http.ResponseWriter, r *h
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// closedURL is a loopback URL nothing listens on.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 func TestAccProvider_authSources(t *testing.T) {
@@ -352,7 +337,7 @@ func TestAccProvider_endpointOverride(t *testing.T) {
 // and admin URLs lead nowhere, so only the internal interface can work.
 func TestAccProvider_endpointTypeInternal(t *testing.T) {
 	s := acctest.StartSim(t, sim.Options{})
-	dead := closedURL(t)
+	dead := acctest.UnreachableURL(t)
 	front := frontServer(t, s, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		if r.URL.Path != "/identity/v3/auth/tokens" || r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
@@ -538,7 +523,7 @@ data "magnum_baymodel" "test" {
 		a["password"] = pw
 		return providerBlockAt(a)
 	}
-	unreachable := closedURL(t) + "/identity/v3"
+	unreachable := acctest.UnreachableURL(t) + "/identity/v3"
 	cases := []struct {
 		name     string
 		config   string

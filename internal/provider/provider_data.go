@@ -33,7 +33,16 @@ type ProviderData struct {
 	// whose tokens Keystone may refuse to create the trust every new bay
 	// needs; failure messages then say so.
 	AppCredential bool
+	// ProjectID and UserID are the token's. Magnum records them as the
+	// owner of whatever this session creates; the provider adopts only
+	// objects they own and refuses to manage a state recorded under
+	// another project.
+	ProjectID, UserID string
 
+	// claims holds the ids of the objects resources of this provider
+	// instance have created, adopted or read, so two resources never
+	// take the same object.
+	claims  *claimSet
 	secrets []string
 }
 
@@ -104,7 +113,11 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 				"will lack the failed Heat resources.", err))
 		hc = nil
 	}
+	projectID, userID := tokenOwner(pc)
 	return &ProviderData{
+		ProjectID:      projectID,
+		UserID:         userID,
+		claims:         newClaimSet(),
 		Magnum:         mc,
 		Heat:           hc,
 		ProviderClient: pc,

@@ -34,6 +34,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 )
 
 // unknown marks an attribute whose value is known only after apply.
@@ -660,9 +662,7 @@ func TestConfigure(t *testing.T) {
 
 	t.Run("unreachable Keystone names the URL", func(t *testing.T) {
 		t.Parallel()
-		k := newFakeKeystone(t, true)
-		url := k.URL + "/v3"
-		k.Close()
+		url := acctest.UnreachableURL(t) + "/v3"
 		resp := configure(t, context.Background(), map[string]any{"auth_url": url, "token": "t"}, nil)
 		assertError(t, resp.Diagnostics, "", "Could not reach Keystone at "+url)
 	})

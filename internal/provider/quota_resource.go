@@ -78,9 +78,9 @@ func (r *quotaResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				PlanModifiers:       replace,
 			},
 			"hard_limit": schema.Int64Attribute{
-				MarkdownDescription: "The most bays the project may have; 0 forbids new bays. Changes in place.",
+				MarkdownDescription: fmt.Sprintf("The most bays the project may have; 0 forbids new bays, and at most %d. Changes in place.", maxQuotaClusters),
 				Required:            true,
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.AtLeast(0), atMost(maxQuotaClusters)},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the quota was created (RFC 3339).",

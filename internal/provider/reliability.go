@@ -95,72 +95,56 @@ func tlsHint(err error) string {
 	return ""
 }
 
-// findCreatedBaymodel settles a template POST whose outcome is unknown by
-// looking the template up by name before anything else: posting again
-// blindly could leave two templates with one name, which then breaks every
-// lookup by that name.
-func (r *baymodelResource) findCreatedBaymodel(ctx context.Context, name string, postErr error) (*magnum.ClusterTemplate, error) {
-	ctx, cancel := settleContext(ctx)
-	defer cancel()
-	if name == "" {
-		return nil, fmt.Errorf("%w\n\nThe baymodel has no name, so the provider cannot tell whether Magnum created it. "+
-			"Check `openstack coe cluster template list` for a template created just now and delete it (or import it) before applying again", postErr)
-	}
-	templates, err := r.data.Magnum.ListClusterTemplates(ctx, magnum.ListOpts{})
-	if err != nil {
-		return nil, fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing baymodels to find out failed too: %v. "+
-			"Check for a baymodel named %q before applying again", postErr, err, name)
-	}
-	var found []magnum.ClusterTemplate
-	for _, ct := range templates {
-		if ct.Name == name {
-			found = append(found, ct)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, fmt.Errorf("%w\n\nNo baymodel named %q exists, so the create did not happen; it is safe to apply again", postErr, name)
-	case 1:
-		tflog.Info(ctx, "the create request's answer was lost, but the baymodel exists; adopting it", map[string]any{"baymodel": name, "id": found[0].UUID})
-		// The list omits nothing the resource needs, but read the template
-		// to get exactly what a successful POST would have returned.
-		ct, err := r.data.Magnum.GetClusterTemplate(ctx, found[0].UUID)
-		if err != nil {
-			return nil, fmt.Errorf("%w\n\nBaymodel %q (%s) exists but could not be read: %v", postErr, name, found[0].UUID, err)
-		}
-		return ct, nil
-	}
-	ids := make([]string, len(found))
-	for i, ct := range found {
-		ids[i] = ct.UUID
-	}
-	return nil, fmt.Errorf("%w\n\nSeveral baymodels are named %q (%s), so the provider cannot tell which one, if any, this request created. "+
-		"Delete the extra ones or import the right one before applying again", postErr, name, strings.Join(ids, ", "))
-}
+// settleLooks and settleInterval bound how long settleUnknownUpdate reads
+// the bay before it concludes an update did not take: Magnum casts updates
+// to its conductor, which may take a few seconds to pick them up, and until
+// then the bay shows its old status.
+const (
+	settleLooks    = 15
+	settleInterval = time.Second
+)
 
 // settleUnknownUpdate decides whether an update action (resize, upgrade)
 // whose answer was lost took effect, by reading the bay before anything
-// else. With no error, the update is under way, or already finished (the
-// bay is returned). Otherwise the error says whether applying again is
-// safe.
+// else, until the reads decide it (at most settleLooks). With no error,
+// the update is under way, or already finished (the bay is returned).
+// Otherwise the error says whether applying again is safe.
 func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, before *magnum.Cluster, done func(*magnum.Cluster) bool, postErr error) (*magnum.Cluster, bool, error) {
 	lookupCtx, cancel := settleContext(ctx)
 	defer cancel()
-	after, err := r.data.Magnum.GetCluster(lookupCtx, id)
-	if err != nil {
-		return nil, false, fmt.Errorf("%w\n\nThe request may or may not have reached Magnum, and reading the bay to find out failed too: %v", postErr, err)
+	var after *magnum.Cluster
+	for look := 1; ; look++ {
+		var err error
+		after, err = r.data.Magnum.GetCluster(lookupCtx, id)
+		if err != nil {
+			return nil, false, fmt.Errorf("%w\n\nThe request may or may not have reached Magnum, and reading the bay to find out failed too: %v", postErr, err)
+		}
+		moved := after.UpdatedAt.After(before.UpdatedAt) && done(after)
+		switch {
+		case after.Status == "UPDATE_IN_PROGRESS":
+			tflog.Info(ctx, "the update request's answer was lost, but the bay shows it under way; waiting for it", map[string]any{"id": id})
+			return after, false, nil
+		case moved && after.Status == "UPDATE_COMPLETE":
+			return after, true, nil
+		case moved && after.Status == "UPDATE_FAILED":
+			return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, describeBay(after))
+		case done(after) && !done(before):
+			// The new value is written; the conductor has yet to move the
+			// status. The wait that follows needs the update to start.
+			tflog.Info(ctx, "the update request's answer was lost, but the bay already shows the new value; waiting for the update", map[string]any{"id": id})
+			return after, false, nil
+		}
+		if look >= settleLooks {
+			break
+		}
+		select {
+		case <-lookupCtx.Done():
+			return nil, false, fmt.Errorf("%w\n\nThe bay showed no sign of being %s before the look-up ran out of time (status %s); check it before applying again", postErr, what, after.Status)
+		case <-time.After(settleInterval):
+		}
 	}
-	moved := after.UpdatedAt.After(before.UpdatedAt) && done(after)
-	switch {
-	case after.Status == "UPDATE_IN_PROGRESS":
-		tflog.Info(ctx, "the update request's answer was lost, but the bay shows it under way; waiting for it", map[string]any{"id": id})
-		return after, false, nil
-	case moved && after.Status == "UPDATE_COMPLETE":
-		return after, true, nil
-	case moved && after.Status == "UPDATE_FAILED":
-		return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, describeBay(after))
-	}
-	return nil, false, fmt.Errorf("%w\n\nThe bay shows no sign of being %s (status %s), so the request did not take effect; it is safe to apply again", postErr, what, after.Status)
+	return nil, false, fmt.Errorf("%w\n\nThe bay shows no sign of being %s (status %s, read %d times over %s), so the request did not take effect; it is safe to apply again",
+		postErr, what, after.Status, settleLooks, time.Duration(settleLooks-1)*settleInterval)
 }
 
 // certErrorDetail is apiErrorDetail for the certificate API, which answers

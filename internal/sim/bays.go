@@ -86,7 +86,7 @@ func (s *Sim) getBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
 	if aerr == nil {
-		aerr = s.transientDeleteError(cl)
+		aerr = apiTypeError(cl, true)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -114,6 +114,10 @@ func (s *Sim) listBays(detail bool) magnumHandler {
 		}
 		items := make(pyList, len(page))
 		for i, cl := range page {
+			if aerr := apiTypeError(cl, true); aerr != nil {
+				writeMagnumError(w, aerr)
+				return
+			}
 			items[i] = s.bayView(cl, c.base, detail)
 		}
 		out := newPyDict()
@@ -190,15 +194,15 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		// The synchronous call returns after the conductor inserted the row.
 		cl.visibleFrom = time.Time{}
 	}
-	if reason := s.trustRefused(c.p, cl); reason != nil {
+	if refusal := s.createRefusal(c.p, cl); refusal != nil {
 		if sync {
 			// The conductor saved the failed row: it has an updated_at
 			// (seen on real Magnum 15).
-			cl.status, cl.statusReason, cl.updatedAt = "CREATE_FAILED", *reason, timePtr(s.now())
-			writeMagnumError(w, errf(http.StatusInternalServerError, "%s", *reason))
+			cl.status, cl.statusReason, cl.updatedAt = "CREATE_FAILED", refusal.detail, timePtr(s.now())
+			writeMagnumError(w, refusal)
 			return
 		}
-		s.startCreate(cl, createOpts{failNow: reason})
+		s.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}

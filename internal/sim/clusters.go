@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"sort"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kube"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
 )
 
@@ -68,13 +69,10 @@ type clusterRow struct {
 	// visibleFrom hides a freshly created row, as the conductor has not
 	// inserted it yet (Options.NotFoundAfterCreate).
 	visibleFrom time.Time
-	// transientDelete is set when the delete starts and cleared by the
-	// one GET that answers the master_count 400 (FINDINGS 4z).
-	transientDelete bool
-	deleted         bool
+	deleted     bool
 
 	ca, etcdCA, proxyCA *pki.CA
-	kube                *kube.Server
+	kube                kubeapi.Endpoint
 }
 
 // nodeCount is what the API reports: every non-master nodegroup.
@@ -464,7 +462,7 @@ func (s *Sim) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
 	if aerr == nil {
-		aerr = s.transientDeleteError(cl)
+		aerr = apiTypeError(cl, false)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -477,15 +475,19 @@ func (s *Sim) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	writeMagnumJSON(w, http.StatusOK, view)
 }
 
-// transientDeleteError is the 400 real Magnum gave once while deleting: the
-// nodegroups were destroyed before the cluster row, so master_count read 0
-// (FINDINGS 4z #438).
-func (s *Sim) transientDeleteError(c *clusterRow) *apiError {
-	if !c.transientDelete {
-		return nil
+// apiTypeError is the 400 Magnum's API answers when it cannot turn a
+// cluster row into its API type: master_count must be at least 1 for a
+// cluster, and node_count as well for a bay (checked first). A cluster
+// whose nodegroup rows are gone, in the last moments of a delete
+// (tearDown), fails so; so does a bay resized to no workers.
+func apiTypeError(c *clusterRow, bay bool) *apiError {
+	if n := c.nodeCount(); bay && n < 1 {
+		return invalidInput("node_count", n, "Value should be greater or equal to 1")
 	}
-	c.transientDelete = false
-	return invalidInput("master_count", int64(0), "Value should be greater or equal to 1")
+	if n := c.masterCount(); n < 1 {
+		return invalidInput("master_count", n, "Value should be greater or equal to 1")
+	}
+	return nil
 }
 
 var clusterSortKeys = map[string]bool{
@@ -600,6 +602,10 @@ func (s *Sim) listClusters(detail bool) magnumHandler {
 		}
 		items := make(pyList, len(page))
 		for i, cl := range page {
+			if aerr := apiTypeError(cl, false); aerr != nil {
+				writeMagnumError(w, aerr)
+				return
+			}
 			items[i] = s.clusterView(cl, c.ver, c.base, detail)
 		}
 		out := newPyDict()
@@ -739,9 +745,31 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 		return
 	}
 	v["labels"] = stored
+	// Magnum 15 checks no upper bound: the API answers 202, and its
+	// conductor then fails to store a value beyond the database's 32-bit
+	// integers (psycopg2 "integer out of range", seen on the real stack).
+	// A cluster column that overflows loses the whole row; a node count
+	// loses only the worker nodegroup, and the cluster stays
+	// CREATE_IN_PROGRESS for ever, showing no workers.
+	if overflowsDBInt(v["docker_volume_size"]) || overflowsDBInt(v["create_timeout"]) {
+		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": uuid.NewString()})
+		return
+	}
+	stuck := overflowsDBInt(v["node_count"])
+	if stuck {
+		v["node_count"] = int64(0)
+	}
 	cl := s.newClusterRow(c.p, t, v, v["create_timeout"].(int64), false)
-	s.startCreate(cl, createOpts{failNow: s.trustRefused(c.p, cl)})
+	if !stuck {
+		s.startCreate(cl, createOpts{failNow: reasonOf(s.createRefusal(c.p, cl))})
+	}
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
+}
+
+// overflowsDBInt reports a value Magnum's Integer columns cannot hold.
+func overflowsDBInt(v any) bool {
+	n, ok := v.(int64)
+	return ok && (n > math.MaxInt32 || n < math.MinInt32)
 }
 
 // projectClusters counts the rows Magnum's quota check counts: every
@@ -1126,6 +1154,12 @@ func (s *Sim) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 			return
 		}
 	}
+	if ng == nil {
+		// default_ng_worker indexes an empty list once a delete has
+		// destroyed the nodegroup rows (tearDown).
+		writeMagnumError(w, errf(http.StatusInternalServerError, "list index out of range"))
+		return
+	}
 	if ng.role != "master" {
 		maxN, hasMax := ng.maxNodeCount.(int64)
 		if count < ng.minNodeCount || (hasMax && maxN != 0 && count > maxN) {
@@ -1179,6 +1213,12 @@ func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCa
 			writeMagnumError(w, aerr)
 			return
 		}
+	}
+	if ng == nil {
+		// default_ng_worker indexes an empty list once a delete has
+		// destroyed the nodegroup rows (tearDown).
+		writeMagnumError(w, errf(http.StatusInternalServerError, "list index out of range"))
+		return
 	}
 	if _, batched := v["max_batch_size"]; !batched && (ng.isDefault || t.uuid == cl.templateUUID) {
 		// max_batch_size has no default: wsme's Unset reaches the

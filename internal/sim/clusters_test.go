@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -397,5 +398,113 @@ func TestClusterLookup(t *testing.T) {
 	r := e.demo.do("GET", "/v1/clusters?limit=1", nil)
 	if next, _ := r.body["next"].(string); !strings.Contains(next, "limit=1&marker="+id) {
 		t.Errorf("next = %q", r.body["next"])
+	}
+}
+
+// TestClusterCreateOversized: Magnum 15 bounds no count. Numbers beyond
+// its 32-bit database columns break the conductor's insert (seen on the
+// real stack), and within them Heat meets Nova's instance quota, which
+// must refuse before a single server is built.
+func TestClusterCreateOversized(t *testing.T) {
+	e := newClusterEnv(t, Options{MaxServersPerProject: 10})
+	start := e.clock.Now()
+
+	huge := e.create("huge", "node_count", 100000)
+	e.until(start, time.Minute)
+	c := e.cluster(huge)
+	faults, _ := c["faults"].(map[string]any)
+	if c["status"] != "CREATE_FAILED" || !strings.Contains(fmt.Sprint(faults["default-worker"]),
+		"Resource CREATE failed: Forbidden: resources.kube_minions.resources[9].resources.kube-minion: Quota exceeded for instances: Requested 1, but already used 10 of 10 instances (HTTP 403)") {
+		t.Errorf("node_count 100000: status %v, faults %v; want CREATE_FAILED on Nova's quota", c["status"], faults)
+	}
+	if st, err := e.s.heat.Stack(fmt.Sprint(c["stack_id"])); err != nil {
+		t.Errorf("the refused stack: %v", err)
+	} else if _, total := st.Progress(); total > 0 {
+		t.Errorf("the refused stack built %d resources", total)
+	}
+
+	// Within the quota, clusters still build; the refused one holds no server.
+	ok := e.create("fits", "node_count", 8)
+	e.until(start, 2*time.Minute)
+	if c := e.cluster(ok); c["status"] != "CREATE_COMPLETE" {
+		t.Errorf("a 9-server cluster next to the refused one: %v %v", c["status"], c["faults"])
+	}
+	// A resize beyond the quota fails the same way, without a server added.
+	r := e.demo.do("POST", "/v1/clusters/"+ok+"/actions/resize", map[string]any{"node_count": 5000})
+	if r.status != http.StatusAccepted {
+		t.Fatalf("resize: %d %s", r.status, r.raw)
+	}
+	e.until(start, 3*time.Minute)
+	if c := e.cluster(ok); c["status"] != "UPDATE_FAILED" || !strings.Contains(fmt.Sprint(c["faults"]), "Quota exceeded for instances") {
+		t.Errorf("resize to 5000: %v %v", c["status"], c["faults"])
+	}
+
+	// Beyond 2^31-1 the worker nodegroup is never stored: the cluster shows
+	// no workers, no stack, and never leaves CREATE_IN_PROGRESS.
+	stuck := e.create("stuck", "node_count", int64(99999999999))
+	e.until(start, 10*time.Minute)
+	if c := e.cluster(stuck); c["status"] != "CREATE_IN_PROGRESS" || c["node_count"] != float64(0) || c["stack_id"] != nil {
+		t.Errorf("node_count 99999999999: %v node_count %v stack %v", c["status"], c["node_count"], c["stack_id"])
+	}
+	// A cluster column beyond 2^31-1 loses the row: 202, then 404.
+	lost := e.create("lost", "docker_volume_size", int64(99999999999))
+	wantMagnumError(t, e.get(lost), http.StatusNotFound, "Cluster "+lost+" could not be found.")
+}
+
+// TestClusterCreateRefusedByTheConductor: what Magnum 15 checks on a
+// cluster create beyond the API's validation, with the texts the real
+// stack gave: the keypair is looked up in Nova (any name it lacks is 404),
+// and the conductor fails the create, before any stack, on a fixed network
+// given by an id Neutron lacks, a fixed subnet it lacks, or an etcd
+// discovery URL it cannot read.
+func TestClusterCreateRefusedByTheConductor(t *testing.T) {
+	e := newClusterEnv(t, Options{MaxClustersPerProject: 20})
+	start := e.clock.Now()
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "kp", "cluster_template_id": e.ct, "keypair": "nokey"}),
+		http.StatusNotFound, "Unable to find keypair nokey.")
+
+	good := e.create("good", "fixed_network", "5c1f8a3e-0002-4000-8000-0000000000bb", "fixed_subnet", "private-subnet")
+	byName := e.create("byname", "fixed_network", "no-such-net")
+	e.until(start, time.Minute)
+	for _, id := range []string{good, byName} {
+		if c := e.cluster(id); c["status"] != "CREATE_COMPLETE" {
+			t.Errorf("cluster %s: %v %v", c["name"], c["status"], c["status_reason"])
+		}
+	}
+	// A discovery URL another cluster got, for the same number of masters,
+	// is fine; for another number it is not.
+	reused := e.cluster(good)["discovery_url"].(string)
+	if !strings.HasPrefix(reused, "https://discovery.etcd.io/") {
+		t.Fatalf("discovery_url = %q", reused)
+	}
+	same := e.create("same", "discovery_url", reused)
+	bigger := e.create("bigger", "discovery_url", reused, "master_count", 3, "master_lb_enabled", true)
+
+	cases := []struct{ name, key, value, reason string }{
+		{"fnu", "fixed_network", "5c1f8a3e-0009-4000-8000-000000000000", "Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000."},
+		{"fsn", "fixed_subnet", "no-such-subnet", "Unable to find fixed subnet no-such-subnet."},
+		{"fsu", "fixed_subnet", "5c1f8a3e-0019-4000-8000-000000000000", "Unable to find fixed subnet 5c1f8a3e-0019-4000-8000-000000000000."},
+		{"du", "discovery_url", "not-a-url", "Failed to get the size of cluster from 'not-a-url'."},
+		{"du2", "discovery_url", "http://127.0.0.1:8099/nothing-here", "Failed to get the size of cluster from 'http://127.0.0.1:8099/nothing-here'."},
+		{"du3", "discovery_url", "https://discovery.etcd.io/00000000000000000000000000000000", "Invalid discovery URL 'https://discovery.etcd.io/00000000000000000000000000000000'."},
+	}
+	ids := map[string]string{}
+	for _, tc := range cases {
+		ids[tc.name] = e.create(tc.name, tc.key, tc.value)
+	}
+	e.until(start, 2*time.Minute)
+	if c := e.cluster(same); c["status"] != "CREATE_COMPLETE" {
+		t.Errorf("reused discovery URL: %v %v", c["status"], c["status_reason"])
+	}
+	if c := e.cluster(bigger); c["status"] != "CREATE_FAILED" || c["status_reason"] != "Expected cluster size 3 but get cluster size 1 from '"+reused+"'." {
+		t.Errorf("discovery URL of one master, for three: %v %q", c["status"], c["status_reason"])
+	}
+	for _, tc := range cases {
+		c := e.cluster(ids[tc.name])
+		faults, _ := c["faults"].(map[string]any)
+		if c["status"] != "CREATE_FAILED" || c["status_reason"] != tc.reason || c["stack_id"] != nil || len(faults) != 0 {
+			t.Errorf("%s=%s: %v %q stack %v faults %v; want CREATE_FAILED %q, no stack, no faults",
+				tc.key, tc.value, c["status"], c["status_reason"], c["stack_id"], faults, tc.reason)
+		}
 	}
 }

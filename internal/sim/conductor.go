@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kube"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
 )
 
@@ -70,6 +71,9 @@ type clusterOp struct {
 	capiFault *Fault
 	// synced is set once a successful stack's outputs were copied.
 	synced bool
+	// tornDown is when a delete's stack was found gone and the conductor
+	// began removing the rows (tearDown); zero before.
+	tornDown time.Time
 	// onDone runs when the operation completes successfully.
 	onDone func(c *clusterRow)
 }
@@ -142,7 +146,9 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 		if c.driver == driverHeat {
 			c.stackID = c.heatStackID
 			if c.discoveryURL == nil && c.coe != heat.COESwarmMode {
-				c.discoveryURL = "https://discovery.etcd.io/" + randomHex(16)
+				token := randomHex(16)
+				c.discoveryURL = etcdDiscovery + token
+				s.st.discovery[token] = c.masterCount()
 			}
 		} else {
 			c.stackID = "kube-" + randomBase36(5)
@@ -152,7 +158,6 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 			_ = c.kube.Close()
 			c.kube = nil
 		}
-		c.transientDelete = s.opts.TransientDeleteError
 		if !op.heat && c.driver == driverHeat {
 			// No stack to delete: the conductor destroys the rows at once.
 			s.destroy(c)
@@ -198,7 +203,7 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 	failed := strings.HasSuffix(status, "_FAILED")
 	switch {
 	case op.action == actionDelete && !failed:
-		s.destroy(c)
+		return s.tearDown(c, op, p1, now)
 	case failed:
 		c.status = op.action + "_FAILED"
 		c.statusReason = "default-master failed, default-worker failed"
@@ -212,10 +217,17 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 		if !op.synced {
 			op.synced = true
 			s.syncAddresses(c, stack)
+			s.refreshKubeNodes(c)
 			c.updatedAt = timePtr(p1)
 		}
 		p2 := p1.Add(s.opts.ConductorInterval / 5)
 		if now.Before(p2) {
+			return false
+		}
+		if ok, err := s.kubeSettled(c); err != nil {
+			s.failOnKube(c, op, err, p2)
+			return true
+		} else if !ok {
 			return false
 		}
 		c.status = op.action + "_COMPLETE"
@@ -230,6 +242,55 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 		c.op = nil
 	}
 	return true
+}
+
+// Magnum 15 ends a delete in its periodic status sync (periodic.py,
+// ClusterUpdateJob.update_status): the poll that finds the stack gone saves
+// the cluster as DELETE_COMPLETE, then destroys its nodegroup rows one at a
+// time, the master's first (they are listed by id), then the cluster row,
+// each in a transaction of its own. Until the row is gone, the API turns it
+// into its Cluster type, whose master_count (the sum over the master
+// nodegroups left) must be at least 1: every read of the cluster, alone or
+// in a list, answers 400 "Invalid input for field/attribute master_count.
+// Value: '0'" (apiTypeError). The durations of the steps are the medians
+// measured on real Magnum 15, its database read every 5 ms through 12
+// deletes on two busy cores (scripts/real-magnum/transient-probe.py,
+// SIMULATOR.md): DELETE_COMPLETE shows for 10-115 ms, the 400 lasts 5-40
+// ms (median 11), each nodegroup row takes about 5 ms to go.
+const (
+	// teardownSaved: DELETE_COMPLETE shown, both nodegroups still there.
+	teardownSaved = 47 * time.Millisecond
+	// teardownMasterGone: the master nodegroup destroyed, the worker not.
+	teardownMasterGone = 5 * time.Millisecond
+	// teardownAllGone: both nodegroups destroyed, the cluster row not yet.
+	teardownAllGone = 5 * time.Millisecond
+)
+
+// tearDown plays those last moments of a successful delete whose stack was
+// found gone at done, as of now; with Options.TransientDeleteError off the
+// row simply goes at done. It reports whether the row is gone.
+func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
+	if !s.opts.TransientDeleteError {
+		s.destroy(c)
+		return true
+	}
+	if op.tornDown.IsZero() {
+		op.tornDown = done
+		c.status, c.statusReason, c.updatedAt = "DELETE_COMPLETE", nil, timePtr(done)
+	}
+	at := done.Add(teardownSaved)
+	if !now.Before(at) {
+		c.nodegroups = slices.DeleteFunc(c.nodegroups, func(ng *nodegroup) bool { return ng.role == "master" })
+	}
+	at = at.Add(teardownMasterGone)
+	if !now.Before(at) {
+		c.nodegroups = nil
+	}
+	if !now.Before(at.Add(teardownAllGone)) {
+		s.destroy(c)
+		return true
+	}
+	return false
 }
 
 // advanceCAPI plays a Cluster API driver: no stack, the operation simply
@@ -254,13 +315,20 @@ func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 		s.destroy(c)
 		return true
 	}
-	c.status = op.action + "_COMPLETE"
-	c.statusReason = nil
 	tag := c.label("kube_tag")
 	if tag == "" {
 		tag = capiDefaultKubeTag
 	}
 	c.coeVersion = tag
+	s.refreshKubeNodes(c)
+	if ok, err := s.kubeSettled(c); err != nil {
+		s.failOnKube(c, op, err, done)
+		return true
+	} else if !ok {
+		return false
+	}
+	c.status = op.action + "_COMPLETE"
+	c.statusReason = nil
 	if c.kube != nil {
 		c.apiAddress = c.kube.URL()
 		c.kube.SetVersion(tag)
@@ -389,6 +457,73 @@ func (s *Sim) trustRefused(p *principal, c *clusterRow) *string {
 	return &reason
 }
 
+// etcdDiscovery is the public etcd discovery service Magnum's default
+// etcd_discovery_service_endpoint_format points at.
+const etcdDiscovery = "https://discovery.etcd.io/"
+
+// createRefusal is the rest of cluster_create's checks before the Heat
+// call, in Magnum 15's order: the trust, then (Heat drivers) the etcd
+// discovery URL the cluster brings, then (Kubernetes) its fixed network
+// and subnet. It returns the status_reason of the CREATE_FAILED the first
+// refusal leaves, with the texts real Magnum 15 gave, as the error the
+// synchronous 1.1 bay POST answers with; nil when the create goes ahead.
+func (s *Sim) createRefusal(p *principal, c *clusterRow) *apiError {
+	if reason := s.trustRefused(p, c); reason != nil {
+		return errf(http.StatusInternalServerError, "%s", *reason)
+	}
+	if c.driver != driverHeat {
+		return nil
+	}
+	// Magnum's exception classes: the Invalid and NotFound ones are 400,
+	// Conflict 409, and GetClusterSizeFailed a plain MagnumException, 500.
+	fail := func(status int, format string, args ...any) *apiError { return errf(status, format, args...) }
+	if d, ok := c.discoveryURL.(string); ok && d != "" && c.coe != heat.COESwarmMode {
+		// Magnum GETs <url>/_config/size and expects etcd's answer with
+		// the master count. The simulator reaches no host but its own
+		// discovery service, so other hosts fail as unreachable ones do.
+		u, err := url.Parse(d)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasPrefix(d, etcdDiscovery):
+			return fail(http.StatusInternalServerError, "Failed to get the size of cluster from '%s'.", d)
+		default:
+			size, known := s.st.discovery[strings.Trim(strings.TrimPrefix(d, etcdDiscovery), "/")]
+			if !known {
+				return fail(http.StatusBadRequest, "Invalid discovery URL '%s'.", d)
+			}
+			if size != c.masterCount() {
+				return fail(http.StatusBadRequest, "Expected cluster size %d but get cluster size %d from '%s'.", c.masterCount(), size, d)
+			}
+		}
+	}
+	if c.coe != heat.COEKubernetes {
+		return nil
+	}
+	// get_fixed_network_name looks a network up only when it is given by
+	// id; get_fixed_subnet_id and get_subnet look a subnet up either way.
+	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
+		return fail(http.StatusBadRequest, "Unable to find fixed network %s.", n)
+	}
+	if sn, ok := c.fixedSubnet.(string); ok && sn != "" {
+		switch s.fx.subnet(sn) {
+		case 0:
+			return fail(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
+		case 1:
+		default:
+			return fail(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
+		}
+	}
+	return nil
+}
+
+// reasonOf is the status_reason a refusal leaves on the cluster.
+func reasonOf(aerr *apiError) *string {
+	if aerr == nil {
+		return nil
+	}
+	reason := aerr.detail
+	return &reason
+}
+
 // startCreate does the conductor's cluster_create: certificates, the
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
 func (s *Sim) startCreate(c *clusterRow, o createOpts) {
@@ -396,9 +531,13 @@ func (s *Sim) startCreate(c *clusterRow, o createOpts) {
 	if ca, err := pki.NewCA(c.name, now); err == nil {
 		c.ca = ca
 		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
-			if srv, err := kube.Start(ca, c.name); err == nil {
-				c.kube = srv
+			ep, err := s.kube.Start(c.name, ca)
+			if err != nil {
+				reason := failKube(err)
+				s.kubeLogf("cluster %s: %s", c.name, reason)
+				o.failNow = &reason
 			}
+			c.kube = ep
 		}
 	}
 	timeout := c.createTimeout

@@ -214,6 +214,13 @@ func TestClusterDeleteSequence(t *testing.T) {
 			e := newClusterEnv(t, Options{TransientDeleteError: transient})
 			id := e.completed("c1")
 			api := e.cluster(id)["api_address"].(string)
+			// Credentials this cluster's endpoint, and only it, accepts:
+			// after the delete nothing may answer them, whoever has been
+			// given the port since.
+			creds := e.kubeCreds(e.demo, id)
+			if v := e.kubeVersion(id); v == "" {
+				t.Fatalf("kube endpoint %s does not answer before the delete", api)
+			}
 			if e.s.Stacks() != 1 {
 				t.Fatalf("Stacks() = %d", e.s.Stacks())
 			}
@@ -231,22 +238,81 @@ func TestClusterDeleteSequence(t *testing.T) {
 				t.Errorf("PATCH while deleting: %d", r.status)
 			}
 			e.clock.Advance(time.Millisecond)
-			if transient {
-				wantMagnumError(t, e.get(id), 400, "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1")
-			}
+			// While Heat deletes, every read answers: the 400 comes only
+			// at the end (FINDINGS 4z; measured in SIMULATOR.md).
 			if c := e.cluster(id); c["status"] != "DELETE_IN_PROGRESS" || c["node_count"] != float64(1) {
 				t.Errorf("deleting: %v node_count %v", c["status"], c["node_count"])
 			}
-			if _, err := http.Get(api + "/version"); err == nil {
-				t.Errorf("kube endpoint %s still answers during delete", api)
+			if status, _, err := kubeGet(t, api+"/version", creds); err == nil {
+				t.Errorf("kube endpoint %s still answers during delete (%d)", api, status)
 			}
-			e.clock.Advance(time.Second)
+			if transient {
+				e.tearDownSequence(id)
+			} else {
+				e.clock.Advance(time.Second)
+			}
 			wantMagnumError(t, e.get(id), 404, "Cluster "+id+" could not be found.")
 			wantMagnumError(t, e.demo.do("DELETE", "/v1/clusters/"+id, nil), 404, "Cluster "+id+" could not be found.")
 			if e.s.ClusterExists(id) || e.s.Stacks() != 0 {
 				t.Errorf("ClusterExists %v Stacks %d after delete", e.s.ClusterExists(id), e.s.Stacks())
 			}
 		})
+	}
+}
+
+// tearDownSequence follows a delete, its 1 s stack delete started 1 ms
+// ago, through the last moments Magnum 15 shows: DELETE_COMPLETE, the
+// master nodegroup row destroyed, then the worker's, then the cluster row.
+// Every read of the cluster alone or in a list answers 400 while its
+// master_count computes to 0; bays check node_count first.
+func (e *clusterEnv) tearDownSequence(id string) {
+	t := e.t
+	t.Helper()
+	const masterZero = "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1"
+	const nodesZero = "Invalid input for field/attribute node_count. Value: '0'. Value should be greater or equal to 1"
+	ngNames := func() []string {
+		r := e.demo.do("GET", "/v1/clusters/"+id+"/nodegroups", nil)
+		if r.status != http.StatusOK {
+			t.Fatalf("nodegroups: %d %s", r.status, r.raw)
+		}
+		var names []string
+		for _, ng := range r.body["nodegroups"].([]any) {
+			names = append(names, ng.(map[string]any)["name"].(string))
+		}
+		return names
+	}
+	e.clock.Advance(time.Second - 2*time.Millisecond)
+	if c := e.cluster(id); c["status"] != "DELETE_IN_PROGRESS" {
+		t.Errorf("just before the stack is gone: %v", c["status"])
+	}
+	e.clock.Advance(time.Millisecond)
+	if c := e.cluster(id); c["status"] != "DELETE_COMPLETE" || c["master_count"] != float64(1) || c["node_count"] != float64(1) {
+		t.Errorf("the poll that finds the stack gone: %v master_count %v node_count %v", c["status"], c["master_count"], c["node_count"])
+	}
+	if got := ngNames(); len(got) != 2 {
+		t.Errorf("nodegroups once DELETE_COMPLETE is saved: %v", got)
+	}
+	e.clock.Advance(teardownSaved)
+	for _, path := range []string{"/v1/clusters/" + id, "/v1/clusters", "/v1/clusters/detail", "/v1/bays/" + id, "/v1/bays"} {
+		wantMagnumError(t, e.demo.do("GET", path, nil), 400, masterZero)
+	}
+	if got := ngNames(); len(got) != 1 || got[0] != "default-worker" {
+		t.Errorf("nodegroups once the master's is destroyed: %v", got)
+	}
+	e.clock.Advance(teardownMasterGone)
+	wantMagnumError(t, e.get(id), 400, masterZero)
+	wantMagnumError(t, e.demo.do("GET", "/v1/clusters", nil), 400, masterZero)
+	wantMagnumError(t, e.demo.do("GET", "/v1/bays/"+id, nil), 400, nodesZero)
+	if got := ngNames(); len(got) != 0 {
+		t.Errorf("nodegroups once both are destroyed: %v", got)
+	}
+	// default_ng_worker indexes an empty list.
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters/"+id+"/actions/resize", map[string]any{"node_count": 2}), 500, "list index out of range")
+	e.clock.Advance(teardownAllGone - time.Millisecond)
+	wantMagnumError(t, e.get(id), 400, masterZero)
+	e.clock.Advance(time.Millisecond)
+	if r := e.demo.do("GET", "/v1/clusters", nil); r.status != http.StatusOK {
+		t.Errorf("list once the row is gone: %d %s", r.status, r.raw)
 	}
 }
 
@@ -417,4 +483,25 @@ func TestProfile2025ClusterAnswers(t *testing.T) {
 	}
 	wantMagnumError(t, e.demo.do("POST", "/v1/certificates", map[string]any{"bay_uuid": id, "csr": "x"}), 400,
 		"Unknown attribute for argument certificate: bay_uuid")
+}
+
+// A cluster resized to no workers cannot be shown as a bay, whose
+// node_count must be at least 1: real Magnum 15 answers 400 to the bay and
+// to the project's whole bay list, while the cluster API shows it.
+func TestZeroWorkerClusterAsBay(t *testing.T) {
+	e := newClusterEnv(t, Options{})
+	id := e.completed("empty")
+	if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/resize", map[string]any{"node_count": 0}); r.status != http.StatusAccepted {
+		t.Fatalf("resize to 0: %d %s", r.status, r.raw)
+	}
+	e.clock.Advance(3 * time.Second)
+	if c := e.cluster(id); c["status"] != "UPDATE_COMPLETE" || c["node_count"] != float64(0) {
+		t.Fatalf("after the resize: %v node_count %v", c["status"], c["node_count"])
+	}
+	const nodesZero = "Invalid input for field/attribute node_count. Value: '0'. Value should be greater or equal to 1"
+	wantMagnumError(t, e.demo.do("GET", "/v1/bays/"+id, nil), 400, nodesZero)
+	wantMagnumError(t, e.demo.do("GET", "/v1/bays", nil), 400, nodesZero)
+	if r := e.demo.do("GET", "/v1/clusters", nil); r.status != http.StatusOK {
+		t.Errorf("cluster list: %d %s", r.status, r.raw)
+	}
 }

@@ -71,6 +71,11 @@ type HTTPFault struct {
 	Message string `json:"message,omitempty"`
 	// Delay is how long a FaultStall holds the response; 30s when zero.
 	Delay time.Duration `json:"delay,omitempty"`
+	// AfterServe, set from Go only, runs once a FaultStall or
+	// FaultDropResponse request has been served and before its answer is
+	// held or dropped: what a test does there (another user creating an
+	// object of the same name, say) happens before the client can react.
+	AfterServe func() `json:"-"`
 }
 
 type armedHTTPFault struct {
@@ -259,12 +264,18 @@ func (s *Sim) serve(w *statusWriter, r *http.Request, mux *http.ServeMux) bool {
 	case FaultDropResponse:
 		buf := &bufferedResponse{header: http.Header{}}
 		mux.ServeHTTP(buf, r)
+		if f.AfterServe != nil {
+			f.AfterServe()
+		}
 		w.status = buf.status
 		hangUp(w)
 		return true
 	case FaultStall:
 		buf := &bufferedResponse{header: http.Header{}}
 		mux.ServeHTTP(buf, r)
+		if f.AfterServe != nil {
+			f.AfterServe()
+		}
 		d := f.Delay
 		if d <= 0 {
 			d = 30 * time.Second

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -236,7 +237,7 @@ func TestHTTPFaultControlAndFlagSyntax(t *testing.T) {
 	}
 	for _, p := range parsed {
 		got, err := ParseHTTPFault(p.spec)
-		if err != nil || got != p.want {
+		if err != nil || !reflect.DeepEqual(got, p.want) {
 			t.Errorf("ParseHTTPFault(%q) = %+v, %v; want %+v", p.spec, got, err, p.want)
 		}
 	}

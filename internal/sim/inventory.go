@@ -11,6 +11,9 @@ type TemplateInfo struct {
 // Templates lists every cluster template in every project, oldest first,
 // so a test can prove that nothing it made, even twice, outlives it.
 func (s *Sim) Templates() []TemplateInfo {
+	if s.relay != nil {
+		return s.relay.mustTemplates()
+	}
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	rows := make([]*template, 0, len(s.st.templates))

@@ -528,6 +528,7 @@ func (s *Sim) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
 			op.onDone()
 		}
 	}
+	s.refreshKubeNodes(c)
 	if c.op == nil && !strings.HasSuffix(c.status, "_FAILED") && !c.nodegroupBusy() {
 		c.status, c.statusReason = "UPDATE_COMPLETE", nil
 	}

@@ -64,6 +64,9 @@ func findNodegroup(c *clusterRow, ident string) (*nodegroup, *apiError) {
 // nodegroup DELETE_IN_PROGRESS before the cluster.
 func ngStatus(c *clusterRow, ng *nodegroup) string {
 	if c.op != nil && c.op.action == actionDelete {
+		if !c.op.tornDown.IsZero() {
+			return "DELETE_COMPLETE"
+		}
 		return "DELETE_IN_PROGRESS"
 	}
 	if !ng.isDefault {

@@ -77,6 +77,34 @@ func (fx *fixtures) flavorExists(ref string) bool {
 	return false
 }
 
+// fixedNetwork reports whether a tenant (not router:external) network has
+// the id ref: what Magnum's get_fixed_network_name looks for when a
+// cluster's fixed_network is a UUID.
+func (fx *fixtures) fixedNetwork(id string) bool {
+	for _, net := range fx.Networks {
+		if ext, _ := net["router:external"].(bool); !ext && str(net, "id") == id {
+			return true
+		}
+	}
+	return false
+}
+
+// subnet counts the subnets whose name (or, for a UUID, id) is ref, as
+// Magnum's get_subnet filters Neutron's list.
+func (fx *fixtures) subnet(ref string) int {
+	key := "name"
+	if isUUIDLike(ref) {
+		key = "id"
+	}
+	n := 0
+	for _, sn := range fx.Subnets {
+		if str(sn, key) == ref {
+			n++
+		}
+	}
+	return n
+}
+
 // externalNetworks lists router:external networks whose name or id is ref.
 func (fx *fixtures) externalNetworks(ref string) int {
 	n := 0
@@ -88,24 +116,15 @@ func (fx *fixtures) externalNetworks(ref string) int {
 	return n
 }
 
-// keypair returns the named keypair. As with the stub real Magnum was
-// captured against, any name is accepted unless it starts with "missing";
-// fixture keypairs just carry realistic detail.
+// keypair looks the named keypair up among the fixtures' keypairs, as Nova
+// looks it up among the user's: a name Nova does not have is not found.
 func (fx *fixtures) keypair(name string) (map[string]any, bool) {
-	if strings.HasPrefix(name, "missing") {
-		return nil, false
-	}
 	for _, kp := range fx.Keypairs {
 		if str(kp, "name") == name {
 			return kp, true
 		}
 	}
-	return map[string]any{
-		"name":        name,
-		"type":        "ssh",
-		"fingerprint": "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff",
-		"public_key":  "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMagnumSimulatorGeneratedKey " + name,
-	}, true
+	return nil, false
 }
 
 // keypairExists reports whether Nova would find the keypair; cluster create

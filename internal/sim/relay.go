@@ -449,6 +449,49 @@ func (rl *relay) stacks() int {
 	return n
 }
 
+// mustTemplates lists the cluster templates each tenant sees (its own and
+// the public ones), each once, oldest first. A listing that fails answers
+// a row no check can mistake for "none of that name".
+func (rl *relay) mustTemplates() []TemplateInfo {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	type row struct {
+		UUID      string `json:"uuid"`
+		Name      string `json:"name"`
+		ProjectID string `json:"project_id"`
+		Public    bool   `json:"public"`
+		CreatedAt string `json:"created_at"`
+	}
+	// Public templates of other projects (other tests' domains) are not
+	// this test's.
+	mine := map[string]bool{}
+	for _, name := range rl.tenants() {
+		mine[rl.opts.Users[name].ProjectID] = true
+	}
+	seen := map[string]bool{}
+	var rows []row
+	for _, name := range rl.tenants() {
+		var page struct {
+			ClusterTemplates []row `json:"clustertemplates"`
+		}
+		if _, err := rl.call(ctx, name, http.MethodGet, rl.magnumURL("/v1/clustertemplates/detail"), "1.10", nil, &page); err != nil {
+			return []TemplateInfo{{Name: "(listing failed: " + err.Error() + ")"}}
+		}
+		for _, r := range page.ClusterTemplates {
+			if !seen[r.UUID] && mine[r.ProjectID] {
+				seen[r.UUID] = true
+				rows = append(rows, r)
+			}
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].CreatedAt < rows[j].CreatedAt })
+	out := make([]TemplateInfo, len(rows))
+	for i, r := range rows {
+		out[i] = TemplateInfo{UUID: r.UUID, Name: r.Name, Project: r.ProjectID, Public: r.Public}
+	}
+	return out
+}
+
 func (rl *relay) templateExists(id string) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

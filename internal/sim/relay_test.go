@@ -122,6 +122,9 @@ func TestRelayKeepsClientsOnItselfAndLogsThem(t *testing.T) {
 	if !r.TemplateExists(id) || r.TemplateExists("00000000-0000-0000-0000-000000000000") {
 		t.Errorf("TemplateExists: %v for the template, %v for a missing one", r.TemplateExists(id), r.TemplateExists("00000000-0000-0000-0000-000000000000"))
 	}
+	if ts := r.Templates(); len(ts) != 1 || ts[0].UUID != id || ts[0].Project == "" {
+		t.Errorf("Templates through the relay = %+v, want the one template %s with its project", ts, id)
+	}
 	if lines := strings.Join(r.ExportLines("alt"), "\n"); !strings.Contains(lines, "OS_AUTH_URL="+r.URL()+"/identity/v3") {
 		t.Errorf("ExportLines(alt) do not point at the relay:\n%s", lines)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 // Options configure a simulator. The zero value is a Zed Magnum on a free
@@ -66,9 +67,11 @@ type Options struct {
 	// the brief 404 magnum-api.md warns about (never seen in the
 	// captures); 0 disables it.
 	NotFoundAfterCreate time.Duration
-	// TransientDeleteError makes the first GET of a cluster after its
-	// delete has started answer 400 "Invalid input for field/attribute
-	// master_count. ..." once, as Magnum 15 did (FINDINGS 4z). The
+	// TransientDeleteError plays the last moments of a delete as Magnum
+	// 15's conductor leaves them: DELETE_COMPLETE, then, while the
+	// nodegroup rows and the cluster row are destroyed, every read of the
+	// cluster answers 400 "Invalid input for field/attribute master_count.
+	// Value: '0'. ..." (FINDINGS 4z; measured, see tearDown). The
 	// magnum-sim command turns it on by default in the zed profile.
 	TransientDeleteError bool
 	// NodegroupDeleteStuck replays Zed's nodegroup delete bug: DELETE
@@ -77,6 +80,11 @@ type Options struct {
 	NodegroupDeleteStuck bool
 	// MaxClustersPerProject is the default Cluster quota; 20 when zero.
 	MaxClustersPerProject int
+	// MaxServersPerProject is Nova's instance quota as the simulated Heat
+	// meets it: a stack (or a resize) needing more servers than the project
+	// has left fails at once with Nova's quota error, before any server is
+	// built. heat.DefaultMaxServers (1000) when zero.
+	MaxServersPerProject int
 	// Latency is added to every response (Keystone, Magnum, Heat and the
 	// rest) except those of the /_sim control endpoints.
 	Latency time.Duration
@@ -90,6 +98,17 @@ type Options struct {
 	// to application-credential tokens, so such clusters go CREATE_FAILED
 	// with "Failed to create trustee or trust for Cluster: <uuid>".
 	AppCredTrusts bool
+	// KubeAPI is what answers at a bay's api_address (package kubeapi):
+	// "fake" (default) the hand-written API, "real" a real kube-apiserver
+	// per bay (binaries from `make kube-bins`; Start fails without them),
+	// "auto" the real one when its binaries are installed.
+	KubeAPI string
+	// KubeBinDir holds the real binaries; kubeapi.DefaultBinDir() when
+	// empty.
+	KubeBinDir string
+	// KubeLogf receives what the bays' Kubernetes APIs report: API servers
+	// ready, failing or dying. Logf when nil.
+	KubeLogf func(format string, args ...any)
 }
 
 // Request is one entry of the request log.
@@ -127,6 +146,8 @@ type Sim struct {
 	httpFaults httpFaults
 	// caPEM is the test CA of the HTTPS listener, empty without TLS.
 	caPEM string
+	// kube starts the bays' Kubernetes APIs.
+	kube kubeapi.Backend
 
 	handler http.Handler
 	ln      net.Listener
@@ -152,6 +173,7 @@ func Start(opts Options) (*Sim, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
+		_ = s.kube.Close()
 		return nil, fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	scheme := "http"
@@ -159,6 +181,7 @@ func Start(opts Options) (*Sim, error) {
 		tln, err := s.serveTLS(ln)
 		if err != nil {
 			_ = ln.Close()
+			_ = s.kube.Close()
 			return nil, fmt.Errorf("setting up TLS: %w", err)
 		}
 		ln = tln
@@ -203,6 +226,10 @@ func newSim(opts Options) (*Sim, error) {
 		heatMinute: time.Minute,
 	}
 	s.ident = newIdentity(opts.TokenTTL, now)
+	s.kube, err = kubeapi.New(kubeapi.Options{Mode: opts.KubeAPI, BinDir: opts.KubeBinDir, Logf: s.kubeLogf})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	s.registerControl(mux)
 	s.registerIdentity(mux)
@@ -210,7 +237,7 @@ func newSim(opts Options) (*Sim, error) {
 	s.registerOpenStack(mux)
 	if prof.orchestration {
 		s.heat = heat.NewEngine(heat.Config{
-			Now: now, MinuteLength: s.heatMinute,
+			Now: now, MinuteLength: s.heatMinute, MaxServers: opts.MaxServersPerProject,
 			CreateDuration: opts.HeatCreateDuration, UpdateDuration: opts.HeatUpdateDuration, DeleteDuration: opts.HeatDeleteDuration,
 		})
 		mux.Handle("/orchestration/", http.StripPrefix("/orchestration", &heat.Handler{
@@ -235,8 +262,13 @@ func newSim(opts Options) (*Sim, error) {
 }
 
 // Close stops the listener, waits for in-flight requests briefly, and
-// stops every cluster's Kubernetes endpoint.
+// stops every cluster's Kubernetes endpoint and every process they started.
 func (s *Sim) Close() error {
+	defer func() {
+		if s.kube != nil {
+			_ = s.kube.Close()
+		}
+	}()
 	defer s.closeClusters()
 	if s.srv == nil {
 		return nil
@@ -260,6 +292,20 @@ func (s *Sim) closeClusters() {
 			c.kube = nil
 		}
 	}
+}
+
+// KubeAPI says what answers at bays' api_address: kubeapi.ModeReal or
+// kubeapi.ModeFake, and a sentence for logs.
+func (s *Sim) KubeAPI() (mode, description string) { return s.kube.Mode(), s.kube.Describe() }
+
+// KubeAPIsRunning counts the bays' real Kubernetes control planes that are
+// still running, their processes included: a deleted bay's stop in the
+// background. Always 0 with the hand-written API, which stops with its bay.
+func (s *Sim) KubeAPIsRunning() int {
+	if r, ok := s.kube.(interface{ Running() int }); ok {
+		return r.Running()
+	}
+	return 0
 }
 
 // URL is the listener's base URL, http://127.0.0.1:PORT.

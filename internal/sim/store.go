@@ -18,10 +18,14 @@ type store struct {
 	templates map[string]*template   // by uuid
 	clusters  map[string]*clusterRow // by uuid
 	quotas    map[string]*quotaRow   // by project id; the only resource is Cluster
+	// discovery holds the etcd discovery tokens the conductor handed out,
+	// with the cluster size registered under each.
+	discovery map[string]int64
 }
 
 func newStore() *store {
-	return &store{templates: map[string]*template{}, clusters: map[string]*clusterRow{}, quotas: map[string]*quotaRow{}}
+	return &store{templates: map[string]*template{}, clusters: map[string]*clusterRow{}, quotas: map[string]*quotaRow{},
+		discovery: map[string]int64{}}
 }
 
 func (st *store) newID() int {

@@ -65,6 +65,11 @@ type Conditions[T any] struct {
 	// NotStartedError instead of returning the old state as success.
 	Started    func(obj T, state string) bool
 	StartGrace time.Duration
+	// StateOfError, if set, reads a state from a refresh error that is in
+	// fact an observation (Magnum's 400 while a delete tears a cluster's
+	// nodegroups down means the delete is under way). Such a poll counts as
+	// seeing that state; the last object is kept.
+	StateOfError func(err error) (string, bool)
 	// Describe adds detail to a failure message, e.g. status_reason and faults.
 	Describe func(obj T) string
 	// Hint, if set, reports the backend's progress (e.g. Heat resources
@@ -196,6 +201,11 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		polls++
 		var wait time.Duration
 		var hint *Hint
+		if err != nil && cond.StateOfError != nil {
+			if s, ok := cond.StateOfError(err); ok {
+				obj, state, err = lastObj, s, nil
+			}
+		}
 
 		if err != nil {
 			if ctx.Err() != nil {

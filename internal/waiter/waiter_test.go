@@ -304,3 +304,47 @@ func TestOnChangeReportsTransitions(t *testing.T) {
 		t.Errorf("changes = %v, want %v", seen, want)
 	}
 }
+
+// A refresh error that shows the state (Magnum's 400 while a delete tears
+// nodegroups down) counts as that state: a failure right after it is this
+// operation's, not a stale one.
+func TestWaitStateOfError(t *testing.T) {
+	c := newClock()
+	answers := []error{&httpErr{code: 400}, nil}
+	i := 0
+	seenOther := false
+	cond := Conditions[*obj]{
+		Pending:          []string{"DELETE_IN_PROGRESS"},
+		NotFoundIsTarget: true,
+		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
+		Started: func(_ *obj, s string) bool {
+			if s == "DELETE_FAILED" {
+				return seenOther
+			}
+			seenOther = true
+			return s == "DELETE_IN_PROGRESS"
+		},
+		StateOfError: func(err error) (string, bool) {
+			var he *httpErr
+			if errors.As(err, &he) && he.code == 400 {
+				return "DELETE_IN_PROGRESS", true
+			}
+			return "", false
+		},
+	}
+	_, err := Wait(context.Background(), c.config("delete"), func(context.Context) (*obj, string, error) {
+		e := answers[min(i, len(answers)-1)]
+		i++
+		if e != nil {
+			return nil, "", e
+		}
+		return &obj{State: "DELETE_FAILED"}, "DELETE_FAILED", nil
+	}, cond)
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.State != "DELETE_FAILED" {
+		t.Fatalf("err = %v, want the delete's own failure", err)
+	}
+	if c.elapsed() > 10*time.Second {
+		t.Errorf("the failure was reported after %s; it was this delete's from the second poll", c.elapsed())
+	}
+}

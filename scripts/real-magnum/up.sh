@@ -28,6 +28,13 @@ PORTS="5000 9511 5672 25672 4369 $PGPORT 11211 8004 8774 9292 9696 8776 8099"
 
 export PATH="/usr/local/go/bin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
+# The daemons started below must not inherit the caller's descriptors: run
+# as `flock /tmp/zed-stack.lock make real-magnum-up`, they would keep the
+# lock held for as long as the stack runs. 255 is this script.
+for fd in $(ls "/proc/$$/fd"); do
+	case $fd in 0 | 1 | 2 | 255) ;; *) eval "exec $fd>&-" ;; esac
+done
+
 # --- helpers -----------------------------------------------------------------
 
 T0=$(date +%s.%N)

@@ -4,12 +4,22 @@ terraform {
     magnum = {
       source = "magnumtf/magnum"
     }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 1.13.4"
+    }
   }
 }
 
 # One tenant's Kubernetes bay: a baymodel and a bay in the project of the
-# magnum provider passed to the module, and the credentials the kubernetes and
-# helm providers need.
+# magnum provider passed to the module, the tenant's namespace on the bay and
+# admin access to it for the tenant's group, and the credentials the
+# kubernetes and helm providers need.
+#
+# The kubernetes provider passed to the module must be configured from this
+# module's outputs (host, cluster_ca_certificate, client_certificate,
+# client_key): Terraform creates the bay first, then the namespace through
+# the bay's API. See examples/multi-tenant.
 resource "magnum_baymodel" "this" {
   name                = "${var.name}-model"
   coe                 = "kubernetes"
@@ -46,5 +56,34 @@ resource "terraform_data" "kubeconfig" {
       KUBECONFIG_CONTENT = magnum_bay.this.kubeconfig.raw_config
       KUBECONFIG_PATH    = var.kubeconfig_path
     }
+  }
+}
+
+# The tenant's namespace and what its users may do there: the built-in
+# "admin" ClusterRole, bound in this namespace only, for every client
+# certificate whose organization (O=) is tenant_group.
+resource "kubernetes_namespace" "tenant" {
+  metadata {
+    name = coalesce(var.namespace, var.name)
+    labels = {
+      "magnum.openstack.org/tenant" = var.name
+    }
+  }
+}
+
+resource "kubernetes_role_binding" "tenant_admin" {
+  metadata {
+    name      = "${var.name}-admin"
+    namespace = kubernetes_namespace.tenant.metadata[0].name
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "admin"
+  }
+  subject {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Group"
+    name      = coalesce(var.tenant_group, var.name)
   }
 }

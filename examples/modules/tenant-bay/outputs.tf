@@ -30,3 +30,13 @@ output "kubeconfig_path" {
   value       = var.kubeconfig_path
   depends_on  = [terraform_data.kubeconfig]
 }
+
+output "namespace" {
+  description = "The tenant's namespace on the bay."
+  value       = kubernetes_namespace.tenant.metadata[0].name
+}
+
+output "tenant_group" {
+  description = "The Kubernetes group with admin rights in the namespace."
+  value       = kubernetes_role_binding.tenant_admin.subject[0].name
+}

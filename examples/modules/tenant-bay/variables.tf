@@ -68,3 +68,15 @@ variable "kubeconfig_path" {
   type        = string
   default     = null
 }
+
+variable "namespace" {
+  description = "The tenant's namespace on the bay; defaults to var.name."
+  type        = string
+  default     = null
+}
+
+variable "tenant_group" {
+  description = "Kubernetes group (the O= of a client certificate Magnum signs) given admin rights in the tenant's namespace; defaults to var.name."
+  type        = string
+  default     = null
+}

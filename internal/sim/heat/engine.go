@@ -95,6 +95,10 @@ type Config struct {
 	// DELETE_COMPLETE, as Heat's soft delete allows, instead of the 404
 	// Magnum also accepts.
 	KeepDeleted bool
+	// MaxServers is each project's Nova instance quota: a create or update
+	// whose resource groups need more servers than the project has left
+	// fails at once, before anything is built. DefaultMaxServers when zero.
+	MaxServers int
 	// Durations used by the HTTP API, which has no way to say how long an
 	// operation should take; the Default* constants when zero.
 	CreateDuration, UpdateDuration, DeleteDuration time.Duration
@@ -285,6 +289,12 @@ func (e *Engine) createStack(project string, spec StackSpec, unique bool) (*Stac
 	s.params["OS::stack_id"] = s.id
 	s.params["OS::stack_name"] = s.name
 	s.params["OS::project_id"] = project
+	if reason := e.quotaFailure(project, "", coe, ActionCreate, s.params); reason != "" {
+		refuse(s, ActionCreate, reason, now)
+		e.stacks[s.id] = s
+		e.order = append(e.order, s.id)
+		return e.snapshot(s, now), nil
+	}
 	b := treeBuilder{newID: newUUID, stackName: s.name}
 	s.roots = b.build(shapeFor(coe, s.params), s.params)
 	walk(s.roots, func(n *node, _ int) {
@@ -329,6 +339,18 @@ func (e *Engine) UpdateStack(id string, params map[string]string, duration time.
 	}
 	for k, v := range params {
 		newParams[k] = v
+	}
+	have := 0
+	walk(s.roots, func(n *node, _ int) {
+		if n.typ == typeNovaServer {
+			have++
+		}
+	})
+	// Only servers to be added need quota.
+	if reason := e.quotaFailure(s.project, s.id, s.coe, ActionUpdate, newParams); reason != "" && serversWanted(s.coe, newParams) > have {
+		s.params = newParams
+		refuse(s, ActionUpdate, reason, now)
+		return nil
 	}
 	b := treeBuilder{newID: newUUID, stackName: s.name}
 	added, removed, groups := b.resizeGroups(s.roots, shapeFor(s.coe, newParams), newParams)

@@ -33,6 +33,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/v1/namespaces", s.handleCreateNamespace)
 	mux.HandleFunc("GET /api/v1/namespaces/{name}", s.handleGetNamespace)
 	mux.HandleFunc("DELETE /api/v1/namespaces/{name}", s.handleDeleteNamespace)
+	mux.HandleFunc("GET /api/v1/nodes", s.handleListNodes)
+	mux.HandleFunc("GET /api/v1/nodes/{name}", s.handleGetNode)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusNotFound, "NotFound", "the server could not find the requested resource", nil)
 	})
@@ -105,6 +107,14 @@ func (s *Server) handleResourceList(w http.ResponseWriter, _ *http.Request) {
 				"kind":         "Namespace",
 				"verbs":        []string{"create", "delete", "get", "list"},
 				"shortNames":   []string{"ns"},
+			},
+			{
+				"name":         "nodes",
+				"singularName": "node",
+				"namespaced":   false,
+				"kind":         "Node",
+				"verbs":        []string{"get", "list"},
+				"shortNames":   []string{"no"},
 			},
 		},
 	})

@@ -1,7 +1,7 @@
 // Package kube serves a tiny Kubernetes API endpoint for one simulated bay:
 // HTTPS on loopback with a server certificate from the bay's CA, client
 // certificates required and verified against that CA. It implements just
-// enough of the API (version, discovery, namespaces) for kubectl to work
+// enough of the API (version, discovery, namespaces, nodes) for kubectl to work
 // with a kubeconfig built from Magnum's certificate endpoints, which is what
 // proves the provider's kubeconfig output is usable.
 package kube
@@ -46,6 +46,7 @@ type Server struct {
 	tlsConfig  *tls.Config
 	gitVersion string
 	namespaces map[string]*namespace
+	nodes      map[string]*nodeEntry
 	requests   []Request
 	conns      map[net.Conn]struct{}
 	rvCounter  int
@@ -61,6 +62,7 @@ func Start(ca *pki.CA, clusterName string) (*Server, error) {
 		now:         time.Now,
 		gitVersion:  DefaultGitVersion,
 		namespaces:  map[string]*namespace{},
+		nodes:       map[string]*nodeEntry{},
 		conns:       map[net.Conn]struct{}{},
 	}
 	if err := s.setCA(ca); err != nil {

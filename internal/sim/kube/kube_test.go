@@ -461,3 +461,44 @@ func wantOutput(want string) func(t *testing.T, out string) {
 		}
 	}
 }
+
+// The hand-written API lists the bay's nodes as kubectl asks for them:
+// JSON, a Table, label selectors, and one by name.
+func TestServer_Nodes(t *testing.T) {
+	ca, _ := testCAs(t)
+	s := startServer(t, ca)
+	s.SetNodes([]Node{
+		{Name: "b-master-0", InternalIP: "10.0.0.10", Labels: map[string]string{"magnum.openstack.org/role": "master", "node-role.kubernetes.io/master": ""},
+			Taints: []Taint{{Key: "node-role.kubernetes.io/master", Effect: "NoSchedule"}}, KubeletVersion: "v1.23.3", CPU: 1, MemoryMiB: 2048},
+		{Name: "b-node-0", InternalIP: "10.0.0.100", ExternalIP: "172.24.4.100", Labels: map[string]string{"magnum.openstack.org/role": "worker"}, KubeletVersion: "v1.23.3"},
+	})
+	c := client(t, ca, ca, "admin", "system:masters")
+	code, body, err := do(t, c, "GET", s.URL()+"/api/v1/nodes?labelSelector=magnum.openstack.org%2Frole%3Dworker", "application/json", "")
+	if err != nil || code != 200 {
+		t.Fatalf("list: %d %v", code, err)
+	}
+	items := body["items"].([]any)
+	if len(items) != 1 || items[0].(map[string]any)["metadata"].(map[string]any)["name"] != "b-node-0" {
+		t.Errorf("workers = %v", items)
+	}
+	code, body, _ = do(t, c, "GET", s.URL()+"/api/v1/nodes", "application/json;as=Table;v=v1;g=meta.k8s.io", "")
+	rows := body["rows"].([]any)
+	if code != 200 || len(rows) != 2 {
+		t.Fatalf("table: %d %v", code, body)
+	}
+	if cells := rows[0].(map[string]any)["cells"].([]any); cells[0] != "b-master-0" || cells[2] != "master" || cells[4] != "v1.23.3" {
+		t.Errorf("master row %v", cells)
+	}
+	code, body, _ = do(t, c, "GET", s.URL()+"/api/v1/nodes/b-master-0", "application/json", "")
+	spec, _ := body["spec"].(map[string]any)
+	if code != 200 || len(spec["taints"].([]any)) != 1 {
+		t.Errorf("get master: %d %v", code, body)
+	}
+	s.SetNodes(nil)
+	if code, _, _ := do(t, c, "GET", s.URL()+"/api/v1/nodes/b-master-0", "application/json", ""); code != 404 {
+		t.Errorf("a removed node answers %d", code)
+	}
+	if code, _, _ := do(t, c, "GET", s.URL()+"/api/v1/nodes?labelSelector=a+in+(b)", "application/json", ""); code != 400 {
+		t.Errorf("a set-based selector answers %d, want 400", code)
+	}
+}

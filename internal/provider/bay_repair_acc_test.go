@@ -1,0 +1,325 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+// waitForBayStatus polls the simulator (or the real cloud through its relay)
+// until the named bay shows status, for at most three minutes.
+func waitForBayStatus(t *testing.T, s *sim.Sim, name, status string) sim.ClusterInfo {
+	t.Helper()
+	var last sim.ClusterInfo
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		for _, c := range s.Clusters() {
+			if c.Name == name {
+				last = c
+				if c.Status == status {
+					return c
+				}
+			}
+		}
+	}
+	t.Fatalf("bay %s did not reach %s; last seen %+v", name, status, last)
+	return last
+}
+
+// planExitCode runs terraform plan -detailed-exitcode: 0 no changes, 2
+// changes, 1 an error.
+func (c *terraformCLI) planExitCode() (int, string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd, out := c.command(ctx, "plan", "-detailed-exitcode")
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, out.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), out.String()
+	}
+	c.t.Fatalf("terraform plan: %v\n%s", err, out)
+	return -1, ""
+}
+
+// expectInOutput checks terraform's output for each part, with its line
+// wrapping undone.
+func expectInOutput(t *testing.T, out string, parts ...string) {
+	t.Helper()
+	t.Logf("terraform's output:\n%s", out)
+	text := strings.Join(strings.Fields(out), " ")
+	for _, p := range parts {
+		if !strings.Contains(text, p) {
+			t.Errorf("terraform's output lacks %q:\n%s", p, out)
+		}
+	}
+}
+
+// TestAccBay_failedStatusesShowInPlan: a bay Magnum reports UPDATE_FAILED,
+// DELETE_FAILED or CREATE_FAILED (here made so outside Terraform, or
+// imported so) must never plan "No changes": the plan warns with the
+// status and reason and proposes the repair, and applying it repairs.
+func TestAccBay_failedStatusesShowInPlan(t *testing.T) {
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	head := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo")
+	cfg := head + testAccBayConfig("broken", 1, "")
+	cli.writeConfig(cfg)
+	cli.run("apply", "-auto-approve")
+	mc := acctest.MagnumClient(t, s, "demo")
+	ctx := context.Background()
+	id := bayUUID(t, s, "broken")
+
+	// A resize made elsewhere fails.
+	s.InjectFault("broken", sim.Fault{Action: "UPDATE", Reason: "Quota exceeded for instances"})
+	if err := mc.ResizeCluster(ctx, id, magnum.ResizeOpts{NodeCount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitForBayStatus(t, s, "broken", "UPDATE_FAILED")
+	code, out := cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of an UPDATE_FAILED bay exited %d, want 2 (changes):\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Bay "broken" is UPDATE_FAILED`, "Quota exceeded for instances",
+		"This plan retries the update: it resizes the bay to its configured node_count, 1", "will be updated in-place")
+	cli.run("apply", "-auto-approve")
+	if c := waitForBayStatus(t, s, "broken", "UPDATE_COMPLETE"); c.UUID != id {
+		t.Fatalf("the retry replaced the bay: %s, was %s", c.UUID, id)
+	}
+	if code, out := cli.planExitCode(); code != 0 {
+		t.Errorf("plan after the repair exited %d, want 0:\n%s", code, out)
+	}
+
+	// A delete made elsewhere fails.
+	s.InjectFault("broken", sim.Fault{Action: "DELETE"})
+	if err := mc.DeleteCluster(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitForBayStatus(t, s, "broken", "DELETE_FAILED")
+	code, out = cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of a DELETE_FAILED bay exited %d, want 2:\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Bay "broken" is DELETE_FAILED`, "This plan deletes it again and creates it anew", "must be replaced")
+	cli.run("apply", "-auto-approve")
+	replaced := waitForBayStatus(t, s, "broken", "CREATE_COMPLETE")
+	if n := len(s.Clusters()); n != 1 || replaced.UUID == id {
+		t.Fatalf("after repairing the failed delete: %d bays, %s (was %s)", n, replaced.UUID, id)
+	}
+
+	// A bay whose create failed, imported.
+	s.InjectFault("imported", sim.Fault{})
+	ct, err := mc.GetClusterTemplate(ctx, "broken-model")
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := mc.CreateCluster(ctx, magnum.ClusterCreate{Name: "imported", ClusterTemplateID: ct.UUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForBayStatus(t, s, "imported", "CREATE_FAILED")
+	cli.writeConfig(cfg + `
+resource "magnum_bay" "imported" {
+  name        = "imported"
+  baymodel_id = magnum_baymodel.test.id
+}
+`)
+	cli.run("import", "magnum_bay.imported", failed)
+	code, out = cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of an imported CREATE_FAILED bay exited %d, want 2:\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Bay "imported" is CREATE_FAILED`, "this plan replaces it", "magnum_bay.imported must be replaced")
+	cli.run("apply", "-auto-approve")
+	if c := waitForBayStatus(t, s, "imported", "CREATE_COMPLETE"); c.UUID == failed {
+		t.Fatalf("the failed bay was kept")
+	}
+
+	cli.run("destroy", "-auto-approve")
+	if n, ts := len(s.Clusters()), s.Templates(); n != 0 || len(ts) != 0 {
+		t.Fatalf("after destroy: %d bays, %d baymodels left", n, len(ts))
+	}
+}
+
+// TestAccBay_importByNamePlansNoChange: a healthy bay made outside
+// Terraform, imported by name and configured with its baymodel's name,
+// plans nothing at all (the import records the baymodel's UUID).
+func TestAccBay_importByNamePlansNoChange(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	full := strings.Replace(testAccBayConfig("byname", 1, ""),
+		"baymodel_id = magnum_baymodel.test.id", "baymodel_id = magnum_baymodel.test.name", 1)
+	cfg := acctest.ProviderBlock(s, "demo") + full
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: acctest.ProviderBlock(s, "demo") + strings.SplitAfter(full, "}\n}\n")[0]},
+			{
+				PreConfig: func() {
+					createClusterAs(t, s, "demo", "byname", "byname-model")
+					waitForBayStatus(t, s, "byname", "CREATE_COMPLETE")
+				},
+				Config:             cfg,
+				ResourceName:       "magnum_bay.test",
+				ImportState:        true,
+				ImportStateId:      "byname",
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+				},
+			},
+		},
+	})
+}
+
+// TestAccBay_planWhileDeletingConverges: a bay being deleted outside
+// Terraform. The refresh rides out Magnum 15's transient 400 of a delete
+// under way, the plan replaces the bay, and the apply waits for the delete
+// and creates it anew.
+func TestAccBay_planWhileDeletingConverges(t *testing.T) {
+	opts := fastBays()
+	opts.HeatDeleteDuration = 30 * time.Second
+	s := acctest.StartSim(t, opts)
+	cfg := acctest.ProviderBlock(s, "demo") + testAccBayConfig("going", 1, "")
+	var first string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(st *terraform.State) error {
+					first = st.RootModule().Resources["magnum_bay.test"].Primary.ID
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					if err := acctest.MagnumClient(t, s, "demo").DeleteCluster(context.Background(), first); err != nil {
+						t.Fatal(err)
+					}
+					// The refresh meets the transient 400 of a delete under
+					// way (real Magnum 15 answers it in the delete's last
+					// moments).
+					if !acctest.RealTarget() {
+						mustSim(t, s.InjectHTTPFault(transient400()))
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionReplace)},
+				},
+				Check: func(*terraform.State) error {
+					if hits := s.HTTPFaultHits(); !acctest.RealTarget() && (len(hits) != 1 || hits[0] != 1) {
+						return fmt.Errorf("the refresh did not meet the transient 400: %v", hits)
+					}
+					bays := s.Clusters()
+					if len(bays) != 1 || bays[0].UUID == first || bays[0].Status != "CREATE_COMPLETE" {
+						return fmt.Errorf("after the plan made during the delete: %+v; want one new CREATE_COMPLETE bay", bays)
+					}
+					return nil
+				},
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
+
+// TestAccBay_outOfBandUpgradeConverges: the bay was upgraded outside
+// Terraform from a baymodel without upgrade labels. Moving it back is an
+// upgrade Magnum refuses on every apply (409, UPDATE_FAILED), so the plan
+// says so instead of proposing it; pointing baymodel_id at the bay's new
+// baymodel then plans nothing.
+func TestAccBay_outOfBandUpgradeConverges(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	model := func(bayModel string) string {
+		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
+resource "magnum_baymodel" "test" {
+  name                = "plain-model"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  network_driver      = "flannel"
+}
+
+resource "magnum_bay" "test" {
+  name        = "moved"
+  baymodel_id = %s
+}
+`, bayModel)
+	}
+	var newer string
+	t.Cleanup(func() {
+		if newer != "" {
+			_ = acctest.MagnumClient(t, s, "demo").DeleteClusterTemplate(context.Background(), newer)
+		}
+	})
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: model("magnum_baymodel.test.id")},
+			{
+				PreConfig: func() {
+					newer = createBaymodelAs(t, s, "demo", map[string]any{"name": "newer-model", "coe": "kubernetes",
+						"image_id": "fedora-coreos-35", "keypair_id": "testkey", "external_network_id": "public", "flavor_id": "m1.small",
+						"network_driver": "flannel", "labels": map[string]string{"kube_tag": "v1.24.3-rancher1"}})
+					one := 1
+					if err := acctest.MagnumClient(t, s, "demo").UpgradeCluster(context.Background(), bayUUID(t, s, "moved"),
+						magnum.UpgradeOpts{ClusterTemplate: newer, MaxBatchSize: &one}); err != nil {
+						t.Fatal(err)
+					}
+					waitForBayStatus(t, s, "moved", "UPDATE_COMPLETE")
+				},
+				Config:   model("magnum_baymodel.test.id"),
+				PlanOnly: true,
+				ExpectError: errRegexp("Magnum cannot upgrade the bay to this baymodel", `Bay "moved" runs baymodel "newer-model"`,
+					`baymodel "plain-model"`, "has none", "point baymodel_id at that baymodel"),
+			},
+			{
+				Config: model(fmt.Sprintf("%q", "newer-model")),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+		},
+	})
+}
