@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/apiversions"
 )
 
 // Config says where Magnum is and how to talk to it.
@@ -42,10 +43,12 @@ type Config struct {
 // Client talks to one Magnum endpoint. It is safe for concurrent use.
 type Client struct {
 	http requester
-	// base is the v1 resource root, ending in "/"; root is the versions
-	// document one level up.
-	base, root string
-	pin        Version
+	// sc is gophercloud's container-infra ServiceClient: ResourceBase is
+	// the v1 resource root, ending in "/", and Endpoint the versions
+	// document one level up. Each request sends a copy carrying its
+	// microversion.
+	sc  *gophercloud.ServiceClient
+	pin Version
 
 	mu        sync.Mutex
 	negotiate *negotiated
@@ -87,7 +90,14 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, root: root}
+	c := &Client{sc: &gophercloud.ServiceClient{
+		ProviderClient: cfg.ProviderClient,
+		Endpoint:       root,
+		ResourceBase:   base,
+		// gophercloud's NewContainerInfraV1 type: it sends the
+		// microversion as "OpenStack-API-Version: container-infra X.Y".
+		Type: "container-infrastructure-management",
+	}}
 	if cfg.MaxMicroversion != "" {
 		if c.pin, err = ParseVersion(cfg.MaxMicroversion); err != nil {
 			return nil, fmt.Errorf("magnum: max microversion: %w", err)
@@ -100,7 +110,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	if now == nil {
 		now = time.Now
 	}
-	c.http = requester{pc: cfg.ProviderClient, retry: cfg.Retry.withDefaults(), now: now, clock: &serverClock{}}
+	c.http = requester{sc: c.sc, retry: cfg.Retry.withDefaults(), now: now, clock: &serverClock{}}
 	return c, nil
 }
 
@@ -130,7 +140,7 @@ func splitEndpoint(endpoint string) (base, root string, err error) {
 }
 
 // BaseURL is the v1 resource root this client sends requests to.
-func (c *Client) BaseURL() string { return c.base }
+func (c *Client) BaseURL() string { return c.sc.ResourceBase }
 
 // Microversion negotiates once and then returns the memoized version:
 // the lowest of the server's maximum, MaxKnownVersion and the pin. A
@@ -200,41 +210,43 @@ func (c *Client) negotiated(ctx context.Context) (*negotiated, error) {
 	return c.negotiate, nil
 }
 
-type versionDoc struct {
-	ID         string `json:"id"`
-	Status     string `json:"status"`
-	MinVersion string `json:"min_version"`
-	MaxVersion string `json:"max_version"`
-}
-
-// discover reads min_version/max_version from the root versions document.
-// Should a proxy hide the root, the v1 document's
-// OpenStack-API-{Minimum,Maximum}-Version headers say the same.
+// discover reads min_version/max_version from the root versions document
+// (gophercloud's apiversions shape; its List pages outside the retry
+// layer and accepts no 300, which some proxies answer). Should a proxy
+// hide the root, the v1 document's OpenStack-API-{Minimum,Maximum}-Version
+// headers say the same.
 func (c *Client) discover(ctx context.Context) (minV, maxV Version, err error) {
+	root, base := c.sc.Endpoint, c.sc.ResourceBase
 	var doc struct {
-		Versions []versionDoc `json:"versions"`
+		Versions []apiversions.APIVersion `json:"versions"`
 	}
-	_, _, rootErr := c.http.do(ctx, request{method: http.MethodGet, url: c.root, out: &doc, ok: []int{200, 300}, safety: read, version: "-"})
+	_, rootErr := c.http.do(ctx, request{method: http.MethodGet, url: root, out: &doc, safety: read, version: "-",
+		send: getJSON(root, 200, 300)})
 	if rootErr == nil {
 		for _, v := range doc.Versions {
 			if v.ID != "v1" && len(doc.Versions) > 1 {
 				continue
 			}
-			if v.MaxVersion == "" {
+			if v.Version == "" {
 				// Magnum predating microversions speaks only 1.1.
 				return MinServerVersion, MinServerVersion, nil
 			}
-			return parseRange(v.MinVersion, v.MaxVersion, c.root)
+			return parseRange(v.MinVersion, v.Version, root)
 		}
 	}
 	if isContextErr(rootErr) {
 		return minV, maxV, rootErr
 	}
-	resp, _, v1Err := c.http.do(ctx, request{method: http.MethodGet, url: c.base, ok: []int{200}, safety: read, version: "-"})
+	h, v1Err := c.http.do(ctx, request{method: http.MethodGet, url: base, safety: read, version: "-",
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) (r gophercloud.Result) {
+			resp, err := sc.Get(ctx, base, nil, &gophercloud.RequestOpts{OkCodes: []int{200}})
+			_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+			return r
+		}})
 	if v1Err == nil {
-		lo, hi := resp.Header.Get("OpenStack-API-Minimum-Version"), resp.Header.Get("OpenStack-API-Maximum-Version")
+		lo, hi := h.Get("OpenStack-API-Minimum-Version"), h.Get("OpenStack-API-Maximum-Version")
 		if hi != "" {
-			return parseRange(lo, hi, c.base)
+			return parseRange(lo, hi, base)
 		}
 	}
 	if rootErr == nil {
@@ -257,24 +269,39 @@ func parseRange(lo, hi, where string) (Version, Version, error) {
 	return minV, maxV, nil
 }
 
-// url joins escaped path segments onto the v1 base.
+// esc escapes one path segment: gophercloud's ServiceURL joins segments
+// as given, and a name may hold a space, "/" or "?".
+func esc(segment string) string { return url.PathEscape(segment) }
+
+// url is gophercloud's ServiceURL of the escaped segments, the URL
+// gophercloud's containerinfra calls build from the same arguments.
 func (c *Client) url(segments ...string) string {
-	esc := make([]string, len(segments))
+	e := make([]string, len(segments))
 	for i, s := range segments {
-		esc[i] = url.PathEscape(s)
+		e[i] = esc(s)
 	}
-	return c.base + strings.Join(esc, "/")
+	return c.sc.ServiceURL(e...)
 }
 
 // call sends a Magnum request at the negotiated microversion (or at v
 // when given).
-func (c *Client) call(ctx context.Context, req request) (*http.Response, []byte, error) {
+func (c *Client) call(ctx context.Context, req request) error {
 	if req.version == "" {
 		v, err := c.Microversion(ctx)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		req.version = v.String()
 	}
-	return c.http.do(ctx, req)
+	_, err := c.http.do(ctx, req)
+	return err
+}
+
+// getJSON is a GET that gophercloud's containerinfra has no call for.
+func getJSON(u string, ok ...int) func(context.Context, *gophercloud.ServiceClient) gophercloud.Result {
+	return func(ctx context.Context, sc *gophercloud.ServiceClient) (r gophercloud.Result) {
+		resp, err := sc.Get(ctx, u, &r.Body, &gophercloud.RequestOpts{OkCodes: ok})
+		_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+		return r
+	}
 }

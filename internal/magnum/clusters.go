@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clusters"
 )
 
 // Cluster is a Magnum cluster (the provider's bay) as GET and list/detail
@@ -129,7 +132,10 @@ func (c *Client) CreateCluster(ctx context.Context, opts ClusterCreate) (string,
 	var out struct {
 		UUID string `json:"uuid"`
 	}
-	_, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters"), body: opts, out: &out, ok: []int{202, 201}, safety: unsafe})
+	err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters"), out: &out, safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Create(ctx, sc, opts).Result
+		}})
 	if err != nil {
 		return "", err
 	}
@@ -142,7 +148,11 @@ func (c *Client) CreateCluster(ctx context.Context, opts ClusterCreate) (string,
 // GetCluster reads one cluster by UUID or name with every detail field.
 func (c *Client) GetCluster(ctx context.Context, idOrName string) (*Cluster, error) {
 	var out Cluster
-	if _, _, err := c.call(ctx, request{method: http.MethodGet, url: c.url("clusters", idOrName), out: &out, ok: []int{200}, safety: read}); err != nil {
+	err := c.call(ctx, request{method: http.MethodGet, url: c.url("clusters", idOrName), out: &out, safety: read,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Get(ctx, sc, esc(idOrName)).Result
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -157,8 +167,10 @@ func (c *Client) ListClusters(ctx context.Context, opts ListOpts) ([]Cluster, er
 // DeleteCluster asks Magnum to delete (204). The cluster then goes
 // DELETE_IN_PROGRESS and disappears (404); a repeat DELETE is harmless.
 func (c *Client) DeleteCluster(ctx context.Context, idOrName string) error {
-	_, _, err := c.call(ctx, request{method: http.MethodDelete, url: c.url("clusters", idOrName), ok: []int{204, 202}, safety: idempotent})
-	return err
+	return c.call(ctx, request{method: http.MethodDelete, url: c.url("clusters", idOrName), safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Delete(ctx, sc, esc(idOrName)).Result
+		}})
 }
 
 // UpdateClusterNodeCount sets the default worker nodegroup's size with
@@ -175,8 +187,10 @@ func (c *Client) UpdateClusterNodeCount(ctx context.Context, id string, n int) e
 		}
 	}
 	ops := []PatchOp{Replace("/node_count", n)}
-	_, _, err := c.call(ctx, request{method: http.MethodPatch, url: c.url("clusters", id), body: ops, ok: []int{202, 200}, safety: idempotent})
-	return err
+	return c.call(ctx, request{method: http.MethodPatch, url: c.url("clusters", id), safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Update(ctx, sc, esc(id), ops).Result
+		}})
 }
 
 // ResizeOpts is the body of POST /clusters/{id}/actions/resize.
@@ -200,8 +214,10 @@ func (c *Client) ResizeCluster(ctx context.Context, id string, opts ResizeOpts) 
 	if _, err := c.require(ctx, op, need); err != nil {
 		return err
 	}
-	_, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "resize"), body: opts, ok: []int{202, 200}, safety: unsafe})
-	return err
+	return c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "resize"), safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Resize(ctx, sc, esc(id), opts).Result
+		}})
 }
 
 // UpgradeOpts is the body of POST /clusters/{id}/actions/upgrade.
@@ -220,6 +236,8 @@ func (c *Client) UpgradeCluster(ctx context.Context, id string, opts UpgradeOpts
 	if _, err := c.require(ctx, "upgrade", VersionUpgrade); err != nil {
 		return err
 	}
-	_, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "upgrade"), body: opts, ok: []int{202, 200}, safety: unsafe})
-	return err
+	return c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "upgrade"), safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clusters.Upgrade(ctx, sc, esc(id), opts).Result
+		}})
 }

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/clustertemplates"
 )
 
 // ClusterTemplate is a Magnum cluster template (the provider's baymodel),
@@ -138,7 +141,10 @@ type ClusterTemplateCreate struct {
 // lookups by name fail with 409.
 func (c *Client) CreateClusterTemplate(ctx context.Context, opts ClusterTemplateCreate) (*ClusterTemplate, error) {
 	var out ClusterTemplate
-	_, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("clustertemplates"), body: opts, out: &out, ok: []int{201}, safety: unsafe})
+	err := c.call(ctx, request{method: http.MethodPost, url: c.url("clustertemplates"), out: &out, safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clustertemplates.Create(ctx, sc, opts).Result
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +155,10 @@ func (c *Client) CreateClusterTemplate(ctx context.Context, opts ClusterTemplate
 // several templates gives 409).
 func (c *Client) GetClusterTemplate(ctx context.Context, idOrName string) (*ClusterTemplate, error) {
 	var out ClusterTemplate
-	_, _, err := c.call(ctx, request{method: http.MethodGet, url: c.url("clustertemplates", idOrName), out: &out, ok: []int{200}, safety: read})
+	err := c.call(ctx, request{method: http.MethodGet, url: c.url("clustertemplates", idOrName), out: &out, safety: read,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clustertemplates.Get(ctx, sc, esc(idOrName)).Result
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +176,10 @@ func (c *Client) ListClusterTemplates(ctx context.Context, opts ListOpts) ([]Clu
 // lost response does no harm and the request is retried like a GET.
 func (c *Client) UpdateClusterTemplate(ctx context.Context, id string, ops []PatchOp) (*ClusterTemplate, error) {
 	var out ClusterTemplate
-	_, _, err := c.call(ctx, request{method: http.MethodPatch, url: c.url("clustertemplates", id), body: ops, out: &out, ok: []int{200, 202}, safety: patchSafety(ops)})
+	err := c.call(ctx, request{method: http.MethodPatch, url: c.url("clustertemplates", id), out: &out, safety: patchSafety(ops),
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clustertemplates.Update(ctx, sc, esc(id), ops).Result
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +190,8 @@ func (c *Client) UpdateClusterTemplate(ctx context.Context, id string, ops []Pat
 // a cluster gives 400 "ClusterTemplate <uuid> is referenced by one or
 // multiple clusters."
 func (c *Client) DeleteClusterTemplate(ctx context.Context, id string) error {
-	_, _, err := c.call(ctx, request{method: http.MethodDelete, url: c.url("clustertemplates", id), ok: []int{204, 202}, safety: idempotent})
-	return err
+	return c.call(ctx, request{method: http.MethodDelete, url: c.url("clustertemplates", id), safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return clustertemplates.Delete(ctx, sc, esc(id)).Result
+		}})
 }

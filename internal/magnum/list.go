@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
+
+	"github.com/gophercloud/gophercloud/v2"
 )
 
 // maxPages bounds a listing so a server that keeps answering with the same
@@ -16,20 +17,14 @@ const maxPages = 10000
 // listAll GETs base?query, then follows "next" until a page comes without
 // one. Only the next link's query is used: Magnum builds the link from its
 // own idea of its host, which behind a proxy is often unreachable.
+// gophercloud's List pagers follow that link as it stands and fetch each
+// page outside this package's retry layer, so listing stays here.
 func listAll[T any](ctx context.Context, c *Client, path []string, key string, opts ListOpts) ([]T, error) {
-	q := url.Values{}
-	if opts.Limit > 0 {
-		q.Set("limit", strconv.Itoa(opts.Limit))
+	first, err := gophercloud.BuildQueryString(opts)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Marker != "" {
-		q.Set("marker", opts.Marker)
-	}
-	if opts.SortKey != "" {
-		q.Set("sort_key", opts.SortKey)
-	}
-	if opts.SortDir != "" {
-		q.Set("sort_dir", opts.SortDir)
-	}
+	q := first.Query()
 	base := c.url(path...)
 	var all []T
 	seen := map[string]bool{}
@@ -39,7 +34,7 @@ func listAll[T any](ctx context.Context, c *Client, path []string, key string, o
 			u += "?" + q.Encode()
 		}
 		var doc map[string]json.RawMessage
-		if _, _, err := c.call(ctx, request{method: http.MethodGet, url: u, out: &doc, ok: []int{200}, safety: read}); err != nil {
+		if err := c.call(ctx, request{method: http.MethodGet, url: u, out: &doc, safety: read, send: getJSON(u, http.StatusOK)}); err != nil {
 			return nil, err
 		}
 		var items []T

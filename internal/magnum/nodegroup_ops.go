@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/nodegroups"
 )
 
 // VersionNodeTaints is the microversion that documents node_labels and
@@ -51,7 +54,11 @@ func (c *Client) CreateNodeGroup(ctx context.Context, clusterID string, opts Nod
 		return nil, err
 	}
 	var out NodeGroup
-	if _, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", clusterID, "nodegroups"), body: opts, out: &out, ok: []int{202, 201}, safety: unsafe}); err != nil {
+	err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", clusterID, "nodegroups"), out: &out, safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return nodegroups.Create(ctx, sc, esc(clusterID), opts).Result
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -71,7 +78,11 @@ func (c *Client) UpdateNodeGroup(ctx context.Context, clusterID, idOrName string
 		return nil, err
 	}
 	var out NodeGroup
-	if _, _, err := c.call(ctx, request{method: http.MethodPatch, url: c.url("clusters", clusterID, "nodegroups", idOrName), body: ops, out: &out, ok: []int{202, 200}, safety: idempotent}); err != nil {
+	err := c.call(ctx, request{method: http.MethodPatch, url: c.url("clusters", clusterID, "nodegroups", idOrName), out: &out, safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return nodegroups.Update(ctx, sc, esc(clusterID), esc(idOrName), ops).Result
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -83,8 +94,10 @@ func (c *Client) DeleteNodeGroup(ctx context.Context, clusterID, idOrName string
 	if _, err := c.require(ctx, "deleting a nodegroup", VersionNodeGroup); err != nil {
 		return err
 	}
-	_, _, err := c.call(ctx, request{method: http.MethodDelete, url: c.url("clusters", clusterID, "nodegroups", idOrName), ok: []int{204, 202}, safety: idempotent})
-	return err
+	return c.call(ctx, request{method: http.MethodDelete, url: c.url("clusters", clusterID, "nodegroups", idOrName), safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return nodegroups.Delete(ctx, sc, esc(clusterID), esc(idOrName)).Result
+		}})
 }
 
 // PythonTaints renders taints the way a JSON-patch value must carry a list:

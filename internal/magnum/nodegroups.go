@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/nodegroups"
 )
 
 // NodeGroup is a cluster's nodegroup (1.9+). Lists carry a subset of the
@@ -69,7 +72,11 @@ func (c *Client) GetNodeGroup(ctx context.Context, clusterID, idOrName string) (
 		return nil, err
 	}
 	var out NodeGroup
-	if _, _, err := c.call(ctx, request{method: http.MethodGet, url: c.url("clusters", clusterID, "nodegroups", idOrName), out: &out, ok: []int{200}, safety: read}); err != nil {
+	err := c.call(ctx, request{method: http.MethodGet, url: c.url("clusters", clusterID, "nodegroups", idOrName), out: &out, safety: read,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return nodegroups.Get(ctx, sc, esc(clusterID), esc(idOrName)).Result
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/containerinfra/v1/quotas"
 )
 
 // QuotaResourceCluster is the only resource Magnum keeps quotas for.
@@ -39,18 +42,14 @@ func (q *Quota) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-type quotaBody struct {
-	ProjectID string `json:"project_id"`
-	Resource  string `json:"resource"`
-	HardLimit int    `json:"hard_limit"`
-}
-
 // GetQuota reads a project's quota for resource. Without a row Magnum
 // returns its default (see Quota.Exists); a non-admin asking about another
-// project gets 403.
+// project gets 403. gophercloud's quotas package has only Create, and its
+// Quotas type drops the id that tells a row from the default.
 func (c *Client) GetQuota(ctx context.Context, projectID, resource string) (*Quota, error) {
 	var out Quota
-	if _, _, err := c.call(ctx, request{method: http.MethodGet, url: c.url("quotas", projectID, resource), out: &out, ok: []int{200}, safety: read}); err != nil {
+	u := c.url("quotas", projectID, resource)
+	if err := c.call(ctx, request{method: http.MethodGet, url: u, out: &out, safety: read, send: getJSON(u, http.StatusOK)}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -60,8 +59,12 @@ func (c *Client) GetQuota(ctx context.Context, projectID, resource string) (*Quo
 // project and resource is a 409.
 func (c *Client) CreateQuota(ctx context.Context, projectID, resource string, hardLimit int) (*Quota, error) {
 	var out Quota
-	body := quotaBody{ProjectID: projectID, Resource: resource, HardLimit: hardLimit}
-	if _, _, err := c.call(ctx, request{method: http.MethodPost, url: c.url("quotas"), body: body, out: &out, ok: []int{201, 200, 202}, safety: unsafe}); err != nil {
+	body := quotas.CreateOpts{ProjectID: projectID, Resource: resource, HardLimit: hardLimit}
+	err := c.call(ctx, request{method: http.MethodPost, url: c.url("quotas"), out: &out, safety: unsafe,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
+			return quotas.Create(ctx, sc, body).Result
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -72,8 +75,15 @@ func (c *Client) CreateQuota(ctx context.Context, projectID, resource string, ha
 // list with a 500.
 func (c *Client) UpdateQuota(ctx context.Context, projectID, resource string, hardLimit int) (*Quota, error) {
 	var out Quota
-	body := quotaBody{ProjectID: projectID, Resource: resource, HardLimit: hardLimit}
-	if _, _, err := c.call(ctx, request{method: http.MethodPatch, url: c.url("quotas", projectID, resource), body: body, out: &out, ok: []int{202, 200}, safety: idempotent}); err != nil {
+	u := c.url("quotas", projectID, resource)
+	body := quotas.CreateOpts{ProjectID: projectID, Resource: resource, HardLimit: hardLimit}
+	err := c.call(ctx, request{method: http.MethodPatch, url: u, out: &out, safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) (r gophercloud.Result) {
+			resp, err := sc.Patch(ctx, u, body, &r.Body, &gophercloud.RequestOpts{OkCodes: []int{202, 200}})
+			_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+			return r
+		}})
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -82,6 +92,11 @@ func (c *Client) UpdateQuota(ctx context.Context, projectID, resource string, ha
 // DeleteQuota removes a stored quota (admin only; 204), so the project
 // falls back to the cloud's default.
 func (c *Client) DeleteQuota(ctx context.Context, projectID, resource string) error {
-	_, _, err := c.call(ctx, request{method: http.MethodDelete, url: c.url("quotas", projectID, resource), ok: []int{204, 202}, safety: idempotent})
-	return err
+	u := c.url("quotas", projectID, resource)
+	return c.call(ctx, request{method: http.MethodDelete, url: u, safety: idempotent,
+		send: func(ctx context.Context, sc *gophercloud.ServiceClient) (r gophercloud.Result) {
+			resp, err := sc.Delete(ctx, u, nil)
+			_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+			return r
+		}})
 }

@@ -103,78 +103,85 @@ const (
 	read
 )
 
+// request is one Magnum call as the retry layer sees it: send makes one
+// attempt through gophercloud, whose ServiceClient carries the token and
+// the microversion header; method and url name the call in errors.
 type request struct {
 	method string
 	url    string
-	body   any
+	send   func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result
 	out    any
-	ok     []int
 	safety safety
 	// version overrides the negotiated microversion; "-" sends none.
 	version string
-	// service labels errors; "" means Magnum.
-	service string
 }
 
-// requester is the HTTP core shared by the Magnum client: gophercloud
-// supplies the token and re-authenticates on 401; this adds the microversion
-// header, body decoding, error conversion and the retry policy.
+// requester adds to gophercloud what Magnum needs from a client: the
+// retry policy by request safety, Magnum's error shapes, and the server
+// clock. gophercloud supplies the token and re-authenticates on 401.
 type requester struct {
-	pc    *gophercloud.ProviderClient
+	sc    *gophercloud.ServiceClient
 	retry RetryPolicy
 	now   func() time.Time
 	clock *serverClock
 }
 
-func (r *requester) do(ctx context.Context, req request) (*http.Response, []byte, error) {
+// do returns the headers of the answer that succeeded.
+func (r *requester) do(ctx context.Context, req request) (http.Header, error) {
 	for attempt := 1; ; attempt++ {
-		resp, body, err := r.once(ctx, req)
+		h, err := r.once(ctx, req)
 		if err == nil {
-			return resp, body, nil
+			return h, nil
 		}
 		wait, retry, last := r.classify(ctx, req, err, attempt)
 		if !retry {
-			return resp, nil, last
+			return h, last
 		}
 		if serr := r.retry.Sleep(ctx, wait); serr != nil {
 			// Only requests that were refused or never sent are retried,
 			// so giving up here leaves no unknown outcome behind.
-			return resp, nil, fmt.Errorf("%w (retry abandoned: %w)", last, serr)
+			return h, fmt.Errorf("%w (retry abandoned: %w)", last, serr)
 		}
 	}
 }
 
-func (r *requester) once(ctx context.Context, req request) (*http.Response, []byte, error) {
-	opts := &gophercloud.RequestOpts{
-		OkCodes:          req.ok,
-		KeepResponseBody: true,
-		MoreHeaders:      map[string]string{},
+func (r *requester) once(ctx context.Context, req request) (http.Header, error) {
+	sc := *r.sc
+	if req.version != "-" {
+		sc.Microversion = req.version
 	}
-	if req.body != nil {
-		opts.JSONBody = req.body
+	res := req.send(ctx, &sc)
+	h := res.Header
+	if rc, ok := unexpectedCode(res.Err); ok && h == nil {
+		h = rc.ResponseHeader
 	}
-	if req.version != "" && req.version != "-" {
-		opts.MoreHeaders["OpenStack-API-Version"] = "container-infra " + req.version
+	if h != nil {
+		r.clock.observe(&http.Response{Header: h}, r.now())
 	}
-	resp, err := r.pc.Request(ctx, req.method, req.url, opts)
-	if resp != nil {
-		r.clock.observe(resp, r.now())
+	var syntax *json.SyntaxError
+	switch {
+	case res.Err == io.EOF:
+		// gophercloud's decoder met a 2xx without a body: nothing to
+		// decode, as for a 204.
+		return h, nil
+	case errors.As(res.Err, &syntax):
+		// gophercloud decodes every answer it has a result for; the
+		// body of one this client does not read cannot fail the call.
+		if req.out == nil {
+			return h, nil
+		}
+		return h, &decodeError{method: req.method, url: req.url, err: res.Err}
+	case res.Err != nil:
+		// A body cut short (io.ErrUnexpectedEOF) is a transport failure
+		// and is classified as one.
+		return h, res.Err
 	}
-	if err != nil {
-		return resp, nil, err
-	}
-	defer resp.Body.Close()
-	// A body cut short is a transport failure and is classified as one.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return resp, nil, err
-	}
-	if req.out != nil && len(body) > 0 && resp.StatusCode != http.StatusNoContent {
-		if err := json.Unmarshal(body, req.out); err != nil {
-			return resp, body, &decodeError{method: req.method, url: req.url, err: err}
+	if req.out != nil && res.Body != nil {
+		if err := res.ExtractInto(req.out); err != nil {
+			return h, &decodeError{method: req.method, url: req.url, err: err}
 		}
 	}
-	return resp, body, nil
+	return h, nil
 }
 
 type decodeError struct {
@@ -195,7 +202,7 @@ func (r *requester) classify(ctx context.Context, req request, err error, attemp
 	if errors.As(err, &dec) {
 		return 0, false, err
 	}
-	converted := convertError(req.service, err, r.now())
+	converted := convertError("", err, r.now())
 	var apiErr *Error
 	if errors.As(converted, &apiErr) {
 		if req.version != "-" {

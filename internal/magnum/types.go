@@ -6,13 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
 )
 
 // Link is one of the self/bookmark links Magnum attaches to objects.
-type Link struct {
-	Href string `json:"href"`
-	Rel  string `json:"rel"`
-}
+type Link = gophercloud.Link
 
 // Labels decodes Magnum's label maps. Magnum stores values as strings, but
 // older rows and other drivers can hold numbers or booleans; those are
@@ -95,11 +94,12 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("unrecognised timestamp %q", *s)
 }
 
-// ListOpts pages through a collection. Limit is the page size; the list
-// methods follow the server's next links until the end regardless.
+// ListOpts pages through a collection, the query of gophercloud's
+// containerinfra ListOpts. Limit is the page size; the list methods follow
+// the server's next links until the end regardless.
 type ListOpts struct {
-	Limit   int
-	Marker  string
-	SortKey string
-	SortDir string
+	Limit   int    `q:"limit"`
+	Marker  string `q:"marker"`
+	SortKey string `q:"sort_key"`
+	SortDir string `q:"sort_dir"`
 }
