@@ -6,8 +6,10 @@ package magnum
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -297,11 +299,28 @@ func (c *Client) call(ctx context.Context, req request) error {
 	return err
 }
 
-// getJSON is a GET that gophercloud's containerinfra has no call for.
+// getJSON is a GET that gophercloud's containerinfra has no call for. It
+// keeps the raw body, which once decodes straight into this package's
+// types: gophercloud's own decoding into any, marshalled and
+// decoded again, costs a 500-cluster listing 3x the allocations
+// (BenchmarkListClusters).
 func getJSON(u string, ok ...int) func(context.Context, *gophercloud.ServiceClient) gophercloud.Result {
 	return func(ctx context.Context, sc *gophercloud.ServiceClient) (r gophercloud.Result) {
-		resp, err := sc.Get(ctx, u, &r.Body, &gophercloud.RequestOpts{OkCodes: ok})
-		_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+		resp, err := sc.Get(ctx, u, nil, &gophercloud.RequestOpts{OkCodes: ok, KeepResponseBody: true})
+		if err != nil {
+			_, r.Header, r.Err = gophercloud.ParseResponse(resp, err)
+			return r
+		}
+		defer resp.Body.Close()
+		r.Header = resp.Header
+		// A body cut short is a transport failure and is classified as one.
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+		switch {
+		case err != nil:
+			r.Err = err
+		case len(body) > 0:
+			r.Body = json.RawMessage(body)
+		}
 		return r
 	}
 }

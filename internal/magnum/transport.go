@@ -162,7 +162,8 @@ func (r *requester) once(ctx context.Context, req request) (http.Header, error) 
 	switch {
 	case res.Err == io.EOF:
 		// gophercloud's decoder met a 2xx without a body: nothing to
-		// decode, as for a 204.
+		// decode, as for a 204. Compared bare on purpose: a connection
+		// closed before the answer gives an EOF wrapped in *url.Error.
 		return h, nil
 	case errors.As(res.Err, &syntax):
 		// gophercloud decodes every answer it has a result for; the
@@ -176,10 +177,17 @@ func (r *requester) once(ctx context.Context, req request) (http.Header, error) 
 		// and is classified as one.
 		return h, res.Err
 	}
-	if req.out != nil && res.Body != nil {
-		if err := res.ExtractInto(req.out); err != nil {
-			return h, &decodeError{method: req.method, url: req.url, err: err}
-		}
+	if req.out == nil || res.Body == nil {
+		return h, nil
+	}
+	var err error
+	if raw, ok := res.Body.(json.RawMessage); ok {
+		err = json.Unmarshal(raw, req.out)
+	} else {
+		err = res.ExtractInto(req.out)
+	}
+	if err != nil {
+		return h, &decodeError{method: req.method, url: req.url, err: err}
 	}
 	return h, nil
 }
