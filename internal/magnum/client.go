@@ -1,7 +1,13 @@
 // Package magnum is a typed client for the OpenStack Magnum (container-infra)
-// API, built on gophercloud's ProviderClient for tokens and re-authentication.
-// It knows Magnum's real behaviour (see reference/magnum-api.md and the
-// captures' FINDINGS.md) and nothing about Terraform.
+// API, built on gophercloud: its ServiceClient sends the token, renews it on
+// 401 and sets the microversion header, and its containerinfra/v1 calls
+// build the URLs and check the status codes. This package adds what
+// gophercloud lacks: retries by request safety (transport.go), Magnum's
+// error text (errors.go), microversion negotiation and gates (client.go,
+// version.go), response types that keep Magnum's nulls and newer fields,
+// and listing that survives Magnum's next links. It knows Magnum's real
+// behaviour (see reference/magnum-api.md and the captures' FINDINGS.md) and
+// nothing about Terraform.
 package magnum
 
 import (
