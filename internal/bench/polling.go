@@ -7,6 +7,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -20,7 +21,12 @@ type Strategy struct {
 	// Heat makes the wait consult a synthetic Heat stack's progress, as
 	// the provider does on clouds with Heat.
 	Heat bool
+	// wait is the waiter under test; nil is waiter.Wait. Tests swap in a
+	// broken one to show that the checks catch it.
+	wait waitFunc
 }
+
+type waitFunc func(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (string, string, error), cond waiter.Conditions[string]) (string, error)
 
 // Strategies compared in the sweep and the chart.
 var (
@@ -51,8 +57,12 @@ type WaitOutcome struct {
 	MagnumGETs, HeatGETs int
 	// MinGap is the shortest time between two Magnum GETs.
 	MinGap time.Duration
-	// Early is set when the wait returned before Reported: never allowed.
+	// Early is set when the wait reported success before Reported: never
+	// allowed.
 	Early bool
+	// Err is the wait's error; a synthetic create always succeeds, so any
+	// error is a failure of the waiter.
+	Err error
 }
 
 // Requests is every request the wait made.
@@ -98,9 +108,17 @@ func SimulateWait(st Strategy, b Backend) WaitOutcome {
 		}
 	}
 	cfg := waiter.Config{What: "synthetic", Schedule: st.Schedule, Now: c.Now, Sleep: c.Sleep, Timeout: 4 * time.Hour}
-	_, _ = waiter.Wait(context.Background(), cfg, refresh, cond)
+	wait := st.wait
+	if wait == nil {
+		wait = waiter.Wait[string]
+	}
+	state, err := wait(context.Background(), cfg, refresh, cond)
+	if err == nil && state != "CREATE_COMPLETE" {
+		err = fmt.Errorf("the wait returned state %q as success", state)
+	}
+	out.Err = err
 	out.Overhead = c.now - b.Reported
-	out.Early = c.now < b.Reported
+	out.Early = err == nil && c.now < b.Reported
 	return out
 }
 
@@ -114,7 +132,12 @@ type SweepPoint struct {
 	MaxRequests    int           `json:"max_requests"`
 	MaxHeatGETs    int           `json:"max_heat_gets"`
 	MinGap         time.Duration `json:"min_gap_ns"`
-	Early          bool          `json:"ended_early"`
+	// Early counts waits that reported success before Magnum did, Failed
+	// those that returned an error; both must stay zero.
+	Early  int `json:"ended_early"`
+	Failed int `json:"failed"`
+	// FirstErr is one failed wait's error, for the report.
+	FirstErr string `json:"first_error,omitempty"`
 }
 
 // Phases is how many completion instants each T is sampled at.
@@ -144,7 +167,15 @@ func Sweep(st Strategy, Ts []time.Duration) []SweepPoint {
 			if p.MinGap == 0 || (o.MinGap > 0 && o.MinGap < p.MinGap) {
 				p.MinGap = o.MinGap
 			}
-			p.Early = p.Early || o.Early
+			if o.Early {
+				p.Early++
+			}
+			if o.Err != nil {
+				p.Failed++
+				if p.FirstErr == "" {
+					p.FirstErr = fmt.Sprintf("T = %s, Magnum reported at %s: %v", shortDur(T), secs(reported), o.Err)
+				}
+			}
 		}
 		p.MedianOverhead = medianDuration(overheads)
 		slices.Sort(reqs)

@@ -198,6 +198,10 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		pollAt := cfg.Now()
 		since := pollAt.Sub(start)
 		obj, state, err := refresh(ctx)
+		// The floor counts from the answer, not from the request: the
+		// next request then reaches the server at least MinInterval after
+		// this one did, however long this one took or was retried.
+		answeredAt := cfg.Now()
 		polls++
 		var wait time.Duration
 		var hint *Hint
@@ -259,7 +263,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			interval = plan.interval(since, interval)
 		}
 		now := cfg.Now()
-		d := max(pollAt.Add(interval).Sub(now), wait, 0)
+		d := max(pollAt.Add(interval).Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
 		if cfg.Timeout > 0 {
 			deadline := start.Add(cfg.Timeout)
 			if !now.Before(deadline) {
@@ -268,7 +272,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			if now.Add(d).After(deadline) {
 				// One last look at the deadline, unless that would poll
 				// faster than the floor allows.
-				if pollAt.Add(MinInterval).After(deadline) {
+				if answeredAt.Add(MinInterval).After(deadline) {
 					return lastObj, timeout(nil)
 				}
 				d = deadline.Sub(now)
