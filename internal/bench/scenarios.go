@@ -29,6 +29,13 @@ type Config struct {
 	JSONOut string
 	SVGOut  string
 	Log     io.Writer // progress lines
+	// Scenarios picks which Terraform scenarios run (1 to 5); empty is
+	// all, and 0 alone none. The synthetic sweep always runs.
+	Scenarios []int
+}
+
+func (c Config) runs(scenario int) bool {
+	return len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, scenario)
 }
 
 const tokensRoute = "POST /identity/v3/auth/tokens"
@@ -49,38 +56,50 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 		res.Sweep[st.Name] = Sweep(st, SweepDurations())
 	}
 
-	logf("building the provider")
-	ws, err := newWorkspace(ctx, cfg.Repo, cfg.Terraform, cfg.Self)
-	if err != nil {
-		return nil, err
+	var ws *workspace
+	if !slices.Equal(cfg.Scenarios, []int{0}) {
+		logf("building the provider")
+		var err error
+		ws, err = newWorkspace(ctx, cfg.Repo, cfg.Terraform, cfg.Self)
+		if err != nil {
+			return nil, err
+		}
+		defer ws.close()
 	}
-	defer ws.close()
 
 	var overhead []OverheadRun
-	steps := []func() error{
-		func() error {
+	steps := map[int]func() error{
+		1: func() error {
 			rows, runs, err := scenarioOneBay(ctx, ws, cfg, logf)
 			res.Rows, overhead = append(res.Rows, rows...), runs
 			return err
 		},
-		func() error {
+		2: func() error {
 			rows, err := scenarioFiftyBays(ctx, ws, cfg, logf)
 			res.Rows = append(res.Rows, rows...)
 			return err
 		},
-		func() error {
+		3: func() error {
 			rows, err := scenarioRefresh(ctx, ws, cfg, logf)
 			res.Rows = append(res.Rows, rows...)
 			return err
 		},
-		func() error {
+		4: func() error {
 			rows, err := scenarioStartup(ctx, ws, cfg, logf)
 			res.Rows = append(res.Rows, rows...)
 			return err
 		},
+		5: func() error {
+			rows, err := scenarioPlanN(ctx, ws, cfg, logf)
+			res.Rows = append(res.Rows, rows...)
+			return err
+		},
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	for i := 1; i <= len(steps); i++ {
+		if !cfg.runs(i) {
+			continue
+		}
+		if err := steps[i](); err != nil {
 			return nil, err
 		}
 	}
@@ -89,10 +108,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	res.Elapsed = time.Since(began)
 	res.LoadAfter = loadAvg()
 
-	fmt.Fprintf(out, "\n## Measured (simulator, %s per request; %s; load average %s before, %s after)\n\n", cfg.Latency, res.Host, res.LoadBefore, res.LoadAfter)
-	WriteTable(out, res.Rows)
-	fmt.Fprintf(out, "\n## Scenario 1: provider overhead per run (T = Heat create %s, Magnum conductor every %s)\n\n", cfg.BayT, ConductorInterval)
-	WriteOverhead(out, overhead)
+	if len(res.Rows) > 0 {
+		fmt.Fprintf(out, "\n## Measured (simulator, %s per request; %s; load average %s before, %s after)\n\n", cfg.Latency, res.Host, res.LoadBefore, res.LoadAfter)
+		WriteTable(out, res.Rows)
+	}
+	if len(overhead) > 0 {
+		fmt.Fprintf(out, "\n## Scenario 1: provider overhead per run (T = Heat create %s, Magnum conductor every %s)\n\n", cfg.BayT, ConductorInterval)
+		WriteOverhead(out, overhead)
+	}
 	fmt.Fprintf(out, "\n## Polling algorithm on a synthetic clock (median and max over %d completion phases)\n\n", Phases)
 	WriteSweep(out, res.Sweep, order, ShownDurations)
 	fmt.Fprintln(out, "\n## Targets")
@@ -448,6 +471,49 @@ func scenarioRefresh(ctx context.Context, ws *workspace, cfg Config, logf func(s
 	return []Row{row}, err
 }
 
+// PlanSizes are scenario 5's numbers of bays.
+var PlanSizes = []int{1, 10, 50}
+
+// scenarioPlanN: `terraform plan` of 1, 10 and 50 unchanged bays at the
+// default parallelism, the drift check users run most; each size has its
+// own configuration and state, created beforehand (not measured).
+func scenarioPlanN(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, error) {
+	setup := fmt.Sprintf("latency %s; bays created beforehand", cfg.Latency)
+	s, err := startSim(sim.Options{Latency: cfg.Latency, HeatCreateDuration: time.Second})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	var rows []Row
+	for i, n := range PlanSizes {
+		dir, err := ws.config(fmt.Sprintf("s5-%d", n), baysConfig(fmt.Sprintf("s5n%d", n), n))
+		if err != nil {
+			return nil, err
+		}
+		logf("scenario 5 setup: creating %d bay(s) (not measured)", n)
+		if _, err := ws.run(ctx, s, dir, false, "apply", "-auto-approve", "-no-color", "-parallelism=40"); err != nil {
+			return nil, err
+		}
+		noun := "bays"
+		if n == 1 {
+			noun = "bay"
+		}
+		row, err := measure(s, fmt.Sprintf("5%c. plan, nothing changed: %d %s", 'a'+i, n, noun), setup, n, cfg.Runs, func(run int) (tfResult, error) {
+			logf("scenario 5 plan of %d, run %d/%d", n, run+1, cfg.Runs)
+			r, err := ws.run(ctx, s, dir, true, "plan", "-detailed-exitcode", "-no-color")
+			if err == nil && r.code != 0 {
+				err = fmt.Errorf("scenario 5: plan was not empty (exit %d):\n%s", r.code, tail(r.output, 30))
+			}
+			return r, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 // scenarioStartup: `terraform validate` and `terraform providers schema
 // -json`, timed with the provider started directly, plus one run each
 // through the wrapper for its peak RSS.
@@ -529,6 +595,11 @@ func checks(res *Results, cfg Config) []Check {
 	}
 	if r, ok := byName["2b"]; ok {
 		out = append(out, perBayCheck("plan of 50 unchanged bays", r))
+	}
+	for i, n := range PlanSizes {
+		if r, ok := byName[fmt.Sprintf("5%c", 'a'+i)]; ok {
+			out = append(out, perBayCheck(fmt.Sprintf("plan of %d unchanged bay(s)", n), r))
+		}
 	}
 	for _, r := range res.Rows {
 		if strings.HasPrefix(r.Name, "4. terraform validate") {
