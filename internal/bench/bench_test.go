@@ -141,25 +141,25 @@ func TestWriteTable(t *testing.T) {
 // earlyWait is a broken waiter: it gives up watching halfway to the
 // first expected change and reports success, as a waiter that trusted a
 // stale CREATE_COMPLETE or a timer would.
-func earlyWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (string, string, error), _ waiter.Conditions[string]) (string, error) {
+func earlyWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (synthObj, string, error), _ waiter.Conditions[synthObj]) (synthObj, error) {
 	for range 3 {
 		if _, _, err := refresh(ctx); err != nil {
-			return "", err
+			return synthObj{}, err
 		}
 		if err := cfg.Sleep(ctx, 2*time.Second); err != nil {
-			return "", err
+			return synthObj{}, err
 		}
 	}
-	return "CREATE_COMPLETE", nil
+	return synthObj{State: "CREATE_COMPLETE"}, nil
 }
 
 // failingWait gives up with an error, as a waiter that timed out early
 // would.
-func failingWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (string, string, error), _ waiter.Conditions[string]) (string, error) {
+func failingWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (synthObj, string, error), _ waiter.Conditions[synthObj]) (synthObj, error) {
 	if _, _, err := refresh(ctx); err != nil {
-		return "", err
+		return synthObj{}, err
 	}
-	return "", errors.New("gave up")
+	return synthObj{}, errors.New("gave up")
 }
 
 // The "never ends early" check must fail when a waiter returns before
@@ -211,5 +211,33 @@ func TestPerBayCheckJudges(t *testing.T) {
 	signing := Row{Name: "2b. plan", Bays: 50, Requests: map[string]int{"GET /v1/clusters/{id}": 50, "POST /v1/certificates": 1}}
 	if c := perBayCheck("plan", signing); c.Met {
 		t.Errorf("a certificate signed in a plan passed: %s", c)
+	}
+}
+
+// Polling on the conductor's phase meets the issue-16 targets with and
+// without Heat, and the checks can tell when it does not.
+func TestPhasedSweepMeetsTheTargets(t *testing.T) {
+	for _, st := range PhasedStrategies {
+		pts := Sweep(st, SweepDurations())
+		for _, c := range PhaseChecks(st, pts) {
+			if !c.Met {
+				t.Errorf("%s", c)
+			}
+		}
+		for _, T := range ShownDurations {
+			if p, ok := pointAt(pts, T); ok {
+				t.Logf("%s T=%s median %s max %s requests %d (%d)", st.Name, shortDur(T), secs(p.MedianOverhead), secs(p.MaxOverhead), p.MedianRequests, p.MaxRequests)
+			}
+		}
+	}
+	// The plain schedule polls every 30 s late in a wait: it misses both.
+	failed := 0
+	for _, c := range PhaseChecks(ProviderSchedule, Sweep(ProviderSchedule, SweepDurations())) {
+		if !c.Met {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("the plain schedule failed %d phased targets, want the delay and the rate", failed)
 	}
 }

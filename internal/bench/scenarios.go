@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, "magnum-bench: "+format+"\n", args...) }
 
 	logf("sweeping the polling algorithm on a synthetic clock")
-	order := []Strategy{ProviderSchedule, ProviderHeat, PeerFixed20s}
+	order := []Strategy{ProviderSchedule, ProviderHeat, ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, PeerFixed20s}
 	res.Sweep = map[string][]SweepPoint{}
 	for _, st := range order {
 		res.Sweep[st.Name] = Sweep(st, SweepDurations())
@@ -584,6 +584,9 @@ func checks(res *Results, cfg Config) []Check {
 	}
 	for _, st := range []Strategy{ProviderSchedule, ProviderHeat} {
 		out = append(out, SweepChecks(st, res.Sweep[st.Name])...)
+	}
+	for _, st := range PhasedStrategies {
+		out = append(out, PhaseChecks(st, res.Sweep[st.Name])...)
 	}
 	out = append(out, ScheduleFalls(ProviderSchedule.Schedule), RetryAfterCheck())
 	out = append(out, heatSavings(res.Sweep)...)

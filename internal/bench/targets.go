@@ -73,6 +73,46 @@ func SweepChecks(st Strategy, pts []SweepPoint) []Check {
 	return checks
 }
 
+// Phased-polling targets (issue 16): the notice delay at every T, and the
+// request rate once past the first minute.
+const (
+	PhasedMedianBound = time.Second
+	PhasedMaxBound    = 3 * time.Second
+)
+
+// PhaseChecks judges a phased strategy's sweep: median ≤ 1 s and max ≤ 3 s
+// at every T from 5 s to 2 h, at most one GET per conductor period past
+// the first minute, and never an early or failed wait.
+func PhaseChecks(st Strategy, pts []SweepPoint) []Check {
+	var worstMed, worstMax SweepPoint
+	early, failed := 0, 0
+	perPeriod := 0
+	medOK, maxOK := true, true
+	for _, p := range pts {
+		if p.MedianOverhead >= worstMed.MedianOverhead {
+			worstMed = p
+		}
+		if p.MaxOverhead >= worstMax.MaxOverhead {
+			worstMax = p
+		}
+		medOK = medOK && p.MedianOverhead <= PhasedMedianBound
+		maxOK = maxOK && p.MaxOverhead <= PhasedMaxBound
+		early += p.Early
+		failed += p.Failed
+		perPeriod = max(perPeriod, p.MaxPerPeriod)
+	}
+	return []Check{
+		{Target: st.Name + ": median notice delay ≤ 1 s and max ≤ 3 s at every T from 5 s to 2 h",
+			Got: fmt.Sprintf("worst median %s (T = %s), worst max %s (T = %s)", secs(worstMed.MedianOverhead), shortDur(worstMed.T),
+				secs(worstMax.MaxOverhead), shortDur(worstMax.T)), Met: medOK && maxOK},
+		{Target: st.Name + ": at most one Magnum GET per conductor period past the first minute",
+			Got: fmt.Sprintf("at most %d GET(s) in one %s period", perPeriod, ConductorInterval),
+			Met: perPeriod <= 1},
+		{Target: st.Name + ": a wait never ends before the change happened, and every wait succeeds",
+			Got: fmt.Sprintf("%d durations × %d phases: %d early, %d failed", len(pts), Phases, early, failed), Met: early == 0 && failed == 0},
+	}
+}
+
 // ScheduleFalls checks that the schedule's interval never shrinks as the
 // wait grows, so the request rate only falls.
 func ScheduleFalls(s waiter.Schedule) Check {

@@ -799,6 +799,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
 	start := time.Now()
 	cond.Describe = describeBay
+	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
 	// The Heat stack's own status is read once per change of the bay's
 	// status, for the progress log only: a few requests per wait.
 	var seen, stack string
@@ -820,6 +821,7 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		// that is fine must not be given up (and tainted) over an API
 		// that answers 5xx for a minute.
 		MaxConsecutiveErrors: bayWaitMaxErrors,
+		Phase:                r.data.conductorPhase(),
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
