@@ -21,7 +21,9 @@ const PhaseAfter = time.Minute
 const phaseMargin = 250 * time.Millisecond
 
 // maxPhaseWidth is the widest window still worth polling on: wider, a
-// single poll per period would notice later than the schedule does.
+// single poll per period would notice later than the schedule does. Wider
+// observations (up to half a period: a slow API, polls far apart) are kept
+// all the same, since several of them intersect to a narrow window.
 const maxPhaseWidth = 2 * time.Second
 
 // Phase learns when, within each conductor period, changes made by the
@@ -52,7 +54,7 @@ func NewPhase(period time.Duration) *Phase {
 // that contradicts it (a restarted conductor, another conductor's tick)
 // replaces it.
 func (p *Phase) Observe(before, after time.Time) {
-	if p == nil || !after.After(before) || after.Sub(before) > maxPhaseWidth {
+	if p == nil || !after.After(before) || after.Sub(before) > p.period/2 {
 		return
 	}
 	lo := p.offset(before)
@@ -83,15 +85,17 @@ func (p *Phase) Observe(before, after time.Time) {
 	p.lo, p.hi = p.norm(p.lo), p.norm(p.lo)+(p.hi-p.lo)
 }
 
-// Known reports whether a window has been learnt.
+// Known reports whether a window narrow enough to poll on has been learnt.
 func (p *Phase) Known() bool {
 	if p == nil {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.known
+	return p.usable()
 }
+
+func (p *Phase) usable() bool { return p.known && p.hi-p.lo <= maxPhaseWidth }
 
 // next is the first instant at or after t at which a poll sees a change
 // made by the sync of that period: the window's end plus a margin.
@@ -101,7 +105,7 @@ func (p *Phase) next(t time.Time) (time.Time, bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.known {
+	if !p.usable() {
 		return time.Time{}, false
 	}
 	target := p.norm(p.hi + phaseMargin)

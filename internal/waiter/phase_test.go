@@ -39,11 +39,27 @@ func TestPhaseLearnsAndNarrows(t *testing.T) {
 	}
 }
 
+// Windows too wide to poll on (a slow API) still narrow each other down.
+func TestPhaseNarrowsWideWindows(t *testing.T) {
+	p := NewPhase(10 * time.Second)
+	p.Observe(at(21*time.Second), at(25*time.Second))
+	if p.Known() {
+		t.Fatal("a 4 s window is polled on")
+	}
+	p.Observe(at(33500*time.Millisecond), at(37500*time.Millisecond))
+	if !p.Known() {
+		t.Fatal("two 4 s windows overlapping by 1.5 s taught nothing")
+	}
+	if got, _ := p.next(at(100 * time.Second)); got != at(105*time.Second+phaseMargin) {
+		t.Errorf("next = %s, want 105.25 s (window 3.5–5 s)", got.Sub(at(0)))
+	}
+}
+
 func TestPhaseReplacesAContradictedWindowAndIgnoresWideOnes(t *testing.T) {
 	p := NewPhase(10 * time.Second)
 	p.Observe(at(3*time.Second), at(4*time.Second))
 	// Too wide to say anything.
-	p.Observe(at(10*time.Second), at(15*time.Second))
+	p.Observe(at(10*time.Second), at(16*time.Second))
 	if got, _ := p.next(at(20 * time.Second)); got != at(24*time.Second+phaseMargin) {
 		t.Errorf("a 5 s window changed the phase: next = %s", got.Sub(at(0)))
 	}
