@@ -17,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -40,8 +42,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "bench/results.json", "where to write the results")
 	svgOut := fs.String("svg", "bench/polling.svg", "where to write the polling chart")
 	repo := fs.String("repo", ".", "repository root to build the provider from")
+	only := fs.String("scenarios", "", "comma-separated Terraform scenarios to run (1-5; 0: none, the synthetic sweep alone; default all)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var scenarios []int
+	for _, f := range strings.FieldsFunc(*only, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 0 || n > 5 {
+			fmt.Fprintf(stderr, "magnum-bench: -scenarios: %q is not a scenario (1-5, or 0 for the sweep alone)\n", f)
+			return 2
+		}
+		scenarios = append(scenarios, n)
 	}
 	if *tf == "" {
 		*tf = os.Getenv("TERRAFORM")
@@ -63,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	res, err := bench.Run(ctx, bench.Config{
 		Repo: *repo, Terraform: *tf, Self: self, Runs: max(*runs, 1), Latency: *latency, BayT: *bayT,
-		JSONOut: *jsonOut, SVGOut: *svgOut, Log: stderr,
+		JSONOut: *jsonOut, SVGOut: *svgOut, Log: stderr, Scenarios: scenarios,
 	}, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "magnum-bench: %v\n", err)

@@ -1,12 +1,16 @@
 package bench
 
 import (
+	"context"
 	"encoding/xml"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 func TestSimulateWaitNeverEndsEarly(t *testing.T) {
@@ -131,5 +135,109 @@ func TestWriteTable(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// earlyWait is a broken waiter: it gives up watching halfway to the
+// first expected change and reports success, as a waiter that trusted a
+// stale CREATE_COMPLETE or a timer would.
+func earlyWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (synthObj, string, error), _ waiter.Conditions[synthObj]) (synthObj, error) {
+	for range 3 {
+		if _, _, err := refresh(ctx); err != nil {
+			return synthObj{}, err
+		}
+		if err := cfg.Sleep(ctx, 2*time.Second); err != nil {
+			return synthObj{}, err
+		}
+	}
+	return synthObj{State: "CREATE_COMPLETE"}, nil
+}
+
+// failingWait gives up with an error, as a waiter that timed out early
+// would.
+func failingWait(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (synthObj, string, error), _ waiter.Conditions[synthObj]) (synthObj, error) {
+	if _, _, err := refresh(ctx); err != nil {
+		return synthObj{}, err
+	}
+	return synthObj{}, errors.New("gave up")
+}
+
+// The "never ends early" check must fail when a waiter returns before
+// Magnum reports the change, and when a wait fails.
+func TestNeverEarlyCheckCatchesABrokenWaiter(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		wait waitFunc
+		want string
+	}{
+		{"early", earlyWait, "reported success before Magnum did"},
+		{"failing", failingWait, "gave up"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := Strategy{Name: "broken", Schedule: waiter.DefaultSchedule, wait: tt.wait}
+			var never *Check
+			checks := SweepChecks(st, Sweep(st, []time.Duration{10 * time.Second, time.Minute}))
+			for i := range checks {
+				if strings.Contains(checks[i].Target, "never ends before the change") {
+					never = &checks[i]
+				}
+			}
+			if never == nil {
+				t.Fatal("no never-early check")
+			}
+			if never.Met || !strings.Contains(never.Got, tt.want) {
+				t.Errorf("a %s waiter passed or was misreported: %s", tt.name, never)
+			}
+			// The same sweep with the real waiter passes.
+			st.wait = nil
+			for _, c := range SweepChecks(st, Sweep(st, []time.Duration{10 * time.Second, time.Minute})) {
+				if strings.Contains(c.Target, "never ends before the change") && !c.Met {
+					t.Errorf("the real waiter failed: %s", c)
+				}
+			}
+		})
+	}
+}
+
+func TestPerBayCheckJudges(t *testing.T) {
+	ok := Row{Name: "2b. plan", Bays: 50, Requests: map[string]int{"GET /v1/clusters/{id}": 50, "GET /v1/certificates/{id}": 50, tokensRoute: 1}}
+	if c := perBayCheck("plan", ok); !c.Met {
+		t.Errorf("2 per bay failed: %s", c)
+	}
+	over := Row{Name: "2b. plan", Bays: 50, Requests: map[string]int{"GET /v1/clusters/{id}": 100, "GET /v1/certificates/{id}": 50}}
+	if c := perBayCheck("plan", over); c.Met || c.Info {
+		t.Errorf("3 per bay passed: %s", c)
+	}
+	signing := Row{Name: "2b. plan", Bays: 50, Requests: map[string]int{"GET /v1/clusters/{id}": 50, "POST /v1/certificates": 1}}
+	if c := perBayCheck("plan", signing); c.Met {
+		t.Errorf("a certificate signed in a plan passed: %s", c)
+	}
+}
+
+// Polling on the conductor's phase meets the issue-16 targets with and
+// without Heat, and the checks can tell when it does not.
+func TestPhasedSweepMeetsTheTargets(t *testing.T) {
+	for _, st := range PhasedStrategies {
+		pts := Sweep(st, SweepDurations())
+		for _, c := range PhaseChecks(st, pts) {
+			if !c.Met {
+				t.Errorf("%s", c)
+			}
+		}
+		for _, T := range ShownDurations {
+			if p, ok := pointAt(pts, T); ok {
+				t.Logf("%s T=%s median %s max %s requests %d (%d)", st.Name, shortDur(T), secs(p.MedianOverhead), secs(p.MaxOverhead), p.MedianRequests, p.MaxRequests)
+			}
+		}
+	}
+	// The plain schedule polls every 30 s late in a wait: it misses both.
+	failed := 0
+	for _, c := range PhaseChecks(ProviderSchedule, Sweep(ProviderSchedule, SweepDurations())) {
+		if !c.Met {
+			failed++
+		}
+	}
+	if failed != 2 {
+		t.Errorf("the plain schedule failed %d phased targets, want the delay and the rate", failed)
 	}
 }

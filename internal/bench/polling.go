@@ -7,6 +7,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -20,7 +21,38 @@ type Strategy struct {
 	// Heat makes the wait consult a synthetic Heat stack's progress, as
 	// the provider does on clouds with Heat.
 	Heat bool
+	// Phase makes the wait poll on the conductor's sync phase
+	// (waiter.Phase), learnt as PhaseFrom says. The backend then changes
+	// only on the syncs, every ConductorInterval, as Magnum does.
+	Phase     bool
+	PhaseFrom PhaseSource
+	// wait is the waiter under test; nil is waiter.Wait. Tests swap in a
+	// broken one to show that the checks catch it.
+	wait waitFunc
 }
+
+// PhaseSource is where a phased wait learns the conductor's phase.
+type PhaseSource int
+
+const (
+	// EarlierChange: another wait of the same provider instance saw a
+	// change the sync made (a bay that finished, here a hundred periods
+	// earlier) between two polls a second apart.
+	EarlierChange PhaseSource = iota
+	// OwnSyncs: the wait learns it alone, from the syncs that rewrite the
+	// cluster while it is in progress, as Cluster API drivers do
+	// (status_reason and updated_at); nothing is known at the start.
+	OwnSyncs
+)
+
+// synthObj is what a synthetic poll sees: the status and the instant the
+// conductor last wrote the row.
+type synthObj struct {
+	State   string
+	Updated time.Duration
+}
+
+type waitFunc func(ctx context.Context, cfg waiter.Config, refresh func(context.Context) (synthObj, string, error), cond waiter.Conditions[synthObj]) (synthObj, error)
 
 // Strategies compared in the sweep and the chart.
 var (
@@ -28,19 +60,50 @@ var (
 	ProviderHeat     = Strategy{Name: "provider (schedule + Heat progress)", Schedule: waiter.DefaultSchedule, Heat: true}
 	// PeerFixed20s is the main peer provider: a poll every 20 s.
 	PeerFixed20s = Strategy{Name: "peer (every 20 s)", Schedule: func(time.Duration) time.Duration { return 20 * time.Second }}
+	// The provider polling on the conductor's phase: without Heat and with
+	// it, the phase known from an earlier change; and on a Cluster API
+	// cloud, learnt from the syncs of the wait itself.
+	ProviderPhase     = Strategy{Name: "provider (phase, no Heat)", Schedule: waiter.DefaultSchedule, Phase: true}
+	ProviderPhaseHeat = Strategy{Name: "provider (phase + Heat progress)", Schedule: waiter.DefaultSchedule, Heat: true, Phase: true}
+	ProviderPhaseCAPI = Strategy{Name: "provider (phase from own syncs, Cluster API)", Schedule: waiter.DefaultSchedule, Phase: true, PhaseFrom: OwnSyncs}
 )
+
+// PhasedStrategies are judged against the issue-16 targets: median ≤ 1 s
+// and max ≤ 3 s at every T, at most one GET per conductor period past the
+// first minute.
+var PhasedStrategies = []Strategy{ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI}
 
 // heatParts is how many resources the synthetic stack creates, one after
 // another at an even pace, as the simulator's Heat does.
 const heatParts = 40
 
 // ConductorInterval is Magnum's status poller period.
-const ConductorInterval = 10 * time.Second
+const ConductorInterval = waiter.ConductorPeriod
+
+// syncLag is how long after its sync begins a change becomes visible, as
+// in the simulator (a fifth of the period).
+const syncLag = ConductorInterval / 5
 
 // Backend is one synthetic create: Heat finishes at HeatDone and Magnum's
-// API first reports CREATE_COMPLETE at Reported.
+// API first reports CREATE_COMPLETE at Reported. With Synced set, Reported
+// is one of the conductor's syncs (every ConductorInterval, visible at
+// Reported - n×ConductorInterval), and every earlier sync rewrites the
+// row's updated_at, as a Cluster API driver's syncs do.
 type Backend struct {
 	HeatDone, Reported time.Duration
+	Synced             bool
+}
+
+// lastSync is the last sync visible at now, or -1 before the first.
+func (b Backend) lastSync(now time.Duration) time.Duration {
+	if now >= b.Reported {
+		return b.Reported
+	}
+	n := (b.Reported - now + ConductorInterval - 1) / ConductorInterval
+	if at := b.Reported - n*ConductorInterval; at >= syncLag {
+		return at
+	}
+	return -1
 }
 
 // WaitOutcome is one synthetic wait.
@@ -51,8 +114,15 @@ type WaitOutcome struct {
 	MagnumGETs, HeatGETs int
 	// MinGap is the shortest time between two Magnum GETs.
 	MinGap time.Duration
-	// Early is set when the wait returned before Reported: never allowed.
+	// MaxPerPeriod is the most GETs made past the first minute within one
+	// conductor period (from one sync's visible change to the next).
+	MaxPerPeriod int
+	// Early is set when the wait reported success before Reported: never
+	// allowed.
 	Early bool
+	// Err is the wait's error; a synthetic create always succeeds, so any
+	// error is a failure of the waiter.
+	Err error
 }
 
 // Requests is every request the wait made.
@@ -75,20 +145,28 @@ func SimulateWait(st Strategy, b Backend) WaitOutcome {
 	c := &synthClock{}
 	var out WaitOutcome
 	var last time.Duration = -1
-	refresh := func(context.Context) (string, string, error) {
+	periods := map[int64]int{}
+	refresh := func(context.Context) (synthObj, string, error) {
 		if last >= 0 && (out.MinGap == 0 || c.now-last < out.MinGap) {
 			out.MinGap = c.now - last
 		}
 		last = c.now
-		out.MagnumGETs++
-		if c.now >= b.Reported {
-			return "CREATE_COMPLETE", "CREATE_COMPLETE", nil
+		if c.now >= waiter.PhaseAfter {
+			periods[periodOf(b.Reported, c.now)]++
 		}
-		return "CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", nil
+		out.MagnumGETs++
+		obj := synthObj{State: "CREATE_IN_PROGRESS"}
+		if b.Synced && st.PhaseFrom == OwnSyncs {
+			obj.Updated = b.lastSync(c.now)
+		}
+		if c.now >= b.Reported {
+			obj = synthObj{State: "CREATE_COMPLETE", Updated: b.Reported}
+		}
+		return obj, obj.State, nil
 	}
-	cond := waiter.Conditions[string]{Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}}
+	cond := waiter.Conditions[synthObj]{Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}}
 	if st.Heat {
-		cond.Hint = func(context.Context, string) (waiter.Hint, bool) {
+		cond.Hint = func(context.Context, synthObj) (waiter.Hint, bool) {
 			out.HeatGETs++
 			done := heatParts
 			if c.now < b.HeatDone {
@@ -98,10 +176,45 @@ func SimulateWait(st Strategy, b Backend) WaitOutcome {
 		}
 	}
 	cfg := waiter.Config{What: "synthetic", Schedule: st.Schedule, Now: c.Now, Sleep: c.Sleep, Timeout: 4 * time.Hour}
-	_, _ = waiter.Wait(context.Background(), cfg, refresh, cond)
+	if st.Phase {
+		cfg.Phase = waiter.NewPhase(ConductorInterval)
+		switch st.PhaseFrom {
+		case EarlierChange:
+			// A change a hundred periods earlier, seen between two polls a
+			// second apart; where in that second it fell depends on b.
+			f := b.Reported - 100*ConductorInterval
+			a := time.Duration(int64(b.Reported)%int64(time.Second)) + time.Millisecond
+			cfg.Phase.Observe(c.Now().Add(f-a), c.Now().Add(f-a+time.Second))
+		case OwnSyncs:
+			cond.ConductorWrote = func(prev, cur synthObj) bool { return cur.Updated != prev.Updated }
+		}
+	}
+	wait := st.wait
+	if wait == nil {
+		wait = waiter.Wait[synthObj]
+	}
+	obj, err := wait(context.Background(), cfg, refresh, cond)
+	if err == nil && obj.State != "CREATE_COMPLETE" {
+		err = fmt.Errorf("the wait returned state %q as success", obj.State)
+	}
+	for _, n := range periods {
+		out.MaxPerPeriod = max(out.MaxPerPeriod, n)
+	}
+	out.Err = err
 	out.Overhead = c.now - b.Reported
-	out.Early = c.now < b.Reported
+	out.Early = err == nil && c.now < b.Reported
 	return out
+}
+
+// periodOf numbers the conductor period t falls in; periods run from one
+// sync's visible change to the next, and reported is one of them.
+func periodOf(reported, t time.Duration) int64 {
+	d := t - reported
+	n := int64(d / ConductorInterval)
+	if d < 0 && d%ConductorInterval != 0 {
+		n--
+	}
+	return n
 }
 
 // SweepPoint summarises the waits for one nominal duration T.
@@ -114,7 +227,15 @@ type SweepPoint struct {
 	MaxRequests    int           `json:"max_requests"`
 	MaxHeatGETs    int           `json:"max_heat_gets"`
 	MinGap         time.Duration `json:"min_gap_ns"`
-	Early          bool          `json:"ended_early"`
+	// MaxPerPeriod is the most GETs in one conductor period past the
+	// first minute.
+	MaxPerPeriod int `json:"max_gets_per_period"`
+	// Early counts waits that reported success before Magnum did, Failed
+	// those that returned an error; both must stay zero.
+	Early  int `json:"ended_early"`
+	Failed int `json:"failed"`
+	// FirstErr is one failed wait's error, for the report.
+	FirstErr string `json:"first_error,omitempty"`
 }
 
 // Phases is how many completion instants each T is sampled at.
@@ -128,14 +249,23 @@ func Sweep(st Strategy, Ts []time.Duration) []SweepPoint {
 	out := make([]SweepPoint, 0, len(Ts))
 	for _, T := range Ts {
 		iv := intervalAt(st.Schedule, T)
+		if st.Phase {
+			// Where the syncs fall against the wait's start.
+			iv = ConductorInterval
+		}
 		p := SweepPoint{T: T}
 		var overheads []time.Duration
 		var reqs []int
 		for k := range Phases {
 			reported := T + iv*time.Duration(2*k+1)/(2*Phases)
+			// Heat finished after the previous sync began and by the time
+			// this one did.
 			lag := ConductorInterval/5 + ConductorInterval*time.Duration((k*7)%Phases)/Phases
+			if st.Phase {
+				lag = syncLag + ConductorInterval*time.Duration(2*((k*7)%Phases)+1)/(2*Phases)
+			}
 			heatDone := max(reported-lag, reported/2)
-			o := SimulateWait(st, Backend{HeatDone: heatDone, Reported: reported})
+			o := SimulateWait(st, Backend{HeatDone: heatDone, Reported: reported, Synced: st.Phase})
 			overheads = append(overheads, o.Overhead)
 			reqs = append(reqs, o.Requests())
 			p.MaxOverhead = max(p.MaxOverhead, o.Overhead)
@@ -144,7 +274,16 @@ func Sweep(st Strategy, Ts []time.Duration) []SweepPoint {
 			if p.MinGap == 0 || (o.MinGap > 0 && o.MinGap < p.MinGap) {
 				p.MinGap = o.MinGap
 			}
-			p.Early = p.Early || o.Early
+			p.MaxPerPeriod = max(p.MaxPerPeriod, o.MaxPerPeriod)
+			if o.Early {
+				p.Early++
+			}
+			if o.Err != nil {
+				p.Failed++
+				if p.FirstErr == "" {
+					p.FirstErr = fmt.Sprintf("T = %s, Magnum reported at %s: %v", shortDur(T), secs(reported), o.Err)
+				}
+			}
 		}
 		p.MedianOverhead = medianDuration(overheads)
 		slices.Sort(reqs)

@@ -31,7 +31,8 @@ var requestBudgets = []struct {
 func SweepChecks(st Strategy, pts []SweepPoint) []Check {
 	var checks []Check
 	worst, worstT := 0.0, time.Duration(0)
-	overheadOK, early := true, false
+	overheadOK := true
+	early, failed, firstErr := 0, 0, ""
 	minGap := time.Duration(0)
 	for _, p := range pts {
 		ratio := float64(p.MedianOverhead) / float64(OverheadBound(p.T))
@@ -39,7 +40,11 @@ func SweepChecks(st Strategy, pts []SweepPoint) []Check {
 			worst, worstT = ratio, p.T
 		}
 		overheadOK = overheadOK && p.MedianOverhead <= OverheadBound(p.T)
-		early = early || p.Early
+		early += p.Early
+		failed += p.Failed
+		if firstErr == "" {
+			firstErr = p.FirstErr
+		}
 		if minGap == 0 || (p.MinGap > 0 && p.MinGap < minGap) {
 			minGap = p.MinGap
 		}
@@ -48,11 +53,15 @@ func SweepChecks(st Strategy, pts []SweepPoint) []Check {
 		checks = append(checks, Check{Target: st.Name + ": median overhead ≤ 1 s (T ≤ 60 s), ≤ 10% of T (≤ 200 s), ≤ 20 s beyond, for T = 5 s … 2 h",
 			Got: fmt.Sprintf("closest to its bound at T = %s: %s of %s allowed", shortDur(p.T), secs(p.MedianOverhead), secs(OverheadBound(p.T))), Met: overheadOK})
 	}
-	checks = append(checks, Check{Target: st.Name + ": a wait never ends before the change happened",
-		Got: fmt.Sprintf("%d durations × %d phases, none early", len(pts), Phases), Met: !early})
-	if early {
-		checks[len(checks)-1].Got = "a wait returned before the change"
+	never := Check{Target: st.Name + ": a wait never ends before the change happened, and every wait succeeds",
+		Got: fmt.Sprintf("%d durations × %d phases, none early, none failed", len(pts), Phases), Met: early == 0 && failed == 0}
+	if !never.Met {
+		never.Got = fmt.Sprintf("of %d waits, %d reported success before Magnum did and %d failed", len(pts)*Phases, early, failed)
+		if firstErr != "" {
+			never.Got += "; " + firstErr
+		}
 	}
+	checks = append(checks, never)
 	checks = append(checks, Check{Target: st.Name + ": never more than 1 request/s per bay",
 		Got: fmt.Sprintf("shortest gap between Magnum GETs %s", secs(minGap)), Met: minGap >= waiter.MinInterval})
 	for _, b := range requestBudgets {
@@ -62,6 +71,46 @@ func SweepChecks(st Strategy, pts []SweepPoint) []Check {
 		}
 	}
 	return checks
+}
+
+// Phased-polling targets (issue 16): the notice delay at every T, and the
+// request rate once past the first minute.
+const (
+	PhasedMedianBound = time.Second
+	PhasedMaxBound    = 3 * time.Second
+)
+
+// PhaseChecks judges a phased strategy's sweep: median ≤ 1 s and max ≤ 3 s
+// at every T from 5 s to 2 h, at most one GET per conductor period past
+// the first minute, and never an early or failed wait.
+func PhaseChecks(st Strategy, pts []SweepPoint) []Check {
+	var worstMed, worstMax SweepPoint
+	early, failed := 0, 0
+	perPeriod := 0
+	medOK, maxOK := true, true
+	for _, p := range pts {
+		if p.MedianOverhead >= worstMed.MedianOverhead {
+			worstMed = p
+		}
+		if p.MaxOverhead >= worstMax.MaxOverhead {
+			worstMax = p
+		}
+		medOK = medOK && p.MedianOverhead <= PhasedMedianBound
+		maxOK = maxOK && p.MaxOverhead <= PhasedMaxBound
+		early += p.Early
+		failed += p.Failed
+		perPeriod = max(perPeriod, p.MaxPerPeriod)
+	}
+	return []Check{
+		{Target: st.Name + ": median notice delay ≤ 1 s and max ≤ 3 s at every T from 5 s to 2 h",
+			Got: fmt.Sprintf("worst median %s (T = %s), worst max %s (T = %s)", secs(worstMed.MedianOverhead), shortDur(worstMed.T),
+				secs(worstMax.MaxOverhead), shortDur(worstMax.T)), Met: medOK && maxOK},
+		{Target: st.Name + ": at most one Magnum GET per conductor period past the first minute",
+			Got: fmt.Sprintf("at most %d GET(s) in one %s period", perPeriod, ConductorInterval),
+			Met: perPeriod <= 1},
+		{Target: st.Name + ": a wait never ends before the change happened, and every wait succeeds",
+			Got: fmt.Sprintf("%d durations × %d phases: %d early, %d failed", len(pts), Phases, early, failed), Met: early == 0 && failed == 0},
+	}
 }
 
 // ScheduleFalls checks that the schedule's interval never shrinks as the

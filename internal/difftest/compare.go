@@ -193,13 +193,15 @@ func diffValues(step, path string, a, b any, out *[]difference) {
 }
 
 // knownDifference explains a difference that stays: what real Magnum
-// does that the simulator deliberately does not, or cannot.
+// does that the simulator deliberately does not, or cannot. Each is one
+// field of the named steps, never a whole step or a whole body, so a new
+// difference in the same step still fails the comparison.
 type knownDifference struct {
-	// Step is a step name; "*" matches every step.
-	Step string `yaml:"step"`
-	// Path is a difference path or a prefix of one ("body" covers the whole
-	// body); empty matches every path of the step, and "*.key" matches key
-	// at any depth (in list items too).
+	// Steps names the script's steps the field differs in.
+	Steps []string `yaml:"steps"`
+	// Path is one field: "status" (the HTTP status) or a body path such as
+	// "body.errors[0].detail"; "*.key" is that key at any depth (in list
+	// items too). It matches the difference's path exactly.
 	Path   string `yaml:"path"`
 	Reason string `yaml:"reason"`
 	// Releases limits the entry to comparisons with these real releases
@@ -211,16 +213,32 @@ func (k knownDifference) matches(release string, d difference) bool {
 	if len(k.Releases) > 0 && !slices.Contains(k.Releases, release) {
 		return false
 	}
-	if k.Step != "*" && k.Step != d.step {
+	if !slices.Contains(k.Steps, d.step) {
 		return false
 	}
 	if rest, ok := strings.CutPrefix(k.Path, "*"); ok {
 		return strings.HasSuffix(d.path, rest)
 	}
-	return k.Path == "" || d.path == k.Path || strings.HasPrefix(d.path, k.Path+".") || strings.HasPrefix(d.path, k.Path+"[")
+	return d.path == k.Path
 }
 
-func loadKnown(path string) ([]knownDifference, error) {
+// validKnownPath reports whether p names one field: "status", a path below
+// "body", or "*.key".
+func validKnownPath(p string) bool {
+	if p == "status" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(p, "*."); ok {
+		return rest != "" && !strings.ContainsAny(rest, "*.[")
+	}
+	rest, ok := strings.CutPrefix(p, "body")
+	return ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "[")) && len(rest) > 1 && !strings.Contains(rest, "*")
+}
+
+// loadKnown reads the known differences; stepNames are the script's steps,
+// so an entry naming a step that does not exist (a typo, a renamed step)
+// is an error rather than an entry that silently explains nothing.
+func loadKnown(path string, stepNames map[string]bool) ([]knownDifference, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -230,8 +248,16 @@ func loadKnown(path string) ([]knownDifference, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	for i, k := range known {
-		if k.Step == "" || strings.TrimSpace(k.Reason) == "" {
-			return nil, fmt.Errorf("%s: entry %d needs a step and a reason", path, i+1)
+		if len(k.Steps) == 0 || strings.TrimSpace(k.Reason) == "" {
+			return nil, fmt.Errorf("%s: entry %d needs steps and a reason", path, i+1)
+		}
+		if !validKnownPath(k.Path) {
+			return nil, fmt.Errorf("%s: entry %d: path %q is not one field (want status, body.<field> or *.<key>)", path, i+1, k.Path)
+		}
+		for _, st := range k.Steps {
+			if !stepNames[st] {
+				return nil, fmt.Errorf("%s: entry %d names step %q, which the script does not have", path, i+1, st)
+			}
 		}
 		for _, r := range k.Releases {
 			if _, ok := releases[r]; !ok {
@@ -240,4 +266,15 @@ func loadKnown(path string) ([]knownDifference, error) {
 		}
 	}
 	return known, nil
+}
+
+// scriptSteps is every step name of the script, over all releases.
+func scriptSteps() map[string]bool {
+	names := map[string]bool{}
+	for _, rel := range releases {
+		for _, st := range script("000000", rel) {
+			names[st.name] = true
+		}
+	}
+	return names
 }

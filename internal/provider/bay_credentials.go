@@ -63,16 +63,39 @@ type credentialSource struct {
 	// withoutClientCert is magnum_bay's store_credentials = false: only the
 	// endpoint and CA are filled, and nothing is signed.
 	withoutClientCert bool
+	// knownCA, when set, is the bay's CA as read before: fill uses it
+	// instead of asking Magnum.
+	knownCA string
 }
 
-// refreshCredentials fills ca_cert, kubeconfig and docker_tls. It reads the
-// CA (one request) and signs a new client certificate only when the one in
-// the model is missing, from another CA, for another address, or close to
-// expiry. Failures are warnings: the bay itself is fine, and the next
-// refresh tries again.
-func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes, store types.Bool) diag.Diagnostics {
+// refreshCredentials fills ca_cert, kubeconfig and docker_tls, and signs a
+// new client certificate only when the one in the model is missing, from
+// another CA, for another address, or close to expiry. It reads the CA (one
+// request) only when the bay changed since the CA in the model was read:
+// meta.CARead holds the bay's fingerprint from then, and is updated here.
+// Failures are warnings: the bay itself is fine, and the next refresh tries
+// again.
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool) diag.Diagnostics {
 	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store)}
-	return src.fill(ctx, c, meta, m, true)
+	fp := caFingerprint(c)
+	if meta.CARead != "" && meta.CARead == fp && !m.CACert.IsNull() && !m.CACert.IsUnknown() && m.CACert.ValueString() != "" {
+		tflog.Debug(ctx, "the bay has not changed since its CA was read; reusing it", map[string]any{"bay": c.Name})
+		src.knownCA = m.CACert.ValueString()
+	}
+	diags := src.fill(ctx, c, *meta, m, true)
+	meta.CARead = ""
+	if diags.WarningsCount() == 0 && !diags.HasError() && !m.CACert.IsNull() && !m.CACert.IsUnknown() {
+		meta.CARead = fp
+	}
+	return diags
+}
+
+// caFingerprint identifies the bay as it was when its CA was read. Magnum
+// saves the cluster, moving updated_at, whenever it changes it, CA rotation
+// included (the conductor sets UPDATE_IN_PROGRESS, then the outcome), so an
+// unchanged fingerprint means the CA read then still holds.
+func caFingerprint(c *magnum.Cluster) string {
+	return c.UUID + " " + c.UpdatedAt.UTC().Format(time.RFC3339Nano) + " " + c.APIAddress
 }
 
 func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes, reuse bool) diag.Diagnostics {
@@ -95,7 +118,9 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 
 	current := s.currentCredentials(ctx, m, isKube)
 	caPEM := ""
-	if !meta.TLSDisabled {
+	if !meta.TLSDisabled && s.knownCA != "" {
+		caPEM = s.knownCA
+	} else if !meta.TLSDisabled {
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),

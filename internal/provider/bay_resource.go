@@ -122,6 +122,9 @@ type bayMeta struct {
 	// UpgradeRefused is the cloud's answer when it refused to upgrade this
 	// bay in place; later plans replace the bay instead of asking again.
 	UpgradeRefused string `json:"upgrade_refused,omitempty"`
+	// CARead is the bay's fingerprint (caFingerprint) when the CA in the
+	// state was read; a refresh that finds the same reuses that CA.
+	CARead string `json:"ca_read,omitempty"`
 }
 
 func (r *bayResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -523,8 +526,9 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 				unreadHint(werr, id))
 		return
 	}
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
 
 func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -569,7 +573,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, compareWith)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, c, &state, priorCount)...)
 	state.StoreCredentials = types.BoolValue(storesCredentials(state.StoreCredentials))
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &state.bayAttributes, state.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -682,7 +686,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -796,6 +800,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
 	start := time.Now()
 	cond.Describe = describeBay
+	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
 	// The Heat stack's own status is read once per change of the bay's
 	// status, for the progress log only: a few requests per wait.
 	var seen, stack string
@@ -817,6 +822,7 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		// that is fine must not be given up (and tainted) over an API
 		// that answers 5xx for a minute.
 		MaxConsecutiveErrors: bayWaitMaxErrors,
+		Phase:                r.data.conductorPhase(),
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 // ProviderData is what Configure hands to resources, data sources and
@@ -44,6 +46,11 @@ type ProviderData struct {
 	// take the same object.
 	claims  *claimSet
 	secrets []string
+
+	// phase is the Magnum conductor's sync phase, learnt by the bay waits
+	// of this provider instance (see conductorPhase).
+	phaseOnce sync.Once
+	phase     *waiter.Phase
 }
 
 // MaskSecrets returns ctx with the provider's credentials and any PEM private

@@ -94,6 +94,9 @@ func (s *Sim) pollAfter(op *clusterOp, t time.Time) time.Time {
 	if iv <= 0 {
 		return t
 	}
+	if !s.opts.ConductorEpoch.IsZero() {
+		return syncOnGrid(s.opts.ConductorEpoch, iv, op.at, t)
+	}
 	n := (t.Sub(op.at) + iv - 1) / iv
 	if n < 1 {
 		n = 1

@@ -42,6 +42,11 @@ type Config struct {
 	// not found; 429, 5xx and errors without a status are transient.
 	IsNotFound  func(error) bool
 	IsTransient func(error) bool
+	// Phase, if set, is the conductor's sync phase shared by the waits of
+	// one provider instance: every wait that sees a change the sync made
+	// teaches it, and past PhaseAfter a wait that knows it polls once per
+	// period, just after the sync, instead of on its Schedule.
+	Phase *Phase
 }
 
 // Conditions describe the states of one wait.
@@ -77,6 +82,14 @@ type Conditions[T any] struct {
 	// only after HintAfter and then as hintPlan decides; it returns false
 	// when progress cannot be read.
 	Hint func(ctx context.Context, obj T) (Hint, bool)
+	// ConductorWrote, if set, reports whether cur differs from prev, the
+	// previous observation, by something only the conductor's periodic
+	// sync writes while the state stays the same (a Cluster API driver
+	// rewrites status_reason and updated_at on its syncs). Changes into a
+	// Target or failure state are the sync's anyway and need no hook. It
+	// is asked only after the first conductor period, once the request's
+	// own handling (the cast) is over.
+	ConductorWrote func(prev, cur T) bool
 }
 
 // Hint is a progress report: Done and Failed parts out of Total.
@@ -179,6 +192,8 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		errs      int
 		lastErr   error
 		plan      hintPlan
+		// lastOK is when the last successful poll was sent.
+		lastOK time.Time
 	)
 	elapsed := func() time.Duration { return cfg.Now().Sub(start) }
 	timeout := func(ctxErr error) error {
@@ -198,6 +213,10 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		pollAt := cfg.Now()
 		since := pollAt.Sub(start)
 		obj, state, err := refresh(ctx)
+		// The floor counts from the answer, not from the request: the
+		// next request then reaches the server at least MinInterval after
+		// this one did, however long this one took or was retried.
+		answeredAt := cfg.Now()
 		polls++
 		var wait time.Duration
 		var hint *Hint
@@ -226,6 +245,13 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 				return lastObj, fmt.Errorf("waiting for %s (last state %s): %w", cfg.What, orNone(lastState), err)
 			}
 		} else {
+			if !lastOK.IsZero() && cfg.Phase != nil {
+				intoEnd := state != lastState && (slices.Contains(cond.Target, state) || isFailed(state))
+				if (started && intoEnd) || (cond.ConductorWrote != nil && since >= ConductorPeriod && state == lastState && cond.ConductorWrote(lastObj, obj)) {
+					cfg.Phase.Observe(lastOK, answeredAt)
+				}
+			}
+			lastOK = pollAt
 			errs, lastErr, lastObj = 0, nil, obj
 			if cond.Hint != nil && plan.due(since) {
 				if h, ok := cond.Hint(ctx, obj); ok {
@@ -259,7 +285,19 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			interval = plan.interval(since, interval)
 		}
 		now := cfg.Now()
-		d := max(pollAt.Add(interval).Sub(now), wait, 0)
+		d := max(pollAt.Add(interval).Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
+		if cfg.Phase != nil && since+interval >= PhaseAfter && err == nil {
+			// One poll per conductor period, just after its sync; while
+			// Heat says the stack cannot be done within the period, only
+			// on the sync after the hinted interval.
+			from := time.Nanosecond
+			if cond.Hint != nil && plan.far(since, cfg.Phase.period) {
+				from = interval
+			}
+			if at, ok := cfg.Phase.next(pollAt.Add(from)); ok {
+				d = max(at.Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
+			}
+		}
 		if cfg.Timeout > 0 {
 			deadline := start.Add(cfg.Timeout)
 			if !now.Before(deadline) {
@@ -268,7 +306,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			if now.Add(d).After(deadline) {
 				// One last look at the deadline, unless that would poll
 				// faster than the floor allows.
-				if pollAt.Add(MinInterval).After(deadline) {
+				if answeredAt.Add(MinInterval).After(deadline) {
 					return lastObj, timeout(nil)
 				}
 				d = deadline.Sub(now)

@@ -348,3 +348,38 @@ func TestWaitStateOfError(t *testing.T) {
 		t.Errorf("the failure was reported after %s; it was this delete's from the second poll", c.elapsed())
 	}
 }
+
+// A slow answer must not let the next request come sooner than
+// MinInterval after this one reached the server: the server sees the
+// request arrive late in the refresh (a retry, a slow connection), so the
+// floor counts from the answer.
+func TestWaitFloorCountsFromTheAnswer(t *testing.T) {
+	c := newClock()
+	var arrivals []time.Duration
+	refresh := func(context.Context) (obj, string, error) {
+		// The request reaches the server 900 ms into one refresh (a
+		// retried connection) and 100 ms into the next; the answer comes
+		// back 100 ms later.
+		delay := 100 * time.Millisecond
+		if len(arrivals)%2 == 0 {
+			delay = 900 * time.Millisecond
+		}
+		c.now = c.now.Add(delay)
+		arrivals = append(arrivals, c.elapsed())
+		c.now = c.now.Add(100 * time.Millisecond)
+		if len(arrivals) == 5 {
+			return obj{State: "CREATE_COMPLETE"}, "CREATE_COMPLETE", nil
+		}
+		return obj{State: "CREATE_IN_PROGRESS"}, "CREATE_IN_PROGRESS", nil
+	}
+	cfg := c.config("slow answers")
+	cfg.Schedule = func(time.Duration) time.Duration { return MinInterval }
+	if _, err := Wait(context.Background(), cfg, refresh, Conditions[obj]{Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(arrivals); i++ {
+		if gap := arrivals[i] - arrivals[i-1]; gap < MinInterval {
+			t.Errorf("requests %d and %d reached the server %s apart, want ≥ %s", i-1, i, gap, MinInterval)
+		}
+	}
+}
