@@ -180,7 +180,7 @@ func (d *designMap) allows(r rule, path string) bool {
 // goList returns every package of the module with its non-test imports.
 func goList(t *testing.T, args ...string) map[string][]string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", append([]string{"list", "-f", "{{.ImportPath}}{{range .Imports}} {{.}}{{end}}"}, args...)...)
 	cmd.Dir = repoRoot(t)
@@ -234,7 +234,7 @@ func TestProviderBinaryLinksNoTestSupport(t *testing.T) {
 		module + "/internal/difftest", module + "/internal/release", module + "/internal/movestub",
 		"github.com/hashicorp/terraform-plugin-testing",
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "list", "-deps", ".")
 	cmd.Dir = repoRoot(t)

@@ -101,7 +101,7 @@ func requireMirrored(t *testing.T, providers []string) {
 
 func runTF(t *testing.T, tf, dir string, env []string, limit time.Duration, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, tf, append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = env

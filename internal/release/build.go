@@ -29,7 +29,7 @@ func Snapshot(ctx context.Context, root, out string, p *Plan, only map[string]bo
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 
 	var summed []string
 	for _, a := range p.Artefacts {
@@ -106,7 +106,9 @@ func writeZip(path string, files []string) (err error) {
 			return err
 		}
 		_, err = io.Copy(w, r)
-		r.Close()
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return err
 		}
@@ -127,7 +129,7 @@ func sha256File(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err

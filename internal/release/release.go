@@ -136,9 +136,9 @@ func (b Build) Targets() []Platform {
 		ignored[p] = true
 	}
 	var out []Platform
-	for _, os := range b.Goos {
+	for _, goos := range b.Goos {
 		for _, arch := range b.Goarch {
-			if p := (Platform{os, arch}); !ignored[p] {
+			if p := (Platform{goos, arch}); !ignored[p] {
 				out = append(out, p)
 			}
 		}

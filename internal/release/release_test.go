@@ -72,7 +72,7 @@ func TestGoreleaserConfigMatchesRegistryNaming(t *testing.T) {
 		t.Fatalf("project_name %q, want %q (main.go's registry address)", c.ProjectName, name)
 	}
 
-	dist, err := exec.Command("go", "tool", "dist", "list").Output()
+	dist, err := exec.CommandContext(t.Context(), "go", "tool", "dist", "list").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,10 @@ func mainStringVars(t *testing.T) map[string]bool {
 			continue
 		}
 		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
+			vs, ok := s.(*ast.ValueSpec)
+			if !ok {
+				continue
+			}
 			for i, n := range vs.Names {
 				if id, ok := vs.Type.(*ast.Ident); ok && id.Name == "string" {
 					out[n.Name] = true
@@ -274,7 +277,7 @@ func TestSnapshotBuildsWhatTheRegistryDownloads(t *testing.T) {
 	_, p := loadPlan(t, version)
 	plat := runtime.GOOS + "_" + runtime.GOARCH
 	out := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	if err := Snapshot(ctx, repoRoot(t), out, p, map[string]bool{plat: true}, t.Logf); err != nil {
 		t.Fatal(err)
@@ -314,8 +317,11 @@ func TestSnapshotBuildsWhatTheRegistryDownloads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			binary, _ = io.ReadAll(r)
-			r.Close()
+			binary, err = io.ReadAll(r)
+			_ = r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if !sameSet(inZip, []string{art.Binary, "README.md", "CHANGELOG.md"}) {
