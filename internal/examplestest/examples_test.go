@@ -1,7 +1,8 @@
 // Package examplestest checks that every example under examples/ is
-// formatted and valid with this provider, and applies the multi-tenant
-// example against the simulator with the real terraform binary, one
-// provider process per tenant as in production.
+// formatted and valid with this provider, runs the shipped modules'
+// `terraform test` files against the simulator, and applies the
+// multi-tenant example against the simulator with the real terraform
+// binary, one provider process per tenant as in production.
 package examplestest
 
 import (

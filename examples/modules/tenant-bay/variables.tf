@@ -1,6 +1,14 @@
 variable "name" {
   description = "Name of the bay; the baymodel is named after it."
   type        = string
+
+  # The name is the tenant's namespace (unless var.namespace is set) and its
+  # group, so it must be a Kubernetes namespace name: Kubernetes would refuse
+  # it only after the bay, which takes many minutes, was built.
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.name))
+    error_message = "name must be a lower-case RFC 1123 label (a-z, 0-9 and -, at most 63 characters, starting and ending with a letter or digit): it names the tenant's Kubernetes namespace."
+  }
 }
 
 variable "image" {
@@ -43,6 +51,11 @@ variable "network_driver" {
   description = "Kubernetes network driver: flannel or calico."
   type        = string
   default     = "flannel"
+
+  validation {
+    condition     = contains(["flannel", "calico"], var.network_driver)
+    error_message = "network_driver must be flannel or calico, the Kubernetes network drivers Magnum offers."
+  }
 }
 
 variable "labels" {
@@ -55,6 +68,11 @@ variable "node_count" {
   description = "Worker nodes."
   type        = number
   default     = 1
+
+  validation {
+    condition     = var.node_count >= 0 && floor(var.node_count) == var.node_count
+    error_message = "node_count must be a whole number, 0 or more."
+  }
 }
 
 variable "create_timeout" {
