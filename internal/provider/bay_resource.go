@@ -720,7 +720,8 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
 		Started:      deleteStarted(),
-		StateOfError: deleteUnderWay,
+		StateOfError: magnum.DeleteStateOfError,
+		IsTransient:  magnum.TransientWhileDeleting,
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))

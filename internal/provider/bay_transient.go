@@ -4,28 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
-// isTransientBayError classifies errors while a bay is polled. Besides the
-// waiter's usual transient errors, Magnum 15 answers HTTP 400 "Invalid input
-// for field/attribute master_count. Value: '0'" while a cluster row exists
-// without its master nodegroup: its conductor inserts the cluster first and
-// the nodegroups right after (and deletes them first). Against a real
-// Magnum serving requests in parallel, a poll right after the create lands
-// in that gap now and then.
+// isTransientBayError classifies errors while a bay is polled: the
+// waiter's usual transient errors, and Magnum 15's nodegroup gap (see
+// magnum.IsNodegroupGap).
 func isTransientBayError(err error) bool {
-	if waiter.DefaultIsTransient(err) {
-		return true
-	}
-	var e *magnum.Error
-	return errors.As(err, &e) && e.StatusCode == http.StatusBadRequest &&
-		strings.Contains(e.Message, "Invalid input for field/attribute master_count. Value: '0'")
+	return waiter.DefaultIsTransient(err) || magnum.IsNodegroupGap(err)
 }
 
 // deleteStarted is the Started condition of a bay delete. Until Magnum's
@@ -47,18 +36,6 @@ func deleteStarted() func(*magnum.Cluster, string) bool {
 	}
 }
 
-// deleteUnderWay reads Magnum 15's transient 400 during a delete wait as
-// what it is: the conductor is tearing the bay's nodegroups down, so the
-// delete has started. Read as a mere error, a delete that then failed at
-// once would look like an earlier attempt's stale DELETE_FAILED, and the
-// wait would end in "accepted the request but did not start it".
-func deleteUnderWay(err error) (string, bool) {
-	if magnum.StatusCode(err) == http.StatusBadRequest && isTransientBayError(err) {
-		return "DELETE_IN_PROGRESS", true
-	}
-	return "", false
-}
-
 // waitForStackID holds a bay delete back while Magnum's conductor is still
 // inside cluster_create, before it has saved the bay's stack id. Magnum 15
 // deletes such a bay's row at once, and the Heat stack the create goes on
@@ -67,18 +44,30 @@ func deleteUnderWay(err error) (string, bool) {
 // bay has a stack id, leaves CREATE_IN_PROGRESS, is gone or cannot be read,
 // or after limit; the delete proceeds in every case.
 func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), interval, limit time.Duration) {
-	deadline := time.Now().Add(limit)
-	for {
+	const creating, ready = "CREATE_IN_PROGRESS without a stack id", "ready to delete"
+	// The outcome does not matter: the delete proceeds, and reports any
+	// error the bay still answers.
+	_, _ = waiter.Wait(ctx, waiter.Config{
+		What:     "the bay's stack id",
+		Timeout:  limit,
+		Schedule: func(time.Duration) time.Duration { return interval },
+		// Any error ends the wait, as a 404 does.
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := get(ctx)
-		if err != nil || c.StackID != "" || c.Status != "CREATE_IN_PROGRESS" || time.Now().After(deadline) {
-			return
+		switch {
+		case err != nil:
+			return nil, "", err
+		case c.StackID == "" && c.Status == "CREATE_IN_PROGRESS":
+			return c, creating, nil
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(interval):
-		}
-	}
+		return c, ready, nil
+	}, waiter.Conditions[*magnum.Cluster]{
+		Target:           []string{ready},
+		Pending:          []string{creating},
+		NotFoundIsTarget: true,
+		IsFailed:         func(string) bool { return false },
+	})
 }
 
 // bayWaitMaxErrors is how many polls in a row may fail transiently (5xx,
@@ -129,7 +118,7 @@ func readBay(ctx context.Context, get func(context.Context) (*magnum.Cluster, er
 func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tries int, interval time.Duration) error {
 	for i := 1; ; i++ {
 		err := fn(ctx)
-		if err == nil || i >= tries || !isTransientBayError(err) || magnum.StatusCode(err) != http.StatusBadRequest {
+		if err == nil || i >= tries || !magnum.IsNodegroupGap(err) {
 			return err
 		}
 		select {

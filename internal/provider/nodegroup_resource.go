@@ -459,6 +459,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 	_, err = r.wait(ctx, bayID, id, name, "deleted", waiter.Conditions[*magnum.NodeGroup]{
 		Pending:          []string{"DELETE_IN_PROGRESS"},
 		NotFoundIsTarget: true,
+		IsTransient:      magnum.TransientWhileDeleting,
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Until the conductor handles the cast the nodegroup shows whatever
 		// it showed before (CREATE_COMPLETE, even CREATE_FAILED): that is
