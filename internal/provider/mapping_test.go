@@ -740,7 +740,7 @@ func TestBayRead_baymodelChangedOutOfBandShowsAsDrift(t *testing.T) {
 	s := acctest.StartSim(t, sim.Options{})
 	c := s.Credentials("demo")
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	cfg, _ := protoConfig(t, map[string]any{
 		"auth_url": c.AuthURL, "user_name": c.UserName, "password": c.Password, "user_domain_name": c.UserDomainName,
 		"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName,

@@ -32,6 +32,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
 var (
@@ -48,6 +50,9 @@ type MagnumProvider struct {
 	// touching the process environment or the user's clouds.yaml.
 	getenv    func(string) string
 	loadCloud cloudsLoader
+	// retry tunes the Magnum client's retries; zero fields take the
+	// client's defaults. Tests shorten the backoff so fault tests stay fast.
+	retry magnum.RetryPolicy
 }
 
 // New returns the provider factory main.go and the acceptance tests serve.
@@ -245,7 +250,7 @@ func (p *MagnumProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		return
 	}
 
-	data, diags := newClients(ctx, pc, r)
+	data, diags := newClients(ctx, pc, r, p.retry)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return

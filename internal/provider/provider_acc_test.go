@@ -617,7 +617,7 @@ func TestAccProvider_insecure(t *testing.T) {
 	// Terraform prints warnings but the test framework does not expose
 	// them, so the warning is checked on the provider server directly.
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	cfg, _ := protoConfig(t, map[string]any{
 		"auth_url": c.AuthURL, "user_name": c.UserName, "password": c.Password, "user_domain_name": c.UserDomainName,
 		"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName, "insecure": true,

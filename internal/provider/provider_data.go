@@ -85,7 +85,7 @@ func providerDataFrom(pd any, kind string, diags *diag.Diagnostics) *ProviderDat
 
 // newClients builds the service clients on the authenticated session. Only
 // Magnum is required; Heat is best effort.
-func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved) (*ProviderData, diag.Diagnostics) {
+func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved, retry magnum.RetryPolicy) (*ProviderData, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	mc, err := magnum.NewClient(ctx, magnum.Config{
 		ProviderClient:  pc,
@@ -94,7 +94,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 		Endpoint:        r.ContainerInfraEndpoint,
 		HeatEndpoint:    r.OrchestrationEndpoint,
 		MaxMicroversion: r.MaxMicroversion,
-		Retry:           retryPolicy,
+		Retry:           retry,
 	})
 	if err != nil {
 		diags.AddAttributeError(path.Root("endpoint_overrides"), "Cannot set up the Magnum client",

@@ -449,7 +449,7 @@ func TestValidateConfig(t *testing.T) {
 		// Validation sees unknown values too; they must not be rejected yet.
 		{"unknown values pass validation", map[string]any{"endpoint_type": unknown, "user_name": unknown, "user_id": "x"}, nil, ""},
 	}
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -555,7 +555,7 @@ func configure(t *testing.T, ctx context.Context, attrs map[string]any, env map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &MagnumProvider{version: "1.2.3", getenv: envFunc(env), loadCloud: noClouds(t)}
+	p := &MagnumProvider{version: "1.2.3", getenv: envFunc(env), loadCloud: noClouds(t), retry: testRetryPolicy}
 	var sresp provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
 	resp := &provider.ConfigureResponse{}

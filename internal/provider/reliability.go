@@ -38,10 +38,6 @@ func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 }
 
-// retryPolicy tunes the Magnum client's retries; zero fields take the
-// client's defaults. Tests shorten the backoff here so fault tests stay fast.
-var retryPolicy magnum.RetryPolicy
-
 func apiTimeoutAttribute() schema.Int64Attribute {
 	return schema.Int64Attribute{
 		Optional: true,

@@ -154,7 +154,7 @@ func TestAccTenants_certificateOfAnotherUser(t *testing.T) {
 	_, bay := createBayAs(t, s, "demo", "demo-owned", false)
 
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
