@@ -1,83 +1,80 @@
 package provider
 
 import (
-	"context"
-	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
 
-// What a failed login says beyond Keystone's own words: that the request
-// ran out of api_timeout, and that auth_url is not Keystone at all but
-// Magnum (a common slip: both URLs sit side by side in the catalog).
-
-// authTimeoutHint names api_timeout when the login failed because Keystone
-// did not answer in time.
-func authTimeoutHint(err error, timeout time.Duration) string {
-	var ne net.Error
-	if !errors.Is(err, context.DeadlineExceeded) && !(errors.As(err, &ne) && ne.Timeout()) {
-		return ""
+// describeLoginError is a failed login as a user reads it: Keystone's own
+// words, and beyond them that the request ran out of api_timeout, or that
+// auth_url is not Keystone at all but Magnum.
+func describeLoginError(err error) string {
+	var le *session.LoginError
+	if !errors.As(err, &le) {
+		return err.Error()
 	}
-	return fmt.Sprintf("\n\nKeystone did not answer within api_timeout (%s). If it is only slow, raise api_timeout "+
-		"(or OS_API_TIMEOUT), in seconds; otherwise check that auth_url is reachable from here.", timeout.Round(time.Second))
+	msg := describeAuthError(le.Err, le.AuthURL)
+	switch {
+	case le.TimedOut():
+		msg += fmt.Sprintf("\n\nKeystone did not answer within api_timeout (%s). If it is only slow, raise api_timeout "+
+			"(or OS_API_TIMEOUT), in seconds; otherwise check that auth_url is reachable from here.", le.Timeout.Round(time.Second))
+	case le.MagnumAtAuthURL:
+		msg += fmt.Sprintf("\n\nauth_url (%s) answers like Magnum's API (container-infra), not Keystone. Set auth_url (OS_AUTH_URL) to "+
+			"the identity endpoint, such as https://keystone.example.com:5000/v3 (`openstack endpoint list --service identity` "+
+			"shows it); the provider finds Magnum in Keystone's catalog.", le.AuthURL)
+	}
+	return msg
 }
 
-// probeTimeout bounds the look at auth_url made after a failed login.
-const probeTimeout = 10 * time.Second
-
-// magnumAtAuthURL reports whether auth_url, or the root it hangs off,
-// answers like Magnum: Magnum's version headers name container-infra, and
-// its root document is "OpenStack Magnum API".
-func magnumAtAuthURL(ctx context.Context, authURL string, tlsConfig *tls.Config, timeout time.Duration) bool {
-	u, err := url.Parse(authURL)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.TLSClientConfig = tlsConfig
-	client := &http.Client{Transport: transport, Timeout: min(timeout, probeTimeout)}
-	root := *u
-	root.Path, root.RawQuery = "/", ""
-	for _, target := range []string{authURL, root.String()} {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-		if err != nil {
-			continue
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			continue
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		_ = resp.Body.Close()
-		for _, h := range []string{"OpenStack-API-Version", "OpenStack-API-Minimum-Version", "OpenStack-API-Maximum-Version"} {
-			if strings.Contains(resp.Header.Get(h), "container-infra") {
-				return true
-			}
-		}
-		if strings.Contains(string(body), "OpenStack Magnum API") {
-			return true
-		}
-	}
-	return false
-}
-
-// keystoneAnswered reports whether the login failed on an answer in
-// Keystone's own error format, so auth_url is Keystone.
-func keystoneAnswered(err error) bool {
+// describeAuthError puts Keystone's own words first: they say whether the
+// password, the project or the domain is wrong, which a status code cannot.
+func describeAuthError(err error, authURL string) string {
 	var code gophercloud.ErrUnexpectedResponseCode
-	return errors.As(err, &code) && keystoneMessage(code.Body) != ""
+	if errors.As(err, &code) {
+		msg := session.KeystoneMessage(code.Body)
+		if msg == "" {
+			msg = strings.TrimSpace(string(code.Body))
+		}
+		if msg == "" {
+			msg = http.StatusText(code.Actual)
+		}
+		return fmt.Sprintf("Keystone at %s answered HTTP %d: %s", authURL, code.Actual, msg)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		msg := fmt.Sprintf("Could not reach Keystone at %s: %s", authURL, uerr.Err)
+		if h := tlsHint(err); h != "" {
+			msg += "\n\n" + h
+		}
+		return msg
+	}
+	return fmt.Sprintf("Authenticating against %s failed: %s", authURL, err)
 }
 
-func magnumAuthURLHint(authURL string) string {
-	return fmt.Sprintf("\n\nauth_url (%s) answers like Magnum's API (container-infra), not Keystone. Set auth_url (OS_AUTH_URL) to "+
-		"the identity endpoint, such as https://keystone.example.com:5000/v3 (`openstack endpoint list --service identity` "+
-		"shows it); the provider finds Magnum in Keystone's catalog.", authURL)
+// tlsHint explains a certificate failure in terms of the settings that fix
+// it; "" when err is not one.
+func tlsHint(err error) string {
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknown):
+		return "The server's TLS certificate is signed by a CA this machine does not trust. Set cacert_file (OS_CACERT) " +
+			"to the PEM bundle of the CA that signed it; insecure = true skips the check, for test clouds only."
+	case errors.As(err, &hostname):
+		return "The server's TLS certificate is not valid for this host name. Use the host name the certificate names in auth_url, " +
+			"or fix the certificate."
+	case errors.As(err, &invalid):
+		return "The server's TLS certificate is not valid (" + invalid.Error() + ")."
+	}
+	return ""
 }

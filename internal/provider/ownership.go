@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -33,29 +31,6 @@ const clockSkewUnknown = 5 * time.Minute
 // clockSkewKnown covers what the Date header cannot show: it has whole
 // seconds, and Magnum's created_at may be cut to whole seconds too.
 const clockSkewKnown = 2 * time.Second
-
-// tokenOwner reads the project and user the session's token belongs to.
-// Magnum records exactly these as a new object's project_id and user_id
-// (an application credential's token carries its owner's user id).
-func tokenOwner(pc *gophercloud.ProviderClient) (projectID, userID string) {
-	if pc == nil {
-		return "", ""
-	}
-	res, ok := pc.GetAuthResult().(interface {
-		ExtractProject() (*tokens.Project, error)
-		ExtractUser() (*tokens.User, error)
-	})
-	if !ok {
-		return "", ""
-	}
-	if p, err := res.ExtractProject(); err == nil && p != nil {
-		projectID = p.ID
-	}
-	if u, err := res.ExtractUser(); err == nil && u != nil {
-		userID = u.ID
-	}
-	return projectID, userID
-}
 
 // claimSet records which resource of this provider instance holds each
 // object id. Terraform runs one provider process per provider

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -113,7 +114,7 @@ func errRegexp(parts ...string) *regexp.Regexp {
 // sees only the settings it makes. Tests calling it cannot be parallel.
 func clearOSEnv(t *testing.T) {
 	t.Helper()
-	for _, names := range settingEnv {
+	for _, names := range session.EnvVars {
 		for _, name := range names {
 			t.Setenv(name, "")
 		}

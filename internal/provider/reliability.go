@@ -2,30 +2,18 @@ package provider
 
 import (
 	"context"
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
-
-// defaultAPITimeout bounds one HTTP exchange. Magnum answers in seconds;
-// its slowest call, a certificate signing whose RPC times out, takes about
-// 60 s to fail. Without a bound, a connection that stalls after the
-// request was sent would hang an apply for ever.
-const defaultAPITimeout = 120 * time.Second
 
 // settleTimeout bounds the look-up that settles an unknown outcome.
 const settleTimeout = 30 * time.Second
@@ -42,53 +30,9 @@ func apiTimeoutAttribute() schema.Int64Attribute {
 	return schema.Int64Attribute{
 		Optional: true,
 		MarkdownDescription: fmt.Sprintf("Seconds to wait for any one OpenStack API request (connect, send and read the answer) before giving up on it; "+
-			"safe requests are then retried. Defaults to %d. Environment variable: `OS_API_TIMEOUT`.", int(defaultAPITimeout/time.Second)),
+			"safe requests are then retried. Defaults to %d. Environment variable: `OS_API_TIMEOUT`.", int(session.DefaultAPITimeout/time.Second)),
 		Validators: []validator.Int64{int64validator.Between(1, 3600)},
 	}
-}
-
-// resolveAPITimeout applies the block, then OS_API_TIMEOUT (which the
-// OpenStack SDK also reads, in seconds), then the default.
-func resolveAPITimeout(v types.Int64, getenv func(string) string, diags diag.Diagnostics) (time.Duration, diag.Diagnostics) {
-	switch {
-	case v.IsUnknown():
-		diags.AddAttributeError(path.Root("api_timeout"), "Unknown api_timeout value",
-			"The provider cannot be configured because api_timeout depends on a value known only after apply. "+
-				"Use a literal value, a variable, or the OS_API_TIMEOUT environment variable instead.")
-		return 0, diags
-	case !v.IsNull():
-		return time.Duration(v.ValueInt64()) * time.Second, diags
-	}
-	env := strings.TrimSpace(getenv("OS_API_TIMEOUT"))
-	if env == "" {
-		return defaultAPITimeout, diags
-	}
-	secs, err := strconv.ParseFloat(env, 64)
-	if err != nil || secs < 1 || secs > 3600 {
-		diags.AddError("Invalid OS_API_TIMEOUT",
-			fmt.Sprintf("OS_API_TIMEOUT is %q; use a number of seconds between 1 and 3600.", env))
-		return 0, diags
-	}
-	return time.Duration(secs * float64(time.Second)), diags
-}
-
-// tlsHint explains a certificate failure in terms of the settings that fix
-// it; "" when err is not one.
-func tlsHint(err error) string {
-	var unknown x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	switch {
-	case errors.As(err, &unknown):
-		return "The server's TLS certificate is signed by a CA this machine does not trust. Set cacert_file (OS_CACERT) " +
-			"to the PEM bundle of the CA that signed it; insecure = true skips the check, for test clouds only."
-	case errors.As(err, &hostname):
-		return "The server's TLS certificate is not valid for this host name. Use the host name the certificate names in auth_url, " +
-			"or fix the certificate."
-	case errors.As(err, &invalid):
-		return "The server's TLS certificate is not valid (" + invalid.Error() + ")."
-	}
-	return ""
 }
 
 // settleLooks and settleInterval bound how long settleUnknownUpdate reads
