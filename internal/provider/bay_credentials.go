@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
@@ -99,7 +99,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
 			return diags
 		}
 		caPEM = pem
@@ -120,7 +120,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
 			return diags
 		}
 	}
@@ -205,8 +205,6 @@ func (s credentialSource) sign(ctx context.Context, clusterID string) (certPEM, 
 	}
 	return certPEM, keyPEM, nil
 }
-
-func formatHeat(rs []heat.Resource) string { return heat.FormatFailedResources(rs) }
 
 func nonNilMap(m map[string]string) map[string]string {
 	if m == nil {

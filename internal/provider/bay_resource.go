@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -31,6 +30,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
+	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -371,7 +372,7 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			ok, err := r.data.Magnum.Supports(ctx, magnum.VersionUpgrade.String())
 			if err != nil {
 				resp.Diagnostics.AddWarning("Could not tell whether the cloud supports upgrades",
-					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+apiErrorDetail(err))
+					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+diagnose.APIError(err))
 			}
 			upgradable = ok
 			if ok {
@@ -465,7 +466,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 			return
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), apiErrorDetail(err)))
+			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), diagnose.APIError(err)))
 		return
 	}
 	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
@@ -486,7 +487,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), apiErrorDetail(err))
+		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), diagnose.APIError(err))
 		return
 	}
 	tflog.Info(ctx, "bay create accepted; waiting for it to become ready", map[string]any{"bay": plan.Name.ValueString(), "id": id})
@@ -519,7 +520,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
 			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."+
-				unreadHint(werr, id))
+				diagnose.BayUnread(werr, id))
 		return
 	}
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, meta, &plan.bayAttributes, plan.StoreCredentials)...)
@@ -547,7 +548,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), diagnose.APIError(err))
 		return
 	}
 	// What the state was built from, before the refresh below follows the
@@ -606,7 +607,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				return
 			}
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, apiErrorDetail(err)))
+				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, diagnose.APIError(err)))
 			return
 		}
 		if ct.UUID != meta.BaymodelUUID {
@@ -672,7 +673,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if last == nil {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", name), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", name), diagnose.APIError(err))
 			return
 		}
 		last = c
@@ -710,7 +711,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), diagnose.APIError(err))
 		return
 	}
 	c, err := r.waitForBay(ctx, id, name, "deleted", waiter.Conditions[*magnum.Cluster]{
@@ -736,7 +737,7 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)
@@ -795,7 +796,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 
 func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
 	start := time.Now()
-	cond.Describe = describeBay
+	cond.Describe = diagnose.ClusterStatus
 	// The Heat stack's own status is read once per change of the bay's
 	// status, for the progress log only: a few requests per wait.
 	var seen, stack string
@@ -845,34 +846,14 @@ func (r *bayResource) stackStatus(ctx context.Context, c *magnum.Cluster) string
 	return st.Status
 }
 
-// describeWaitError turns a failed wait into the error a user can act on:
-// the status and reason, Magnum's faults, and, where the cloud has Heat,
-// the nested resources that failed with Heat's reasons.
+// describeWaitError renders a failed wait with diagnose.BayWaitError,
+// which asks Heat for the failed resources where the cloud has Heat.
 func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnum.Cluster) string {
-	var b strings.Builder
-	var me *magnum.Error
-	if errors.As(err, &me) {
-		b.WriteString(apiErrorDetail(err))
-	} else {
-		b.WriteString(err.Error())
+	var failures diagnose.HeatFailures
+	if r.data.Heat != nil {
+		failures = func(stackID string) ([]heat.Resource, error) { return r.data.Heat.FailedResources(ctx, stackID, 5) }
 	}
-	var fe *waiter.FailedError
-	if errors.As(err, &fe) && c != nil {
-		if hint := trustFailureHint(c.StatusReason, r.data.AppCredential); hint != "" {
-			b.WriteString("\n\n" + hint)
-		}
-	}
-	if fe == nil || c == nil || c.StackID == "" || r.data.Heat == nil {
-		return b.String()
-	}
-	failed, herr := r.data.Heat.FailedResources(ctx, c.StackID, 5)
-	switch {
-	case herr != nil:
-		fmt.Fprintf(&b, "\n\nHeat's failed resources could not be read: %v", herr)
-	case len(failed) > 0:
-		fmt.Fprintf(&b, "\n\nFailed Heat resources (stack %s):\n%s", c.StackID, formatHeat(failed))
-	}
-	return b.String()
+	return diagnose.BayWaitError(err, c, r.data.AppCredential, failures)
 }
 
 // saveAfterFailedUpdate records what the cloud reports after a failed
@@ -1048,38 +1029,4 @@ func configuredLabels(ctx context.Context, configured types.Map, merge bool, act
 	m, d := types.MapValueFrom(ctx, types.StringType, got)
 	diags.Append(d...)
 	return m, diags
-}
-
-// trustFailureHint explains Magnum's first conductor step failing: every
-// new bay gets a Keystone trustee and trust, and a Keystone with the fix
-// for LP#2150089 refuses trusts to application-credential tokens (real
-// Keystone 22 + Magnum 15 fail such bays this way).
-func trustFailureHint(statusReason string, appCredential bool) string {
-	if !strings.Contains(statusReason, "Failed to create trustee or trust") {
-		return ""
-	}
-	if appCredential {
-		return "Magnum creates a Keystone trust for every new bay, and this provider logs in with an application " +
-			"credential: Keystone refuses trusts to application-credential tokens unless the cloud sets " +
-			"[security_compliance] allow_insecure_application_credential_trust_escalation. Create bays with a " +
-			"password or token login (user_name/password, token, or a clouds.yaml entry with them), or ask the " +
-			"cloud's operators to allow it."
-	}
-	return "Magnum could not create the Keystone trustee or trust it needs for every new bay. This is the cloud's " +
-		"configuration (the [trust] section of magnum.conf, the trustee domain, or Keystone's policy); " +
-		"magnum-conductor's log has Keystone's answer."
-}
-
-func describeBay(c *magnum.Cluster) string {
-	if c == nil {
-		return ""
-	}
-	var parts []string
-	if c.StatusReason != "" {
-		parts = append(parts, "status_reason: "+c.StatusReason)
-	}
-	for _, k := range sortedKeys(c.Faults) {
-		parts = append(parts, fmt.Sprintf("fault in %s: %s", k, c.Faults[k]))
-	}
-	return strings.Join(parts, "; ")
 }

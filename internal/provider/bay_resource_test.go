@@ -215,29 +215,6 @@ func TestAccBay_applicationCredentialTrustRefused(t *testing.T) {
 	})
 }
 
-func TestTrustFailureHint(t *testing.T) {
-	for _, tc := range []struct {
-		name, reason string
-		appCred      bool
-		want         string // substring; "" means no hint
-	}{
-		{"application credential", "Failed to create trustee or trust for Cluster: 1f2e", true, "allow_insecure_application_credential_trust_escalation"},
-		{"password login", "Failed to create trustee or trust for Cluster: 1f2e", false, "[trust] section of magnum.conf"},
-		{"another failure", "Resource CREATE failed: No valid host was found", true, ""},
-		{"no reason", "", true, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := trustFailureHint(tc.reason, tc.appCred)
-			if tc.want == "" && got != "" || tc.want != "" && !strings.Contains(got, tc.want) {
-				t.Errorf("trustFailureHint(%q, %v) = %q, want it to contain %q", tc.reason, tc.appCred, got, tc.want)
-			}
-			if tc.appCred && tc.want != "" && strings.Contains(got, "magnum.conf") {
-				t.Errorf("the application-credential hint points at magnum.conf: %q", got)
-			}
-		})
-	}
-}
-
 func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "a create slower than this test's timeout; the Heat stand-in builds every stack equally fast")
 	opts := fastBays()

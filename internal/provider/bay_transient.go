@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
@@ -74,22 +72,6 @@ func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Clus
 // 429, a dropped connection, each after the client's own retries) before a
 // bay wait gives up: about a minute of an unreachable API.
 const bayWaitMaxErrors = 15
-
-// unreadHint adds to a failed wait's error what to do when the wait ended
-// because the bay could not be read, not because it failed: the bay may be
-// fine, and replacing it would throw away a healthy bay.
-func unreadHint(err error, id string) string {
-	var fe *waiter.FailedError
-	var ns *waiter.NotStartedError
-	var te *waiter.TimeoutError
-	if err == nil || errors.As(err, &fe) || errors.As(err, &ns) || (errors.As(err, &te) && te.LastErr == nil) {
-		return ""
-	}
-	return fmt.Sprintf("\n\nThe wait ended because Magnum could not be read, not because the bay failed: it may well be healthy. "+
-		"Check it with `openstack coe cluster show %s`; if it is CREATE_COMPLETE, keep it instead of letting the next apply replace it:\n"+
-		"  terraform untaint <address>\n"+
-		"where <address> is this resource's address, shown in the \"with\" line above (such as magnum_bay.example).", id)
-}
 
 // readBayTries and readBayInterval bound how long a refresh rides out
 // Magnum 15's transient 400 before it reports it.

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -336,7 +337,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 		if summary == "" {
 			summary = createErrorSummary("baymodel", name, err)
 		}
-		resp.Diagnostics.AddError(summary, apiErrorDetail(err)+hint)
+		resp.Diagnostics.AddError(summary, diagnose.APIError(err)+hint)
 		return
 	}
 	ct := created
@@ -344,7 +345,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 		// Adopted, or found after a lost answer: read exactly what a
 		// successful POST would have returned.
 		if ct, err = r.data.Magnum.GetClusterTemplate(ctx, id); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q (%s)", name, id), diagnose.APIError(err))
 			return
 		}
 	}
@@ -359,7 +360,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 			return
 		}
 		if ct, err = r.readOrPatch(ctx, id, ops); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error updating adopted baymodel %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating adopted baymodel %q (%s)", name, id), diagnose.APIError(err))
 			return
 		}
 	}
@@ -384,7 +385,7 @@ func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Error reading baymodel", apiErrorDetail(err))
+		resp.Diagnostics.AddError("Error reading baymodel", diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state.baymodelModel)...)
@@ -413,7 +414,7 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 		ct, err = r.patchInUse(ctx, state.ID.ValueString(), ops)
 	}
 	if err != nil {
-		summary, detail := "Error updating baymodel", apiErrorDetail(err)
+		summary, detail := "Error updating baymodel", diagnose.APIError(err)
 		if isTemplateReferenced(err) {
 			summary = "Baymodel is in use by bays"
 			what := "While bays use it, Magnum accepts only a change of name, public (to true), hidden or tags (to a value), one per request."
@@ -446,10 +447,10 @@ func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteReques
 	if isTemplateReferenced(err) {
 		resp.Diagnostics.AddError("Baymodel is still in use by bays",
 			fmt.Sprintf("Magnum refuses to delete baymodel %q while bays use it%s. Delete those bays, or move them to another "+
-				"baymodel, first.\n\n%s", state.Name.ValueString(), describeTemplateUsers(": ", users), apiErrorDetail(err)))
+				"baymodel, first.\n\n%s", state.Name.ValueString(), describeTemplateUsers(": ", users), diagnose.APIError(err)))
 		return
 	}
-	resp.Diagnostics.AddError("Error deleting baymodel", apiErrorDetail(err))
+	resp.Diagnostics.AddError("Error deleting baymodel", diagnose.APIError(err))
 }
 
 func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -461,7 +462,7 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ct.UUID)...)

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -54,7 +55,7 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 	a := newCreateAttempt(d, kind, name)
 	objs, err := list(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("Before creating %s %q the provider looks its name up, so as never to make a second one, and the look-up failed:\n\n%s", kind, name, apiErrorDetail(err))
+		return "", false, fmt.Errorf("Before creating %s %q the provider looks its name up, so as never to make a second one, and the look-up failed:\n\n%s", kind, name, diagnose.APIError(err))
 	}
 	existing := a.sameName(objs)
 	for _, o := range existing {
@@ -195,7 +196,7 @@ func createErrorSummary(kind, name string, err error) string {
 func (r *bayResource) checkAdoptable(ctx context.Context, id string, plan bayModel, templateUUID string) error {
 	c, err := r.data.Magnum.GetCluster(ctx, id)
 	if err != nil {
-		return fmt.Errorf("Bay %s, which adopt_existing would adopt, could not be read.\n\n%s", id, apiErrorDetail(err))
+		return fmt.Errorf("Bay %s, which adopt_existing would adopt, could not be read.\n\n%s", id, diagnose.APIError(err))
 	}
 	var diff []string
 	differs := func(attr string, configured, actual any) {

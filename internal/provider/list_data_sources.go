@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -213,7 +214,7 @@ func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	clusters, err := d.data.Magnum.ListClusters(ctx, m.listOpts())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing bays", apiErrorDetail(err))
+		resp.Diagnostics.AddError("Error listing bays", diagnose.APIError(err))
 		return
 	}
 	// A bay's engine is its baymodel's; one listing answers for all.
@@ -221,7 +222,7 @@ func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if match.coe != "" || len(clusters) > 0 {
 		templates, err := d.data.Magnum.ListClusterTemplates(ctx, m.listOpts())
 		if err != nil {
-			resp.Diagnostics.AddError("Error listing baymodels to learn each bay's engine", apiErrorDetail(err))
+			resp.Diagnostics.AddError("Error listing baymodels to learn each bay's engine", diagnose.APIError(err))
 			return
 		}
 		for _, t := range templates {
@@ -272,7 +273,7 @@ func (d *baymodelsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	templates, err := d.data.Magnum.ListClusterTemplates(ctx, m.listOpts())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing baymodels", apiErrorDetail(err))
+		resp.Diagnostics.AddError("Error listing baymodels", diagnose.APIError(err))
 		return
 	}
 	sort.SliceStable(templates, func(i, j int) bool {

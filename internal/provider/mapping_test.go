@@ -3,8 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
@@ -616,8 +615,8 @@ func TestDescribeBay(t *testing.T) {
 		{"faults only", &magnum.Cluster{Faults: map[string]string{"b": "2", "a": "1"}}, "fault in a: 1; fault in b: 2"},
 	}
 	for _, tc := range cases {
-		if got := describeBay(tc.in); got != tc.want {
-			t.Errorf("%s: describeBay =\n %q\nwant\n %q", tc.name, got, tc.want)
+		if got := diagnose.ClusterStatus(tc.in); got != tc.want {
+			t.Errorf("%s: diagnose.ClusterStatus =\n %q\nwant\n %q", tc.name, got, tc.want)
 		}
 	}
 }
@@ -674,38 +673,6 @@ func TestNullUnknowns(t *testing.T) {
 	// The argument is a copy: Create keeps planning with the original.
 	if !m.ID.IsUnknown() || !m.Kubeconfig.IsUnknown() {
 		t.Fatal("nullUnknowns modified its argument")
-	}
-}
-
-func TestAPIErrorDetail(t *testing.T) {
-	t.Parallel()
-	notFound := &magnum.Error{
-		StatusCode: 404, Method: "GET", URL: "http://magnum:9511/v1/clustertemplates/nope",
-		Message:   "ClusterTemplate nope could not be found.",
-		RequestID: "req-0b4093f0-f029-4548-ab2b-961abc8151a5", Microversion: "1.10",
-	}
-	cases := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"Magnum error with request id", notFound,
-			"Magnum said: ClusterTemplate nope could not be found.\n\n" +
-				"HTTP status: 404\n" +
-				"Request: GET http://magnum:9511/v1/clustertemplates/nope\n" +
-				"Request ID: req-0b4093f0-f029-4548-ab2b-961abc8151a5\n" +
-				"API microversion: 1.10"},
-		{"wrapped Magnum error", fmt.Errorf("reading baymodel: %w", notFound), "Magnum said: ClusterTemplate nope could not be found.\n\n" +
-			"HTTP status: 404\nRequest: GET http://magnum:9511/v1/clustertemplates/nope\n" +
-			"Request ID: req-0b4093f0-f029-4548-ab2b-961abc8151a5\nAPI microversion: 1.10"},
-		{"another service, no request id, no message", &magnum.Error{Service: "Heat", StatusCode: 500, Method: "GET", URL: "http://heat/v1/stacks/s"},
-			"Heat said: (no message in the response)\n\nHTTP status: 500\nRequest: GET http://heat/v1/stacks/s"},
-		{"plain error", errors.New("dial tcp 127.0.0.1:9511: connect: connection refused"), "dial tcp 127.0.0.1:9511: connect: connection refused"},
-	}
-	for _, tc := range cases {
-		if got := apiErrorDetail(tc.err); got != tc.want {
-			t.Errorf("%s: apiErrorDetail =\n%s\nwant\n%s", tc.name, got, tc.want)
-		}
 	}
 }
 

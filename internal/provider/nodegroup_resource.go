@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -286,7 +287,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 			return
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
-			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), apiErrorDetail(err)))
+			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), diagnose.APIError(err)))
 		return
 	}
 	create, diags := nodegroupCreateRequest(ctx, plan)
@@ -302,7 +303,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 		}
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error creating nodegroup %q in bay %q", plan.Name.ValueString(), bay.Name), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error creating nodegroup %q in bay %q", plan.Name.ValueString(), bay.Name), diagnose.APIError(err))
 		return
 	}
 	plan.ID = types.StringValue(ng.UUID)
@@ -320,7 +321,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	if werr != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Nodegroup %q (%s) did not become ready", plan.Name.ValueString(), ng.UUID),
-			waitErrorText(werr)+"\n\nThe nodegroup stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+			diagnose.WaitError(werr)+"\n\nThe nodegroup stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
 	}
 }
 
@@ -339,7 +340,7 @@ func (r *nodegroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", state.ID.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", state.ID.ValueString()), diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(nodegroupFromAPI(ctx, ng, &state, autoScaled(ctx, state.AutoScaling))...)
@@ -377,7 +378,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			return true
 		}
 		if _, err := r.data.Magnum.UpdateNodeGroup(ctx, bayID, id, ops); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error updating nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating nodegroup %q (%s)", name, id), diagnose.APIError(err))
 			return false
 		}
 		ops = nil
@@ -394,7 +395,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			err = r.data.Magnum.ResizeCluster(ctx, bayID, magnum.ResizeOpts{NodeCount: want, NodeGroup: id})
 		}
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.APIError(err))
 			return
 		}
 		var first *magnum.NodeGroup
@@ -412,7 +413,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			},
 		}, timeout)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), waitErrorText(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.WaitError(err))
 			if last != nil {
 				resp.Diagnostics.Append(nodegroupFromAPI(ctx, last, &state, false)...)
 				resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
@@ -425,7 +426,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	got, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", name), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", name), diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(nodegroupFromAPI(ctx, got, &plan, false)...)
@@ -453,7 +454,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), diagnose.APIError(err))
 		return
 	}
 	_, err = r.wait(ctx, bayID, id, name, "deleted", waiter.Conditions[*magnum.NodeGroup]{
@@ -467,7 +468,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 		Started: func(_ *magnum.NodeGroup, s string) bool { return strings.HasPrefix(s, "DELETE_") },
 	}, timeout)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), waitErrorText(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), diagnose.WaitError(err))
 	}
 }
 
@@ -486,12 +487,12 @@ func (r *nodegroupResource) ImportState(ctx context.Context, req resource.Import
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, diagnose.APIError(err)))
 		return
 	}
 	ng, err := r.data.Magnum.GetNodeGroup(ctx, bay.UUID, ngRef)
 	if err != nil {
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, diagnose.APIError(err)))
 		return
 	}
 	if ng.IsDefault {
@@ -530,15 +531,6 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 		}
 		return ng, ng.Status, nil
 	}, cond)
-}
-
-// waitErrorText is a failed wait as a user reads it: Magnum's words for API
-// errors, the waiter's account otherwise.
-func waitErrorText(err error) string {
-	if magnum.StatusCode(err) != 0 {
-		return apiErrorDetail(err)
-	}
-	return err.Error()
 }
 
 func nodegroupCreateRequest(ctx context.Context, m nodegroupModel) (magnum.NodeGroupCreate, diag.Diagnostics) {

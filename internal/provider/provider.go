@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
@@ -212,7 +213,7 @@ func (p *MagnumProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	})
 	pc, err := session.Login(ctx, r, tlsConfig, p.version)
 	if err != nil {
-		resp.Diagnostics.AddError("OpenStack authentication failed", describeLoginError(err))
+		resp.Diagnostics.AddError("OpenStack authentication failed", diagnose.LoginError(err))
 		return
 	}
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -11,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
@@ -67,7 +67,7 @@ func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, 
 		case moved && after.Status == "UPDATE_COMPLETE":
 			return after, true, nil
 		case moved && after.Status == "UPDATE_FAILED":
-			return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, describeBay(after))
+			return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, diagnose.ClusterStatus(after))
 		case done(after) && !done(before):
 			// The new value is written; the conductor has yet to move the
 			// status. The wait that follows needs the update to start.
@@ -85,16 +85,4 @@ func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, 
 	}
 	return nil, false, fmt.Errorf("%w\n\nThe bay shows no sign of being %s (status %s, read %d times over %s), so the request did not take effect; it is safe to apply again",
 		postErr, what, after.Status, settleLooks, time.Duration(settleLooks-1)*settleInterval)
-}
-
-// certErrorDetail is apiErrorDetail for the certificate API, which answers
-// 403 to every user but the bay's creator (and admins), even within the
-// bay's own project: a policy, not a missing role, as users tend to assume.
-func certErrorDetail(err error) string {
-	detail := apiErrorDetail(err)
-	if magnum.StatusCode(err) == http.StatusForbidden {
-		detail += "\n\nMagnum lets only the user who created a bay (and cloud admins) read its CA or sign client certificates for it, " +
-			"even within the same project. Authenticate as the bay's creator, or ask them for a kubeconfig."
-	}
-	return detail
 }

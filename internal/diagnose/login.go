@@ -1,4 +1,4 @@
-package provider
+package diagnose
 
 import (
 	"crypto/x509"
@@ -14,10 +14,10 @@ import (
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
 
-// describeLoginError is a failed login as a user reads it: Keystone's own
-// words, and beyond them that the request ran out of api_timeout, or that
+// LoginError is a failed login as a user reads it: Keystone's own words,
+// and beyond them that the request ran out of api_timeout, or that
 // auth_url is not Keystone at all but Magnum.
-func describeLoginError(err error) string {
+func LoginError(err error) string {
 	var le *session.LoginError
 	if !errors.As(err, &le) {
 		return err.Error()
@@ -52,7 +52,7 @@ func describeAuthError(err error, authURL string) string {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		msg := fmt.Sprintf("Could not reach Keystone at %s: %s", authURL, uerr.Err)
-		if h := tlsHint(err); h != "" {
+		if h := TLSHint(err); h != "" {
 			msg += "\n\n" + h
 		}
 		return msg
@@ -60,9 +60,9 @@ func describeAuthError(err error, authURL string) string {
 	return fmt.Sprintf("Authenticating against %s failed: %s", authURL, err)
 }
 
-// tlsHint explains a certificate failure in terms of the settings that fix
+// TLSHint explains a certificate failure in terms of the settings that fix
 // it; "" when err is not one.
-func tlsHint(err error) string {
+func TLSHint(err error) string {
 	var unknown x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var invalid x509.CertificateInvalidError
