@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -240,29 +239,6 @@ func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.Val
 			resp.Diagnostics.AddAttributeError(path.Root("auto_scaling"), "Inconsistent autoscaling limits", msg)
 		}
 	}
-}
-
-// nodeCountProblem mirrors Magnum's _validate_node_count; the node count
-// defaults to 1 when left out.
-func nodeCountProblem(count, minN, maxN types.Int64) string {
-	known := func(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
-	if count.IsUnknown() || minN.IsUnknown() || maxN.IsUnknown() {
-		return ""
-	}
-	n := int64(1)
-	if known(count) {
-		n = count.ValueInt64()
-	}
-	if known(maxN) && known(minN) && minN.ValueInt64() > maxN.ValueInt64() {
-		return fmt.Sprintf("min_node_count (%d) is above max_node_count (%d); Magnum would refuse it.", minN.ValueInt64(), maxN.ValueInt64())
-	}
-	if known(maxN) && n > maxN.ValueInt64() {
-		return fmt.Sprintf("node_count (%d) is above max_node_count (%d); Magnum would refuse it.", n, maxN.ValueInt64())
-	}
-	if known(minN) && minN.ValueInt64() > n {
-		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
-	}
-	return ""
 }
 
 func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -533,152 +509,25 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 	}, cond)
 }
 
-func nodegroupCreateRequest(ctx context.Context, m nodegroupModel) (magnum.NodeGroupCreate, diag.Diagnostics) {
-	labels, diags := stringMap(ctx, m.Labels)
-	nodeLabels, d := stringMap(ctx, m.NodeLabels)
-	diags.Append(d...)
-	taints, d := taintsFrom(ctx, m.NodeTaints)
-	diags.Append(d...)
-	req := magnum.NodeGroupCreate{
-		Name:             m.Name.ValueString(),
-		NodeCount:        optInt(m.NodeCount),
-		MinNodeCount:     optInt(m.MinNodeCount),
-		MaxNodeCount:     optInt(m.MaxNodeCount),
-		DockerVolumeSize: optInt(m.DockerVolumeSize),
-		Labels:           labels,
-		NodeLabels:       nodeLabels,
-		NodeTaints:       taints,
+// nodeCountProblem mirrors Magnum's _validate_node_count; the node count
+// defaults to 1 when left out.
+func nodeCountProblem(count, minN, maxN types.Int64) string {
+	known := func(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
+	if count.IsUnknown() || minN.IsUnknown() || maxN.IsUnknown() {
+		return ""
 	}
-	if v := optStr(m.Role); v != nil {
-		req.Role = *v
+	n := int64(1)
+	if known(count) {
+		n = count.ValueInt64()
 	}
-	if v := optStr(m.FlavorID); v != nil {
-		req.FlavorID = *v
+	if known(maxN) && known(minN) && minN.ValueInt64() > maxN.ValueInt64() {
+		return fmt.Sprintf("min_node_count (%d) is above max_node_count (%d); Magnum would refuse it.", minN.ValueInt64(), maxN.ValueInt64())
 	}
-	if v := optStr(m.ImageID); v != nil {
-		req.ImageID = *v
+	if known(maxN) && n > maxN.ValueInt64() {
+		return fmt.Sprintf("node_count (%d) is above max_node_count (%d); Magnum would refuse it.", n, maxN.ValueInt64())
 	}
-	merge := m.MergeLabels.ValueBool()
-	if as, ok, d := readAutoScaling(ctx, m.AutoScaling); ok {
-		diags.Append(d...)
-		l, mg, err := withAutoScalingLabels(labels, merge, as)
-		if err != nil {
-			diags.AddAttributeError(path.Root("auto_scaling"), "Conflicting labels", err.Error())
-			return req, diags
-		}
-		req.Labels, merge = l, mg
-		// The drivers size the autoscaler from the nodegroup's own fields;
-		// Magnum's bounds checks use them too.
-		if req.MinNodeCount == nil {
-			req.MinNodeCount = optInt(as.MinNodeCount)
-		}
-		if req.MaxNodeCount == nil {
-			req.MaxNodeCount = optInt(as.MaxNodeCount)
-		}
+	if known(minN) && minN.ValueInt64() > n {
+		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
 	}
-	if merge {
-		t := true
-		req.MergeLabels = &t
-	}
-	return req, diags
-}
-
-// nodegroupPatch is the PATCH for what changes in place, other than the
-// node count (a resize).
-func nodegroupPatch(ctx context.Context, from, to nodegroupModel) ([]magnum.PatchOp, diag.Diagnostics) {
-	var ops []magnum.PatchOp
-	var diags diag.Diagnostics
-	if !to.MinNodeCount.IsUnknown() && !to.MinNodeCount.Equal(from.MinNodeCount) && !to.MinNodeCount.IsNull() {
-		ops = append(ops, magnum.Replace("/min_node_count", to.MinNodeCount.ValueInt64()))
-	}
-	if !to.MaxNodeCount.Equal(from.MaxNodeCount) {
-		if to.MaxNodeCount.IsNull() {
-			ops = append(ops, magnum.Remove("/max_node_count"))
-		} else {
-			ops = append(ops, magnum.Replace("/max_node_count", to.MaxNodeCount.ValueInt64()))
-		}
-	}
-	if !to.NodeLabels.Equal(from.NodeLabels) {
-		m, d := stringMap(ctx, to.NodeLabels)
-		diags.Append(d...)
-		ops = append(ops, magnum.Replace("/node_labels", magnum.PythonDict(nonNilMap(m))))
-	}
-	if !to.NodeTaints.Equal(from.NodeTaints) {
-		t, d := taintsFrom(ctx, to.NodeTaints)
-		diags.Append(d...)
-		ops = append(ops, magnum.Replace("/node_taints", magnum.PythonTaints(t)))
-	}
-	return ops, diags
-}
-
-func taintsFrom(ctx context.Context, v types.List) ([]magnum.Taint, diag.Diagnostics) {
-	if v.IsNull() || v.IsUnknown() {
-		return nil, nil
-	}
-	var ms []taintModel
-	diags := v.ElementsAs(ctx, &ms, false)
-	out := make([]magnum.Taint, len(ms))
-	for i, m := range ms {
-		out[i] = magnum.Taint{Key: m.Key.ValueString(), Value: m.Value.ValueString(), Effect: m.Effect.ValueString()}
-	}
-	return out, diags
-}
-
-// nodegroupFromAPI copies what Magnum reports into the model. keepCount
-// leaves node_count as configured: the autoscaler owns the live count.
-func nodegroupFromAPI(ctx context.Context, ng *magnum.NodeGroup, m *nodegroupModel, keepCount bool) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.ID = types.StringValue(ng.UUID)
-	if ng.ClusterID != "" && m.BayID.ValueString() != ng.ClusterID && (m.BayID.IsNull() || m.BayID.IsUnknown()) {
-		m.BayID = types.StringValue(ng.ClusterID)
-	}
-	m.Name = types.StringValue(ng.Name)
-	m.Role = nullableStr(ng.Role)
-	m.FlavorID = nullableStr(ng.FlavorID)
-	m.ImageID = nullableStr(ng.ImageID)
-	m.DockerVolumeSize = nullableInt(ng.DockerVolumeSize)
-	if !keepCount || m.NodeCount.IsNull() || m.NodeCount.IsUnknown() {
-		m.NodeCount = types.Int64Value(int64(ng.NodeCount))
-	}
-	m.MinNodeCount = nullableInt(ng.MinNodeCount)
-	if m.MinNodeCount.IsNull() {
-		m.MinNodeCount = types.Int64Value(0)
-	}
-	m.MaxNodeCount = nullableInt(ng.MaxNodeCount)
-	m.Status = nullableStr(ng.Status)
-	m.StatusReason = nullableStr(ng.StatusReason)
-	m.StackID = nullableStr(ng.StackID)
-	m.ProjectID = nullableStr(ng.ProjectID)
-	m.CreatedAt = timeString(ng.CreatedAt)
-	m.UpdatedAt = timeString(ng.UpdatedAt)
-
-	var d diag.Diagnostics
-	m.EffectiveLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.Labels))
-	diags.Append(d...)
-	actual := map[string]string(ng.Labels)
-	if _, ok, _ := readAutoScaling(ctx, m.AutoScaling); ok {
-		user, d := stringMap(ctx, m.Labels)
-		diags.Append(d...)
-		actual = withoutAutoScalingLabels(actual, user)
-	}
-	m.Labels, d = configuredLabels(ctx, m.Labels, m.MergeLabels.ValueBool(), actual)
-	diags.Append(d...)
-	// node_labels and node_taints exist only from 1.14; an older cloud
-	// never reports them, so null stays null rather than becoming {}.
-	if len(ng.NodeLabels) > 0 || !m.NodeLabels.IsNull() {
-		m.NodeLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.NodeLabels))
-		diags.Append(d...)
-	}
-	if len(ng.NodeTaints) > 0 || !m.NodeTaints.IsNull() {
-		taints := make([]taintModel, len(ng.NodeTaints))
-		for i, t := range ng.NodeTaints {
-			taints[i] = taintModel{Key: types.StringValue(t.Key), Value: types.StringValue(t.Value), Effect: types.StringValue(t.Effect)}
-			if t.Value == "" {
-				taints[i].Value = types.StringNull()
-			}
-		}
-		m.NodeTaints, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: taintAttrTypes}, taints)
-		diags.Append(d...)
-	}
-	return diags
+	return ""
 }

@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/providervalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -342,5 +344,14 @@ func (v httpURLValidator) ValidateString(ctx context.Context, req validator.Stri
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid endpoint URL",
 			fmt.Sprintf("%q is not usable as an endpoint: %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+	}
+}
+
+func apiTimeoutAttribute() schema.Int64Attribute {
+	return schema.Int64Attribute{
+		Optional: true,
+		MarkdownDescription: fmt.Sprintf("Seconds to wait for any one OpenStack API request (connect, send and read the answer) before giving up on it; "+
+			"safe requests are then retried. Defaults to %d. Environment variable: `OS_API_TIMEOUT`.", int(session.DefaultAPITimeout/time.Second)),
+		Validators: []validator.Int64{int64validator.Between(1, 3600)},
 	}
 }

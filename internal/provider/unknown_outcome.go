@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
-	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
+
+// A request whose answer was lost (magnum.IsOutcomeUnknown) may or may
+// not have been carried out. Before anything else the provider reads what
+// the cloud shows, on a context that outlives Ctrl-C, and only then decides
+// whether applying again is safe. guardedCreate does this for creates;
+// settleUnknownUpdate for update actions.
 
 // settleTimeout bounds the look-up that settles an unknown outcome.
 const settleTimeout = 30 * time.Second
@@ -24,15 +26,6 @@ const settleTimeout = 30 * time.Second
 // orphan the bay the POST made.
 func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-}
-
-func apiTimeoutAttribute() schema.Int64Attribute {
-	return schema.Int64Attribute{
-		Optional: true,
-		MarkdownDescription: fmt.Sprintf("Seconds to wait for any one OpenStack API request (connect, send and read the answer) before giving up on it; "+
-			"safe requests are then retried. Defaults to %d. Environment variable: `OS_API_TIMEOUT`.", int(session.DefaultAPITimeout/time.Second)),
-		Validators: []validator.Int64{int64validator.Between(1, 3600)},
-	}
 }
 
 // settleLooks and settleInterval bound how long settleUnknownUpdate reads

@@ -2,11 +2,20 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
+	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
+
+// Waiting on a bay: the polls of create, update and delete, the errors a
+// poll rides out (Magnum 15's nodegroup gap), the wait for the stack id
+// before a delete, and how a failed wait is put to the user.
 
 // isTransientBayError classifies errors while a bay is polled: the
 // waiter's usual transient errors, and Magnum 15's nodegroup gap (see
@@ -109,4 +118,66 @@ func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tr
 		case <-time.After(interval):
 		}
 	}
+}
+
+func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
+	start := time.Now()
+	cond.Describe = diagnose.ClusterStatus
+	// The Heat stack's own status is read once per change of the bay's
+	// status, for the progress log only: a few requests per wait.
+	var seen, stack string
+	return waiter.Wait(ctx, waiter.Config{
+		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
+		Timeout: timeout,
+		OnChange: func(ch waiter.Change) {
+			msg := fmt.Sprintf("bay %q: %s (%s elapsed)", name, ch.To, time.Since(start).Round(time.Second))
+			if stack != "" {
+				msg = fmt.Sprintf("bay %q: %s, Heat stack %s (%s elapsed)", name, ch.To, stack, time.Since(start).Round(time.Second))
+			}
+			tflog.Info(ctx, msg, map[string]any{
+				"bay": name, "id": id, "from": ch.From, "status": ch.To, "stack_status": stack, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
+			})
+		},
+		Logf:        func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+		IsTransient: isTransientBayError,
+		// Each poll's request is already retried by the client; a bay
+		// that is fine must not be given up (and tainted) over an API
+		// that answers 5xx for a minute.
+		MaxConsecutiveErrors: bayWaitMaxErrors,
+	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
+		c, err := r.data.Magnum.GetCluster(ctx, id)
+		if err != nil {
+			return nil, "", err
+		}
+		if key := c.Status + "/" + c.StackID; key != seen {
+			seen, stack = key, r.stackStatus(ctx, c)
+		}
+		return c, c.Status, nil
+	}, cond)
+}
+
+// stackStatus is best effort: clouds without Heat, or a stack not created
+// yet, simply log without it.
+func (r *bayResource) stackStatus(ctx context.Context, c *magnum.Cluster) string {
+	if r.data.Heat == nil || c.StackID == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	st, err := r.data.Heat.GetStack(ctx, c.StackID)
+	if err != nil {
+		tflog.Debug(ctx, "could not read the bay's Heat stack for the progress log", map[string]any{"stack": c.StackID, "error": err.Error()})
+		return ""
+	}
+	return st.Status
+}
+
+// describeWaitError renders a failed wait with diagnose.BayWaitError,
+// which asks Heat for the failed resources where the cloud has Heat.
+func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnum.Cluster) string {
+	var failures diagnose.HeatFailures
+	if r.data.Heat != nil {
+		failures = func(stackID string) ([]heat.Resource, error) { return r.data.Heat.FailedResources(ctx, stackID, 5) }
+	}
+	return diagnose.BayWaitError(err, c, r.data.AppCredential, failures)
 }
