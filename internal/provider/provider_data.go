@@ -90,7 +90,6 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r session.S
 		Region:          r.Region,
 		Availability:    r.Availability,
 		Endpoint:        r.ContainerInfraEndpoint,
-		HeatEndpoint:    r.OrchestrationEndpoint,
 		MaxMicroversion: r.MaxMicroversion,
 		Retry:           retry,
 	})
