@@ -13,7 +13,7 @@ import (
 
 // Pure functions between a bay's Terraform model and Magnum's cluster:
 // the create request, the model read back from the API, and the labels as
-// configured. mapping_test.go covers them.
+// configured. bay_mapping_test.go covers them.
 
 func generateBayName() string {
 	var b [4]byte

@@ -16,7 +16,7 @@ import (
 // Pure functions between a baymodel's Terraform model and Magnum's
 // cluster template: the create request, the PATCH for an update, the
 // model read back from the API, and the changes that force a replacement.
-// mapping_test.go covers them.
+// baymodel_mapping_test.go covers them.
 
 // baymodelReplacePaths lists attributes whose planned change Magnum cannot
 // make in place: it refuses to remove these once set.

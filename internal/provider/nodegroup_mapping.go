@@ -12,7 +12,7 @@ import (
 
 // Pure functions between a nodegroup's Terraform model and Magnum's
 // nodegroup: the create request, the PATCH for an update, and the model
-// read back from the API. mapping_test.go covers them.
+// read back from the API. nodegroup_resource_test.go covers them.
 
 func nodegroupCreateRequest(ctx context.Context, m nodegroupModel) (magnum.NodeGroupCreate, diag.Diagnostics) {
 	labels, diags := stringMap(ctx, m.Labels)
