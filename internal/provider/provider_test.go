@@ -431,7 +431,7 @@ func TestConfigure(t *testing.T) {
 }
 
 // TestMaskSecrets proves secrets never reach the log, whatever logs them and
-// at whatever level, once a context went through maskSecrets.
+// at whatever level, once a context went through ProviderData.MaskSecrets.
 func TestMaskSecrets(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer

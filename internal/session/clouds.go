@@ -19,7 +19,7 @@ type CloudsLoader func(name string, getenv func(string) string) (CloudEntry, err
 
 // LoadCloudsYAML reads a cloud with gophercloud's parser. The region and
 // interface options are blanked so the result holds only what the file says;
-// resolveAuth applies the environment on top with the CLI's precedence.
+// Resolve applies the environment on top with the CLI's precedence.
 func LoadCloudsYAML(name string, getenv func(string) string) (CloudEntry, error) {
 	opts := []clouds.ParseOption{clouds.WithCloudName(name), clouds.WithRegion(""), clouds.WithEndpointType("")}
 	if f := getenv("OS_CLIENT_CONFIG_FILE"); f != "" {
