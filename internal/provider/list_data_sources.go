@@ -71,29 +71,6 @@ var baymodelItemTypes = map[string]attr.Type{
 	"created_at": types.StringType,
 }
 
-func filterAttributes(what string) map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"name_regex": schema.StringAttribute{
-			MarkdownDescription: "Keep only " + what + " whose name matches this regular expression (Go RE2 syntax; unanchored, so use `^...$` for a whole-name match).",
-			Optional:            true,
-		},
-		"coe": schema.StringAttribute{
-			MarkdownDescription: "Keep only " + what + " of this container orchestration engine, such as `kubernetes`.",
-			Optional:            true,
-		},
-		"labels": schema.MapAttribute{
-			MarkdownDescription: "Keep only " + what + " that carry every one of these labels with these values (others may carry more).",
-			ElementType:         types.StringType,
-			Optional:            true,
-		},
-		"page_size": schema.Int64Attribute{
-			MarkdownDescription: "How many items to ask Magnum for per page; the provider follows every page either way. Left out, Magnum's own limit applies (`[api] max_limit`, 1000 by default).",
-			Optional:            true,
-			Validators:          []validator.Int64{int64validator.Between(1, 1000)},
-		},
-	}
-}
-
 func (d *baysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_bays"
 }
@@ -159,48 +136,6 @@ func (d *baysDataSource) Configure(_ context.Context, req datasource.ConfigureRe
 
 func (d *baymodelsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.data = providerDataFrom(req.ProviderData, "Data Source", &resp.Diagnostics)
-}
-
-// matcher is a compiled listFilter.
-type matcher struct {
-	name   *regexp.Regexp
-	coe    string
-	labels map[string]string
-}
-
-func (f listFilter) compile(ctx context.Context) (matcher, diag.Diagnostics) {
-	var m matcher
-	var diags diag.Diagnostics
-	if v := f.NameRegex.ValueString(); v != "" {
-		re, err := regexp.Compile(v)
-		if err != nil {
-			diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", err.Error())
-			return m, diags
-		}
-		m.name = re
-	}
-	m.coe = f.COE.ValueString()
-	m.labels, diags = stringMap(ctx, f.Labels)
-	return m, diags
-}
-
-func (m matcher) match(name, coe string, labels map[string]string) bool {
-	if m.name != nil && !m.name.MatchString(name) {
-		return false
-	}
-	if m.coe != "" && coe != m.coe {
-		return false
-	}
-	for k, v := range m.labels {
-		if got, ok := labels[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
-}
-
-func (f listFilter) listOpts() magnum.ListOpts {
-	return magnum.ListOpts{Limit: int(f.PageSize.ValueInt64())}
 }
 
 func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -304,6 +239,71 @@ func (d *baymodelsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.Baymodels, diags = types.ListValue(types.ObjectType{AttrTypes: baymodelItemTypes}, nonNilValues(items))
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func filterAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name_regex": schema.StringAttribute{
+			MarkdownDescription: "Keep only " + what + " whose name matches this regular expression (Go RE2 syntax; unanchored, so use `^...$` for a whole-name match).",
+			Optional:            true,
+		},
+		"coe": schema.StringAttribute{
+			MarkdownDescription: "Keep only " + what + " of this container orchestration engine, such as `kubernetes`.",
+			Optional:            true,
+		},
+		"labels": schema.MapAttribute{
+			MarkdownDescription: "Keep only " + what + " that carry every one of these labels with these values (others may carry more).",
+			ElementType:         types.StringType,
+			Optional:            true,
+		},
+		"page_size": schema.Int64Attribute{
+			MarkdownDescription: "How many items to ask Magnum for per page; the provider follows every page either way. Left out, Magnum's own limit applies (`[api] max_limit`, 1000 by default).",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.Between(1, 1000)},
+		},
+	}
+}
+
+// matcher is a compiled listFilter.
+type matcher struct {
+	name   *regexp.Regexp
+	coe    string
+	labels map[string]string
+}
+
+func (f listFilter) compile(ctx context.Context) (matcher, diag.Diagnostics) {
+	var m matcher
+	var diags diag.Diagnostics
+	if v := f.NameRegex.ValueString(); v != "" {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", err.Error())
+			return m, diags
+		}
+		m.name = re
+	}
+	m.coe = f.COE.ValueString()
+	m.labels, diags = stringMap(ctx, f.Labels)
+	return m, diags
+}
+
+func (m matcher) match(name, coe string, labels map[string]string) bool {
+	if m.name != nil && !m.name.MatchString(name) {
+		return false
+	}
+	if m.coe != "" && coe != m.coe {
+		return false
+	}
+	for k, v := range m.labels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (f listFilter) listOpts() magnum.ListOpts {
+	return magnum.ListOpts{Limit: int(f.PageSize.ValueInt64())}
 }
 
 func nonNilValues(v []attr.Value) []attr.Value {
