@@ -107,3 +107,9 @@ func TrustFailure(statusReason string, appCredential bool) string {
 		"configuration (the [trust] section of magnum.conf, the trustee domain, or Keystone's policy); " +
 		"magnum-conductor's log has Keystone's answer."
 }
+
+// Tainted tells the user what became of an object whose create failed or
+// timed out: nothing is lost, it stays in state to be replaced or deleted.
+func Tainted(kind string) string {
+	return "\n\nThe " + kind + " stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."
+}

@@ -471,7 +471,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if werr != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
-			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."+
+			r.describeWaitError(ctx, werr, c)+diagnose.Tainted("bay")+
 				diagnose.BayUnread(werr, id))
 		return
 	}

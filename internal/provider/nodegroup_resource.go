@@ -297,7 +297,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	if werr != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Nodegroup %q (%s) did not become ready", plan.Name.ValueString(), ng.UUID),
-			diagnose.WaitError(werr)+"\n\nThe nodegroup stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+			diagnose.WaitError(werr)+diagnose.Tainted("nodegroup"))
 	}
 }
 
