@@ -498,18 +498,24 @@ func (s *Sim) createRefusal(p *principal, c *clusterRow) *apiError {
 	if c.coe != heat.COEKubernetes {
 		return nil
 	}
-	// get_fixed_network_name looks a network up only when it is given by
-	// id; get_fixed_subnet_id and get_subnet look a subnet up either way.
-	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
-		return fail(http.StatusBadRequest, "Unable to find fixed network %s.", n)
+	return s.fixedNetworkRefusal(c.fixedNetwork, c.fixedSubnet)
+}
+
+// fixedNetworkRefusal is Magnum's answer to a fixed network or subnet that
+// Neutron does not have: get_fixed_network_name looks a network up only
+// when it is given by id; get_fixed_subnet_id and get_subnet look a subnet
+// up either way.
+func (s *Sim) fixedNetworkRefusal(network, subnet any) *apiError {
+	if n, ok := network.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
+		return errf(http.StatusBadRequest, "Unable to find fixed network %s.", n)
 	}
-	if sn, ok := c.fixedSubnet.(string); ok && sn != "" {
+	if sn, ok := subnet.(string); ok && sn != "" {
 		switch s.fx.subnet(sn) {
 		case 0:
-			return fail(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
+			return errf(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
 		case 1:
 		default:
-			return fail(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
+			return errf(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
 		}
 	}
 	return nil
