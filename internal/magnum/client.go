@@ -37,9 +37,6 @@ type Config struct {
 	// Endpoint overrides the catalog's container-infra URL, with or
 	// without the trailing /v1.
 	Endpoint string
-	// HeatEndpoint is not read here; it travels with the Magnum settings
-	// so the provider can hand it to heat.New.
-	HeatEndpoint string
 	// MaxMicroversion pins the highest microversion to use, e.g. "1.10".
 	MaxMicroversion string
 	// Retry tunes retries of safe requests; zero fields take defaults.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
@@ -14,7 +15,19 @@ import (
 // testAccProtoV6ProviderFactories serve the provider in-process, so tests
 // exercise this build and never download anything.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"magnum": providerserver.NewProtocol6WithError(New("test")()),
+	"magnum": providerserver.NewProtocol6WithError(newTestProvider()),
+}
+
+// testRetryPolicy gives every in-process test short backoffs: the retry
+// decisions are the same, the sleeps are not worth waiting for.
+// Retry-After is still honoured up to MaxRetryAfter.
+var testRetryPolicy = magnum.RetryPolicy{BaseDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+
+// newTestProvider is the provider main.go serves, with testRetryPolicy.
+func newTestProvider() provider.Provider {
+	p := New("test")().(*MagnumProvider)
+	p.retry = testRetryPolicy
+	return p
 }
 
 // deleteWhenDone removes, when the test ends, a bay (if bayID is set) and

@@ -2,10 +2,7 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"reflect"
-	"sort"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -14,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
@@ -124,7 +121,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
 			return diags
 		}
 		caPEM = pem
@@ -145,7 +142,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+certErrorDetail(err))
+				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
 			return diags
 		}
 	}
@@ -229,94 +226,4 @@ func (s credentialSource) sign(ctx context.Context, clusterID string) (certPEM, 
 		return "", "", err
 	}
 	return certPEM, keyPEM, nil
-}
-
-func formatHeat(rs []heat.Resource) string { return heat.FormatFailedResources(rs) }
-
-func nonNilMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
-// stringifyValues flattens Magnum's health_status_reason, whose values can
-// be strings, booleans or nested objects, into a map of strings.
-func stringifyValues(m map[string]any) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		switch t := v.(type) {
-		case string:
-			out[k] = t
-		case nil:
-			out[k] = ""
-		case bool, float64, int, int64:
-			out[k] = fmt.Sprint(t)
-		default:
-			// Nested values keep a form other tools can parse.
-			if b, err := json.Marshal(t); err == nil {
-				out[k] = string(b)
-			} else {
-				out[k] = fmt.Sprint(t)
-			}
-		}
-	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// nullUnknowns returns a copy of a model with every unknown value turned
-// into a null of the same type: state may hold nulls but never unknowns,
-// and a create that fails half-way still has to save what it knows.
-func nullUnknowns[T any](ctx context.Context, m T) *T {
-	nullUnknownFields(ctx, reflect.ValueOf(&m).Elem())
-	return &m
-}
-
-func nullUnknownFields(ctx context.Context, v reflect.Value) {
-	for i := range v.NumField() {
-		f := v.Field(i)
-		if v.Type().Field(i).Anonymous && f.Kind() == reflect.Struct {
-			nullUnknownFields(ctx, f)
-			continue
-		}
-		if !f.CanInterface() {
-			continue
-		}
-		av, ok := f.Interface().(attr.Value)
-		if !ok {
-			continue
-		}
-		if !av.IsUnknown() {
-			continue
-		}
-		var null attr.Value
-		switch t := av.(type) {
-		case types.String:
-			null = types.StringNull()
-		case types.Int64:
-			null = types.Int64Null()
-		case types.Bool:
-			null = types.BoolNull()
-		case types.Map:
-			null = types.MapNull(t.ElementType(ctx))
-		case types.List:
-			null = types.ListNull(t.ElementType(ctx))
-		case types.Object:
-			null = types.ObjectNull(t.AttributeTypes(ctx))
-		default:
-			continue
-		}
-		if reflect.TypeOf(null).AssignableTo(f.Type()) {
-			f.Set(reflect.ValueOf(null))
-		}
-	}
 }

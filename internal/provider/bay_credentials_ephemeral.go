@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
@@ -123,7 +124,7 @@ func (e *bayCredentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 	}
 	c, err := e.data.Magnum.GetCluster(ctx, ident)
 	if err != nil {
-		detail := apiErrorDetail(err)
+		detail := diagnose.APIError(err)
 		if magnum.IsNotFound(err) && !m.Name.IsNull() {
 			// Terraform opens an ephemeral resource while planning as soon
 			// as its arguments are known, even when they name a bay the
@@ -142,7 +143,7 @@ func (e *bayCredentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 	}
 	ct, err := e.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the baymodel of bay %q", c.Name), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the baymodel of bay %q", c.Name), diagnose.APIError(err))
 		return
 	}
 	isKube, isSwarm := ct.COE == "kubernetes", ct.COE == "swarm" || ct.COE == "swarm-mode"
@@ -156,13 +157,13 @@ func (e *bayCredentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 	if !ct.TLSDisabled {
 		caPEM, err = e.data.Magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Could not read the CA of bay %q", c.Name), certErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Could not read the CA of bay %q", c.Name), diagnose.CertificateError(err))
 			return
 		}
 		tflog.Info(ctx, "signing a client certificate for ephemeral bay credentials", map[string]any{"bay": c.Name})
 		certPEM, keyPEM, err = credentialSource{magnum: e.data.Magnum}.sign(ctx, c.UUID)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name), certErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name), diagnose.CertificateError(err))
 			return
 		}
 	}

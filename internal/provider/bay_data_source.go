@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 )
 
 var (
@@ -98,12 +100,12 @@ func (d *bayDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", ident), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", ident), diagnose.APIError(err))
 		return
 	}
 	ct, err := d.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the baymodel of bay %q", ident), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the baymodel of bay %q", ident), diagnose.APIError(err))
 		return
 	}
 	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
@@ -119,7 +121,7 @@ func (d *bayDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 	} else if !meta.TLSDisabled && c.APIAddress != "" {
 		pem, err := d.data.Magnum.GetCA(ctx, c.UUID, "")
 		if err != nil {
-			resp.Diagnostics.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", ident), apiErrorDetail(err))
+			resp.Diagnostics.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", ident), diagnose.APIError(err))
 		} else {
 			m.CACert = types.StringValue(pem)
 		}

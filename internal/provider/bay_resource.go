@@ -2,19 +2,13 @@ package provider
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -31,9 +25,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
+
+// magnum_bay. This file holds the resource's methods in Terraform's order
+// and is longer than 600 lines because the schema alone is about 190 (a
+// description on every attribute) and Update handles resize, upgrade and
+// the repair of a failed bay; everything else lives in bay_*.go by
+// concern: bay_mapping.go (model <-> API), bay_wait.go, bay_actions.go,
+// bay_upgrade.go, bay_repair.go, bay_node_count.go, bay_adopt.go,
+// bay_private_state.go, bay_credentials*.go.
 
 var (
 	_ resource.Resource                   = &bayResource{}
@@ -111,20 +114,6 @@ type bayAttributes struct {
 	CACert             types.String `tfsdk:"ca_cert"`
 	Kubeconfig         types.Object `tfsdk:"kubeconfig"`
 	DockerTLS          types.Object `tfsdk:"docker_tls"`
-}
-
-// bayMeta is what a bay inherits from its baymodel that decides which
-// credentials it has. It lives in private state.
-type bayMeta struct {
-	BaymodelUUID string `json:"baymodel_uuid"`
-	COE          string `json:"coe"`
-	TLSDisabled  bool   `json:"tls_disabled"`
-	// UpgradeRefused is the cloud's answer when it refused to upgrade this
-	// bay in place; later plans replace the bay instead of asking again.
-	UpgradeRefused string `json:"upgrade_refused,omitempty"`
-	// CARead is the bay's fingerprint (caFingerprint) when the CA in the
-	// state was read; a refresh that finds the same reuses that CA.
-	CARead string `json:"ca_read,omitempty"`
 }
 
 func (r *bayResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -374,7 +363,7 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			ok, err := r.data.Magnum.Supports(ctx, magnum.VersionUpgrade.String())
 			if err != nil {
 				resp.Diagnostics.AddWarning("Could not tell whether the cloud supports upgrades",
-					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+apiErrorDetail(err))
+					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+diagnose.APIError(err))
 			}
 			upgradable = ok
 			if ok {
@@ -408,45 +397,6 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	}
 }
 
-// inPlaceUpgradeRefusal says why the cloud will not upgrade this bay in
-// place, or "": it refused before (recorded in the private state), or its
-// baymodel is on the Heat driver of a Magnum that no longer upgrades those
-// (2024.1 and later).
-func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private privateState, state bayModel) string {
-	meta, _ := r.bayMeta(ctx, private, nil)
-	if meta.UpgradeRefused != "" {
-		return fmt.Sprintf("the cloud refused to upgrade it in place before: %q", meta.UpgradeRefused)
-	}
-	current := meta.BaymodelUUID
-	if current == "" {
-		current = state.BaymodelID.ValueString()
-	}
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, current)
-	if err != nil {
-		tflog.Debug(ctx, "could not read the bay's baymodel to tell whether it upgrades in place", map[string]any{"baymodel": current, "error": err.Error()})
-		return ""
-	}
-	if !ct.RefusesInPlaceUpgrade() {
-		return ""
-	}
-	driver := ct.Driver
-	if driver == "" {
-		driver = "none named, so Magnum's Heat driver " + magnum.HeatDriverName + " for os_distro " + ct.ClusterDistro
-	}
-	return fmt.Sprintf("its baymodel %q (%s) runs on Magnum's Heat driver (driver: %s), and this cloud, Magnum 18.0 (2024.1) or later "+
-		"(it reports baymodel drivers), refuses to upgrade Heat bays in place: \"Upgrading a cluster that uses the Magnum Heat "+
-		"driver is not supported.\"", ct.Name, ct.UUID, driver)
-}
-
-// upgradeNotSupported reports a refusal that no other baymodel would get
-// past: Magnum's NotSupported for the bay's driver (a 400 such as
-// "Upgrading a cluster that uses the Magnum Heat driver is not
-// supported."), not a complaint about the new baymodel.
-func upgradeNotSupported(err error) bool {
-	msg := strings.ToLower(magnum.Message(err))
-	return magnum.StatusCode(err) == 400 && strings.Contains(msg, "upgrad") && strings.Contains(msg, "not supported")
-}
-
 func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
 	var plan bayModel
@@ -469,7 +419,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 			return
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), apiErrorDetail(err)))
+			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), diagnose.APIError(err)))
 		return
 	}
 	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
@@ -490,7 +440,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), apiErrorDetail(err))
+		resp.Diagnostics.AddError(createErrorSummary("bay", name, err), diagnose.APIError(err))
 		return
 	}
 	tflog.Info(ctx, "bay create accepted; waiting for it to become ready", map[string]any{"bay": plan.Name.ValueString(), "id": id})
@@ -522,8 +472,8 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	if werr != nil {
 		resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q (%s) did not become ready", plan.Name.ValueString(), id),
-			r.describeWaitError(ctx, werr, c)+"\n\nThe bay stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it."+
-				unreadHint(werr, id))
+			r.describeWaitError(ctx, werr, c)+diagnose.Tainted("bay")+
+				diagnose.BayUnread(werr, id))
 		return
 	}
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
@@ -552,7 +502,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", state.ID.ValueString()), diagnose.APIError(err))
 		return
 	}
 	// What the state was built from, before the refresh below follows the
@@ -611,7 +561,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				return
 			}
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, apiErrorDetail(err)))
+				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, diagnose.APIError(err)))
 			return
 		}
 		if ct.UUID != meta.BaymodelUUID {
@@ -677,7 +627,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	if last == nil {
 		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", name), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", name), diagnose.APIError(err))
 			return
 		}
 		last = c
@@ -715,7 +665,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), diagnose.APIError(err))
 		return
 	}
 	c, err := r.waitForBay(ctx, id, name, "deleted", waiter.Conditions[*magnum.Cluster]{
@@ -725,7 +675,8 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		// Right after DELETE the cluster can still show its old status
 		// (even an old *_FAILED one) until the conductor picks the cast up.
 		Started:      deleteStarted(),
-		StateOfError: deleteUnderWay,
+		StateOfError: magnum.DeleteStateOfError,
+		IsTransient:  magnum.TransientWhileDeleting,
 	}, timeout)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
@@ -740,352 +691,10 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("baymodel_id"), c.ClusterTemplateID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("merge_labels"), false)...)
-}
-
-func (r *bayResource) resize(ctx context.Context, id string, n int) error {
-	ok, err := r.data.Magnum.Supports(ctx, magnum.VersionResize.String())
-	if err != nil {
-		return err
-	}
-	if ok {
-		return r.data.Magnum.ResizeCluster(ctx, id, magnum.ResizeOpts{NodeCount: n})
-	}
-	return r.data.Magnum.UpdateClusterNodeCount(ctx, id, n)
-}
-
-// applyAndWait sends an update and waits for the update it started, not for
-// an UPDATE_COMPLETE left over from an earlier one: Magnum answers 202 even
-// when it ignores the request.
-func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, timeout time.Duration, apply func(context.Context) error, done func(*magnum.Cluster) bool) (*magnum.Cluster, error) {
-	before, err := r.data.Magnum.GetCluster(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := apply(ctx); err != nil {
-		if !magnum.IsOutcomeUnknown(err) {
-			return before, err
-		}
-		c, finished, err := r.settleUnknownUpdate(ctx, id, what, before, done, err)
-		if err != nil {
-			return before, err
-		}
-		if finished {
-			return c, nil
-		}
-	}
-	// Magnum's API can write the new value (and updated_at) before the
-	// conductor moves the status, so an UPDATE_COMPLETE with the new value
-	// proves nothing on the first look. Without an UPDATE_IN_PROGRESS in
-	// between, only a later change of updated_at shows the update ran.
-	var first *magnum.Cluster
-	return r.waitForBay(ctx, id, name, what, waiter.Conditions[*magnum.Cluster]{
-		Target:  []string{"UPDATE_COMPLETE"},
-		Pending: []string{"UPDATE_IN_PROGRESS"},
-		Started: func(c *magnum.Cluster, _ string) bool {
-			if first == nil {
-				first = c
-				return false
-			}
-			return c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c)
-		},
-	}, timeout)
-}
-
-func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
-	start := time.Now()
-	cond.Describe = describeBay
-	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
-	// The Heat stack's own status is read once per change of the bay's
-	// status, for the progress log only: a few requests per wait.
-	var seen, stack string
-	return waiter.Wait(ctx, waiter.Config{
-		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
-		Timeout: timeout,
-		OnChange: func(ch waiter.Change) {
-			msg := fmt.Sprintf("bay %q: %s (%s elapsed)", name, ch.To, time.Since(start).Round(time.Second))
-			if stack != "" {
-				msg = fmt.Sprintf("bay %q: %s, Heat stack %s (%s elapsed)", name, ch.To, stack, time.Since(start).Round(time.Second))
-			}
-			tflog.Info(ctx, msg, map[string]any{
-				"bay": name, "id": id, "from": ch.From, "status": ch.To, "stack_status": stack, "elapsed": ch.Elapsed.String(), "polls": ch.Polls,
-			})
-		},
-		Logf:        func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
-		IsTransient: isTransientBayError,
-		// Each poll's request is already retried by the client; a bay
-		// that is fine must not be given up (and tainted) over an API
-		// that answers 5xx for a minute.
-		MaxConsecutiveErrors: bayWaitMaxErrors,
-		Phase:                r.data.conductorPhase(),
-	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
-		c, err := r.data.Magnum.GetCluster(ctx, id)
-		if err != nil {
-			return nil, "", err
-		}
-		if key := c.Status + "/" + c.StackID; key != seen {
-			seen, stack = key, r.stackStatus(ctx, c)
-		}
-		return c, c.Status, nil
-	}, cond)
-}
-
-// stackStatus is best effort: clouds without Heat, or a stack not created
-// yet, simply log without it.
-func (r *bayResource) stackStatus(ctx context.Context, c *magnum.Cluster) string {
-	if r.data.Heat == nil || c.StackID == "" {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	st, err := r.data.Heat.GetStack(ctx, c.StackID)
-	if err != nil {
-		tflog.Debug(ctx, "could not read the bay's Heat stack for the progress log", map[string]any{"stack": c.StackID, "error": err.Error()})
-		return ""
-	}
-	return st.Status
-}
-
-// describeWaitError turns a failed wait into the error a user can act on:
-// the status and reason, Magnum's faults, and, where the cloud has Heat,
-// the nested resources that failed with Heat's reasons.
-func (r *bayResource) describeWaitError(ctx context.Context, err error, c *magnum.Cluster) string {
-	var b strings.Builder
-	var me *magnum.Error
-	if errors.As(err, &me) {
-		b.WriteString(apiErrorDetail(err))
-	} else {
-		b.WriteString(err.Error())
-	}
-	var fe *waiter.FailedError
-	if errors.As(err, &fe) && c != nil {
-		if hint := trustFailureHint(c.StatusReason, r.data.AppCredential); hint != "" {
-			b.WriteString("\n\n" + hint)
-		}
-	}
-	if fe == nil || c == nil || c.StackID == "" || r.data.Heat == nil {
-		return b.String()
-	}
-	failed, herr := r.data.Heat.FailedResources(ctx, c.StackID, 5)
-	switch {
-	case herr != nil:
-		fmt.Fprintf(&b, "\n\nHeat's failed resources could not be read: %v", herr)
-	case len(failed) > 0:
-		fmt.Fprintf(&b, "\n\nFailed Heat resources (stack %s):\n%s", c.StackID, formatHeat(failed))
-	}
-	return b.String()
-}
-
-// saveAfterFailedUpdate records what the cloud reports after a failed
-// update, keeping the old arguments so the next plan retries the change.
-func (r *bayResource) saveAfterFailedUpdate(ctx context.Context, resp *resource.UpdateResponse, state bayModel, c *magnum.Cluster, meta bayMeta) {
-	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
-	if c == nil {
-		return
-	}
-	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, meta)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
-}
-
-// bayMeta reads the private state, or rebuilds it from the baymodel after
-// an import or when the bay moved to another baymodel out of band.
-func (r *bayResource) bayMeta(ctx context.Context, private privateState, c *magnum.Cluster) (bayMeta, diag.Diagnostics) {
-	var meta bayMeta
-	var diags diag.Diagnostics
-	raw, d := private.GetKey(ctx, privateBayMeta)
-	diags.Append(d...)
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &meta); err != nil {
-			meta = bayMeta{}
-		}
-	}
-	if c == nil || (meta.COE != "" && meta.BaymodelUUID == c.ClusterTemplateID) {
-		return meta, diags
-	}
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
-	if err != nil {
-		// The bay outlives a deleted baymodel only in odd cases; keep what
-		// we knew rather than failing the refresh.
-		tflog.Warn(ctx, "could not read the bay's baymodel", map[string]any{"baymodel": c.ClusterTemplateID, "error": err.Error()})
-		if meta.BaymodelUUID == "" {
-			meta.BaymodelUUID = c.ClusterTemplateID
-		}
-		return meta, diags
-	}
-	return bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}, diags
-}
-
-type privateState interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-type privateSetter interface {
-	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
-}
-
-func setBayMeta(ctx context.Context, private privateSetter, meta bayMeta) diag.Diagnostics {
-	raw, err := json.Marshal(meta)
-	if err != nil {
-		var diags diag.Diagnostics
-		diags.AddError("Internal error", err.Error())
-		return diags
-	}
-	return private.SetKey(ctx, privateBayMeta, raw)
-}
-
-func generateBayName() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return "tf-bay-" + hex.EncodeToString(b[:])
-}
-
-func bayCreateRequest(ctx context.Context, m bayModel, templateUUID string) (magnum.ClusterCreate, diag.Diagnostics) {
-	labels, diags := stringMap(ctx, m.Labels)
-	req := magnum.ClusterCreate{
-		Name:              m.Name.ValueString(),
-		ClusterTemplateID: templateUUID,
-		Keypair:           optStr(m.Keypair),
-		NodeCount:         optInt(m.NodeCount),
-		MasterCount:       optInt(m.MasterCount),
-		DockerVolumeSize:  optInt(m.DockerVolumeSize),
-		MasterFlavorID:    optStr(m.MasterFlavorID),
-		FlavorID:          optStr(m.FlavorID),
-		FixedNetwork:      optStr(m.FixedNetwork),
-		FixedSubnet:       optStr(m.FixedSubnet),
-		Labels:            labels,
-		CreateTimeout:     optInt(m.CreateTimeout),
-		FloatingIPEnabled: optBool(m.FloatingIPEnabled),
-		MasterLBEnabled:   optBool(m.MasterLBEnabled),
-		DiscoveryURL:      optStr(m.DiscoveryURL),
-	}
-	if m.MergeLabels.ValueBool() {
-		req.MergeLabels = optBool(m.MergeLabels)
-	}
-	return req, diags
-}
-
-// bayFromAPI copies what Magnum reports into the model. Arguments that
-// Magnum normalises keep the user's spelling where they still mean the same
-// thing (a baymodel given by name, labels that were merged).
-func bayFromAPI(ctx context.Context, c *magnum.Cluster, m *bayAttributes, meta bayMeta) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.ID = types.StringValue(c.UUID)
-	m.Name = types.StringValue(c.Name)
-	if c.ClusterTemplateID != m.BaymodelID.ValueString() && c.ClusterTemplateID != meta.BaymodelUUID {
-		m.BaymodelID = types.StringValue(c.ClusterTemplateID)
-	}
-	if m.BaymodelID.IsNull() || m.BaymodelID.IsUnknown() {
-		m.BaymodelID = types.StringValue(c.ClusterTemplateID)
-	}
-	m.NodeCount = types.Int64Value(int64(c.NodeCount))
-	m.MasterCount = types.Int64Value(int64(c.MasterCount))
-	m.CreateTimeout = types.Int64Value(int64(c.CreateTimeout))
-	m.DiscoveryURL = nullableStr(c.DiscoveryURL)
-	m.Keypair = nullableStr(c.Keypair)
-	m.FlavorID = nullableStr(c.FlavorID)
-	m.MasterFlavorID = nullableStr(c.MasterFlavorID)
-	m.DockerVolumeSize = nullableInt(c.DockerVolumeSize)
-	if c.MasterLBEnabled != nil {
-		m.MasterLBEnabled = types.BoolValue(*c.MasterLBEnabled)
-	} else if m.MasterLBEnabled.IsUnknown() {
-		m.MasterLBEnabled = types.BoolNull()
-	}
-	if c.FloatingIPEnabled != nil {
-		m.FloatingIPEnabled = types.BoolValue(*c.FloatingIPEnabled)
-	} else if m.FloatingIPEnabled.IsUnknown() {
-		m.FloatingIPEnabled = types.BoolNull()
-	}
-	m.FixedNetwork = nullableStr(c.FixedNetwork)
-	m.FixedSubnet = nullableStr(c.FixedSubnet)
-	if meta.COE != "" {
-		m.COE = types.StringValue(meta.COE)
-	}
-	m.Status = types.StringValue(c.Status)
-	m.StatusReason = nullableStr(c.StatusReason)
-	m.HealthStatus = nullableStr(c.HealthStatus)
-	m.APIAddress = nullableStr(c.APIAddress)
-	m.COEVersion = nullableStr(c.COEVersion)
-	m.ContainerVersion = nullableStr(c.ContainerVersion)
-	m.StackID = nullableStr(c.StackID)
-	m.ProjectID = nullableStr(c.ProjectID)
-	m.UserID = nullableStr(c.UserID)
-	m.CreatedAt = timeString(c.CreatedAt)
-	m.UpdatedAt = timeString(c.UpdatedAt)
-
-	var d diag.Diagnostics
-	m.Faults, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(c.Faults))
-	diags.Append(d...)
-	m.HealthStatusReason, d = types.MapValueFrom(ctx, types.StringType, stringifyValues(c.HealthStatusReason))
-	diags.Append(d...)
-	m.MasterAddresses, d = stringList(ctx, c.MasterAddresses)
-	diags.Append(d...)
-	m.NodeAddresses, d = stringList(ctx, c.NodeAddresses)
-	diags.Append(d...)
-	m.EffectiveLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(c.Labels))
-	diags.Append(d...)
-	m.Labels, d = configuredLabels(ctx, m.Labels, m.MergeLabels.ValueBool(), c.Labels)
-	diags.Append(d...)
-	return diags
-}
-
-// configuredLabels reports the labels the user manages. Left out, they stay
-// null (the baymodel's labels are inherited, shown in effective_labels).
-// Merged, only the keys the user set are compared, so the baymodel's own
-// labels are not drift; otherwise the bay's labels are the user's.
-func configuredLabels(ctx context.Context, configured types.Map, merge bool, actual map[string]string) (types.Map, diag.Diagnostics) {
-	if configured.IsNull() || configured.IsUnknown() || len(configured.Elements()) == 0 {
-		return configured, nil
-	}
-	if !merge {
-		return types.MapValueFrom(ctx, types.StringType, nonNilMap(actual))
-	}
-	want, diags := stringMap(ctx, configured)
-	got := map[string]string{}
-	for k := range want {
-		if v, ok := actual[k]; ok {
-			got[k] = v
-		}
-	}
-	m, d := types.MapValueFrom(ctx, types.StringType, got)
-	diags.Append(d...)
-	return m, diags
-}
-
-// trustFailureHint explains Magnum's first conductor step failing: every
-// new bay gets a Keystone trustee and trust, and a Keystone with the fix
-// for LP#2150089 refuses trusts to application-credential tokens (real
-// Keystone 22 + Magnum 15 fail such bays this way).
-func trustFailureHint(statusReason string, appCredential bool) string {
-	if !strings.Contains(statusReason, "Failed to create trustee or trust") {
-		return ""
-	}
-	if appCredential {
-		return "Magnum creates a Keystone trust for every new bay, and this provider logs in with an application " +
-			"credential: Keystone refuses trusts to application-credential tokens unless the cloud sets " +
-			"[security_compliance] allow_insecure_application_credential_trust_escalation. Create bays with a " +
-			"password or token login (user_name/password, token, or a clouds.yaml entry with them), or ask the " +
-			"cloud's operators to allow it."
-	}
-	return "Magnum could not create the Keystone trustee or trust it needs for every new bay. This is the cloud's " +
-		"configuration (the [trust] section of magnum.conf, the trustee domain, or Keystone's policy); " +
-		"magnum-conductor's log has Keystone's answer."
-}
-
-func describeBay(c *magnum.Cluster) string {
-	if c == nil {
-		return ""
-	}
-	var parts []string
-	if c.StatusReason != "" {
-		parts = append(parts, "status_reason: "+c.StatusReason)
-	}
-	for _, k := range sortedKeys(c.Faults) {
-		parts = append(parts, fmt.Sprintf("fault in %s: %s", k, c.Faults[k]))
-	}
-	return strings.Join(parts, "; ")
 }

@@ -200,3 +200,80 @@ func parseKubeVersion(tag string) ([]int, bool) {
 	}
 	return nums, true
 }
+
+// inPlaceUpgradeRefusal says why the cloud will not upgrade this bay in
+// place, or "": it refused before (recorded in the private state), or its
+// baymodel is on the Heat driver of a Magnum that no longer upgrades those
+// (2024.1 and later).
+func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private privateState, state bayModel) string {
+	meta, _ := r.bayMeta(ctx, private, nil)
+	if meta.UpgradeRefused != "" {
+		return fmt.Sprintf("the cloud refused to upgrade it in place before: %q", meta.UpgradeRefused)
+	}
+	current := meta.BaymodelUUID
+	if current == "" {
+		current = state.BaymodelID.ValueString()
+	}
+	ct, err := r.data.Magnum.GetClusterTemplate(ctx, current)
+	if err != nil {
+		tflog.Debug(ctx, "could not read the bay's baymodel to tell whether it upgrades in place", map[string]any{"baymodel": current, "error": err.Error()})
+		return ""
+	}
+	if !ct.RefusesInPlaceUpgrade() {
+		return ""
+	}
+	driver := ct.Driver
+	if driver == "" {
+		driver = "none named, so Magnum's Heat driver " + magnum.HeatDriverName + " for os_distro " + ct.ClusterDistro
+	}
+	return fmt.Sprintf("its baymodel %q (%s) runs on Magnum's Heat driver (driver: %s), and this cloud, Magnum 18.0 (2024.1) or later "+
+		"(it reports baymodel drivers), refuses to upgrade Heat bays in place: \"Upgrading a cluster that uses the Magnum Heat "+
+		"driver is not supported.\"", ct.Name, ct.UUID, driver)
+}
+
+// upgradeNotSupported reports a refusal that no other baymodel would get
+// past: Magnum's NotSupported for the bay's driver (a 400 such as
+// "Upgrading a cluster that uses the Magnum Heat driver is not
+// supported."), not a complaint about the new baymodel.
+func upgradeNotSupported(err error) bool {
+	msg := strings.ToLower(magnum.Message(err))
+	return magnum.StatusCode(err) == 400 && strings.Contains(msg, "upgrad") && strings.Contains(msg, "not supported")
+}
+
+// upgradeLabels are the labels Magnum's drivers upgrade a bay by: a target
+// baymodel without any is refused (the Heat driver's 409 "does not contain
+// any supported upgrade labels", the Cluster API driver's 500 'kube_tag'),
+// and the bay is left UPDATE_FAILED.
+var upgradeLabels = []string{"kube_tag", "ostree_commit", "ostree_remote"}
+
+// checkUpgradeLabels refuses, before anything is sent, an in-place upgrade
+// Magnum always refuses. Without it a configuration that points a bay back
+// at such a baymodel (after an upgrade made outside Terraform, say) would
+// plan an upgrade that fails on every apply.
+func (r *bayResource) checkUpgradeLabels(ctx context.Context, plan bayModel, fromID, toID string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	if r.data == nil || toID == "" {
+		return diags
+	}
+	to, err := r.data.Magnum.GetClusterTemplate(ctx, toID)
+	if err != nil || to.UUID == fromID {
+		return diags
+	}
+	for _, l := range upgradeLabels {
+		if to.Labels[l] != "" {
+			return diags
+		}
+	}
+	current := fromID
+	if from, err := r.data.Magnum.GetClusterTemplate(ctx, fromID); err == nil {
+		current = fmt.Sprintf("%q (%s)", from.Name, from.UUID)
+	}
+	diags.AddAttributeError(path.Root("baymodel_id"), "Magnum cannot upgrade the bay to this baymodel",
+		fmt.Sprintf("Bay %q runs baymodel %s. Magnum upgrades a bay in place only to a baymodel with a kube_tag label "+
+			"(or ostree_commit or ostree_remote on Fedora CoreOS), and baymodel %q (%s) has none: Magnum would refuse the upgrade "+
+			"and leave the bay UPDATE_FAILED, on every apply.\n\n"+
+			"If the bay was moved to its current baymodel outside Terraform, point baymodel_id at that baymodel to keep the bay as it is. "+
+			"Otherwise add a kube_tag label to baymodel %q, or rebuild the bay (for example under a new name).",
+			plan.Name.ValueString(), current, to.Name, to.UUID, to.Name))
+	return diags
+}

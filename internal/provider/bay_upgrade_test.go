@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
 func TestCompareKubeVersions(t *testing.T) {
@@ -175,6 +177,249 @@ resource "magnum_baymodel" "v122" {
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
 				},
 				Check: upgrades(2),
+			},
+		},
+	})
+}
+
+func TestAccBay_upgradeInPlace(t *testing.T) {
+	acctest.SkipOnRelease(t, "2025.1", heatUpgradeRefusal, "an in-place upgrade of a Heat bay (TestAccBay_heatUpgradeReplaced covers 2025.1)")
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(template string) string {
+		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
+resource "magnum_baymodel" "v123" {
+  name                = "k8s-v1-23"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+
+resource "magnum_baymodel" "v124" {
+  name                = "k8s-v1-24"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.24.3-rancher1"
+  }
+}
+
+resource "magnum_bay" "test" {
+  name        = "upgraded"
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, template)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg("v123"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
+				},
+			},
+			{
+				Config: cfg("v124"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("baymodel_id"), "magnum_baymodel.v124", tfjsonpath.New("id"), compare.ValuesSame()),
+				},
+				Check: checkBayCount(s, 1),
+			},
+		},
+	})
+}
+
+// upgradeConfigs is two baymodels, v1.23 and v1.24, and a bay on one of
+// them; extra goes into the bay's block.
+func upgradeConfigs(s *sim.Sim, template, extra string) string {
+	return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
+resource "magnum_baymodel" "v123" {
+  name                = "k8s-v1-23"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.23.3-rancher1"
+  }
+}
+
+resource "magnum_baymodel" "v124" {
+  name                = "k8s-v1-24"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  labels = {
+    kube_tag = "v1.24.3-rancher1"
+  }
+}
+
+resource "magnum_bay" "test" {
+  name        = "heatbay"
+  baymodel_id = magnum_baymodel.%s.id
+  %s
+}
+`, template, extra)
+}
+
+// On a cloud that refuses to upgrade Heat bays (Magnum 2024.1 and later:
+// its templates report a driver, and fedora-coreos means the Heat driver),
+// a new baymodel_id is planned as a replacement, with a warning, instead
+// of an upgrade the cloud would refuse half-way through an apply. With
+// create_before_destroy and the same name the new bay would be a second
+// bay of that name, which the create refuses before asking Magnum; without
+// it the old bay goes first.
+func TestAccBay_heatUpgradeReplaced(t *testing.T) {
+	opts := fastBays()
+	opts.Profile = "2025.1"
+	s := acctest.StartSim(t, opts)
+	cbd := `lifecycle {
+    create_before_destroy = true
+  }`
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: upgradeConfigs(s, "v123", cbd)},
+			{
+				Config: upgradeConfigs(s, "v124", cbd),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionCreateBeforeDestroy)},
+				},
+				ExpectError: errRegexp(`A bay named "heatbay" already exists`, "the new half of a create_before_destroy replacement",
+					"drop create_before_destroy so that Terraform deletes the old one first"),
+			},
+			{
+				Config: upgradeConfigs(s, "v124", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("baymodel_id"), "magnum_baymodel.v124", tfjsonpath.New("id"), compare.ValuesSame()),
+				},
+				Check: resource.ComposeTestCheckFunc(checkBayCount(s, 1), func(*terraform.State) error {
+					if !s.IsRelay() && len(s.Upgrades()) != 0 {
+						return fmt.Errorf("Magnum received %d upgrade requests, want none", len(s.Upgrades()))
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
+
+// An upgrade the plan could not foresee being refused (here an HTTP 400
+// with Magnum's words on a cloud that otherwise upgrades): the apply fails
+// with the bay unchanged, the next plan replaces the bay instead of asking
+// again, and destroy does not trip over the old baymodel, which the bay
+// still used while Terraform deleted both at once.
+func TestAccBay_refusedUpgradeIsNotProposedAgain(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "an upgrade refusal injected over HTTP; on real 2025.1 the plan foresees it (TestAccBay_heatUpgradeReplaced)")
+	s := acctest.StartSim(t, fastBays())
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: resource.ComposeTestCheckFunc(checkNoBaysLeft(s), func(*terraform.State) error {
+			if n := len(s.Templates()); n != 0 {
+				return fmt.Errorf("%d baymodels left after destroy", n)
+			}
+			return nil
+		}),
+		Steps: []resource.TestStep{
+			{Config: upgradeConfigs(s, "v123", "")},
+			{
+				PreConfig: func() {
+					if err := s.InjectHTTPFault(sim.HTTPFault{Route: "POST /v1/clusters/{id}/actions/upgrade", Kind: sim.FaultStatus,
+						Status: 400, Message: heatUpgradeRefusal}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      upgradeConfigs(s, "v124", ""),
+				ExpectError: wrappedText("Error upgrading bay", heatUpgradeRefusal, "The bay is unchanged. The next plan replaces it"),
+			},
+			{
+				// The same configuration plans a replacement, not the same
+				// upgrade again.
+				Config:             upgradeConfigs(s, "v124", ""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh:  []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+			},
+			// The test's destroy then deletes the bay, still on v123, and
+			// v123, which the configuration no longer links to it, at once:
+			// the baymodel's delete waits for the bay's.
+		},
+	})
+}
+
+// A cloud without the upgrade API (pinned below microversion 1.8 here)
+// gets a replacement instead, and the plan says so.
+func TestAccBay_newBaymodelReplacesWithoutUpgradeAPI(t *testing.T) {
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(template string) string {
+		return acctest.ProviderBlock(s, "demo", `max_microversion = "1.7"`) + fmt.Sprintf(`
+resource "magnum_baymodel" "a" {
+  name                = "model-a"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+}
+
+resource "magnum_baymodel" "b" {
+  name                = "model-b"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+}
+
+resource "magnum_bay" "test" {
+  name        = "replaced"
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, template)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg("a")},
+			{
+				Config: cfg("b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("flavor_id"), knownvalue.StringExact("m1.medium")),
+				},
+				Check: checkBayCount(s, 1),
 			},
 		},
 	})

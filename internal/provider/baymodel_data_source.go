@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 )
 
 var (
@@ -77,7 +79,7 @@ func (d *baymodelDataSource) Read(ctx context.Context, req datasource.ReadReques
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q", ident), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading baymodel %q", ident), diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &m)...)

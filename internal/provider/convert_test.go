@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -224,4 +225,59 @@ func fmtPtr[T any](p *T) any {
 		return "nil"
 	}
 	return *p
+}
+
+func TestStringifyValues(t *testing.T) {
+	t.Parallel()
+	got := stringifyValues(map[string]any{
+		"api": "ok", "ready": true, "down": false, "count": float64(3), "ratio": 0.5, "missing": nil,
+	})
+	want := map[string]string{"api": "ok", "ready": "true", "down": "false", "count": "3", "ratio": "0.5", "missing": ""}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("stringifyValues = %v, want %v", got, want)
+	}
+	if got := stringifyValues(nil); got == nil || len(got) != 0 {
+		t.Fatalf("stringifyValues(nil) = %#v, want an empty non-nil map", got)
+	}
+}
+
+func TestNullUnknowns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := plannedBay()
+	m.Name = types.StringValue("kept")
+	m.Labels = strMap("foo", "bar")
+	m.MasterLBEnabled = types.BoolValue(true)
+
+	got := nullUnknowns(ctx, m)
+
+	null := map[string]attr.Value{
+		"id":                   types.StringNull(),
+		"create_timeout":       types.Int64Null(),
+		"docker_volume_size":   types.Int64Null(),
+		"floating_ip_enabled":  types.BoolNull(),
+		"faults":               types.MapNull(types.StringType),
+		"effective_labels":     types.MapNull(types.StringType),
+		"master_addresses":     types.ListNull(types.StringType),
+		"node_addresses":       types.ListNull(types.StringType),
+		"kubeconfig":           types.ObjectNull(kubeconfigAttrTypes),
+		"docker_tls":           types.ObjectNull(dockerTLSAttrTypes),
+		"name":                 types.StringValue("kept"),
+		"baymodel_id":          types.StringValue("ct-231358"),
+		"node_count":           types.Int64Value(1),
+		"labels":               strMap("foo", "bar"),
+		"master_lb_enabled":    types.BoolValue(true),
+		"merge_labels":         types.BoolValue(false),
+		"health_status_reason": types.MapNull(types.StringType),
+	}
+	assertModelFields(t, *got, null)
+	for name, v := range modelFields(reflect.ValueOf(got)) {
+		if v.IsUnknown() {
+			t.Errorf("%s is still unknown", name)
+		}
+	}
+	// The argument is a copy: Create keeps planning with the original.
+	if !m.ID.IsUnknown() || !m.Kubeconfig.IsUnknown() {
+		t.Fatal("nullUnknowns modified its argument")
+	}
 }

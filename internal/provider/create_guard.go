@@ -5,21 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
 // Every bay and baymodel create runs the same guard: look the name up in
 // the project first, so an object that a killed or lost apply made is
 // never doubled; and when the answer to the POST is lost, adopt only what
-// provably came from that POST (ownership.go).
+// provably came from that POST (createAttempt).
 
 // lostCreateLooks and lostCreateInterval bound the search for a bay whose
 // POST answer was lost: Magnum's API casts the create to its conductor,
@@ -54,7 +53,7 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 	a := newCreateAttempt(d, kind, name)
 	objs, err := list(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("Before creating %s %q the provider looks its name up, so as never to make a second one, and the look-up failed:\n\n%s", kind, name, apiErrorDetail(err))
+		return "", false, fmt.Errorf("Before creating %s %q the provider looks its name up, so as never to make a second one, and the look-up failed:\n\n%s", kind, name, diagnose.APIError(err))
 	}
 	existing := a.sameName(objs)
 	for _, o := range existing {
@@ -90,54 +89,6 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 			"give each resource its own name", kind, id, h.label)
 	}
 	return id, false, nil
-}
-
-// findLost settles a POST whose answer was lost by looking for what it
-// made, before anything else.
-func (a *createAttempt) findLost(ctx context.Context, d *ProviderData, kind string, list func(context.Context) ([]ownedObject, error), postErr error) (string, error) {
-	ctx, cancel := settleContext(ctx)
-	defer cancel()
-	looks := 1
-	if kind == "bay" {
-		looks = lostCreateLooks
-	}
-	var mine, others []ownedObject
-	for i := 0; i < looks; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(lostCreateInterval):
-			}
-		}
-		objs, err := list(ctx)
-		if err != nil {
-			return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing %ss to find out failed too: %v. "+
-				"Check for a %s named %q before applying again", postErr, kind, err, kind, a.name)
-		}
-		mine, others = a.madeByRequest(objs, d.claimSet())
-		if len(mine) > 0 {
-			break
-		}
-	}
-	if len(mine) == 1 {
-		tflog.Info(ctx, "the create request's answer was lost, but the "+kind+" it made exists; adopting it", map[string]any{"name": a.name, "id": mine[0].ID})
-		return mine[0].ID, nil
-	}
-	return "", fmt.Errorf("%w\n\n%s", postErr, a.unknownOutcomeError(mine, others, d.claimSet()))
-}
-
-// start records when the POST leaves, in Magnum's clock as far as it is
-// known (the look-up that precedes it has just shown Magnum's Date).
-func (a *createAttempt) start(d *ProviderData, local time.Time) {
-	skew := clockSkewUnknown
-	server := local
-	if d != nil && d.Magnum != nil {
-		var known bool
-		if server, known = d.Magnum.ServerTime(local); known {
-			skew = clockSkewKnown
-		}
-	}
-	a.notBefore = server.Add(-skew).Truncate(time.Second)
 }
 
 func (d *ProviderData) claimSet() *claimSet {
@@ -188,76 +139,188 @@ func createErrorSummary(kind, name string, err error) string {
 	return fmt.Sprintf("Error creating %s %q", kind, name)
 }
 
-// checkAdoptable refuses to adopt a bay that differs from the plan in
-// what Magnum cannot change on a running bay: adopting it would leave the
-// state claiming a bay that does not exist. node_count may differ (it is
-// resized after the adoption).
-func (r *bayResource) checkAdoptable(ctx context.Context, id string, plan bayModel, templateUUID string) error {
-	c, err := r.data.Magnum.GetCluster(ctx, id)
-	if err != nil {
-		return fmt.Errorf("Bay %s, which adopt_existing would adopt, could not be read.\n\n%s", id, apiErrorDetail(err))
-	}
-	var diff []string
-	differs := func(attr string, configured, actual any) {
-		diff = append(diff, fmt.Sprintf("%s is %v, configured %v", attr, actual, configured))
-	}
-	if c.ClusterTemplateID != templateUUID {
-		differs("baymodel_id", templateUUID, c.ClusterTemplateID)
-	}
-	str := func(attr string, v types.String, actual string) {
-		if !v.IsNull() && !v.IsUnknown() && v.ValueString() != actual {
-			differs(attr, strconv.Quote(v.ValueString()), strconv.Quote(actual))
-		}
-	}
-	num := func(attr string, v types.Int64, actual int) {
-		if !v.IsNull() && !v.IsUnknown() && v.ValueInt64() != int64(actual) {
-			differs(attr, v.ValueInt64(), actual)
-		}
-	}
-	boolean := func(attr string, v types.Bool, actual *bool) {
-		if !v.IsNull() && !v.IsUnknown() && (actual == nil || *actual != v.ValueBool()) {
-			differs(attr, v.ValueBool(), actual != nil && *actual)
-		}
-	}
-	num("master_count", plan.MasterCount, c.MasterCount)
-	num("create_timeout", plan.CreateTimeout, c.CreateTimeout)
-	if c.DockerVolumeSize != nil {
-		num("docker_volume_size", plan.DockerVolumeSize, *c.DockerVolumeSize)
-	}
-	str("keypair", plan.Keypair, c.Keypair)
-	str("flavor_id", plan.FlavorID, c.FlavorID)
-	str("master_flavor_id", plan.MasterFlavorID, c.MasterFlavorID)
-	str("discovery_url", plan.DiscoveryURL, c.DiscoveryURL)
-	str("fixed_network", plan.FixedNetwork, c.FixedNetwork)
-	str("fixed_subnet", plan.FixedSubnet, c.FixedSubnet)
-	boolean("master_lb_enabled", plan.MasterLBEnabled, c.MasterLBEnabled)
-	boolean("floating_ip_enabled", plan.FloatingIPEnabled, c.FloatingIPEnabled)
-	if want, _ := stringMap(ctx, plan.Labels); len(want) > 0 {
-		for k, v := range want {
-			if got, ok := c.Labels[k]; !ok || got != v {
-				differs("labels["+k+"]", strconv.Quote(v), strconv.Quote(got))
-			}
-		}
-	}
-	if len(diff) == 0 {
-		return nil
-	}
-	sort.Strings(diff)
-	return fmt.Errorf("Bay %s named %q differs from the configuration in what Magnum cannot change on a running bay:\n  - %s\n\n"+
-		"adopt_existing adopts a bay only when it matches. Import it and change the configuration to match, or give this resource another name:\n%s",
-		id, c.Name, strings.Join(diff, "\n  - "), importHint("bay", id))
+// clockSkewUnknown is how far before a request's start an object may be
+// stamped and still count as made by it, when Magnum has not told us its
+// time (no Date header). Cloud servers run NTP; a laptop or a CI runner can
+// be off by minutes. The window only widens what the other proofs (same
+// project and user, absent from the look-up made just before the POST,
+// exactly one candidate) already narrow down.
+const clockSkewUnknown = 5 * time.Minute
+
+// clockSkewKnown covers what the Date header cannot show: it has whole
+// seconds, and Magnum's created_at may be cut to whole seconds too.
+const clockSkewKnown = 2 * time.Second
+
+// createAttempt is one create request: who sent it, when, and what of its
+// name existed just before it.
+type createAttempt struct {
+	// kind is "bay" or "baymodel"; claim is the resource's hold on what
+	// it creates or adopts.
+	kind, name        string
+	claim             claim
+	projectID, userID string
+	// notBefore is the earliest created_at, in Magnum's clock, an object
+	// made by this request can carry.
+	notBefore time.Time
+	// before holds the ids of the objects of this name the look-up just
+	// before the request found: none of them can be the request's.
+	before map[string]bool
 }
 
-// resizeAdopted brings an adopted bay's worker count to the configured one.
-func (r *bayResource) resizeAdopted(ctx context.Context, c *magnum.Cluster, plan bayModel, timeout time.Duration) (*magnum.Cluster, error) {
-	if plan.NodeCount.IsNull() || plan.NodeCount.IsUnknown() || autoScaled(ctx, plan.AutoScaling) {
-		return c, nil
+// newCreateAttempt prepares a create of kind and name for the session of d.
+func newCreateAttempt(d *ProviderData, kind, name string) *createAttempt {
+	a := &createAttempt{kind: kind, name: name, before: map[string]bool{},
+		claim: claim{token: newClaimToken(), label: fmt.Sprintf("%s %q", kind, name)}}
+	if d != nil {
+		a.projectID, a.userID = d.ProjectID, d.UserID
 	}
-	want := int(plan.NodeCount.ValueInt64())
-	if bayResized(ctx, r.data.Magnum, c, want) {
-		return c, nil
+	return a
+}
+
+// sameName keeps the objects named like the attempt that live in the
+// session's project: admins list every project's objects, and public
+// baymodels of other projects are not this project's to manage.
+func (a *createAttempt) sameName(objs []ownedObject) []ownedObject {
+	var out []ownedObject
+	for _, o := range objs {
+		if o.Name == a.name && (a.projectID == "" || o.ProjectID == "" || o.ProjectID == a.projectID) {
+			out = append(out, o)
+		}
 	}
-	return r.applyAndWait(ctx, c.UUID, c.Name, fmt.Sprintf("resized to %d nodes", want), timeout, func(ctx context.Context) error {
-		return r.resize(ctx, c.UUID, want)
-	}, func(c *magnum.Cluster) bool { return bayResized(ctx, r.data.Magnum, c, want) })
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out
+}
+
+// ownedBySession reports whether o belongs to the session's project and
+// user. With no token identity (never with Keystone v3) nothing does.
+func (a *createAttempt) ownedBySession(o ownedObject) bool {
+	return a.projectID != "" && a.userID != "" && o.ProjectID == a.projectID && o.UserID == a.userID
+}
+
+// madeByRequest splits the objects of the attempt's name into those that
+// can only have come from this request (same project and user, created at
+// or after it started, absent just before it, not taken by another
+// resource) and the rest.
+func (a *createAttempt) madeByRequest(objs []ownedObject, claims *claimSet) (mine, others []ownedObject) {
+	for _, o := range a.sameName(objs) {
+		if a.ownedBySession(o) && !a.before[o.ID] && !o.CreatedAt.Before(a.notBefore) && !claims.heldByOther(o.ID, a.claim.token) {
+			mine = append(mine, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	return mine, others
+}
+
+// adoptable splits the objects of the attempt's name into those the
+// session may adopt on request (adopt_existing): its own project and user,
+// not being deleted, not held by another resource of this run.
+func (a *createAttempt) adoptable(objs []ownedObject, claims *claimSet) (mine, others []ownedObject) {
+	for _, o := range objs {
+		if a.ownedBySession(o) && !strings.HasPrefix(o.Status, "DELETE_") && !claims.heldByOther(o.ID, a.claim.token) {
+			mine = append(mine, o)
+		} else {
+			others = append(others, o)
+		}
+	}
+	return mine, others
+}
+
+// nameTakenError is the error of a create stopped because objects of its
+// name exist that no resource of the state holds.
+func (a *createAttempt) nameTakenError(existing []ownedObject, claims *claimSet, adoptRequested bool) string {
+	var b strings.Builder
+	what := "A " + a.kind
+	if len(existing) > 1 {
+		what = fmt.Sprintf("More than one %s", a.kind)
+	}
+	fmt.Fprintf(&b, "%s named %q already exists in project %s, and this resource does not manage it:%s\n\n",
+		what, a.name, orUnknown(a.projectID), listObjects(existing, claims))
+	fmt.Fprintf(&b, "Creating another would leave several %ss with one name, which breaks every look-up by that name.\n\n", a.kind)
+	if _, held := claims.holder(existing[0].ID); len(existing) == 1 && !held {
+		o := existing[0]
+		b.WriteString("If it is the one this resource should manage (for example, made by an apply that was killed before it could save its state), import it:\n")
+		b.WriteString(importHint(a.kind, o.ID))
+		switch {
+		case adoptRequested:
+		case a.ownedBySession(o):
+			fmt.Fprintf(&b, "\nOr set adopt_existing = true on this resource: the %s was created by this user (%s) in this project, so the provider may adopt it.", a.kind, a.userID)
+		default:
+			fmt.Fprintf(&b, "\nadopt_existing cannot adopt it: it was created by user %s, and the provider's credentials are user %s's.", orUnknown(o.UserID), orUnknown(a.userID))
+		}
+		b.WriteString("\n\nOtherwise give this resource another name. If this create is the new half of a create_before_destroy replacement of this very resource, the old object still holds the name: give the replacement a new name, or drop create_before_destroy so that Terraform deletes the old one first.")
+		return b.String()
+	}
+	b.WriteString("Give each resource its own name. If one of them is the one this resource should manage, import it by id:\n")
+	b.WriteString(importHint(a.kind, "<id>"))
+	return b.String()
+}
+
+// unknownOutcomeError explains a create whose answer was lost and whose
+// result could not be proven: nothing is adopted.
+func (a *createAttempt) unknownOutcomeError(mine, others []ownedObject, claims *claimSet) string {
+	var b strings.Builder
+	switch {
+	case len(mine) > 1:
+		fmt.Fprintf(&b, "More than one %s named %q could have come from this request:%s\n\n", a.kind, a.name, listObjects(mine, claims))
+		fmt.Fprintf(&b, "The provider adopts only a %s it can prove it created, so it adopted none. Import the one this resource should manage:\n%s",
+			a.kind, importHint(a.kind, mine[0].ID))
+		if len(others) > 0 {
+			fmt.Fprintf(&b, "\n\nOther %ss of that name, which this request did not create:%s", a.kind, listObjects(others, claims))
+		}
+	case len(others) == 0:
+		fmt.Fprintf(&b, "No %s named %q exists, so the create did not happen; it is safe to apply again", a.kind, a.name)
+	default:
+		fmt.Fprintf(&b, "No %s named %q was created by this request. These %ss of that name were made by someone else, before this request, or are managed by another resource, so the provider leaves them alone:%s\n\n"+
+			"Applying again stops at them; import the right one first if one is yours:\n%s", a.kind, a.name, a.kind, listObjects(others, claims), importHint(a.kind, others[0].ID))
+	}
+	return b.String()
+}
+
+// findLost settles a POST whose answer was lost by looking for what it
+// made, before anything else.
+func (a *createAttempt) findLost(ctx context.Context, d *ProviderData, kind string, list func(context.Context) ([]ownedObject, error), postErr error) (string, error) {
+	ctx, cancel := settleContext(ctx)
+	defer cancel()
+	looks := 1
+	if kind == "bay" {
+		looks = lostCreateLooks
+	}
+	var mine, others []ownedObject
+	for i := 0; i < looks; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(lostCreateInterval):
+			}
+		}
+		objs, err := list(ctx)
+		if err != nil {
+			return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing %ss to find out failed too: %v. "+
+				"Check for a %s named %q before applying again", postErr, kind, err, kind, a.name)
+		}
+		mine, others = a.madeByRequest(objs, d.claimSet())
+		if len(mine) > 0 {
+			break
+		}
+	}
+	if len(mine) == 1 {
+		tflog.Info(ctx, "the create request's answer was lost, but the "+kind+" it made exists; adopting it", map[string]any{"name": a.name, "id": mine[0].ID})
+		return mine[0].ID, nil
+	}
+	return "", fmt.Errorf("%w\n\n%s", postErr, a.unknownOutcomeError(mine, others, d.claimSet()))
+}
+
+// start records when the POST leaves, in Magnum's clock as far as it is
+// known (the look-up that precedes it has just shown Magnum's Date).
+func (a *createAttempt) start(d *ProviderData, local time.Time) {
+	skew := clockSkewUnknown
+	server := local
+	if d != nil && d.Magnum != nil {
+		var known bool
+		if server, known = d.Magnum.ServerTime(local); known {
+			skew = clockSkewKnown
+		}
+	}
+	a.notBefore = server.Add(-skew).Truncate(time.Second)
 }

@@ -14,16 +14,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
-	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
-
-func init() {
-	// Every in-process acceptance test runs with short backoffs: the
-	// retry decisions are the same, the sleeps are not worth waiting for.
-	// Retry-After is still honoured up to MaxRetryAfter.
-	retryPolicy = magnum.RetryPolicy{BaseDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
-}
 
 // faultOps are the operations of the matrix and the request each one's
 // fault hits: the one request whose failure decides the operation.

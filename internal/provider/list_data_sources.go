@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -68,29 +69,6 @@ var baymodelItemTypes = map[string]attr.Type{
 	"id": types.StringType, "name": types.StringType, "coe": types.StringType, "image_id": types.StringType,
 	"public": types.BoolType, "hidden": types.BoolType, "labels": types.MapType{ElemType: types.StringType},
 	"created_at": types.StringType,
-}
-
-func filterAttributes(what string) map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"name_regex": schema.StringAttribute{
-			MarkdownDescription: "Keep only " + what + " whose name matches this regular expression (Go RE2 syntax; unanchored, so use `^...$` for a whole-name match).",
-			Optional:            true,
-		},
-		"coe": schema.StringAttribute{
-			MarkdownDescription: "Keep only " + what + " of this container orchestration engine, such as `kubernetes`.",
-			Optional:            true,
-		},
-		"labels": schema.MapAttribute{
-			MarkdownDescription: "Keep only " + what + " that carry every one of these labels with these values (others may carry more).",
-			ElementType:         types.StringType,
-			Optional:            true,
-		},
-		"page_size": schema.Int64Attribute{
-			MarkdownDescription: "How many items to ask Magnum for per page; the provider follows every page either way. Left out, Magnum's own limit applies (`[api] max_limit`, 1000 by default).",
-			Optional:            true,
-			Validators:          []validator.Int64{int64validator.Between(1, 1000)},
-		},
-	}
 }
 
 func (d *baysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -160,48 +138,6 @@ func (d *baymodelsDataSource) Configure(_ context.Context, req datasource.Config
 	d.data = providerDataFrom(req.ProviderData, "Data Source", &resp.Diagnostics)
 }
 
-// matcher is a compiled listFilter.
-type matcher struct {
-	name   *regexp.Regexp
-	coe    string
-	labels map[string]string
-}
-
-func (f listFilter) compile(ctx context.Context) (matcher, diag.Diagnostics) {
-	var m matcher
-	var diags diag.Diagnostics
-	if v := f.NameRegex.ValueString(); v != "" {
-		re, err := regexp.Compile(v)
-		if err != nil {
-			diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", err.Error())
-			return m, diags
-		}
-		m.name = re
-	}
-	m.coe = f.COE.ValueString()
-	m.labels, diags = stringMap(ctx, f.Labels)
-	return m, diags
-}
-
-func (m matcher) match(name, coe string, labels map[string]string) bool {
-	if m.name != nil && !m.name.MatchString(name) {
-		return false
-	}
-	if m.coe != "" && coe != m.coe {
-		return false
-	}
-	for k, v := range m.labels {
-		if got, ok := labels[k]; !ok || got != v {
-			return false
-		}
-	}
-	return true
-}
-
-func (f listFilter) listOpts() magnum.ListOpts {
-	return magnum.ListOpts{Limit: int(f.PageSize.ValueInt64())}
-}
-
 func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	ctx = d.data.MaskSecrets(ctx)
 	var m baysModel
@@ -213,7 +149,7 @@ func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	clusters, err := d.data.Magnum.ListClusters(ctx, m.listOpts())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing bays", apiErrorDetail(err))
+		resp.Diagnostics.AddError("Error listing bays", diagnose.APIError(err))
 		return
 	}
 	// A bay's engine is its baymodel's; one listing answers for all.
@@ -221,7 +157,7 @@ func (d *baysDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	if match.coe != "" || len(clusters) > 0 {
 		templates, err := d.data.Magnum.ListClusterTemplates(ctx, m.listOpts())
 		if err != nil {
-			resp.Diagnostics.AddError("Error listing baymodels to learn each bay's engine", apiErrorDetail(err))
+			resp.Diagnostics.AddError("Error listing baymodels to learn each bay's engine", diagnose.APIError(err))
 			return
 		}
 		for _, t := range templates {
@@ -272,7 +208,7 @@ func (d *baymodelsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	templates, err := d.data.Magnum.ListClusterTemplates(ctx, m.listOpts())
 	if err != nil {
-		resp.Diagnostics.AddError("Error listing baymodels", apiErrorDetail(err))
+		resp.Diagnostics.AddError("Error listing baymodels", diagnose.APIError(err))
 		return
 	}
 	sort.SliceStable(templates, func(i, j int) bool {
@@ -303,6 +239,71 @@ func (d *baymodelsDataSource) Read(ctx context.Context, req datasource.ReadReque
 	m.Baymodels, diags = types.ListValue(types.ObjectType{AttrTypes: baymodelItemTypes}, nonNilValues(items))
 	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func filterAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name_regex": schema.StringAttribute{
+			MarkdownDescription: "Keep only " + what + " whose name matches this regular expression (Go RE2 syntax; unanchored, so use `^...$` for a whole-name match).",
+			Optional:            true,
+		},
+		"coe": schema.StringAttribute{
+			MarkdownDescription: "Keep only " + what + " of this container orchestration engine, such as `kubernetes`.",
+			Optional:            true,
+		},
+		"labels": schema.MapAttribute{
+			MarkdownDescription: "Keep only " + what + " that carry every one of these labels with these values (others may carry more).",
+			ElementType:         types.StringType,
+			Optional:            true,
+		},
+		"page_size": schema.Int64Attribute{
+			MarkdownDescription: "How many items to ask Magnum for per page; the provider follows every page either way. Left out, Magnum's own limit applies (`[api] max_limit`, 1000 by default).",
+			Optional:            true,
+			Validators:          []validator.Int64{int64validator.Between(1, 1000)},
+		},
+	}
+}
+
+// matcher is a compiled listFilter.
+type matcher struct {
+	name   *regexp.Regexp
+	coe    string
+	labels map[string]string
+}
+
+func (f listFilter) compile(ctx context.Context) (matcher, diag.Diagnostics) {
+	var m matcher
+	var diags diag.Diagnostics
+	if v := f.NameRegex.ValueString(); v != "" {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			diags.AddAttributeError(path.Root("name_regex"), "Invalid regular expression", err.Error())
+			return m, diags
+		}
+		m.name = re
+	}
+	m.coe = f.COE.ValueString()
+	m.labels, diags = stringMap(ctx, f.Labels)
+	return m, diags
+}
+
+func (m matcher) match(name, coe string, labels map[string]string) bool {
+	if m.name != nil && !m.name.MatchString(name) {
+		return false
+	}
+	if m.coe != "" && coe != m.coe {
+		return false
+	}
+	for k, v := range m.labels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (f listFilter) listOpts() magnum.ListOpts {
+	return magnum.ListOpts{Limit: int(f.PageSize.ValueInt64())}
 }
 
 func nonNilValues(v []attr.Value) []attr.Value {

@@ -355,7 +355,7 @@ func reattachedTerraform(ctx context.Context, t *testing.T, tfBin, dir string) f
 	reattach := map[string]any{}
 	var closed []chan struct{}
 	for addr, factory := range map[string]func() tfprotov6.ProviderServer{
-		"registry.terraform.io/magnumtf/magnum":                        providerserver.NewProtocol6(New("test")()),
+		"registry.terraform.io/magnumtf/magnum":                        providerserver.NewProtocol6(newTestProvider()),
 		"registry.terraform.io/terraform-provider-openstack/openstack": providerserver.NewProtocol6(movestub.New()),
 	} {
 		cfgCh, closeCh := make(chan *plugin.ReattachConfig, 1), make(chan struct{})

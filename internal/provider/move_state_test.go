@@ -107,7 +107,7 @@ type movedState struct {
 func moveState(t *testing.T, targetType, sourceType, address, raw string) (movedState, bool) {
 	t.Helper()
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	if _, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -38,7 +39,7 @@ func (d *ProviderData) ambiguousName(ctx context.Context, kind, ident, purpose s
 		b.WriteString(".")
 	}
 	fmt.Fprintf(&b, "\n\nUse the UUID of the one you mean instead of the name. Some of them may belong to other users or "+
-		"workspaces, so leave the others alone unless you know they are yours.\n\n%s", apiErrorDetail(err))
+		"workspaces, so leave the others alone unless you know they are yours.\n\n%s", diagnose.APIError(err))
 	return summary, b.String(), true
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -26,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -241,29 +241,6 @@ func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.Val
 	}
 }
 
-// nodeCountProblem mirrors Magnum's _validate_node_count; the node count
-// defaults to 1 when left out.
-func nodeCountProblem(count, minN, maxN types.Int64) string {
-	known := func(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
-	if count.IsUnknown() || minN.IsUnknown() || maxN.IsUnknown() {
-		return ""
-	}
-	n := int64(1)
-	if known(count) {
-		n = count.ValueInt64()
-	}
-	if known(maxN) && known(minN) && minN.ValueInt64() > maxN.ValueInt64() {
-		return fmt.Sprintf("min_node_count (%d) is above max_node_count (%d); Magnum would refuse it.", minN.ValueInt64(), maxN.ValueInt64())
-	}
-	if known(maxN) && n > maxN.ValueInt64() {
-		return fmt.Sprintf("node_count (%d) is above max_node_count (%d); Magnum would refuse it.", n, maxN.ValueInt64())
-	}
-	if known(minN) && minN.ValueInt64() > n {
-		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
-	}
-	return ""
-}
-
 func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
 	var plan nodegroupModel
@@ -286,7 +263,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 			return
 		}
 		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
-			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), apiErrorDetail(err)))
+			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), diagnose.APIError(err)))
 		return
 	}
 	create, diags := nodegroupCreateRequest(ctx, plan)
@@ -302,7 +279,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 		}
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error creating nodegroup %q in bay %q", plan.Name.ValueString(), bay.Name), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error creating nodegroup %q in bay %q", plan.Name.ValueString(), bay.Name), diagnose.APIError(err))
 		return
 	}
 	plan.ID = types.StringValue(ng.UUID)
@@ -320,7 +297,7 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	if werr != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Nodegroup %q (%s) did not become ready", plan.Name.ValueString(), ng.UUID),
-			waitErrorText(werr)+"\n\nThe nodegroup stays in the Terraform state, marked tainted: the next apply replaces it, and destroy deletes it.")
+			diagnose.WaitError(werr)+diagnose.Tainted("nodegroup"))
 	}
 }
 
@@ -339,7 +316,7 @@ func (r *nodegroupResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", state.ID.ValueString()), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", state.ID.ValueString()), diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(nodegroupFromAPI(ctx, ng, &state, autoScaled(ctx, state.AutoScaling))...)
@@ -377,7 +354,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			return true
 		}
 		if _, err := r.data.Magnum.UpdateNodeGroup(ctx, bayID, id, ops); err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error updating nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error updating nodegroup %q (%s)", name, id), diagnose.APIError(err))
 			return false
 		}
 		ops = nil
@@ -394,7 +371,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			err = r.data.Magnum.ResizeCluster(ctx, bayID, magnum.ResizeOpts{NodeCount: want, NodeGroup: id})
 		}
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), apiErrorDetail(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.APIError(err))
 			return
 		}
 		var first *magnum.NodeGroup
@@ -412,7 +389,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			},
 		}, timeout)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), waitErrorText(err))
+			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.WaitError(err))
 			if last != nil {
 				resp.Diagnostics.Append(nodegroupFromAPI(ctx, last, &state, false)...)
 				resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
@@ -425,7 +402,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	got, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", name), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading nodegroup %q", name), diagnose.APIError(err))
 		return
 	}
 	resp.Diagnostics.Append(nodegroupFromAPI(ctx, got, &plan, false)...)
@@ -453,12 +430,13 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), apiErrorDetail(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), diagnose.APIError(err))
 		return
 	}
 	_, err = r.wait(ctx, bayID, id, name, "deleted", waiter.Conditions[*magnum.NodeGroup]{
 		Pending:          []string{"DELETE_IN_PROGRESS"},
 		NotFoundIsTarget: true,
+		IsTransient:      magnum.TransientWhileDeleting,
 		IsFailed:         func(s string) bool { return s == "DELETE_FAILED" },
 		// Until the conductor handles the cast the nodegroup shows whatever
 		// it showed before (CREATE_COMPLETE, even CREATE_FAILED): that is
@@ -466,7 +444,7 @@ func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteReque
 		Started: func(_ *magnum.NodeGroup, s string) bool { return strings.HasPrefix(s, "DELETE_") },
 	}, timeout)
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), waitErrorText(err))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting nodegroup %q (%s)", name, id), diagnose.WaitError(err))
 	}
 }
 
@@ -485,12 +463,12 @@ func (r *nodegroupResource) ImportState(ctx context.Context, req resource.Import
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, diagnose.APIError(err)))
 		return
 	}
 	ng, err := r.data.Magnum.GetNodeGroup(ctx, bay.UUID, ngRef)
 	if err != nil {
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, apiErrorDetail(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, diagnose.APIError(err)))
 		return
 	}
 	if ng.IsDefault {
@@ -531,161 +509,25 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 	}, cond)
 }
 
-// waitErrorText is a failed wait as a user reads it: Magnum's words for API
-// errors, the waiter's account otherwise.
-func waitErrorText(err error) string {
-	if magnum.StatusCode(err) != 0 {
-		return apiErrorDetail(err)
+// nodeCountProblem mirrors Magnum's _validate_node_count; the node count
+// defaults to 1 when left out.
+func nodeCountProblem(count, minN, maxN types.Int64) string {
+	known := func(v types.Int64) bool { return !v.IsNull() && !v.IsUnknown() }
+	if count.IsUnknown() || minN.IsUnknown() || maxN.IsUnknown() {
+		return ""
 	}
-	return err.Error()
-}
-
-func nodegroupCreateRequest(ctx context.Context, m nodegroupModel) (magnum.NodeGroupCreate, diag.Diagnostics) {
-	labels, diags := stringMap(ctx, m.Labels)
-	nodeLabels, d := stringMap(ctx, m.NodeLabels)
-	diags.Append(d...)
-	taints, d := taintsFrom(ctx, m.NodeTaints)
-	diags.Append(d...)
-	req := magnum.NodeGroupCreate{
-		Name:             m.Name.ValueString(),
-		NodeCount:        optInt(m.NodeCount),
-		MinNodeCount:     optInt(m.MinNodeCount),
-		MaxNodeCount:     optInt(m.MaxNodeCount),
-		DockerVolumeSize: optInt(m.DockerVolumeSize),
-		Labels:           labels,
-		NodeLabels:       nodeLabels,
-		NodeTaints:       taints,
+	n := int64(1)
+	if known(count) {
+		n = count.ValueInt64()
 	}
-	if v := optStr(m.Role); v != nil {
-		req.Role = *v
+	if known(maxN) && known(minN) && minN.ValueInt64() > maxN.ValueInt64() {
+		return fmt.Sprintf("min_node_count (%d) is above max_node_count (%d); Magnum would refuse it.", minN.ValueInt64(), maxN.ValueInt64())
 	}
-	if v := optStr(m.FlavorID); v != nil {
-		req.FlavorID = *v
+	if known(maxN) && n > maxN.ValueInt64() {
+		return fmt.Sprintf("node_count (%d) is above max_node_count (%d); Magnum would refuse it.", n, maxN.ValueInt64())
 	}
-	if v := optStr(m.ImageID); v != nil {
-		req.ImageID = *v
+	if known(minN) && minN.ValueInt64() > n {
+		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
 	}
-	merge := m.MergeLabels.ValueBool()
-	if as, ok, d := readAutoScaling(ctx, m.AutoScaling); ok {
-		diags.Append(d...)
-		l, mg, err := withAutoScalingLabels(labels, merge, as)
-		if err != nil {
-			diags.AddAttributeError(path.Root("auto_scaling"), "Conflicting labels", err.Error())
-			return req, diags
-		}
-		req.Labels, merge = l, mg
-		// The drivers size the autoscaler from the nodegroup's own fields;
-		// Magnum's bounds checks use them too.
-		if req.MinNodeCount == nil {
-			req.MinNodeCount = optInt(as.MinNodeCount)
-		}
-		if req.MaxNodeCount == nil {
-			req.MaxNodeCount = optInt(as.MaxNodeCount)
-		}
-	}
-	if merge {
-		t := true
-		req.MergeLabels = &t
-	}
-	return req, diags
-}
-
-// nodegroupPatch is the PATCH for what changes in place, other than the
-// node count (a resize).
-func nodegroupPatch(ctx context.Context, from, to nodegroupModel) ([]magnum.PatchOp, diag.Diagnostics) {
-	var ops []magnum.PatchOp
-	var diags diag.Diagnostics
-	if !to.MinNodeCount.IsUnknown() && !to.MinNodeCount.Equal(from.MinNodeCount) && !to.MinNodeCount.IsNull() {
-		ops = append(ops, magnum.Replace("/min_node_count", to.MinNodeCount.ValueInt64()))
-	}
-	if !to.MaxNodeCount.Equal(from.MaxNodeCount) {
-		if to.MaxNodeCount.IsNull() {
-			ops = append(ops, magnum.Remove("/max_node_count"))
-		} else {
-			ops = append(ops, magnum.Replace("/max_node_count", to.MaxNodeCount.ValueInt64()))
-		}
-	}
-	if !to.NodeLabels.Equal(from.NodeLabels) {
-		m, d := stringMap(ctx, to.NodeLabels)
-		diags.Append(d...)
-		ops = append(ops, magnum.Replace("/node_labels", magnum.PythonDict(nonNilMap(m))))
-	}
-	if !to.NodeTaints.Equal(from.NodeTaints) {
-		t, d := taintsFrom(ctx, to.NodeTaints)
-		diags.Append(d...)
-		ops = append(ops, magnum.Replace("/node_taints", magnum.PythonTaints(t)))
-	}
-	return ops, diags
-}
-
-func taintsFrom(ctx context.Context, v types.List) ([]magnum.Taint, diag.Diagnostics) {
-	if v.IsNull() || v.IsUnknown() {
-		return nil, nil
-	}
-	var ms []taintModel
-	diags := v.ElementsAs(ctx, &ms, false)
-	out := make([]magnum.Taint, len(ms))
-	for i, m := range ms {
-		out[i] = magnum.Taint{Key: m.Key.ValueString(), Value: m.Value.ValueString(), Effect: m.Effect.ValueString()}
-	}
-	return out, diags
-}
-
-// nodegroupFromAPI copies what Magnum reports into the model. keepCount
-// leaves node_count as configured: the autoscaler owns the live count.
-func nodegroupFromAPI(ctx context.Context, ng *magnum.NodeGroup, m *nodegroupModel, keepCount bool) diag.Diagnostics {
-	var diags diag.Diagnostics
-	m.ID = types.StringValue(ng.UUID)
-	if ng.ClusterID != "" && m.BayID.ValueString() != ng.ClusterID && (m.BayID.IsNull() || m.BayID.IsUnknown()) {
-		m.BayID = types.StringValue(ng.ClusterID)
-	}
-	m.Name = types.StringValue(ng.Name)
-	m.Role = nullableStr(ng.Role)
-	m.FlavorID = nullableStr(ng.FlavorID)
-	m.ImageID = nullableStr(ng.ImageID)
-	m.DockerVolumeSize = nullableInt(ng.DockerVolumeSize)
-	if !keepCount || m.NodeCount.IsNull() || m.NodeCount.IsUnknown() {
-		m.NodeCount = types.Int64Value(int64(ng.NodeCount))
-	}
-	m.MinNodeCount = nullableInt(ng.MinNodeCount)
-	if m.MinNodeCount.IsNull() {
-		m.MinNodeCount = types.Int64Value(0)
-	}
-	m.MaxNodeCount = nullableInt(ng.MaxNodeCount)
-	m.Status = nullableStr(ng.Status)
-	m.StatusReason = nullableStr(ng.StatusReason)
-	m.StackID = nullableStr(ng.StackID)
-	m.ProjectID = nullableStr(ng.ProjectID)
-	m.CreatedAt = timeString(ng.CreatedAt)
-	m.UpdatedAt = timeString(ng.UpdatedAt)
-
-	var d diag.Diagnostics
-	m.EffectiveLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.Labels))
-	diags.Append(d...)
-	actual := map[string]string(ng.Labels)
-	if _, ok, _ := readAutoScaling(ctx, m.AutoScaling); ok {
-		user, d := stringMap(ctx, m.Labels)
-		diags.Append(d...)
-		actual = withoutAutoScalingLabels(actual, user)
-	}
-	m.Labels, d = configuredLabels(ctx, m.Labels, m.MergeLabels.ValueBool(), actual)
-	diags.Append(d...)
-	// node_labels and node_taints exist only from 1.14; an older cloud
-	// never reports them, so null stays null rather than becoming {}.
-	if len(ng.NodeLabels) > 0 || !m.NodeLabels.IsNull() {
-		m.NodeLabels, d = types.MapValueFrom(ctx, types.StringType, nonNilMap(ng.NodeLabels))
-		diags.Append(d...)
-	}
-	if len(ng.NodeTaints) > 0 || !m.NodeTaints.IsNull() {
-		taints := make([]taintModel, len(ng.NodeTaints))
-		for i, t := range ng.NodeTaints {
-			taints[i] = taintModel{Key: types.StringValue(t.Key), Value: types.StringValue(t.Value), Effect: types.StringValue(t.Effect)}
-			if t.Value == "" {
-				taints[i].Value = types.StringNull()
-			}
-		}
-		m.NodeTaints, d = types.ListValueFrom(ctx, types.ObjectType{AttrTypes: taintAttrTypes}, taints)
-		diags.Append(d...)
-	}
-	return diags
+	return ""
 }

@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -25,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -113,7 +112,7 @@ func errRegexp(parts ...string) *regexp.Regexp {
 // sees only the settings it makes. Tests calling it cannot be parallel.
 func clearOSEnv(t *testing.T) {
 	t.Helper()
-	for _, names := range settingEnv {
+	for _, names := range session.EnvVars {
 		for _, name := range names {
 			t.Setenv(name, "")
 		}
@@ -603,135 +602,6 @@ data "magnum_baymodel" "test" {
 				Config:    acctest.ProviderBlock(s, "demo") + lookup,
 				ExpectError: errRegexp(`Invalid OS_INTERFACE`, `OS_INTERFACE is "private"`,
 					"use one of public, internal, admin"),
-			},
-		},
-	})
-}
-
-// TestAccProvider_insecure warns that certificate checks are off, and
-// still works against a plain-http cloud.
-func TestAccProvider_insecure(t *testing.T) {
-	s := acctest.StartSim(t, sim.Options{})
-	c := s.Credentials("demo")
-
-	// Terraform prints warnings but the test framework does not expose
-	// them, so the warning is checked on the provider server directly.
-	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
-	cfg, _ := protoConfig(t, map[string]any{
-		"auth_url": c.AuthURL, "user_name": c.UserName, "password": c.Password, "user_domain_name": c.UserDomainName,
-		"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName, "insecure": true,
-	})
-	if _, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var warned bool
-	for _, d := range resp.Diagnostics {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			t.Fatalf("insecure = true failed over http: %s: %s", d.Summary, d.Detail)
-		}
-		warned = warned || (d.Severity == tfprotov6.DiagnosticSeverityWarning &&
-			d.Summary == "TLS certificate verification is disabled" && strings.Contains(d.Detail, "cacert_file"))
-	}
-	if !warned {
-		t.Fatalf("no warning about disabled certificate checks: %v", protoDiags(resp.Diagnostics))
-	}
-
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             checkBaymodelsDestroyed(s),
-		Steps: []resource.TestStep{{
-			Config:            acctest.ProviderBlock(s, "demo", "insecure = true") + testAccBaymodelOnly("insecure"),
-			ConfigStateChecks: []statecheck.StateCheck{expectProjectOwns(s, "demo")},
-			Check:             checkMagnumCallers(s, "demo", "demo"),
-		}},
-	})
-}
-
-// createBaymodelAs creates a cluster template through Magnum's API as the
-// project's user, the way another team would with the CLI.
-func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]any) string {
-	t.Helper()
-	raw, _ := json.Marshal(body)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/container-infra/v1/clustertemplates", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Auth-Token", issueToken(t, s, project))
-	req.Header.Set("OpenStack-API-Version", "container-infra 1.10")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var ct struct {
-		UUID string `json:"uuid"`
-	}
-	respBody, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(respBody, &ct) != nil || ct.UUID == "" {
-		t.Fatalf("creating a baymodel as %s: HTTP %d: %s", project, resp.StatusCode, respBody)
-	}
-	// The admin's project is the cloud's own on a real target, which
-	// outlives the test.
-	deleteWhenDone(t, acctest.MagnumClient(t, s, project), "", ct.UUID)
-	return ct.UUID
-}
-
-// TestAccProvider_tenantIsolation reads, as project alt, a baymodel the
-// admin published and one demo kept private. The two are made outside
-// Terraform: provider aliases cannot be used here, because every alias of
-// an in-process test provider shares one server and so one configuration.
-func TestAccProvider_tenantIsolation(t *testing.T) {
-	s := acctest.StartSim(t, sim.Options{})
-	public := createBaymodelAs(t, s, "admin", map[string]any{
-		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})
-	private := createBaymodelAs(t, s, "demo", map[string]any{
-		"name": "demo-private", "coe": "kubernetes", "image_id": "fedora-coreos-35"})
-	setup := len(s.Requests())
-	lookup := fmt.Sprintf(`
-data "magnum_baymodel" "public" {
-  id = %q
-}
-`, public)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: acctest.ProviderBlock(s, "alt") + lookup,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("name"), knownvalue.StringExact("admin-public")),
-					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("public"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("project_id"),
-						knownvalue.StringExact(s.Credentials("admin").ProjectID)),
-				},
-				Check: checkMagnumCallersAfter(s, setup, "alt", "alt"),
-			},
-			{
-				Config: acctest.ProviderBlock(s, "alt") + lookup + fmt.Sprintf(`
-data "magnum_baymodel" "private" {
-  id = %q
-}
-`, private),
-				ExpectError: errRegexp(fmt.Sprintf("Error reading baymodel %q", private), fmt.Sprintf("ClusterTemplate %s could not be found", private),
-					"HTTP status: 404", "Request ID: req-"),
-			},
-			{
-				// By name too: demo's baymodel does not exist for alt.
-				Config: acctest.ProviderBlock(s, "alt") + `
-data "magnum_baymodel" "private" {
-  name = "demo-private"
-}
-`,
-				ExpectError: errRegexp(`Error reading baymodel "demo-private"`, "could not be found", "HTTP status: 404"),
 			},
 		},
 	})

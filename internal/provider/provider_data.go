@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"regexp"
 	"sync"
-	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
@@ -63,7 +61,7 @@ type ProviderData struct {
 // apply.
 func (d *ProviderData) MaskSecrets(ctx context.Context) context.Context {
 	if d == nil {
-		return maskSecrets(ctx, nil)
+		return session.MaskSecrets(ctx, nil)
 	}
 	secrets := d.secrets
 	if d.ProviderClient != nil {
@@ -71,7 +69,7 @@ func (d *ProviderData) MaskSecrets(ctx context.Context) context.Context {
 			secrets = append(secrets[:len(secrets):len(secrets)], tok)
 		}
 	}
-	return maskSecrets(ctx, secrets)
+	return session.MaskSecrets(ctx, secrets)
 }
 
 // providerDataFrom is the body of every Configure: the framework calls
@@ -92,21 +90,20 @@ func providerDataFrom(pd any, kind string, diags *diag.Diagnostics) *ProviderDat
 
 // newClients builds the service clients on the authenticated session. Only
 // Magnum is required; Heat is best effort.
-func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved) (*ProviderData, diag.Diagnostics) {
+func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r session.Settings, retry magnum.RetryPolicy) (*ProviderData, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	mc, err := magnum.NewClient(ctx, magnum.Config{
 		ProviderClient:  pc,
 		Region:          r.Region,
 		Availability:    r.Availability,
 		Endpoint:        r.ContainerInfraEndpoint,
-		HeatEndpoint:    r.OrchestrationEndpoint,
 		MaxMicroversion: r.MaxMicroversion,
-		Retry:           retryPolicy,
+		Retry:           retry,
 	})
 	if err != nil {
 		diags.AddAttributeError(path.Root("endpoint_overrides"), "Cannot set up the Magnum client",
 			fmt.Sprintf("%s. Check region (%q), endpoint_type (%q) and endpoint_overrides[%q].",
-				err, r.Region, r.Availability, overrideContainerInfra))
+				err, r.Region, r.Availability, session.OverrideContainerInfra))
 		return nil, diags
 	}
 	hc, err := heat.New(pc, r.Region, r.Availability, r.OrchestrationEndpoint)
@@ -120,7 +117,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 				"will lack the failed Heat resources.", err))
 		hc = nil
 	}
-	projectID, userID := tokenOwner(pc)
+	projectID, userID := session.TokenOwner(pc)
 	return &ProviderData{
 		ProjectID:      projectID,
 		UserID:         userID,
@@ -131,88 +128,6 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r resolved)
 		Region:         r.Region,
 		Availability:   r.Availability,
 		AppCredential:  r.AuthOptions.ApplicationCredentialID != "" || r.AuthOptions.ApplicationCredentialName != "",
-		secrets:        r.secrets(),
+		secrets:        r.Secrets(),
 	}, diags
-}
-
-// privateKeyPEM matches any PEM private key block (RSA, EC, PKCS#8,
-// encrypted), including one escaped inside a JSON string.
-var privateKeyPEM = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----`)
-
-// base64PEM matches a base64-encoded PEM block: a kubeconfig carries its
-// client key as client-key-data in that form, which privateKeyPEM cannot
-// see. Certificates encoded the same way are masked too; a log loses
-// nothing by that.
-var base64PEM = regexp.MustCompile(`LS0tLS1CRUdJTi[A-Za-z0-9+/]*={0,2}`)
-
-// secretFieldKeys are log field names whose values are always secret,
-// whoever logs them.
-var secretFieldKeys = []string{
-	"password", "token", "application_credential_secret", "secret",
-	"X-Auth-Token", "X-Subject-Token", "x-auth-token", "x-subject-token",
-	"private_key", "client_key", "key_pem", "raw_config", "kubeconfig", "client-key-data",
-}
-
-// maskSecrets registers tflog masks on ctx for the credential values, the
-// well-known secret field keys and PEM private keys, so nothing logged under
-// ctx (even at TRACE) carries them.
-func maskSecrets(ctx context.Context, secrets []string) context.Context {
-	ctx = tflog.MaskFieldValuesWithFieldKeys(ctx, secretFieldKeys...)
-	ctx = tflog.MaskAllFieldValuesRegexes(ctx, privateKeyPEM, base64PEM)
-	ctx = tflog.MaskMessageRegexes(ctx, privateKeyPEM, base64PEM)
-	if len(secrets) > 0 {
-		ctx = tflog.MaskAllFieldValuesStrings(ctx, secrets...)
-		ctx = tflog.MaskMessageStrings(ctx, secrets...)
-	}
-	return ctx
-}
-
-// loggingTransport records one DEBUG line per HTTP exchange. It logs no
-// headers and no bodies: Keystone's request carries the password and its
-// response the token, and Magnum's certificate calls carry keys and CSRs.
-type loggingTransport struct {
-	next    http.RoundTripper
-	secrets []string
-	// token returns the current Keystone token, which changes on reauth, so
-	// it can be masked too.
-	token func() string
-	now   func() time.Time
-}
-
-func newLoggingTransport(next http.RoundTripper, secrets []string, token func() string) *loggingTransport {
-	return &loggingTransport{next: next, secrets: secrets, token: token, now: time.Now}
-}
-
-// requestIDHeaders are tried in order; services differ in which they send.
-var requestIDHeaders = []string{"X-Openstack-Request-Id", "X-Compute-Request-Id", "X-Request-Id"}
-
-func (t *loggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	secrets := t.secrets
-	if t.token != nil {
-		if tok := t.token(); tok != "" {
-			secrets = append(secrets[:len(secrets):len(secrets)], tok)
-		}
-	}
-	ctx := maskSecrets(req.Context(), secrets)
-	start := t.now()
-	resp, err := t.next.RoundTrip(req)
-	fields := map[string]any{
-		"http_method": req.Method,
-		"http_url":    req.URL.Redacted(),
-		"duration_ms": t.now().Sub(start).Milliseconds(),
-	}
-	if err != nil {
-		fields["error"] = err.Error()
-		tflog.Debug(ctx, "OpenStack API request failed", fields)
-		return resp, err
-	}
-	fields["http_status"] = resp.StatusCode
-	for _, h := range requestIDHeaders {
-		if id := resp.Header.Get(h); id != "" {
-			fields["request_id"] = id
-			break
-		}
-	}
-	tflog.Debug(ctx, "OpenStack API request", fields)
-	return resp, nil
 }

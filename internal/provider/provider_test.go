@@ -3,28 +3,17 @@ package provider
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -36,6 +25,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
 
 // unknown marks an attribute whose value is known only after apply.
@@ -67,6 +57,11 @@ func model(attrs map[string]string) providerModel {
 			default:
 				*f = types.BoolValue(raw == "true")
 			}
+		case *types.Int64:
+			*f = types.Int64Null()
+			if set && raw == unknown {
+				*f = types.Int64Unknown()
+			}
 		case *types.Map:
 			*f = types.MapNull(types.StringType)
 			if set && raw == unknown {
@@ -81,267 +76,12 @@ func envFunc(env map[string]string) func(string) string {
 	return func(k string) string { return env[k] }
 }
 
-// noClouds fails the test if resolveAuth reads clouds.yaml unasked.
-func noClouds(t *testing.T) cloudsLoader {
-	return func(name string, _ func(string) string) (cloudEntry, error) {
+// noClouds fails the test if Configure reads clouds.yaml unasked.
+func noClouds(t *testing.T) session.CloudsLoader {
+	return func(name string, _ func(string) string) (session.CloudEntry, error) {
 		t.Errorf("clouds.yaml read for cloud %q although none was configured", name)
-		return cloudEntry{}, os.ErrNotExist
+		return session.CloudEntry{}, os.ErrNotExist
 	}
-}
-
-func TestResolveAuth(t *testing.T) {
-	t.Parallel()
-	const authURL = "https://keystone.example:5000/v3"
-	const cloudsYAML = `clouds:
-  lab:
-    region_name: RegionTwo
-    interface: internal
-    auth:
-      auth_url: https://lab-keystone:5000/v3
-      username: labuser
-      project_name: labproject
-      user_domain_name: LabDomain
-      project_domain_name: LabDomain
-  appcred:
-    auth_type: v3applicationcredential
-    auth:
-      auth_url: https://lab-keystone:5000/v3
-      application_credential_id: ac-123
-      application_credential_secret: ac-secret
-`
-	const secureYAML = `clouds:
-  lab:
-    auth:
-      password: from-secure-yaml
-`
-	cases := []struct {
-		name    string
-		cfg     map[string]string
-		env     map[string]string
-		clouds  bool
-		want    gophercloud.AuthOptions
-		method  string
-		region  string
-		avail   gophercloud.Availability
-		check   func(t *testing.T, r resolved)
-		errs    []string // substrings, in one error detail or summary
-		errPath string
-		warns   []string
-	}{
-		{
-			name: "password from the provider block",
-			cfg: map[string]string{"auth_url": authURL, "user_name": "alice", "password": "pw", "project_name": "demo",
-				"domain_name": "Default", "region": "RegionOne"},
-			want: gophercloud.AuthOptions{IdentityEndpoint: authURL, Username: "alice", Password: "pw", DomainName: "Default",
-				AllowReauth: true, Scope: &gophercloud.AuthScope{ProjectName: "demo", DomainName: "Default"}},
-			method: methodPassword, region: "RegionOne", avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name: "openrc environment with legacy tenant variables",
-			env: map[string]string{"OS_AUTH_URL": authURL, "OS_USERNAME": "bob", "OS_PASSWORD": "pw", "OS_TENANT_NAME": "legacy",
-				"OS_USER_DOMAIN_ID": "default", "OS_PROJECT_DOMAIN_ID": "default", "OS_REGION_NAME": "RegionOne",
-				"OS_ENDPOINT_TYPE": "internalURL"},
-			want: gophercloud.AuthOptions{IdentityEndpoint: authURL, Username: "bob", Password: "pw", DomainID: "default",
-				AllowReauth: true, Scope: &gophercloud.AuthScope{ProjectName: "legacy", DomainID: "default"}},
-			method: methodPassword, region: "RegionOne", avail: gophercloud.AvailabilityInternal,
-		},
-		{
-			name: "configuration overrides environment field by field",
-			cfg:  map[string]string{"user_name": "alice", "region": "RegionOne", "endpoint_type": "admin"},
-			env: map[string]string{"OS_AUTH_URL": authURL, "OS_USERNAME": "bob", "OS_PASSWORD": "envpw", "OS_PROJECT_ID": "p-1",
-				"OS_USER_DOMAIN_NAME": "Default", "OS_REGION_NAME": "RegionEnv", "OS_INTERFACE": "internal"},
-			want: gophercloud.AuthOptions{IdentityEndpoint: authURL, Username: "alice", Password: "envpw", DomainName: "Default",
-				AllowReauth: true, Scope: &gophercloud.AuthScope{ProjectID: "p-1"}},
-			method: methodPassword, region: "RegionOne", avail: gophercloud.AvailabilityAdmin,
-		},
-		{
-			// Horizon's openrc exports both; the ID is unambiguous.
-			name: "project ID preferred over name from the same source",
-			env: map[string]string{"OS_AUTH_URL": authURL, "OS_USER_ID": "u-1", "OS_PASSWORD": "pw",
-				"OS_PROJECT_ID": "p-1", "OS_PROJECT_NAME": "demo", "OS_USER_DOMAIN_NAME": "Default"},
-			want: gophercloud.AuthOptions{IdentityEndpoint: authURL, UserID: "u-1", Password: "pw", AllowReauth: true,
-				Scope: &gophercloud.AuthScope{ProjectID: "p-1"}},
-			method: methodPassword, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name:   "clouds.yaml with password from secure.yaml",
-			cfg:    map[string]string{"cloud": "lab"},
-			clouds: true,
-			want: gophercloud.AuthOptions{IdentityEndpoint: "https://lab-keystone:5000/v3", Username: "labuser",
-				Password: "from-secure-yaml", DomainName: "LabDomain", AllowReauth: true,
-				Scope: &gophercloud.AuthScope{ProjectName: "labproject", DomainName: "LabDomain"}},
-			method: methodPassword, region: "RegionTwo", avail: gophercloud.AvailabilityInternal,
-		},
-		{
-			name:   "OS_CLOUD selects the cloud and OS_* beats its entries",
-			env:    map[string]string{"OS_CLOUD": "lab", "OS_REGION_NAME": "RegionEnv", "OS_PASSWORD": "envpw", "OS_INTERFACE": "public"},
-			clouds: true,
-			want: gophercloud.AuthOptions{IdentityEndpoint: "https://lab-keystone:5000/v3", Username: "labuser",
-				Password: "envpw", DomainName: "LabDomain", AllowReauth: true,
-				Scope: &gophercloud.AuthScope{ProjectName: "labproject", DomainName: "LabDomain"}},
-			method: methodPassword, region: "RegionEnv", avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name:   "application credential from clouds.yaml",
-			cfg:    map[string]string{"cloud": "appcred"},
-			clouds: true,
-			want: gophercloud.AuthOptions{IdentityEndpoint: "https://lab-keystone:5000/v3", ApplicationCredentialID: "ac-123",
-				ApplicationCredentialSecret: "ac-secret", AllowReauth: true},
-			method: methodAppCred, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name: "application credential by name needs its user",
-			cfg: map[string]string{"auth_url": authURL, "application_credential_name": "ci", "application_credential_secret": "s",
-				"user_name": "alice", "user_domain_id": "default"},
-			want: gophercloud.AuthOptions{IdentityEndpoint: authURL, ApplicationCredentialName: "ci", ApplicationCredentialSecret: "s",
-				Username: "alice", DomainID: "default", AllowReauth: true},
-			method: methodAppCred, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			// A stale OS_PASSWORD in the shell must not override an
-			// application credential chosen in the provider block.
-			name: "method from the highest source wins",
-			cfg:  map[string]string{"application_credential_id": "ac-1", "application_credential_secret": "s"},
-			env: map[string]string{"OS_AUTH_URL": authURL, "OS_USERNAME": "bob", "OS_PASSWORD": "pw", "OS_PROJECT_NAME": "demo",
-				"OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default"},
-			want:   gophercloud.AuthOptions{IdentityEndpoint: authURL, ApplicationCredentialID: "ac-1", ApplicationCredentialSecret: "s", AllowReauth: true},
-			method: methodAppCred, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name:   "token with project",
-			env:    map[string]string{"OS_AUTH_URL": authURL, "OS_TOKEN": "tok", "OS_PROJECT_ID": "p-1"},
-			want:   gophercloud.AuthOptions{IdentityEndpoint: authURL, TokenID: "tok", AllowReauth: true, Scope: &gophercloud.AuthScope{ProjectID: "p-1"}},
-			method: methodToken, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name:   "OS_AUTH_TYPE picks among several environment credentials",
-			env:    map[string]string{"OS_AUTH_URL": authURL, "OS_AUTH_TYPE": "v3applicationcredential", "OS_APPLICATION_CREDENTIAL_ID": "ac", "OS_APPLICATION_CREDENTIAL_SECRET": "s", "OS_PASSWORD": "pw"},
-			want:   gophercloud.AuthOptions{IdentityEndpoint: authURL, ApplicationCredentialID: "ac", ApplicationCredentialSecret: "s", AllowReauth: true},
-			method: methodAppCred, avail: gophercloud.AvailabilityPublic,
-		},
-		{
-			name:   "several environment credentials warn and use the token",
-			env:    map[string]string{"OS_AUTH_URL": authURL, "OS_TOKEN": "tok", "OS_PASSWORD": "pw", "OS_USERNAME": "bob"},
-			want:   gophercloud.AuthOptions{IdentityEndpoint: authURL, TokenID: "tok", AllowReauth: false},
-			method: methodToken, avail: gophercloud.AvailabilityPublic,
-			warns: []string{"token and password", "uses token authentication"},
-		},
-		{
-			name: "endpoint overrides, microversion from the magnum CLI variable, TLS files",
-			cfg:  map[string]string{"auth_url": authURL, "token": "t", "cacert_file": "/ca.pem"},
-			env: map[string]string{"OS_CONTAINER_INFRA_API_VERSION": "1.10", "OS_CERT": "/c.pem", "OS_KEY": "/k.pem",
-				"OS_INSECURE": "true", "OS_CACERT": "/ignored.pem"},
-			want:   gophercloud.AuthOptions{IdentityEndpoint: authURL, TokenID: "t"},
-			method: methodToken, avail: gophercloud.AvailabilityPublic,
-			check: func(t *testing.T, r resolved) {
-				if r.MaxMicroversion != "1.10" || r.CACertFile != "/ca.pem" || r.ClientCertFile != "/c.pem" ||
-					r.ClientKeyFile != "/k.pem" || !r.Insecure {
-					t.Fatalf("resolved = %+v", r)
-				}
-			},
-		},
-		{
-			name:    "nothing set",
-			errs:    []string{"Missing OpenStack credentials", "auth_url (OS_AUTH_URL)", "token (OS_TOKEN)", "application_credential_id (OS_APPLICATION_CREDENTIAL_ID)", "cloud (OS_CLOUD)"},
-			errPath: "",
-		},
-		{
-			name: "password without project and domain lists every gap",
-			env:  map[string]string{"OS_USERNAME": "bob", "OS_PASSWORD": "pw"},
-			errs: []string{"Incomplete OpenStack credentials", "password credentials from the OS_* environment variables",
-				"auth_url (OS_AUTH_URL)", `user_domain_name (OS_USER_DOMAIN_NAME) or user_domain_id (OS_USER_DOMAIN_ID) (or domain_name/domain_id) for user "bob"`,
-				"project_name (OS_PROJECT_NAME or OS_TENANT_NAME) or project_id (OS_PROJECT_ID or OS_TENANT_ID)"},
-		},
-		{
-			name: "application credential without secret",
-			cfg:  map[string]string{"auth_url": authURL, "application_credential_id": "ac"},
-			errs: []string{"application_credential_secret (OS_APPLICATION_CREDENTIAL_SECRET)"},
-		},
-		{
-			name: "named application credential without user",
-			cfg:  map[string]string{"auth_url": authURL, "application_credential_name": "ci", "application_credential_secret": "s"},
-			errs: []string{"user_name (OS_USERNAME) or user_id (OS_USER_ID)"},
-		},
-		{
-			name:    "unknown value is named",
-			cfg:     map[string]string{"auth_url": unknown, "password": unknown},
-			errs:    []string{"Unknown auth_url value", "known only after apply", "OS_AUTH_URL"},
-			errPath: "auth_url",
-		},
-		{
-			name:    "unknown endpoint_overrides",
-			cfg:     map[string]string{"endpoint_overrides": unknown, "token": "t", "auth_url": authURL},
-			errs:    []string{"Unknown endpoint_overrides value"},
-			errPath: "endpoint_overrides",
-		},
-		{
-			name:    "missing clouds.yaml entry",
-			cfg:     map[string]string{"cloud": "nope"},
-			clouds:  true,
-			errs:    []string{"Cannot read clouds.yaml", `cloud "nope"`},
-			errPath: "cloud",
-		},
-		{
-			name: "bad OS_INTERFACE names the variable and the choices",
-			env:  map[string]string{"OS_AUTH_URL": authURL, "OS_TOKEN": "t", "OS_INTERFACE": "private"},
-			errs: []string{"Invalid OS_INTERFACE", `"private"`, "public, internal, admin"},
-		},
-		{
-			name: "bad OS_INSECURE",
-			env:  map[string]string{"OS_AUTH_URL": authURL, "OS_TOKEN": "t", "OS_INSECURE": "maybe"},
-			errs: []string{"Invalid OS_INSECURE"},
-		},
-		{
-			name: "bad OS_CONTAINER_INFRA_API_VERSION",
-			env:  map[string]string{"OS_AUTH_URL": authURL, "OS_TOKEN": "t", "OS_CONTAINER_INFRA_API_VERSION": "2"},
-			errs: []string{"Invalid OS_CONTAINER_INFRA_API_VERSION"},
-		},
-		{
-			name:    "client certificate without key",
-			cfg:     map[string]string{"auth_url": authURL, "token": "t", "cert": "/c.pem"},
-			errs:    []string{"needs both cert (OS_CERT) and key (OS_KEY)"},
-			errPath: "cert",
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			env := map[string]string{}
-			for k, v := range tc.env {
-				env[k] = v
-			}
-			load := noClouds(t)
-			if tc.clouds {
-				dir := t.TempDir()
-				writeFile(t, filepath.Join(dir, "clouds.yaml"), cloudsYAML)
-				writeFile(t, filepath.Join(dir, "secure.yaml"), secureYAML)
-				env["OS_CLIENT_CONFIG_FILE"] = filepath.Join(dir, "clouds.yaml")
-				load = loadCloudsYAML
-			}
-			r, diags := resolveAuth(model(tc.cfg), envFunc(env), load)
-			if len(tc.errs) > 0 {
-				assertError(t, diags, tc.errPath, tc.errs...)
-				return
-			}
-			if diags.HasError() {
-				t.Fatalf("unexpected errors: %v", diags)
-			}
-			assertWarnings(t, diags, tc.warns...)
-			if !reflect.DeepEqual(r.AuthOptions, tc.want) {
-				t.Fatalf("AuthOptions:\n got %s\nwant %s", dump(r.AuthOptions), dump(tc.want))
-			}
-			if r.Method != tc.method || r.Region != tc.region || r.Availability != tc.avail {
-				t.Fatalf("method/region/interface = %q/%q/%q, want %q/%q/%q", r.Method, r.Region, r.Availability, tc.method, tc.region, tc.avail)
-			}
-			if tc.check != nil {
-				tc.check(t, r)
-			}
-		})
-	}
-}
-
-func dump(ao gophercloud.AuthOptions) string {
-	return fmt.Sprintf("%+v scope=%+v", ao, ao.Scope)
 }
 
 func writeFile(t *testing.T, name, content string) {
@@ -373,19 +113,35 @@ func assertError(t *testing.T, diags diag.Diagnostics, attr string, substrings .
 	t.Fatalf("no error contains all of %q; got %v", substrings, diags)
 }
 
-func assertWarnings(t *testing.T, diags diag.Diagnostics, substrings ...string) {
-	t.Helper()
-	var all string
-	for _, d := range diags.Warnings() {
-		all += d.Summary() + "\n" + d.Detail() + "\n"
+// TestSessionArguments covers what the provider checks before it hands the
+// block to session.Resolve: values known only after apply.
+func TestSessionArguments(t *testing.T) {
+	t.Parallel()
+	const authURL = "https://keystone.example:5000/v3"
+	cases := []struct {
+		name    string
+		cfg     map[string]string
+		errs    []string
+		errPath string
+	}{
+		{"unknown value is named", map[string]string{"auth_url": unknown, "password": unknown},
+			[]string{"Unknown auth_url value", "known only after apply", "OS_AUTH_URL"}, "auth_url"},
+		{"unknown endpoint_overrides", map[string]string{"endpoint_overrides": unknown, "token": "t", "auth_url": authURL},
+			[]string{"Unknown endpoint_overrides value"}, "endpoint_overrides"},
+		{"unknown api_timeout", map[string]string{"api_timeout": unknown, "token": "t", "auth_url": authURL},
+			[]string{"Unknown api_timeout value"}, "api_timeout"},
 	}
-	if len(substrings) == 0 && all != "" {
-		t.Fatalf("unexpected warnings: %s", all)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, diags := sessionArguments(model(tc.cfg))
+			assertError(t, diags, tc.errPath, tc.errs...)
+		})
 	}
-	for _, s := range substrings {
-		if !strings.Contains(all, s) {
-			t.Fatalf("warnings %q lack %q", all, s)
-		}
+	args, diags := sessionArguments(model(map[string]string{"auth_url": authURL, "insecure": "true"}))
+	if diags.HasError() || args.Strings["auth_url"] != authURL || args.Insecure == nil || !*args.Insecure ||
+		args.EndpointOverrides != nil || args.APITimeout != nil {
+		t.Fatalf("args = %+v, %v", args, diags)
 	}
 }
 
@@ -449,7 +205,7 @@ func TestValidateConfig(t *testing.T) {
 		// Validation sees unknown values too; they must not be rejected yet.
 		{"unknown values pass validation", map[string]any{"endpoint_type": unknown, "user_name": unknown, "user_id": "x"}, nil, ""},
 	}
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -555,7 +311,7 @@ func configure(t *testing.T, ctx context.Context, attrs map[string]any, env map[
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &MagnumProvider{version: "1.2.3", getenv: envFunc(env), loadCloud: noClouds(t)}
+	p := &MagnumProvider{version: "1.2.3", getenv: envFunc(env), loadCloud: noClouds(t), retry: testRetryPolicy}
 	var sresp provider.SchemaResponse
 	p.Schema(ctx, provider.SchemaRequest{}, &sresp)
 	resp := &provider.ConfigureResponse{}
@@ -674,76 +430,8 @@ func TestConfigure(t *testing.T) {
 	})
 }
 
-func TestBuildTLS(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	writeFile(t, caFile, selfSignedPEM(t))
-	junk := filepath.Join(dir, "junk.pem")
-	writeFile(t, junk, "not a certificate")
-
-	cases := []struct {
-		name    string
-		r       resolved
-		errs    []string
-		attr    string
-		warn    string
-		inspect func(t *testing.T, c *tls.Config)
-	}{
-		{name: "CA bundle loaded", r: resolved{CACertFile: caFile}, inspect: func(t *testing.T, c *tls.Config) {
-			if c.RootCAs == nil || c.InsecureSkipVerify {
-				t.Fatal("RootCAs not set")
-			}
-		}},
-		{name: "missing CA file", r: resolved{CACertFile: filepath.Join(dir, "absent.pem")}, errs: []string{"Cannot read CA certificate file", "absent.pem"}, attr: "cacert_file"},
-		{name: "CA file without PEM", r: resolved{CACertFile: junk}, errs: []string{"holds no PEM certificate", junk}, attr: "cacert_file"},
-		{name: "bad client pair", r: resolved{ClientCertFile: junk, ClientKeyFile: junk}, errs: []string{"Cannot load TLS client certificate", junk}, attr: "cert"},
-		{name: "insecure warns", r: resolved{Insecure: true}, warn: "TLS certificate verification is disabled", inspect: func(t *testing.T, c *tls.Config) {
-			if !c.InsecureSkipVerify {
-				t.Fatal("InsecureSkipVerify not set")
-			}
-		}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c, diags := buildTLS(tc.r)
-			if len(tc.errs) > 0 {
-				assertError(t, diags, tc.attr, tc.errs...)
-				return
-			}
-			if diags.HasError() {
-				t.Fatal(diags)
-			}
-			if tc.warn != "" {
-				assertWarnings(t, diags, tc.warn)
-			} else {
-				assertWarnings(t, diags)
-			}
-			if tc.inspect != nil {
-				tc.inspect(t, c)
-			}
-		})
-	}
-}
-
-func selfSignedPEM(t *testing.T) string {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
 // TestMaskSecrets proves secrets never reach the log, whatever logs them and
-// at whatever level, once a context went through maskSecrets.
+// at whatever level, once a context went through ProviderData.MaskSecrets.
 func TestMaskSecrets(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -768,31 +456,3 @@ func TestMaskSecrets(t *testing.T) {
 		t.Fatalf("masking swallowed the messages themselves:\n%s", logged)
 	}
 }
-
-func TestLoggingTransportLogsFailures(t *testing.T) {
-	t.Parallel()
-	var out bytes.Buffer
-	ctx := tflogtest.RootLogger(context.Background(), &out)
-	tr := newLoggingTransport(roundTripFunc(func(*http.Request) (*http.Response, error) {
-		return nil, io.ErrUnexpectedEOF
-	}), nil, nil)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://user:pw@magnum.example/v1/clusters", nil)
-	if _, err := tr.RoundTrip(req); err == nil {
-		t.Fatal("error swallowed")
-	}
-	entries, err := tflogtest.MultilineJSONDecode(&out)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("entries = %v, %v", entries, err)
-	}
-	e := entries[0]
-	if e["@message"] != "OpenStack API request failed" || e["error"] != io.ErrUnexpectedEOF.Error() || e["http_method"] != "GET" {
-		t.Fatalf("entry = %v", e)
-	}
-	if strings.Contains(out.String(), "user:pw") {
-		t.Fatal("URL credentials logged")
-	}
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -18,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -96,18 +96,6 @@ func (r *quotaResource) Configure(_ context.Context, req resource.ConfigureReque
 	r.data = providerDataFrom(req.ProviderData, "Resource", &resp.Diagnostics)
 }
 
-// quotaErrorDetail explains the 403 every non-admin gets: Magnum's own
-// words name the policy but not who passes it.
-func quotaErrorDetail(err error, policy string) string {
-	detail := apiErrorDetail(err)
-	if magnum.StatusCode(err) != http.StatusForbidden {
-		return detail
-	}
-	return fmt.Sprintf("Managing Magnum quotas needs a cloud administrator: Magnum's policy %q allows only the admin role by default, "+
-		"and the provider's credentials do not pass it. Configure this resource with an admin provider (for example an aliased "+
-		"provider block with admin credentials).\n\n%s", policy, detail)
-}
-
 func (r *quotaResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
 	var plan quotaModel
@@ -118,7 +106,7 @@ func (r *quotaResource) Create(ctx context.Context, req resource.CreateRequest, 
 	project, res := plan.ProjectID.ValueString(), plan.Resource.ValueString()
 	q, err := r.data.Magnum.CreateQuota(ctx, project, res, int(plan.HardLimit.ValueInt64()))
 	if err != nil {
-		detail := quotaErrorDetail(err, "quota:create")
+		detail := diagnose.QuotaError(err, "quota:create")
 		if magnum.IsConflict(err) {
 			detail += fmt.Sprintf("\n\nThe project already has a quota. Bring it under Terraform with:\n  terraform import <address> %s/%s", project, res)
 		}
@@ -138,7 +126,7 @@ func (r *quotaResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	}
 	q, err := r.data.Magnum.GetQuota(ctx, state.ProjectID.ValueString(), state.Resource.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the quota of project %s", state.ProjectID.ValueString()), quotaErrorDetail(err, "quota:get"))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the quota of project %s", state.ProjectID.ValueString()), diagnose.QuotaError(err, "quota:get"))
 		return
 	}
 	if !q.Exists() {
@@ -161,7 +149,7 @@ func (r *quotaResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	project, res := plan.ProjectID.ValueString(), plan.Resource.ValueString()
 	q, err := r.data.Magnum.UpdateQuota(ctx, project, res, int(plan.HardLimit.ValueInt64()))
 	if err != nil {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error updating the quota of project %s", project), quotaErrorDetail(err, "quota:update"))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error updating the quota of project %s", project), diagnose.QuotaError(err, "quota:update"))
 		return
 	}
 	quotaFromAPI(q, &plan)
@@ -177,7 +165,7 @@ func (r *quotaResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 	err := r.data.Magnum.DeleteQuota(ctx, state.ProjectID.ValueString(), state.Resource.ValueString())
 	if err != nil && !magnum.IsNotFound(err) {
-		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting the quota of project %s", state.ProjectID.ValueString()), quotaErrorDetail(err, "quota:delete"))
+		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting the quota of project %s", state.ProjectID.ValueString()), diagnose.QuotaError(err, "quota:delete"))
 	}
 }
 

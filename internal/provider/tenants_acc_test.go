@@ -1,8 +1,12 @@
 package provider
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -154,7 +158,7 @@ func TestAccTenants_certificateOfAnotherUser(t *testing.T) {
 	_, bay := createBayAs(t, s, "demo", "demo-owned", false)
 
 	ctx := context.Background()
-	server := providerserver.NewProtocol6(New("test")())()
+	server := providerserver.NewProtocol6(newTestProvider())()
 	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -196,4 +200,88 @@ func TestAccTenants_certificateOfAnotherUser(t *testing.T) {
 	if s.Counters()["GET /v1/certificates/{id}"] == before {
 		t.Error("the provider never asked for the CA")
 	}
+}
+
+// createBaymodelAs creates a cluster template through Magnum's API as the
+// project's user, the way another team would with the CLI.
+func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]any) string {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/container-infra/v1/clustertemplates", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Auth-Token", issueToken(t, s, project))
+	req.Header.Set("OpenStack-API-Version", "container-infra 1.10")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ct struct {
+		UUID string `json:"uuid"`
+	}
+	respBody, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(respBody, &ct) != nil || ct.UUID == "" {
+		t.Fatalf("creating a baymodel as %s: HTTP %d: %s", project, resp.StatusCode, respBody)
+	}
+	// The admin's project is the cloud's own on a real target, which
+	// outlives the test.
+	deleteWhenDone(t, acctest.MagnumClient(t, s, project), "", ct.UUID)
+	return ct.UUID
+}
+
+// TestAccProvider_tenantIsolation reads, as project alt, a baymodel the
+// admin published and one demo kept private. The two are made outside
+// Terraform: provider aliases cannot be used here, because every alias of
+// an in-process test provider shares one server and so one configuration.
+func TestAccProvider_tenantIsolation(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{})
+	public := createBaymodelAs(t, s, "admin", map[string]any{
+		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})
+	private := createBaymodelAs(t, s, "demo", map[string]any{
+		"name": "demo-private", "coe": "kubernetes", "image_id": "fedora-coreos-35"})
+	setup := len(s.Requests())
+	lookup := fmt.Sprintf(`
+data "magnum_baymodel" "public" {
+  id = %q
+}
+`, public)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: acctest.ProviderBlock(s, "alt") + lookup,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("name"), knownvalue.StringExact("admin-public")),
+					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("public"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("data.magnum_baymodel.public", tfjsonpath.New("project_id"),
+						knownvalue.StringExact(s.Credentials("admin").ProjectID)),
+				},
+				Check: checkMagnumCallersAfter(s, setup, "alt", "alt"),
+			},
+			{
+				Config: acctest.ProviderBlock(s, "alt") + lookup + fmt.Sprintf(`
+data "magnum_baymodel" "private" {
+  id = %q
+}
+`, private),
+				ExpectError: errRegexp(fmt.Sprintf("Error reading baymodel %q", private), fmt.Sprintf("ClusterTemplate %s could not be found", private),
+					"HTTP status: 404", "Request ID: req-"),
+			},
+			{
+				// By name too: demo's baymodel does not exist for alt.
+				Config: acctest.ProviderBlock(s, "alt") + `
+data "magnum_baymodel" "private" {
+  name = "demo-private"
+}
+`,
+				ExpectError: errRegexp(`Error reading baymodel "demo-private"`, "could not be found", "HTTP status: 404"),
+			},
+		},
+	})
 }

@@ -68,7 +68,7 @@ func TestAccTLS(t *testing.T) {
 	t.Run("insecure warns", func(t *testing.T) {
 		c := s.Credentials("demo")
 		ctx := context.Background()
-		server := providerserver.NewProtocol6(New("test")())()
+		server := providerserver.NewProtocol6(newTestProvider())()
 		cfg, _ := protoConfig(t, map[string]any{
 			"auth_url": c.AuthURL, "user_name": c.UserName, "password": c.Password, "user_domain_name": c.UserDomainName,
 			"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName, "insecure": true,
@@ -90,5 +90,50 @@ func TestAccTLS(t *testing.T) {
 		if !warned {
 			t.Fatalf("no warning about disabled certificate checks: %v", protoDiags(resp.Diagnostics))
 		}
+	})
+}
+
+// TestAccProvider_insecure warns that certificate checks are off, and
+// still works against a plain-http cloud.
+func TestAccProvider_insecure(t *testing.T) {
+	s := acctest.StartSim(t, sim.Options{})
+	c := s.Credentials("demo")
+
+	// Terraform prints warnings but the test framework does not expose
+	// them, so the warning is checked on the provider server directly.
+	ctx := context.Background()
+	server := providerserver.NewProtocol6(newTestProvider())()
+	cfg, _ := protoConfig(t, map[string]any{
+		"auth_url": c.AuthURL, "user_name": c.UserName, "password": c.Password, "user_domain_name": c.UserDomainName,
+		"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName, "insecure": true,
+	})
+	if _, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned bool
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			t.Fatalf("insecure = true failed over http: %s: %s", d.Summary, d.Detail)
+		}
+		warned = warned || (d.Severity == tfprotov6.DiagnosticSeverityWarning &&
+			d.Summary == "TLS certificate verification is disabled" && strings.Contains(d.Detail, "cacert_file"))
+	}
+	if !warned {
+		t.Fatalf("no warning about disabled certificate checks: %v", protoDiags(resp.Diagnostics))
+	}
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkBaymodelsDestroyed(s),
+		Steps: []resource.TestStep{{
+			Config:            acctest.ProviderBlock(s, "demo", "insecure = true") + testAccBaymodelOnly("insecure"),
+			ConfigStateChecks: []statecheck.StateCheck{expectProjectOwns(s, "demo")},
+			Check:             checkMagnumCallers(s, "demo", "demo"),
+		}},
 	})
 }

@@ -56,9 +56,12 @@ type Conditions[T any] struct {
 	// IsFailed recognises failure states; nil means any "*_FAILED".
 	IsFailed func(state string) bool
 	// NotFoundIsTarget ends the wait successfully when the object is gone
-	// (deletes). While it is set, HTTP 400 is also tolerated as transient:
-	// Magnum answers one while it tears down a cluster's nodegroups.
+	// (deletes).
 	NotFoundIsTarget bool
+	// IsTransient, if set, names errors this wait rides out on top of
+	// Config.IsTransient, within the same MaxConsecutiveErrors: an API
+	// may answer an error of its own while it tears an object down.
+	IsTransient func(error) bool
 	// NotFoundGrace tolerates 404 for this long after the start (Magnum
 	// creates the row after answering the POST).
 	NotFoundGrace time.Duration
@@ -71,9 +74,9 @@ type Conditions[T any] struct {
 	Started    func(obj T, state string) bool
 	StartGrace time.Duration
 	// StateOfError, if set, reads a state from a refresh error that is in
-	// fact an observation (Magnum's 400 while a delete tears a cluster's
-	// nodegroups down means the delete is under way). Such a poll counts as
-	// seeing that state; the last object is kept.
+	// fact an observation (an error the API answers only while a delete is
+	// under way). Such a poll counts as seeing that state; the last object
+	// is kept.
 	StateOfError func(err error) (string, bool)
 	// Describe adds detail to a failure message, e.g. status_reason and faults.
 	Describe func(obj T) string
@@ -237,7 +240,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 				return zero, nil
 			case cfg.IsNotFound(err) && since < cond.NotFoundGrace:
 				cfg.logf("%s: not found yet (%v)", cfg.What, err)
-			case errs < cfg.MaxConsecutiveErrors && (cfg.IsTransient(err) || (cond.NotFoundIsTarget && statusOf(err) == 400)):
+			case errs < cfg.MaxConsecutiveErrors && (cfg.IsTransient(err) || (cond.IsTransient != nil && cond.IsTransient(err))):
 				errs++
 				wait = retryAfter(err)
 				cfg.logf("%s: transient error %d/%d: %v", cfg.What, errs, cfg.MaxConsecutiveErrors, err)

@@ -167,7 +167,10 @@ func TestWaitOutcomes(t *testing.T) {
 	// with Updated=1; the new one bumps Updated to 2.
 	updateCond := Conditions[obj]{Target: []string{"UPDATE_COMPLETE"}, Pending: []string{"UPDATE_IN_PROGRESS"},
 		Started: func(o obj, _ string) bool { return o.Updated > 1 }}
-	deleteCond := Conditions[obj]{NotFoundIsTarget: true, Pending: []string{"DELETE_IN_PROGRESS"}}
+	// The caller names the 400 its API answers while deleting; the waiter
+	// knows no API's errors.
+	deleteCond := Conditions[obj]{NotFoundIsTarget: true, Pending: []string{"DELETE_IN_PROGRESS"},
+		IsTransient: func(err error) bool { return statusOf(err) == 400 }}
 	notFound := &httpErr{code: 404}
 
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -135,5 +136,28 @@ func TestReadBayRidesOutTheTransient400(t *testing.T) {
 				t.Errorf("calls %d, err %v, bay %v; want %d calls, error %v", calls, err, c, tc.wantCalls, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestDescribeBay(t *testing.T) {
+	t.Parallel()
+	failed := decodeCluster(t, transcriptClusterFailed)
+	cases := []struct {
+		name string
+		in   *magnum.Cluster
+		want string
+	}{
+		{"nil", nil, ""},
+		{"nothing to say", decodeCluster(t, transcriptClusterInProgress), ""},
+		// Faults sorted by nodegroup so the message is stable between runs.
+		{"reason and faults", failed, "status_reason: default-master failed, default-worker failed; " +
+			"fault in default-master: " + transcriptFault + "; fault in default-worker: " + transcriptFault},
+		{"reason only", &magnum.Cluster{StatusReason: "Stack CREATE failed"}, "status_reason: Stack CREATE failed"},
+		{"faults only", &magnum.Cluster{Faults: map[string]string{"b": "2", "a": "1"}}, "fault in a: 1; fault in b: 2"},
+	}
+	for _, tc := range cases {
+		if got := diagnose.ClusterStatus(tc.in); got != tc.want {
+			t.Errorf("%s: diagnose.ClusterStatus =\n %q\nwant\n %q", tc.name, got, tc.want)
+		}
 	}
 }
