@@ -186,7 +186,7 @@ func clusterPostFields(bay bool) []clusterField {
 
 // parseClusterBody runs WSME's checks over a cluster or bay POST body and
 // returns the converted values of the fields that were set.
-func (s *Sim) parseClusterBody(body any, bay bool) (map[string]any, *pyDict, *apiError) {
+func (s *magnumService) parseClusterBody(body any, bay bool) (map[string]any, *pyDict, *apiError) {
 	arg := "cluster"
 	if bay {
 		arg = "bay"
@@ -244,7 +244,7 @@ func (s *Sim) parseClusterBody(body any, bay bool) (map[string]any, *pyDict, *ap
 	return v, in, nil
 }
 
-func (s *Sim) registerClusters(m *magnumRouter) {
+func (s *magnumService) registerClusters(m *magnumRouter) {
 	m.handle("GET /v1/clusters", minAPIVersion, s.listClusters(false))
 	m.handle("GET /v1/clusters/detail", minAPIVersion, s.listClusters(true))
 	m.handle("POST /v1/clusters", minAPIVersion, s.createCluster)
@@ -255,7 +255,7 @@ func (s *Sim) registerClusters(m *magnumRouter) {
 	m.handle("POST /v1/clusters/{id}/actions/upgrade", apiVersion{1, 7}, s.upgradeCluster)
 }
 
-func (s *Sim) clusterLink(base, collection, id string) []any {
+func (s *magnumService) clusterLink(base, collection, id string) []any {
 	return pyList{
 		map[string]any{"href": base + magnumPrefix + "/v1/" + collection + "/" + id, "rel": "self"},
 		map[string]any{"href": base + magnumPrefix + "/" + collection + "/" + id, "rel": "bookmark"},
@@ -266,7 +266,7 @@ func (s *Sim) clusterLink(base, collection, id string) []any {
 // microseconds unless they are zero. They come from the database:
 // PostgreSQL, which both real stacks here use, keeps them (Magnum 15 and
 // 20 alike); MySQL's DATETIME does not, as in the Zed captures.
-func (s *Sim) fmtTime(t time.Time) string {
+func (s *magnumService) fmtTime(t time.Time) string {
 	t = t.UTC()
 	if t.Nanosecond()/1000 != 0 {
 		return t.Truncate(time.Microsecond).Format(magnumTimeMicro)
@@ -274,7 +274,7 @@ func (s *Sim) fmtTime(t time.Time) string {
 	return t.Truncate(time.Second).Format(magnumTime)
 }
 
-func (s *Sim) fmtTimePtr(t *time.Time) any {
+func (s *magnumService) fmtTimePtr(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
@@ -292,7 +292,7 @@ func strList(l []string) pyList {
 // faultsVisible reports whether the API shows a faults field (only for
 // failed statuses) and what it holds: the nodegroups' Heat reasons, or
 // nothing once a delete has put the nodegroups into DELETE_IN_PROGRESS.
-func (s *Sim) faultsOf(c *clusterRow) (*pyDict, bool) {
+func (s *magnumService) faultsOf(c *clusterRow) (*pyDict, bool) {
 	if !strings.HasSuffix(c.status, "_FAILED") {
 		return nil, false
 	}
@@ -310,7 +310,7 @@ func (s *Sim) faultsOf(c *clusterRow) (*pyDict, bool) {
 
 // labelDetails compares the cluster's labels with its template's the way
 // Magnum's API does on every read.
-func (s *Sim) labelDetails(c *clusterRow) (overridden, added, skipped *pyDict) {
+func (s *magnumService) labelDetails(c *clusterRow) (overridden, added, skipped *pyDict) {
 	overridden, added, skipped = newPyDict(), newPyDict(), newPyDict()
 	var parent *pyDict
 	if t := s.st.templates[c.templateUUID]; t != nil {
@@ -334,7 +334,7 @@ func (s *Sim) labelDetails(c *clusterRow) (overridden, added, skipped *pyDict) {
 }
 
 // clusterView renders a row as the Cluster API type. Callers hold st.mu.
-func (s *Sim) clusterView(c *clusterRow, ver apiVersion, base string, detail bool) *pyDict {
+func (s *magnumService) clusterView(c *clusterRow, ver apiVersion, base string, detail bool) *pyDict {
 	out := newPyDict()
 	labels := c.labels
 	if labels == nil {
@@ -417,7 +417,7 @@ const (
 
 // findCluster is get_resource for clusters, after letting the conductor
 // catch up with the row. Callers hold st.mu.
-func (s *Sim) findCluster(p *principal, ident string, scope clusterScope) (*clusterRow, *apiError) {
+func (s *magnumService) findCluster(p *principal, ident string, scope clusterScope) (*clusterRow, *apiError) {
 	notFound := errf(http.StatusNotFound, "Cluster %s could not be found.", ident)
 	now := s.now()
 	visible := func(c *clusterRow) bool {
@@ -457,7 +457,7 @@ func (s *Sim) findCluster(p *principal, ident string, scope clusterScope) (*clus
 	return found, nil
 }
 
-func (s *Sim) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) getCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
@@ -497,7 +497,7 @@ var clusterSortKeys = map[string]bool{
 	"master_flavor_id": true, "health_status": true, "api_address": true, "discovery_url": true,
 }
 
-func (s *Sim) clusterSortValue(c *clusterRow, key string) any {
+func (s *magnumService) clusterSortValue(c *clusterRow, key string) any {
 	switch key {
 	case "id":
 		return c.id
@@ -547,7 +547,7 @@ func (s *Sim) clusterSortValue(c *clusterRow, key string) any {
 
 // listClusterRows applies the list arguments and returns one page plus the
 // next link. Callers hold st.mu.
-func (s *Sim) listClusterRows(r *http.Request, c *magnumCall, collection string) ([]*clusterRow, string, *apiError) {
+func (s *magnumService) listClusterRows(r *http.Request, c *magnumCall, collection string) ([]*clusterRow, string, *apiError) {
 	if aerr := checkQueryArgs(r, "limit", "marker", "sort_key", "sort_dir"); aerr != nil {
 		return nil, "", aerr
 	}
@@ -591,7 +591,7 @@ func (s *Sim) listClusterRows(r *http.Request, c *magnumCall, collection string)
 	return page, next, nil
 }
 
-func (s *Sim) listClusters(detail bool) magnumHandler {
+func (s *magnumService) listClusters(detail bool) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
@@ -619,7 +619,7 @@ func (s *Sim) listClusters(detail bool) magnumHandler {
 
 // templateForCluster looks a template up for a cluster or bay create. Below
 // 1.10 (and always for bays) a missing template is a 400.
-func (s *Sim) templateForCluster(p *principal, ident string, notFoundIs400 bool) (*template, *apiError) {
+func (s *magnumService) templateForCluster(p *principal, ident string, notFoundIs400 bool) (*template, *apiError) {
 	scope := scopeOwnOrPublic
 	if p.isAdmin() {
 		scope = scopeAdminAll
@@ -632,21 +632,21 @@ func (s *Sim) templateForCluster(p *principal, ident string, notFoundIs400 bool)
 }
 
 // quotaLimit is the project's Cluster hard limit. Callers hold st.mu.
-func (s *Sim) quotaLimit(projectID string) int {
+func (s *magnumService) quotaLimit(projectID string) int {
 	if q := s.st.quotas[projectID]; q != nil {
 		return int(q.hardLimit)
 	}
 	return s.maxClusters()
 }
 
-func (s *Sim) maxClusters() int {
+func (s *magnumService) maxClusters() int {
 	if s.opts.MaxClustersPerProject > 0 {
 		return s.opts.MaxClustersPerProject
 	}
 	return 20
 }
 
-func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -736,7 +736,7 @@ func (s *Sim) createCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 		writeMagnumError(w, aerr)
 		return
 	}
-	if kp, ok := v["keypair"].(string); ok && !s.keypairExists(kp) {
+	if kp, ok := v["keypair"].(string); ok && !s.fx.keypairExists(kp) {
 		writeMagnumError(w, errf(http.StatusNotFound, "Unable to find keypair %s.", kp))
 		return
 	}
@@ -774,7 +774,7 @@ func overflowsDBInt(v any) bool {
 
 // projectClusters counts the rows Magnum's quota check counts: every
 // cluster of the project, whatever its status. Callers hold st.mu.
-func (s *Sim) projectClusters(projectID string) int {
+func (s *magnumService) projectClusters(projectID string) int {
 	n := 0
 	for _, c := range s.st.clusters {
 		if !c.deleted && c.projectID == projectID {
@@ -786,7 +786,7 @@ func (s *Sim) projectClusters(projectID string) int {
 
 // newClusterRow inserts the row the conductor creates in CREATE_IN_PROGRESS,
 // with its two default nodegroups. Callers hold st.mu.
-func (s *Sim) newClusterRow(p *principal, t *template, v map[string]any, timeout int64, bay bool) *clusterRow {
+func (s *magnumService) newClusterRow(p *principal, t *template, v map[string]any, timeout int64, bay bool) *clusterRow {
 	now := s.now().UTC()
 	name, _ := v["name"].(string)
 	if name == "" {
@@ -848,7 +848,7 @@ func (s *Sim) newClusterRow(p *principal, t *template, v map[string]any, timeout
 // driverFor picks the driver the way Magnum does, from the template's
 // image distro: the Heat drivers own Fedora and CoreOS images, Cluster API
 // drivers everything else. The master profile has no Heat driver at all.
-func (s *Sim) driverFor(t *template) string {
+func (s *magnumService) driverFor(t *template) string {
 	if s.heat == nil {
 		return driverCAPI
 	}
@@ -860,7 +860,7 @@ func (s *Sim) driverFor(t *template) string {
 }
 
 // clusterDoc is the document a cluster PATCH is applied to.
-func (s *Sim) clusterDoc(c *clusterRow, bay bool) *pyDict {
+func (s *magnumService) clusterDoc(c *clusterRow, bay bool) *pyDict {
 	doc := newPyDict()
 	doc.Set("id", int64(c.id))
 	doc.Set("uuid", c.uuid)
@@ -904,7 +904,7 @@ func (s *Sim) clusterDoc(c *clusterRow, bay bool) *pyDict {
 
 // clusterInternalAttrs extends JsonPatchType's internal paths with
 // ClusterPatchType's.
-func (s *Sim) clusterInternalAttr(path string) bool {
+func (s *magnumService) clusterInternalAttr(path string) bool {
 	switch path {
 	case "/api_address", "/node_addresses", "/master_addresses", "/stack_id", "/ca_cert_ref", "/magnum_cert_ref",
 		"/trust_id", "/trustee_user_name", "/trustee_password", "/trustee_user_id", "/etcd_ca_cert_ref",
@@ -930,7 +930,7 @@ type clusterPatch struct {
 // validateClusterPatch follows ClustersController._patch: apply the patch
 // to the object's dict, type-check the attributes that changed, then refuse
 // any property other than node_count and the health fields.
-func (s *Sim) validateClusterPatch(c *clusterRow, ops []patchOp, ver apiVersion, bay bool) (*clusterPatch, *apiError) {
+func (s *magnumService) validateClusterPatch(c *clusterRow, ops []patchOp, ver apiVersion, bay bool) (*clusterPatch, *apiError) {
 	for _, op := range ops {
 		if s.clusterInternalAttr(op.path) {
 			return nil, errf(http.StatusBadRequest, "'%s' is an internal attribute and can not be updated", op.path)
@@ -1017,7 +1017,7 @@ func (ng *nodegroup) nodeCountOr(def int64) int64 {
 	return ng.nodeCount
 }
 
-func (s *Sim) patchCluster(bay bool) magnumHandler {
+func (s *magnumService) patchCluster(bay bool) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		body, aerr := readJSONBody(r)
 		if aerr != nil {
@@ -1059,7 +1059,7 @@ func (s *Sim) patchCluster(bay bool) magnumHandler {
 	}
 }
 
-func (s *Sim) deleteCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) deleteCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeOwn)
@@ -1073,7 +1073,7 @@ func (s *Sim) deleteCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 
 // readActionBody parses a resize or upgrade request body against its
 // WSME type.
-func (s *Sim) readActionBody(r *http.Request, arg string, fields []fieldSpec) (map[string]any, *apiError) {
+func (s *magnumService) readActionBody(r *http.Request, arg string, fields []fieldSpec) (map[string]any, *apiError) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		return nil, aerr
@@ -1125,7 +1125,7 @@ func (s *Sim) readActionBody(r *http.Request, arg string, fields []fieldSpec) (m
 	return v, nil
 }
 
-func (s *Sim) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	v, aerr := s.readActionBody(r, "cluster_resize_req", []fieldSpec{
 		{name: "node_count", kind: kindInt, min: 0, hasMin: true, mandatory: true},
 		{name: "nodes_to_remove"},
@@ -1181,7 +1181,7 @@ func (s *Sim) resizeCluster(w http.ResponseWriter, r *http.Request, c *magnumCal
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }
 
-func (s *Sim) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) upgradeCluster(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	v, aerr := s.readActionBody(r, "cluster_upgrade_req", []fieldSpec{
 		{name: "max_batch_size", kind: kindInt, min: 1, hasMin: true},
 		{name: "nodegroup", kind: kindStr, min: 1, max: 255, hasMin: true},

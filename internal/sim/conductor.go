@@ -78,18 +78,18 @@ type clusterOp struct {
 	onDone func(c *clusterRow)
 }
 
-func (s *Sim) castLag() time.Duration { return s.opts.ConductorInterval / 5 }
+func (s *magnumService) castLag() time.Duration { return s.opts.ConductorInterval / 5 }
 
 // picks reports whether the conductor has handled a cast made at `at`.
 // Even with no lag the answer is "not yet" at the very instant of the
 // request, so a GET right after POST sees stack_id null (FINDINGS #122).
-func (s *Sim) picks(at, now time.Time) (time.Time, bool) {
+func (s *magnumService) picks(at, now time.Time) (time.Time, bool) {
 	t := at.Add(s.castLag())
 	return t, now.After(t)
 }
 
 // pollAfter is the first periodic-task run at or after t.
-func (s *Sim) pollAfter(op *clusterOp, t time.Time) time.Time {
+func (s *magnumService) pollAfter(op *clusterOp, t time.Time) time.Time {
 	iv := s.opts.ConductorInterval
 	if iv <= 0 {
 		return t
@@ -108,7 +108,7 @@ func timePtr(t time.Time) *time.Time {
 
 // sync brings a cluster up to date with the conductor's work at now.
 // Callers hold st.mu.
-func (s *Sim) sync(c *clusterRow, now time.Time) {
+func (s *magnumService) sync(c *clusterRow, now time.Time) {
 	defer s.syncNodegroups(c, now)
 	for c.op != nil && !c.deleted {
 		op := c.op
@@ -127,7 +127,7 @@ func (s *Sim) sync(c *clusterRow, now time.Time) {
 }
 
 // pick applies what the conductor writes when it handles the cast.
-func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
+func (s *magnumService) pick(c *clusterRow, op *clusterOp, at time.Time) {
 	op.picked = true
 	c.updatedAt = timePtr(at)
 	if op.failNow != nil {
@@ -154,10 +154,7 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 			c.stackID = "kube-" + randomBase36(5)
 		}
 	case actionDelete:
-		if c.kube != nil {
-			_ = c.kube.Close()
-			c.kube = nil
-		}
+		s.stopKube(c)
 		if !op.heat && c.driver == driverHeat {
 			// No stack to delete: the conductor destroys the rows at once.
 			s.destroy(c)
@@ -167,7 +164,7 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 
 // advance moves a picked operation on; it reports whether it changed
 // anything that might let a further step happen.
-func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (s *magnumService) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if !op.heat {
 		return s.advanceCAPI(c, op, now)
 	}
@@ -269,7 +266,7 @@ const (
 // tearDown plays those last moments of a successful delete whose stack was
 // found gone at done, as of now; with Options.TransientDeleteError off the
 // row simply goes at done. It reports whether the row is gone.
-func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
+func (s *magnumService) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
 	if !s.opts.TransientDeleteError {
 		s.destroy(c)
 		return true
@@ -296,7 +293,7 @@ func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
 // advanceCAPI plays a Cluster API driver: no stack, the operation simply
 // takes its duration, and an injected timeout never ends (those drivers
 // ignore create_timeout).
-func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (s *magnumService) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if op.capiFault != nil && op.capiFault.Timeout {
 		return false
 	}
@@ -362,7 +359,7 @@ func outputList(st *heat.Stack, key string) []string {
 
 // syncAddresses copies the address outputs the template definitions map
 // onto the cluster, public or private depending on floating IPs.
-func (s *Sim) syncAddresses(c *clusterRow, st *heat.Stack) {
+func (s *magnumService) syncAddresses(c *clusterRow, st *heat.Stack) {
 	priv := ""
 	if !c.floatingIPEnabled {
 		priv = "_private"
@@ -386,7 +383,7 @@ func (s *Sim) syncAddresses(c *clusterRow, st *heat.Stack) {
 	}
 }
 
-func (s *Sim) syncVersions(c *clusterRow, params map[string]string) {
+func (s *magnumService) syncVersions(c *clusterRow, params map[string]string) {
 	key := "kube_version"
 	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
 		key = "swarm_version"
@@ -403,7 +400,7 @@ func (s *Sim) syncVersions(c *clusterRow, params map[string]string) {
 // syncAPIAddress reformats the api_address output as the template
 // definitions do, pointing Kubernetes clusters at their simulated
 // endpoint.
-func (s *Sim) syncAPIAddress(c *clusterRow, st *heat.Stack) {
+func (s *magnumService) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 	ip := "127.0.0.1"
 	if st != nil {
 		if v, ok := st.Output("api_address"); ok && fmt.Sprint(v) != "" {
@@ -426,14 +423,32 @@ func (s *Sim) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 
 // destroy removes the cluster and everything the conductor cleans up with
 // it. Callers hold st.mu.
-func (s *Sim) destroy(c *clusterRow) {
+func (s *magnumService) destroy(c *clusterRow) {
 	c.deleted = true
 	c.op = nil
-	if c.kube != nil {
-		_ = c.kube.Close()
-		c.kube = nil
-	}
+	s.stopKube(c)
 	delete(s.st.clusters, c.uuid)
+}
+
+// armStack hands a test's fault to Heat for the stack's operation. Heat
+// refuses it only for a stack that is gone; the fault is then lost, and
+// the log says so.
+func (s *magnumService) armStack(c *clusterRow, stackID string, f *Fault) {
+	if err := s.heat.InjectFault(stackID, f.heatFault()); err != nil {
+		s.logf("cluster %s (%s): injecting fault into stack %s: %v", c.name, c.uuid, stackID, err)
+	}
+}
+
+// stopKube stops the cluster's Kubernetes API. A failure to stop leaves
+// processes behind, so it goes to the log.
+func (s *magnumService) stopKube(c *clusterRow) {
+	if c.kube == nil {
+		return
+	}
+	if err := c.kube.Close(); err != nil {
+		s.kubeLogf("cluster %s (%s): stopping its Kubernetes API: %v", c.name, c.uuid, err)
+	}
+	c.kube = nil
 }
 
 // createOpts tune startCreate for the bay API's quirks.
@@ -449,7 +464,7 @@ type createOpts struct {
 // application-credential token the trust is refused ("Delegated tokens
 // cannot manage trusts") unless Options.AppCredTrusts. It returns the
 // status_reason Magnum records, or nil.
-func (s *Sim) trustRefused(p *principal, c *clusterRow) *string {
+func (s *magnumService) trustRefused(p *principal, c *clusterRow) *string {
 	if !p.appCred || s.opts.AppCredTrusts {
 		return nil
 	}
@@ -467,7 +482,7 @@ const etcdDiscovery = "https://discovery.etcd.io/"
 // and subnet. It returns the status_reason of the CREATE_FAILED the first
 // refusal leaves, with the texts real Magnum 15 gave, as the error the
 // synchronous 1.1 bay POST answers with; nil when the create goes ahead.
-func (s *Sim) createRefusal(p *principal, c *clusterRow) *apiError {
+func (s *magnumService) createRefusal(p *principal, c *clusterRow) *apiError {
 	if reason := s.trustRefused(p, c); reason != nil {
 		return errf(http.StatusInternalServerError, "%s", *reason)
 	}
@@ -526,15 +541,24 @@ func reasonOf(aerr *apiError) *string {
 
 // startCreate does the conductor's cluster_create: certificates, the
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
-func (s *Sim) startCreate(c *clusterRow, o createOpts) {
+func (s *magnumService) startCreate(c *clusterRow, o createOpts) {
 	now := s.now()
-	if ca, err := pki.NewCA(c.name, now); err == nil {
+	ca, err := pki.NewCA(c.name, now)
+	switch {
+	case err != nil && o.failNow == nil:
+		// Magnum's CertificatesToClusterFailed; the cause goes to the log,
+		// as the conductor logs it.
+		reason := fmt.Sprintf("Failed to create certificates for Cluster: %s", c.uuid)
+		s.logf("cluster %s (%s): %s: %v", c.name, c.uuid, reason, err)
+		o.failNow = &reason
+	case err != nil:
+	default:
 		c.ca = ca
 		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
 			ep, err := s.kube.Start(c.name, ca)
 			if err != nil {
 				reason := failKube(err)
-				s.kubeLogf("cluster %s: %s", c.name, reason)
+				s.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
 				o.failNow = &reason
 			}
 			c.kube = ep
@@ -558,7 +582,7 @@ func (s *Sim) startCreate(c *clusterRow, o createOpts) {
 		c.heatStackID = st.ID
 		op.heat = true
 		if f := s.takeFault(c, actionCreate); f != nil {
-			_ = s.heat.InjectFault(st.ID, f.heatFault())
+			s.armStack(c, st.ID, f)
 		}
 	default:
 		op.capiFault = s.takeFault(c, actionCreate)
@@ -572,7 +596,7 @@ func (s *Sim) startCreate(c *clusterRow, o createOpts) {
 	}
 }
 
-func (s *Sim) stackParams(c *clusterRow) map[string]string {
+func (s *magnumService) stackParams(c *clusterRow) map[string]string {
 	p := map[string]string{
 		"number_of_masters": strconv.FormatInt(c.masterCount(), 10),
 		"master_flavor":     pyStr(c.masterFlavorID),
@@ -609,7 +633,7 @@ func (s *Sim) stackParams(c *clusterRow) map[string]string {
 // conductorUpdate is cluster_update behind PATCH: refused silently unless
 // the cluster is *_COMPLETE, health-only changes are saved without an
 // operation, and a node count change updates the stack. Callers hold st.mu.
-func (s *Sim) conductorUpdate(c *clusterRow, p *clusterPatch) {
+func (s *magnumService) conductorUpdate(c *clusterRow, p *clusterPatch) {
 	if !updatableStatuses[c.status] || (c.op != nil && c.op.action == actionDelete) {
 		return
 	}
@@ -628,7 +652,7 @@ func (s *Sim) conductorUpdate(c *clusterRow, p *clusterPatch) {
 
 // conductorResize is cluster_resize: like an update, but UPDATE_FAILED and
 // UPDATE_IN_PROGRESS clusters may be resized too.
-func (s *Sim) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
+func (s *magnumService) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
 	if !updatableStatuses[c.status] && c.status != "UPDATE_FAILED" && c.status != "UPDATE_IN_PROGRESS" {
 		return
 	}
@@ -645,7 +669,7 @@ func (s *Sim) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove 
 // startNodeCountUpdate writes the new count at once, as the conductor does
 // before it calls the driver, and starts the stack update. notImplemented
 // plays vexxhost's update_cluster, which raises with an empty message.
-func (s *Sim) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
+func (s *magnumService) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
 	now := s.now()
 	old := ng.nodeCount
 	ng.nodeCount = count
@@ -689,7 +713,7 @@ func (op *clusterOp) timeoutOr(def time.Duration) time.Duration {
 	return def
 }
 
-func (s *Sim) heatTimeout(c *clusterRow) time.Duration {
+func (s *magnumService) heatTimeout(c *clusterRow) time.Duration {
 	t := c.createTimeout
 	if t <= 0 {
 		t = heat.DefaultTimeoutMins
@@ -698,7 +722,7 @@ func (s *Sim) heatTimeout(c *clusterRow) time.Duration {
 }
 
 // heatUpdate starts a stack update for op and arms an injected fault.
-func (s *Sim) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
+func (s *magnumService) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
 	err := s.heat.UpdateStack(c.heatStackID, params, op.duration)
 	switch {
 	case errors.Is(err, heat.ErrActionInProgress):
@@ -710,14 +734,14 @@ func (s *Sim) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string)
 	}
 	op.heat = true
 	if f := s.takeFault(c, actionUpdate); f != nil {
-		_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
+		s.armStack(c, c.heatStackID, f)
 	}
 	return nil
 }
 
 // conductorUpgrade is the synchronous cluster_upgrade call: errors come
 // back to the client, and the status changes before the API answers.
-func (s *Sim) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
+func (s *magnumService) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
 	if !updatableStatuses[c.status] || c.op != nil {
 		return errf(http.StatusBadRequest, "Upgrading a cluster when status is \"%s\" is not supported.", c.status)
 	}
@@ -779,7 +803,7 @@ func (s *Sim) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiEr
 
 // startDelete is cluster_delete. There is no status gate: a failed delete
 // can be retried, and a delete already under way is left alone.
-func (s *Sim) startDelete(c *clusterRow) {
+func (s *magnumService) startDelete(c *clusterRow) {
 	if c.op != nil && c.op.action == actionDelete {
 		return
 	}
@@ -791,7 +815,7 @@ func (s *Sim) startDelete(c *clusterRow) {
 		if err := s.heat.DeleteStack(c.heatStackID, op.duration); err == nil {
 			op.heat = true
 			if f := s.takeFault(c, actionDelete); f != nil {
-				_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
+				s.armStack(c, c.heatStackID, f)
 			}
 		}
 	case c.driver == driverCAPI:
@@ -805,7 +829,7 @@ func (s *Sim) startDelete(c *clusterRow) {
 
 // rotateCA is the synchronous rotate_ca_certificate call. Callers hold
 // st.mu.
-func (s *Sim) rotateCA(c *clusterRow) *apiError {
+func (s *magnumService) rotateCA(c *clusterRow) *apiError {
 	t := s.st.templates[c.templateUUID]
 	if t != nil && t.boolField("tls_disabled") {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
@@ -827,22 +851,29 @@ func (s *Sim) rotateCA(c *clusterRow) *apiError {
 	}
 	c.ca = ca
 	if c.kube != nil {
-		_ = c.kube.RotateCA(ca)
+		if err := c.kube.RotateCA(ca); err != nil {
+			// The stack update goes on in Heat, but the cluster's API no
+			// longer matches its CA: the operation has failed.
+			reason := "The Kubernetes API server of the cluster did not take the new CA: " + err.Error()
+			s.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
+			c.status, c.statusReason, c.updatedAt, c.op = "UPDATE_FAILED", reason, timePtr(now), nil
+			return nil
+		}
 	}
 	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
 	c.op = op
 	return nil
 }
 
-func (s *Sim) heatCreateDuration() time.Duration {
+func (s *magnumService) heatCreateDuration() time.Duration {
 	return durationOr(s.opts.HeatCreateDuration, heat.DefaultCreateDuration)
 }
 
-func (s *Sim) heatUpdateDuration() time.Duration {
+func (s *magnumService) heatUpdateDuration() time.Duration {
 	return durationOr(s.opts.HeatUpdateDuration, heat.DefaultUpdateDuration)
 }
 
-func (s *Sim) heatDeleteDuration() time.Duration {
+func (s *magnumService) heatDeleteDuration() time.Duration {
 	return durationOr(s.opts.HeatDeleteDuration, heat.DefaultDeleteDuration)
 }
 

@@ -31,7 +31,7 @@ import (
 
 // refreshKubeNodes tells the bay's API its current nodes. Callers hold
 // st.mu.
-func (s *Sim) refreshKubeNodes(c *clusterRow) {
+func (s *magnumService) refreshKubeNodes(c *clusterRow) {
 	if c.kube == nil {
 		return
 	}
@@ -46,7 +46,7 @@ func (s *Sim) refreshKubeNodes(c *clusterRow) {
 // nodes, which a Magnum master's wait condition waits for before Heat
 // completes, and the error that kept the API from starting. Callers hold
 // st.mu.
-func (s *Sim) kubeSettled(c *clusterRow) (bool, error) {
+func (s *magnumService) kubeSettled(c *clusterRow) (bool, error) {
 	if c.kube == nil {
 		return true, nil
 	}
@@ -63,7 +63,7 @@ func failKube(err error) string {
 	return "The Kubernetes API server of the cluster did not start: " + err.Error()
 }
 
-func (s *Sim) heatNodes(c *clusterRow) []kubeapi.Node {
+func (s *magnumService) heatNodes(c *clusterRow) []kubeapi.Node {
 	var nodes []kubeapi.Node
 	if s.heat == nil {
 		return nodes
@@ -96,7 +96,7 @@ func (s *Sim) heatNodes(c *clusterRow) []kubeapi.Node {
 }
 
 // stackNodes makes one node per server a stack's address outputs list.
-func (s *Sim) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, nodegroup string, flavor any, version string) []kubeapi.Node {
+func (s *magnumService) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, nodegroup string, flavor any, version string) []kubeapi.Node {
 	private := outputList(st, output+"_private")
 	public := outputList(st, output)
 	nodes := make([]kubeapi.Node, 0, len(private))
@@ -119,7 +119,7 @@ func (s *Sim) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, no
 
 // capiNodes makes the Machines' nodes: the control plane's, then each
 // worker nodegroup's MachineDeployment's.
-func (s *Sim) capiNodes(c *clusterRow) []kubeapi.Node {
+func (s *magnumService) capiNodes(c *clusterRow) []kubeapi.Node {
 	stack := pyStrOrEmpty(c.stackID)
 	version := pyStrOrEmpty(c.coeVersion)
 	var nodes []kubeapi.Node
@@ -145,7 +145,7 @@ func (s *Sim) capiNodes(c *clusterRow) []kubeapi.Node {
 
 // node is a node with the labels every kubelet (and the OpenStack cloud
 // controller manager) sets, sized after its flavor.
-func (s *Sim) node(name string, flavor any, version string) kubeapi.Node {
+func (s *magnumService) node(name string, flavor any, version string) kubeapi.Node {
 	fl := pyStrOrEmpty(flavor)
 	n := kubeapi.Node{
 		Name: name, KubeletVersion: version, CPU: 2, MemoryMiB: 4096,
@@ -182,7 +182,7 @@ func shortHash(parts ...string) string {
 
 // failOnKube ends an operation whose bay API did not start, as a master
 // whose API never answers fails its wait condition.
-func (s *Sim) failOnKube(c *clusterRow, op *clusterOp, err error, at time.Time) {
+func (s *magnumService) failOnKube(c *clusterRow, op *clusterOp, err error, at time.Time) {
 	c.status = op.action + "_FAILED"
 	c.statusReason = failKube(err)
 	c.updatedAt = timePtr(at)
@@ -191,11 +191,16 @@ func (s *Sim) failOnKube(c *clusterRow, op *clusterOp, err error, at time.Time) 
 }
 
 // kubeLogf writes to Options.KubeLogf, else Options.Logf.
-func (s *Sim) kubeLogf(format string, args ...any) {
+func (s *magnumService) kubeLogf(format string, args ...any) { kubeLogger(s.opts)(format, args...) }
+
+// kubeLogger is where the bays' Kubernetes APIs report: Options.KubeLogf,
+// else Options.Logf, else nowhere.
+func kubeLogger(opts Options) func(format string, args ...any) {
 	switch {
-	case s.opts.KubeLogf != nil:
-		s.opts.KubeLogf(format, args...)
-	case s.opts.Logf != nil:
-		s.opts.Logf(format, args...)
+	case opts.KubeLogf != nil:
+		return opts.KubeLogf
+	case opts.Logf != nil:
+		return opts.Logf
 	}
+	return func(string, ...any) {}
 }

@@ -19,7 +19,7 @@ func (c *clusterRow) workerAddresses() []string {
 
 // stackWorkerAddresses reads the worker servers of a nodegroup's stack, as
 // the poller does when the stack completes. Callers hold st.mu.
-func (s *Sim) stackWorkerAddresses(c *clusterRow, stackID string) []string {
+func (s *magnumService) stackWorkerAddresses(c *clusterRow, stackID string) []string {
 	if s.heat == nil || stackID == "" {
 		return []string{}
 	}

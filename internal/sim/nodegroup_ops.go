@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -42,7 +43,7 @@ type ngOp struct {
 }
 
 // nodegroupCreateFields is the NodeGroup API type as POST reads it.
-func (s *Sim) nodegroupCreateFields() []fieldSpec {
+func (s *magnumService) nodegroupCreateFields() []fieldSpec {
 	fields := []fieldSpec{
 		{name: "name", kind: kindStr, min: 1, max: 255, hasMin: true},
 		{name: "docker_volume_size", kind: kindInt, min: 1, hasMin: true},
@@ -63,7 +64,7 @@ func (s *Sim) nodegroupCreateFields() []fieldSpec {
 
 // nodeTaintsServed reports whether the release has the 1.14 fields. Magnum
 // master accepts them at every version from 1.9 (magnum-api.md §2).
-func (s *Sim) nodeTaintsServed() bool {
+func (s *magnumService) nodeTaintsServed() bool {
 	return !s.profile.maxVersion.less(apiVersion{1, 14})
 }
 
@@ -112,7 +113,7 @@ func parseTaints(raw any) (pyList, *apiError) {
 	return l, nil
 }
 
-func (s *Sim) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	v, aerr := s.readActionBody(r, "nodegroup", s.nodegroupCreateFields())
 	var taints pyList
 	if aerr == nil && v["node_taints"] != nil {
@@ -209,7 +210,7 @@ func (s *Sim) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumC
 
 // nodegroupPostView is NodeGroup.convert on an object not yet saved: the
 // captured 202 (#325) has no id, status, stack, addresses or timestamps.
-func (s *Sim) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDict {
+func (s *magnumService) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDict {
 	full := s.nodegroupView(c, ng, base, true)
 	out := newPyDict()
 	for _, k := range []string{"uuid", "name", "cluster_id", "project_id", "docker_volume_size", "labels", "links",
@@ -225,7 +226,7 @@ func (s *Sim) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDi
 	return out
 }
 
-func (s *Sim) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -380,7 +381,7 @@ func patchInt(op patchOp) (int64, *apiError) {
 		fmt.Sprintf("'<' not supported between instances of '%s' and 'int'", pyTypeShort(op.value)))
 }
 
-func (s *Sim) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeOwn)
@@ -404,7 +405,7 @@ func (s *Sim) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumC
 
 // startNodegroupOp starts a stack operation for an extra nodegroup. params
 // are the stack parameters an update changes. Callers hold st.mu.
-func (s *Sim) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, params map[string]string) {
+func (s *magnumService) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, params map[string]string) {
 	now := s.now()
 	op := &ngOp{action: action, at: now}
 	switch action {
@@ -444,7 +445,7 @@ func (s *Sim) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, para
 // syncNodegroups brings the extra nodegroups' operations up to date; it
 // runs after the cluster's own operation has been synced. Callers hold
 // st.mu.
-func (s *Sim) syncNodegroups(c *clusterRow, now time.Time) {
+func (s *magnumService) syncNodegroups(c *clusterRow, now time.Time) {
 	if c.deleted {
 		return
 	}
@@ -455,7 +456,7 @@ func (s *Sim) syncNodegroups(c *clusterRow, now time.Time) {
 	}
 }
 
-func (s *Sim) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
+func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
 	op := ng.op
 	if !op.picked {
 		at, ok := s.picks(op.at, now)
@@ -547,7 +548,7 @@ func (c *clusterRow) nodegroupBusy() bool {
 }
 
 // resizeExtraNodegroup is cluster_resize on a nodegroup with its own stack.
-func (s *Sim) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
+func (s *magnumService) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
 	ng.nodeCount = count
 	s.startNodegroupOp(c, ng, actionUpdate, map[string]string{"number_of_minions": strconv.FormatInt(count, 10)})
 }
@@ -555,7 +556,7 @@ func (s *Sim) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
 // upgradeExtraNodegroup is cluster_upgrade with a non-default nodegroup:
 // Magnum only lets it follow the cluster's own template, and only the
 // nodegroup's stack and labels change.
-func (s *Sim) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *apiError {
+func (s *magnumService) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *apiError {
 	if t.uuid != c.templateUUID {
 		return errf(http.StatusConflict, "Cluster Template is not valid for upgrade: Nodegroup %s can be upgraded only to match cluster's template (%s).",
 			ng.name, c.templateUUID)
@@ -578,33 +579,17 @@ func (s *Sim) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *
 	return nil
 }
 
-// SetNodegroupCount changes a nodegroup's node_count as a cluster
-// autoscaler would, with no operation in between.
-func (s *Sim) SetNodegroupCount(clusterID, nodegroup string, n int) error {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	c, err := s.lockedCluster(clusterID)
-	if err != nil {
-		return err
-	}
-	ng, aerr := findNodegroup(c, nodegroup)
-	if aerr != nil {
-		return aerr
-	}
-	ng.nodeCount = int64(n)
-	ng.updatedAt = timePtr(s.now())
-	return nil
-}
-
 // deleteNodegroupStacks is the Heat driver's delete_cluster removing the
 // extra nodegroups' stacks along with the cluster's own.
-func (s *Sim) deleteNodegroupStacks(c *clusterRow, d time.Duration) {
+func (s *magnumService) deleteNodegroupStacks(c *clusterRow, d time.Duration) {
 	if s.heat == nil {
 		return
 	}
 	for _, ng := range c.nodegroups {
 		if ng.heatStackID != "" {
-			_ = s.heat.DeleteStack(ng.heatStackID, d)
+			if err := s.heat.DeleteStack(ng.heatStackID, d); err != nil && !errors.Is(err, heat.ErrNotFound) {
+				s.logf("cluster %s (%s): deleting nodegroup %s's stack %s: %v", c.name, c.uuid, ng.name, ng.heatStackID, err)
+			}
 		}
 		ng.op = nil
 	}

@@ -178,7 +178,7 @@ func TestTemplateCreateErrors(t *testing.T) {
 		m.create("/v1/clustertemplates", body)
 		wantMagnumError(t, m.do("POST", "/v1/clustertemplates", body), 409, "A ClusterTemplate with UUID 11111111-2222-3333-4444-555555555555 already exists.")
 	})
-	if n := len(s.st.templates); n != 1 {
+	if n := len(s.services().magnum.st.templates); n != 1 {
 		t.Errorf("%d templates stored after failed creates, want 1", n)
 	}
 }
@@ -302,7 +302,7 @@ func TestReferencedTemplate(t *testing.T) {
 	ct := m.create("/v1/clustertemplates", validTemplate("ct-ref"))
 	id := ct["uuid"].(string)
 	path := "/v1/clustertemplates/" + id
-	s.st.insertClusterRow(&clusterRow{uuid: "c0000000-0000-0000-0000-000000000001", name: "c1", projectID: ct["project_id"].(string), templateUUID: id})
+	s.services().magnum.st.insertClusterRow(&clusterRow{uuid: "c0000000-0000-0000-0000-000000000001", name: "c1", projectID: ct["project_id"].(string), templateUUID: id})
 
 	referenced := "ClusterTemplate " + id + " is referenced by one or multiple clusters."
 	wantMagnumError(t, m.do("DELETE", path, nil), 400, referenced)
@@ -326,7 +326,7 @@ func TestReferencedTemplate(t *testing.T) {
 	if !s.TemplateExists(id) {
 		t.Fatal("referenced template was deleted")
 	}
-	delete(s.st.clusters, "c0000000-0000-0000-0000-000000000001")
+	delete(s.services().magnum.st.clusters, "c0000000-0000-0000-0000-000000000001")
 	if r := m.do("DELETE", path, nil); r.status != 204 || len(r.raw) != 0 {
 		t.Errorf("DELETE after the cluster went: %d %s", r.status, r.raw)
 	}

@@ -20,11 +20,8 @@ type Timeline struct {
 	Reported time.Time
 }
 
-// OperationTimeline reports the milestones of the operation the cluster
-// with this UUID is running now, assuming it succeeds. It answers false
-// when there is no such cluster or it has no operation in flight (it
-// settled already, or it will fail because of an injected fault).
-func (s *Sim) OperationTimeline(uuid string) (Timeline, bool) {
+// operationTimeline is Sim.OperationTimeline for the in-process Magnum.
+func (s *magnumService) operationTimeline(uuid string) (Timeline, bool) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	c := s.st.clusters[uuid]
