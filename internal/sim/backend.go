@@ -1,5 +1,7 @@
 package sim
 
+import "strings"
+
 // The Sim's test API (introspection, fault injection, out-of-band control)
 // acts on a backend: the in-process services (inprocess.go) or a real
 // cloud behind the relay (relay_backend.go). The exported methods below
@@ -164,3 +166,10 @@ func (s *Sim) KubeAPI() (mode, description string) { return s.backend.kubeAPI() 
 // still running, their processes included: a deleted bay's stop in the
 // background. Always 0 with the hand-written API, which stops with its bay.
 func (s *Sim) KubeAPIsRunning() int { return s.backend.kubeAPIsRunning() }
+
+func shellQuote(v string) string {
+	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,") == "" {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
