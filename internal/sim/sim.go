@@ -15,6 +15,26 @@
 //	/orchestration/v1   Heat (package heat), except in the master profile
 //	/_sim               unauthenticated test controls (faults, cluster list)
 //
+// Each service is a type with its own state and lock, wired to the others
+// by small interfaces as the real services are:
+//
+//	Sim            the listener, request log, HTTP faults and /_sim (sim.go,
+//	               httpfaults.go, control.go), in front of a backend
+//	backend        the test API's view of the cloud (backend.go): inProcess
+//	               (inprocess.go) or a real cloud through the relay
+//	               (relay.go, relay_backend.go)
+//	identity       Keystone (identity.go, keystone_api.go)
+//	magnumService  magnum-api and the conductor over one database, store
+//	               (magnum.go, cluster*.go, conductor*.go, templates.go, ...);
+//	               it calls Keystone through keystoneAuth and Heat through
+//	               orchestrator, as a client
+//	heat.Engine    Heat (package heat)
+//	openstackAPI   Nova, Glance and Neutron over the fixtures (openstack.go)
+//	kubeapi        the bays' Kubernetes APIs (package kubeapi)
+//	armedFaults    faults armed for operations not started yet (faults.go);
+//	               outofband.go and inventory.go are the out-of-band control
+//	               and introspection tests use
+//
 // SIMULATOR.md at the top of the repository describes cluster behaviour,
 // options and fault injection.
 package sim
