@@ -194,7 +194,7 @@ func (s *magnumService) createBay(w http.ResponseWriter, r *http.Request, c *mag
 		// The synchronous call returns after the conductor inserted the row.
 		cl.visibleFrom = time.Time{}
 	}
-	if refusal := s.createRefusal(c.p, cl); refusal != nil {
+	if refusal := s.cond.createRefusal(c.p, cl); refusal != nil {
 		if sync {
 			// The conductor saved the failed row: it has an updated_at
 			// (seen on real Magnum 15).
@@ -202,7 +202,7 @@ func (s *magnumService) createBay(w http.ResponseWriter, r *http.Request, c *mag
 			writeMagnumError(w, refusal)
 			return
 		}
-		s.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
+		s.cond.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
@@ -215,11 +215,11 @@ func (s *magnumService) createBay(w http.ResponseWriter, r *http.Request, c *mag
 			return
 		}
 		reason := labelsBug
-		s.startCreate(cl, createOpts{failNow: &reason})
+		s.cond.startCreate(cl, createOpts{failNow: &reason})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
-	s.startCreate(cl, createOpts{synchronous: sync})
+	s.cond.startCreate(cl, createOpts{synchronous: sync})
 	if sync {
 		s.writeBay(w, cl, c.base, http.StatusCreated)
 		return

@@ -168,7 +168,7 @@ func (s *magnumService) rotateCertificate(w http.ResponseWriter, r *http.Request
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeOwn)
 	if aerr == nil {
-		aerr = s.rotateCA(cl)
+		aerr = s.cond.rotateCA(cl)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)

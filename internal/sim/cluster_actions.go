@@ -115,7 +115,7 @@ func (s *magnumService) resizeCluster(w http.ResponseWriter, r *http.Request, c 
 			remove = append(remove, pyStr(x))
 		}
 	}
-	s.conductorResize(cl, ng, count, remove)
+	s.cond.conductorResize(cl, ng, count, remove)
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }
 
@@ -173,14 +173,14 @@ func (s *magnumService) upgradeCluster(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	if !ng.isDefault {
-		if aerr := s.upgradeExtraNodegroup(cl, t, ng); aerr != nil {
+		if aerr := s.cond.upgradeExtraNodegroup(cl, t, ng); aerr != nil {
 			writeMagnumError(w, aerr)
 			return
 		}
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
-	if aerr := s.conductorUpgrade(cl, t, ng); aerr != nil {
+	if aerr := s.cond.conductorUpgrade(cl, t, ng); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
 	}

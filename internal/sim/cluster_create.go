@@ -276,7 +276,7 @@ func (s *magnumService) createCluster(w http.ResponseWriter, r *http.Request, c 
 	}
 	cl := s.newClusterRow(c.p, t, v, v["create_timeout"].(int64), false)
 	if !stuck {
-		s.startCreate(cl, createOpts{failNow: reasonOf(s.createRefusal(c.p, cl))})
+		s.cond.startCreate(cl, createOpts{failNow: reasonOf(s.cond.createRefusal(c.p, cl))})
 	}
 	writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 }

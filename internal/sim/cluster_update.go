@@ -206,7 +206,7 @@ func (s *magnumService) patchCluster(bay bool) magnumHandler {
 				"API.%s() missing 2 required positional arguments: 'health_status' and 'health_status_reason'", fn))
 			return
 		}
-		s.conductorUpdate(cl, patch)
+		s.cond.conductorUpdate(cl, patch)
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 	}
 }

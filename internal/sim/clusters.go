@@ -159,7 +159,7 @@ func (s *magnumService) findCluster(p *principal, ident string, scope clusterSco
 		if c == nil {
 			return nil, notFound
 		}
-		s.sync(c, now)
+		s.cond.sync(c, now)
 		if !visible(c) {
 			return nil, notFound
 		}
@@ -170,7 +170,7 @@ func (s *magnumService) findCluster(p *principal, ident string, scope clusterSco
 		if c.name != ident {
 			continue
 		}
-		s.sync(c, now)
+		s.cond.sync(c, now)
 		if !visible(c) {
 			continue
 		}
@@ -295,7 +295,7 @@ func (s *magnumService) listClusterRows(r *http.Request, c *magnumCall, collecti
 	now := s.now()
 	var rows []*clusterRow
 	for _, cl := range s.st.clusters {
-		s.sync(cl, now)
+		s.cond.sync(cl, now)
 		if cl.deleted || now.Before(cl.visibleFrom) {
 			continue
 		}
@@ -353,6 +353,6 @@ func (s *magnumService) deleteCluster(w http.ResponseWriter, r *http.Request, c 
 		writeMagnumError(w, aerr)
 		return
 	}
-	s.startDelete(cl)
+	s.cond.startDelete(cl)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 // The conductor. Real Magnum's API casts work to magnum-conductor, which
@@ -28,6 +29,37 @@ import (
 //	that poll + I/5     *_COMPLETE with api_address and versions
 //
 // With I = 0 every step happens as soon as the clock allows.
+
+// conductor is magnum-conductor: it carries out the operations the API
+// casts (conductor_ops.go, conductor_nodegroups.go) and, in sync, plays
+// its periodic status poll. It shares Magnum's database with the API and
+// so its lock: every method is called with st.mu held. It calls Heat
+// through orchestrator, as the real conductor calls heatclient, and starts
+// and stops the bays' Kubernetes APIs (kubenodes.go).
+type conductor struct {
+	opts    Options
+	profile *profile
+	now     func() time.Time
+	st      *store
+	// fx are the Nova, Glance and Neutron lookups of createRefusal.
+	fx *fixtures
+	// heat is nil in profiles without orchestration; never a typed nil.
+	heat orchestrator
+	// heatMinute is the length of one of Heat's timeout_mins minutes.
+	heatMinute time.Duration
+	kube       kubeapi.Backend
+	// faults are the tests' armed faults (faults.go), which the conductor
+	// hands to Heat, or plays in its Cluster API driver, as an operation
+	// starts. They have their own lock.
+	faults armedFaults
+}
+
+// logf writes to Options.Logf.
+func (cd *conductor) logf(format string, args ...any) {
+	if cd.opts.Logf != nil {
+		cd.opts.Logf(format, args...)
+	}
+}
 
 const (
 	driverHeat = "heat"
@@ -71,19 +103,19 @@ type clusterOp struct {
 	onDone func(c *clusterRow)
 }
 
-func (s *magnumService) castLag() time.Duration { return s.opts.ConductorInterval / 5 }
+func (cd *conductor) castLag() time.Duration { return cd.opts.ConductorInterval / 5 }
 
 // picks reports whether the conductor has handled a cast made at `at`.
 // Even with no lag the answer is "not yet" at the very instant of the
 // request, so a GET right after POST sees stack_id null (FINDINGS #122).
-func (s *magnumService) picks(at, now time.Time) (time.Time, bool) {
-	t := at.Add(s.castLag())
+func (cd *conductor) picks(at, now time.Time) (time.Time, bool) {
+	t := at.Add(cd.castLag())
 	return t, now.After(t)
 }
 
 // pollAfter is the first periodic-task run at or after t.
-func (s *magnumService) pollAfter(op *clusterOp, t time.Time) time.Time {
-	iv := s.opts.ConductorInterval
+func (cd *conductor) pollAfter(op *clusterOp, t time.Time) time.Time {
+	iv := cd.opts.ConductorInterval
 	if iv <= 0 {
 		return t
 	}
@@ -101,26 +133,26 @@ func timePtr(t time.Time) *time.Time {
 
 // sync brings a cluster up to date with the conductor's work at now.
 // Callers hold st.mu.
-func (s *magnumService) sync(c *clusterRow, now time.Time) {
-	defer s.syncNodegroups(c, now)
+func (cd *conductor) sync(c *clusterRow, now time.Time) {
+	defer cd.syncNodegroups(c, now)
 	for c.op != nil && !c.deleted {
 		op := c.op
 		if !op.picked {
-			at, ok := s.picks(op.at, now)
+			at, ok := cd.picks(op.at, now)
 			if !ok {
 				return
 			}
-			s.pick(c, op, at)
+			cd.pick(c, op, at)
 			continue
 		}
-		if !s.advance(c, op, now) {
+		if !cd.advance(c, op, now) {
 			return
 		}
 	}
 }
 
 // pick applies what the conductor writes when it handles the cast.
-func (s *magnumService) pick(c *clusterRow, op *clusterOp, at time.Time) {
+func (cd *conductor) pick(c *clusterRow, op *clusterOp, at time.Time) {
 	op.picked = true
 	c.updatedAt = timePtr(at)
 	if op.failNow != nil {
@@ -141,27 +173,27 @@ func (s *magnumService) pick(c *clusterRow, op *clusterOp, at time.Time) {
 			if c.discoveryURL == nil && c.coe != heat.COESwarmMode {
 				token := randomHex(16)
 				c.discoveryURL = etcdDiscovery + token
-				s.st.discovery[token] = c.masterCount()
+				cd.st.discovery[token] = c.masterCount()
 			}
 		} else {
 			c.stackID = "kube-" + randomBase36(5)
 		}
 	case actionDelete:
-		s.stopKube(c)
+		cd.stopKube(c)
 		if !op.heat && c.driver == driverHeat {
 			// No stack to delete: the conductor destroys the rows at once.
-			s.destroy(c)
+			cd.destroy(c)
 		}
 	}
 }
 
 // advance moves a picked operation on; it reports whether it changed
 // anything that might let a further step happen.
-func (s *magnumService) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (cd *conductor) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if !op.heat {
-		return s.advanceCAPI(c, op, now)
+		return cd.advanceCAPI(c, op, now)
 	}
-	st, err := s.heat.Stack(c.heatStackID)
+	st, err := cd.heat.Stack(c.heatStackID)
 	status, reason := "", ""
 	var params map[string]string
 	var stack *heat.Stack
@@ -186,36 +218,36 @@ func (s *magnumService) advance(c *clusterRow, op *clusterOp, now time.Time) boo
 	if end.After(now) {
 		end = now
 	}
-	p1 := s.pollAfter(op, end)
+	p1 := cd.pollAfter(op, end)
 	if now.Before(p1) {
 		return false
 	}
 	failed := strings.HasSuffix(status, "_FAILED")
 	switch {
 	case op.action == actionDelete && !failed:
-		return s.tearDown(c, op, p1, now)
+		return cd.tearDown(c, op, p1, now)
 	case failed:
 		c.status = op.action + "_FAILED"
 		c.statusReason = "default-master failed, default-worker failed"
 		c.ngReason = reason
 		if op.action == actionCreate {
-			s.syncVersions(c, params)
+			cd.syncVersions(c, params)
 		}
 		c.updatedAt = timePtr(p1)
 		c.op = nil
 	default:
 		if !op.synced {
 			op.synced = true
-			s.syncAddresses(c, stack)
-			s.refreshKubeNodes(c)
+			cd.syncAddresses(c, stack)
+			cd.refreshKubeNodes(c)
 			c.updatedAt = timePtr(p1)
 		}
-		p2 := p1.Add(s.opts.ConductorInterval / 5)
+		p2 := p1.Add(cd.opts.ConductorInterval / 5)
 		if now.Before(p2) {
 			return false
 		}
-		if ok, err := s.kubeSettled(c); err != nil {
-			s.failOnKube(c, op, err, p2)
+		if ok, err := cd.kubeSettled(c); err != nil {
+			cd.failOnKube(c, op, err, p2)
 			return true
 		} else if !ok {
 			return false
@@ -223,8 +255,8 @@ func (s *magnumService) advance(c *clusterRow, op *clusterOp, now time.Time) boo
 		c.status = op.action + "_COMPLETE"
 		c.statusReason = nil
 		c.ngReason = reason
-		s.syncVersions(c, params)
-		s.syncAPIAddress(c, stack)
+		cd.syncVersions(c, params)
+		cd.syncAPIAddress(c, stack)
 		c.updatedAt = timePtr(p2)
 		if op.onDone != nil {
 			op.onDone(c)
@@ -259,9 +291,9 @@ const (
 // tearDown plays those last moments of a successful delete whose stack was
 // found gone at done, as of now; with Options.TransientDeleteError off the
 // row simply goes at done. It reports whether the row is gone.
-func (s *magnumService) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
-	if !s.opts.TransientDeleteError {
-		s.destroy(c)
+func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
+	if !cd.opts.TransientDeleteError {
+		cd.destroy(c)
 		return true
 	}
 	if op.tornDown.IsZero() {
@@ -277,7 +309,7 @@ func (s *magnumService) tearDown(c *clusterRow, op *clusterOp, done, now time.Ti
 		c.nodegroups = nil
 	}
 	if !now.Before(at.Add(teardownAllGone)) {
-		s.destroy(c)
+		cd.destroy(c)
 		return true
 	}
 	return false
@@ -286,11 +318,11 @@ func (s *magnumService) tearDown(c *clusterRow, op *clusterOp, done, now time.Ti
 // advanceCAPI plays a Cluster API driver: no stack, the operation simply
 // takes its duration, and an injected timeout never ends (those drivers
 // ignore create_timeout).
-func (s *magnumService) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if op.capiFault != nil && op.capiFault.Timeout {
 		return false
 	}
-	done := s.pollAfter(op, op.at.Add(op.duration))
+	done := cd.pollAfter(op, op.at.Add(op.duration))
 	if now.Before(done) {
 		return false
 	}
@@ -302,7 +334,7 @@ func (s *magnumService) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time)
 		return true
 	}
 	if op.action == actionDelete {
-		s.destroy(c)
+		cd.destroy(c)
 		return true
 	}
 	tag := c.label("kube_tag")
@@ -310,9 +342,9 @@ func (s *magnumService) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time)
 		tag = capiDefaultKubeTag
 	}
 	c.coeVersion = tag
-	s.refreshKubeNodes(c)
-	if ok, err := s.kubeSettled(c); err != nil {
-		s.failOnKube(c, op, err, done)
+	cd.refreshKubeNodes(c)
+	if ok, err := cd.kubeSettled(c); err != nil {
+		cd.failOnKube(c, op, err, done)
 		return true
 	} else if !ok {
 		return false
@@ -352,7 +384,7 @@ func outputList(st *heat.Stack, key string) []string {
 
 // syncAddresses copies the address outputs the template definitions map
 // onto the cluster, public or private depending on floating IPs.
-func (s *magnumService) syncAddresses(c *clusterRow, st *heat.Stack) {
+func (cd *conductor) syncAddresses(c *clusterRow, st *heat.Stack) {
 	priv := ""
 	if !c.floatingIPEnabled {
 		priv = "_private"
@@ -376,7 +408,7 @@ func (s *magnumService) syncAddresses(c *clusterRow, st *heat.Stack) {
 	}
 }
 
-func (s *magnumService) syncVersions(c *clusterRow, params map[string]string) {
+func (cd *conductor) syncVersions(c *clusterRow, params map[string]string) {
 	key := "kube_version"
 	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
 		key = "swarm_version"
@@ -393,7 +425,7 @@ func (s *magnumService) syncVersions(c *clusterRow, params map[string]string) {
 // syncAPIAddress reformats the api_address output as the template
 // definitions do, pointing Kubernetes clusters at their simulated
 // endpoint.
-func (s *magnumService) syncAPIAddress(c *clusterRow, st *heat.Stack) {
+func (cd *conductor) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 	ip := "127.0.0.1"
 	if st != nil {
 		if v, ok := st.Output("api_address"); ok && fmt.Sprint(v) != "" {
@@ -416,21 +448,21 @@ func (s *magnumService) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 
 // destroy removes the cluster and everything the conductor cleans up with
 // it. Callers hold st.mu.
-func (s *magnumService) destroy(c *clusterRow) {
+func (cd *conductor) destroy(c *clusterRow) {
 	c.deleted = true
 	c.op = nil
-	s.stopKube(c)
-	delete(s.st.clusters, c.uuid)
+	cd.stopKube(c)
+	delete(cd.st.clusters, c.uuid)
 }
 
 // stopKube stops the cluster's Kubernetes API. A failure to stop leaves
 // processes behind, so it goes to the log.
-func (s *magnumService) stopKube(c *clusterRow) {
+func (cd *conductor) stopKube(c *clusterRow) {
 	if c.kube == nil {
 		return
 	}
 	if err := c.kube.Close(); err != nil {
-		s.kubeLogf("cluster %s (%s): stopping its Kubernetes API: %v", c.name, c.uuid, err)
+		cd.kubeLogf("cluster %s (%s): stopping its Kubernetes API: %v", c.name, c.uuid, err)
 	}
 	c.kube = nil
 }

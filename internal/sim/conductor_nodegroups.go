@@ -29,22 +29,22 @@ type ngOp struct {
 
 // startNodegroupOp starts a stack operation for an extra nodegroup. params
 // are the stack parameters an update changes. Callers hold st.mu.
-func (s *magnumService) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, params map[string]string) {
-	now := s.now()
+func (cd *conductor) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, params map[string]string) {
+	now := cd.now()
 	op := &ngOp{action: action, at: now}
 	switch action {
 	case actionCreate:
-		op.duration = s.heatCreateDuration()
+		op.duration = cd.heatCreateDuration()
 	case actionUpdate:
-		op.duration = s.heatUpdateDuration()
+		op.duration = cd.heatUpdateDuration()
 	default:
-		op.duration = s.heatDeleteDuration()
+		op.duration = cd.heatDeleteDuration()
 	}
-	if c.driver == driverHeat && s.heat != nil {
+	if c.driver == driverHeat && cd.heat != nil {
 		var err error
 		switch action {
 		case actionCreate:
-			st := s.heat.CreateStack(c.projectID, heat.StackSpec{
+			st := cd.heat.CreateStack(c.projectID, heat.StackSpec{
 				Name: heat.StackName(c.name + "-" + ng.name), COE: c.coe, TimeoutMins: int(c.createTimeout),
 				Parameters: map[string]string{
 					"number_of_minions": strconv.FormatInt(ng.nodeCount, 10),
@@ -54,13 +54,13 @@ func (s *magnumService) startNodegroupOp(c *clusterRow, ng *nodegroup, action st
 			})
 			ng.heatStackID = st.ID
 		case actionUpdate:
-			err = s.heat.UpdateStack(ng.heatStackID, params, op.duration)
+			err = cd.heat.UpdateStack(ng.heatStackID, params, op.duration)
 		default:
-			err = s.heat.DeleteStack(ng.heatStackID, op.duration)
+			err = cd.heat.DeleteStack(ng.heatStackID, op.duration)
 		}
 		op.heat = err == nil && ng.heatStackID != ""
 	}
-	if action != actionDelete || !s.opts.NodegroupDeleteStuck {
+	if action != actionDelete || !cd.opts.NodegroupDeleteStuck {
 		ng.status = action + "_IN_PROGRESS"
 	}
 	ng.op = op
@@ -69,21 +69,21 @@ func (s *magnumService) startNodegroupOp(c *clusterRow, ng *nodegroup, action st
 // syncNodegroups brings the extra nodegroups' operations up to date; it
 // runs after the cluster's own operation has been synced. Callers hold
 // st.mu.
-func (s *magnumService) syncNodegroups(c *clusterRow, now time.Time) {
+func (cd *conductor) syncNodegroups(c *clusterRow, now time.Time) {
 	if c.deleted {
 		return
 	}
 	for _, ng := range append([]*nodegroup(nil), c.nodegroups...) {
 		if ng.op != nil {
-			s.advanceNodegroup(c, ng, now)
+			cd.advanceNodegroup(c, ng, now)
 		}
 	}
 }
 
-func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
+func (cd *conductor) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
 	op := ng.op
 	if !op.picked {
-		at, ok := s.picks(op.at, now)
+		at, ok := cd.picks(op.at, now)
 		if !ok {
 			return
 		}
@@ -101,7 +101,7 @@ func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.
 	}
 	status, reason := op.action+"_COMPLETE", any(nil)
 	if op.heat {
-		st, err := s.heat.Stack(ng.heatStackID)
+		st, err := cd.heat.Stack(ng.heatStackID)
 		switch {
 		case err != nil && op.action == actionDelete:
 		case err != nil:
@@ -120,7 +120,7 @@ func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.
 		}
 		end = now
 	}
-	done := s.pollAfter(&clusterOp{at: op.at}, end)
+	done := cd.pollAfter(&clusterOp{at: op.at}, end)
 	if now.Before(done) {
 		return
 	}
@@ -133,7 +133,7 @@ func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.
 			c.status, c.statusReason = "UPDATE_FAILED", ng.name+" failed"
 		}
 	case op.action == actionDelete:
-		if s.opts.NodegroupDeleteStuck {
+		if cd.opts.NodegroupDeleteStuck {
 			// Zed never saves DELETE_IN_PROGRESS, so the poller never
 			// destroys the row (FINDINGS #351-#355).
 			break
@@ -147,13 +147,13 @@ func (s *magnumService) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.
 	default:
 		ng.status, ng.statusReason = status, reason
 		if op.heat {
-			ng.nodeAddresses = s.stackWorkerAddresses(c, ng.heatStackID)
+			ng.nodeAddresses = cd.stackWorkerAddresses(c, ng.heatStackID)
 		}
 		if op.onDone != nil {
 			op.onDone()
 		}
 	}
-	s.refreshKubeNodes(c)
+	cd.refreshKubeNodes(c)
 	if c.op == nil && !strings.HasSuffix(c.status, "_FAILED") && !c.nodegroupBusy() {
 		c.status, c.statusReason = "UPDATE_COMPLETE", nil
 	}
@@ -172,15 +172,15 @@ func (c *clusterRow) nodegroupBusy() bool {
 }
 
 // resizeExtraNodegroup is cluster_resize on a nodegroup with its own stack.
-func (s *magnumService) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
+func (cd *conductor) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
 	ng.nodeCount = count
-	s.startNodegroupOp(c, ng, actionUpdate, map[string]string{"number_of_minions": strconv.FormatInt(count, 10)})
+	cd.startNodegroupOp(c, ng, actionUpdate, map[string]string{"number_of_minions": strconv.FormatInt(count, 10)})
 }
 
 // upgradeExtraNodegroup is cluster_upgrade with a non-default nodegroup:
 // Magnum only lets it follow the cluster's own template, and only the
 // nodegroup's stack and labels change.
-func (s *magnumService) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *apiError {
+func (cd *conductor) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *apiError {
 	if t.uuid != c.templateUUID {
 		return errf(http.StatusConflict, "Cluster Template is not valid for upgrade: Nodegroup %s can be upgraded only to match cluster's template (%s).",
 			ng.name, c.templateUUID)
@@ -199,20 +199,20 @@ func (s *magnumService) upgradeExtraNodegroup(c *clusterRow, t *template, ng *no
 		ng.labels.Set("kube_tag", tag)
 	}
 	ng.imageID = t.v["image_id"]
-	s.startNodegroupOp(c, ng, actionUpdate, params)
+	cd.startNodegroupOp(c, ng, actionUpdate, params)
 	return nil
 }
 
 // deleteNodegroupStacks is the Heat driver's delete_cluster removing the
 // extra nodegroups' stacks along with the cluster's own.
-func (s *magnumService) deleteNodegroupStacks(c *clusterRow, d time.Duration) {
-	if s.heat == nil {
+func (cd *conductor) deleteNodegroupStacks(c *clusterRow, d time.Duration) {
+	if cd.heat == nil {
 		return
 	}
 	for _, ng := range c.nodegroups {
 		if ng.heatStackID != "" {
-			if err := s.heat.DeleteStack(ng.heatStackID, d); err != nil && !errors.Is(err, heat.ErrNotFound) {
-				s.logf("cluster %s (%s): deleting nodegroup %s's stack %s: %v", c.name, c.uuid, ng.name, ng.heatStackID, err)
+			if err := cd.heat.DeleteStack(ng.heatStackID, d); err != nil && !errors.Is(err, heat.ErrNotFound) {
+				cd.logf("cluster %s (%s): deleting nodegroup %s's stack %s: %v", c.name, c.uuid, ng.name, ng.heatStackID, err)
 			}
 		}
 		ng.op = nil

@@ -25,9 +25,9 @@ import (
 // armStack hands a test's fault to Heat for the stack's operation. Heat
 // refuses it only for a stack that is gone; the fault is then lost, and
 // the log says so.
-func (s *magnumService) armStack(c *clusterRow, stackID string, f *Fault) {
-	if err := s.heat.InjectFault(stackID, f.heatFault()); err != nil {
-		s.logf("cluster %s (%s): injecting fault into stack %s: %v", c.name, c.uuid, stackID, err)
+func (cd *conductor) armStack(c *clusterRow, stackID string, f *Fault) {
+	if err := cd.heat.InjectFault(stackID, f.heatFault()); err != nil {
+		cd.logf("cluster %s (%s): injecting fault into stack %s: %v", c.name, c.uuid, stackID, err)
 	}
 }
 
@@ -44,8 +44,8 @@ type createOpts struct {
 // application-credential token the trust is refused ("Delegated tokens
 // cannot manage trusts") unless Options.AppCredTrusts. It returns the
 // status_reason Magnum records, or nil.
-func (s *magnumService) trustRefused(p *principal, c *clusterRow) *string {
-	if !p.appCred || s.opts.AppCredTrusts {
+func (cd *conductor) trustRefused(p *principal, c *clusterRow) *string {
+	if !p.appCred || cd.opts.AppCredTrusts {
 		return nil
 	}
 	reason := "Failed to create trustee or trust for Cluster: " + c.uuid
@@ -62,8 +62,8 @@ const etcdDiscovery = "https://discovery.etcd.io/"
 // and subnet. It returns the status_reason of the CREATE_FAILED the first
 // refusal leaves, with the texts real Magnum 15 gave, as the error the
 // synchronous 1.1 bay POST answers with; nil when the create goes ahead.
-func (s *magnumService) createRefusal(p *principal, c *clusterRow) *apiError {
-	if reason := s.trustRefused(p, c); reason != nil {
+func (cd *conductor) createRefusal(p *principal, c *clusterRow) *apiError {
+	if reason := cd.trustRefused(p, c); reason != nil {
 		return errf(http.StatusInternalServerError, "%s", *reason)
 	}
 	if c.driver != driverHeat {
@@ -81,7 +81,7 @@ func (s *magnumService) createRefusal(p *principal, c *clusterRow) *apiError {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasPrefix(d, etcdDiscovery):
 			return fail(http.StatusInternalServerError, "Failed to get the size of cluster from '%s'.", d)
 		default:
-			size, known := s.st.discovery[strings.Trim(strings.TrimPrefix(d, etcdDiscovery), "/")]
+			size, known := cd.st.discovery[strings.Trim(strings.TrimPrefix(d, etcdDiscovery), "/")]
 			if !known {
 				return fail(http.StatusBadRequest, "Invalid discovery URL '%s'.", d)
 			}
@@ -95,11 +95,11 @@ func (s *magnumService) createRefusal(p *principal, c *clusterRow) *apiError {
 	}
 	// get_fixed_network_name looks a network up only when it is given by
 	// id; get_fixed_subnet_id and get_subnet look a subnet up either way.
-	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
+	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !cd.fx.fixedNetwork(n) {
 		return fail(http.StatusBadRequest, "Unable to find fixed network %s.", n)
 	}
 	if sn, ok := c.fixedSubnet.(string); ok && sn != "" {
-		switch s.fx.subnet(sn) {
+		switch cd.fx.subnet(sn) {
 		case 0:
 			return fail(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
 		case 1:
@@ -121,24 +121,24 @@ func reasonOf(aerr *apiError) *string {
 
 // startCreate does the conductor's cluster_create: certificates, the
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
-func (s *magnumService) startCreate(c *clusterRow, o createOpts) {
-	now := s.now()
+func (cd *conductor) startCreate(c *clusterRow, o createOpts) {
+	now := cd.now()
 	ca, err := pki.NewCA(c.name, now)
 	switch {
 	case err != nil && o.failNow == nil:
 		// Magnum's CertificatesToClusterFailed; the cause goes to the log,
 		// as the conductor logs it.
 		reason := fmt.Sprintf("Failed to create certificates for Cluster: %s", c.uuid)
-		s.logf("cluster %s (%s): %s: %v", c.name, c.uuid, reason, err)
+		cd.logf("cluster %s (%s): %s: %v", c.name, c.uuid, reason, err)
 		o.failNow = &reason
 	case err != nil:
 	default:
 		c.ca = ca
 		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
-			ep, err := s.kube.Start(c.name, ca)
+			ep, err := cd.kube.Start(c.name, ca)
 			if err != nil {
 				reason := failKube(err)
-				s.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
+				cd.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
 				o.failNow = &reason
 			}
 			c.kube = ep
@@ -149,34 +149,34 @@ func (s *magnumService) startCreate(c *clusterRow, o createOpts) {
 		timeout = heat.DefaultTimeoutMins
 	}
 	op := &clusterOp{
-		action: actionCreate, at: now, duration: s.heatCreateDuration(),
-		timeout: time.Duration(timeout) * s.heatMinute, failNow: o.failNow,
+		action: actionCreate, at: now, duration: cd.heatCreateDuration(),
+		timeout: time.Duration(timeout) * cd.heatMinute, failNow: o.failNow,
 	}
 	switch {
 	case o.failNow != nil:
 	case c.driver == driverHeat:
-		st := s.heat.CreateStack(c.projectID, heat.StackSpec{
-			Name: heat.StackName(c.name), COE: c.coe, Parameters: s.stackParams(c),
+		st := cd.heat.CreateStack(c.projectID, heat.StackSpec{
+			Name: heat.StackName(c.name), COE: c.coe, Parameters: cd.stackParams(c),
 			TimeoutMins: int(timeout), Duration: op.duration,
 		})
 		c.heatStackID = st.ID
 		op.heat = true
-		if f := s.takeFault(c, actionCreate); f != nil {
-			s.armStack(c, st.ID, f)
+		if f := cd.takeFault(c, actionCreate); f != nil {
+			cd.armStack(c, st.ID, f)
 		}
 	default:
-		op.capiFault = s.takeFault(c, actionCreate)
+		op.capiFault = cd.takeFault(c, actionCreate)
 	}
 	c.op = op
 	if o.synchronous {
-		s.pick(c, op, now)
+		cd.pick(c, op, now)
 		// The captured 201 carries the new stack_id but no updated_at
 		// (FINDINGS #202).
 		c.updatedAt = nil
 	}
 }
 
-func (s *magnumService) stackParams(c *clusterRow) map[string]string {
+func (cd *conductor) stackParams(c *clusterRow) map[string]string {
 	p := map[string]string{
 		"number_of_masters": strconv.FormatInt(c.masterCount(), 10),
 		"master_flavor":     pyStr(c.masterFlavorID),
@@ -199,7 +199,7 @@ func (s *magnumService) stackParams(c *clusterRow) map[string]string {
 	if tag != "" {
 		p["kube_tag"] = tag
 	}
-	if t := s.st.templates[c.templateUUID]; tag == "" && t != nil {
+	if t := cd.st.templates[c.templateUUID]; tag == "" && t != nil {
 		if l, ok := t.v["labels"].(*pyDict); ok {
 			tag, _ = l.getStr("kube_tag")
 		}
@@ -213,7 +213,7 @@ func (s *magnumService) stackParams(c *clusterRow) map[string]string {
 // conductorUpdate is cluster_update behind PATCH: refused silently unless
 // the cluster is *_COMPLETE, health-only changes are saved without an
 // operation, and a node count change updates the stack. Callers hold st.mu.
-func (s *magnumService) conductorUpdate(c *clusterRow, p *clusterPatch) {
+func (cd *conductor) conductorUpdate(c *clusterRow, p *clusterPatch) {
 	if !updatableStatuses[c.status] || (c.op != nil && c.op.action == actionDelete) {
 		return
 	}
@@ -227,12 +227,12 @@ func (s *magnumService) conductorUpdate(c *clusterRow, p *clusterPatch) {
 	if !p.nodeCountChanged || worker == nil || worker.nodeCount == p.nodeCount {
 		return
 	}
-	s.startNodeCountUpdate(c, worker, p.nodeCount, nil, c.driver == driverCAPI)
+	cd.startNodeCountUpdate(c, worker, p.nodeCount, nil, c.driver == driverCAPI)
 }
 
 // conductorResize is cluster_resize: like an update, but UPDATE_FAILED and
 // UPDATE_IN_PROGRESS clusters may be resized too.
-func (s *magnumService) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
+func (cd *conductor) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
 	if !updatableStatuses[c.status] && c.status != "UPDATE_FAILED" && c.status != "UPDATE_IN_PROGRESS" {
 		return
 	}
@@ -240,17 +240,17 @@ func (s *magnumService) conductorResize(c *clusterRow, ng *nodegroup, count int6
 		return
 	}
 	if !ng.isDefault {
-		s.resizeExtraNodegroup(c, ng, count)
+		cd.resizeExtraNodegroup(c, ng, count)
 		return
 	}
-	s.startNodeCountUpdate(c, ng, count, remove, false)
+	cd.startNodeCountUpdate(c, ng, count, remove, false)
 }
 
 // startNodeCountUpdate writes the new count at once, as the conductor does
 // before it calls the driver, and starts the stack update. notImplemented
 // plays vexxhost's update_cluster, which raises with an empty message.
-func (s *magnumService) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
-	now := s.now()
+func (cd *conductor) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
+	now := cd.now()
 	old := ng.nodeCount
 	ng.nodeCount = count
 	if c.op != nil && !c.op.picked && c.op.action == actionUpdate {
@@ -258,7 +258,7 @@ func (s *magnumService) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count
 		// the status gate; the last count wins in the database.
 		return
 	}
-	op := &clusterOp{action: actionUpdate, at: now, duration: s.heatUpdateDuration(), timeout: c.op.timeoutOr(s.heatTimeout(c))}
+	op := &clusterOp{action: actionUpdate, at: now, duration: cd.heatUpdateDuration(), timeout: c.op.timeoutOr(cd.heatTimeout(c))}
 	op.restore = func() { ng.nodeCount = old }
 	switch {
 	case notImplemented:
@@ -276,12 +276,12 @@ func (s *magnumService) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count
 		if len(remove) > 0 {
 			params["minions_to_remove"] = strings.Join(remove, ",")
 		}
-		if aerr := s.heatUpdate(c, op, params); aerr != nil {
+		if aerr := cd.heatUpdate(c, op, params); aerr != nil {
 			msg := aerr.detail
 			op.failNow = &msg
 		}
 	default:
-		op.capiFault = s.takeFault(c, actionUpdate)
+		op.capiFault = cd.takeFault(c, actionUpdate)
 	}
 	c.op = op
 }
@@ -293,17 +293,17 @@ func (op *clusterOp) timeoutOr(def time.Duration) time.Duration {
 	return def
 }
 
-func (s *magnumService) heatTimeout(c *clusterRow) time.Duration {
+func (cd *conductor) heatTimeout(c *clusterRow) time.Duration {
 	t := c.createTimeout
 	if t <= 0 {
 		t = heat.DefaultTimeoutMins
 	}
-	return time.Duration(t) * s.heatMinute
+	return time.Duration(t) * cd.heatMinute
 }
 
 // heatUpdate starts a stack update for op and arms an injected fault.
-func (s *magnumService) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
-	err := s.heat.UpdateStack(c.heatStackID, params, op.duration)
+func (cd *conductor) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
+	err := cd.heat.UpdateStack(c.heatStackID, params, op.duration)
 	switch {
 	case errors.Is(err, heat.ErrActionInProgress):
 		return errf(http.StatusConflict, "ERROR: Stack %s already has an action in progress.", c.heatStackID)
@@ -313,19 +313,19 @@ func (s *magnumService) heatUpdate(c *clusterRow, op *clusterOp, params map[stri
 		return errf(http.StatusInternalServerError, "ERROR: %v", err)
 	}
 	op.heat = true
-	if f := s.takeFault(c, actionUpdate); f != nil {
-		s.armStack(c, c.heatStackID, f)
+	if f := cd.takeFault(c, actionUpdate); f != nil {
+		cd.armStack(c, c.heatStackID, f)
 	}
 	return nil
 }
 
 // conductorUpgrade is the synchronous cluster_upgrade call: errors come
 // back to the client, and the status changes before the API answers.
-func (s *magnumService) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
+func (cd *conductor) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
 	if !updatableStatuses[c.status] || c.op != nil {
 		return errf(http.StatusBadRequest, "Upgrading a cluster when status is \"%s\" is not supported.", c.status)
 	}
-	now := s.now()
+	now := cd.now()
 	fail := func(aerr *apiError) *apiError {
 		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
 		return aerr
@@ -346,17 +346,17 @@ func (s *magnumService) conductorUpgrade(c *clusterRow, t *template, ng *nodegro
 				t.strField("name")))
 		}
 	}
-	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
+	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: cd.heatUpdateDuration(), timeout: cd.heatTimeout(c)}
 	if c.driver == driverHeat {
 		params := map[string]string{}
 		if hasTag {
 			params["kube_tag"], params["kube_version"] = tag, tag
 		}
-		if aerr := s.heatUpdate(c, op, params); aerr != nil {
+		if aerr := cd.heatUpdate(c, op, params); aerr != nil {
 			return fail(aerr)
 		}
 	} else {
-		op.capiFault = s.takeFault(c, actionUpdate)
+		op.capiFault = cd.takeFault(c, actionUpdate)
 	}
 	// The conductor switches the template and copies only kube_tag into
 	// the cluster's and nodegroups' labels.
@@ -383,23 +383,23 @@ func (s *magnumService) conductorUpgrade(c *clusterRow, t *template, ng *nodegro
 
 // startDelete is cluster_delete. There is no status gate: a failed delete
 // can be retried, and a delete already under way is left alone.
-func (s *magnumService) startDelete(c *clusterRow) {
+func (cd *conductor) startDelete(c *clusterRow) {
 	if c.op != nil && c.op.action == actionDelete {
 		return
 	}
-	now := s.now()
-	op := &clusterOp{action: actionDelete, at: now, duration: s.heatDeleteDuration()}
-	s.deleteNodegroupStacks(c, op.duration)
+	now := cd.now()
+	op := &clusterOp{action: actionDelete, at: now, duration: cd.heatDeleteDuration()}
+	cd.deleteNodegroupStacks(c, op.duration)
 	switch {
 	case c.driver == driverHeat && c.heatStackID != "":
-		if err := s.heat.DeleteStack(c.heatStackID, op.duration); err == nil {
+		if err := cd.heat.DeleteStack(c.heatStackID, op.duration); err == nil {
 			op.heat = true
-			if f := s.takeFault(c, actionDelete); f != nil {
-				s.armStack(c, c.heatStackID, f)
+			if f := cd.takeFault(c, actionDelete); f != nil {
+				cd.armStack(c, c.heatStackID, f)
 			}
 		}
 	case c.driver == driverCAPI:
-		op.capiFault = s.takeFault(c, actionDelete)
+		op.capiFault = cd.takeFault(c, actionDelete)
 		if op.capiFault != nil && op.capiFault.Timeout {
 			op.capiFault = nil
 		}
@@ -409,12 +409,12 @@ func (s *magnumService) startDelete(c *clusterRow) {
 
 // rotateCA is the synchronous rotate_ca_certificate call. Callers hold
 // st.mu.
-func (s *magnumService) rotateCA(c *clusterRow) *apiError {
-	t := s.st.templates[c.templateUUID]
+func (cd *conductor) rotateCA(c *clusterRow) *apiError {
+	t := cd.st.templates[c.templateUUID]
 	if t != nil && t.boolField("tls_disabled") {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
 	}
-	now := s.now()
+	now := cd.now()
 	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
 		msg := "'rotate_ca_certificate' is not supported by this driver."
 		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", msg, timePtr(now)
@@ -424,8 +424,8 @@ func (s *magnumService) rotateCA(c *clusterRow) *apiError {
 	if err != nil {
 		return errf(http.StatusInternalServerError, "%v", err)
 	}
-	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
-	if aerr := s.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
+	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: cd.heatUpdateDuration(), timeout: cd.heatTimeout(c)}
+	if aerr := cd.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
 		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
 		return aerr
 	}
@@ -435,7 +435,7 @@ func (s *magnumService) rotateCA(c *clusterRow) *apiError {
 			// The stack update goes on in Heat, but the cluster's API no
 			// longer matches its CA: the operation has failed.
 			reason := "The Kubernetes API server of the cluster did not take the new CA: " + err.Error()
-			s.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
+			cd.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, reason)
 			c.status, c.statusReason, c.updatedAt, c.op = "UPDATE_FAILED", reason, timePtr(now), nil
 			return nil
 		}
@@ -445,16 +445,16 @@ func (s *magnumService) rotateCA(c *clusterRow) *apiError {
 	return nil
 }
 
-func (s *magnumService) heatCreateDuration() time.Duration {
-	return durationOr(s.opts.HeatCreateDuration, heat.DefaultCreateDuration)
+func (cd *conductor) heatCreateDuration() time.Duration {
+	return durationOr(cd.opts.HeatCreateDuration, heat.DefaultCreateDuration)
 }
 
-func (s *magnumService) heatUpdateDuration() time.Duration {
-	return durationOr(s.opts.HeatUpdateDuration, heat.DefaultUpdateDuration)
+func (cd *conductor) heatUpdateDuration() time.Duration {
+	return durationOr(cd.opts.HeatUpdateDuration, heat.DefaultUpdateDuration)
 }
 
-func (s *magnumService) heatDeleteDuration() time.Duration {
-	return durationOr(s.opts.HeatDeleteDuration, heat.DefaultDeleteDuration)
+func (cd *conductor) heatDeleteDuration() time.Duration {
+	return durationOr(cd.opts.HeatDeleteDuration, heat.DefaultDeleteDuration)
 }
 
 func durationOr(d, def time.Duration) time.Duration {
@@ -478,4 +478,12 @@ func randomBase36(n int) string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// takeFault consumes the first fault armed for c and action.
+func (cd *conductor) takeFault(c *clusterRow, action string) *Fault {
+	if f, ok := cd.faults.take(c.projectID, c.name, action); ok {
+		return &f
+	}
+	return nil
 }

@@ -104,15 +104,7 @@ func (f Fault) normalized() Fault {
 // injectFault arms f for the next f.Action of any cluster whose name
 // contains match.
 func (s *magnumService) injectFault(match string, f Fault) error {
-	s.faults.arm(match, nil, f.normalized())
-	return nil
-}
-
-// takeFault consumes the first fault armed for c and action.
-func (s *magnumService) takeFault(c *clusterRow, action string) *Fault {
-	if f, ok := s.faults.take(c.projectID, c.name, action); ok {
-		return &f
-	}
+	s.cond.faults.arm(match, nil, f.normalized())
 	return nil
 }
 

@@ -102,7 +102,7 @@ func (ip *inProcess) expireToken(tok string)            { ip.keystone.revoke(tok
 func (ip *inProcess) setPassword(user, pw string) error { return ip.keystone.setPassword(user, pw) }
 func (ip *inProcess) upgradeRequests() []UpgradeRequest { return ip.magnum.upgradeRequests() }
 func (ip *inProcess) operationTimeline(uuid string) (Timeline, bool) {
-	return ip.magnum.operationTimeline(uuid)
+	return ip.magnum.cond.operationTimeline(uuid)
 }
 func (ip *inProcess) kubeAPI() (mode, description string) { return ip.kube.Mode(), ip.kube.Describe() }
 

@@ -68,7 +68,7 @@ func (s *magnumService) clusters() []ClusterInfo {
 	now := s.now()
 	var rows []*clusterRow
 	for _, c := range s.st.clusters {
-		s.sync(c, now)
+		s.cond.sync(c, now)
 		if !c.deleted {
 			rows = append(rows, c)
 		}
@@ -90,7 +90,7 @@ func (s *magnumService) clusterExists(id string) bool {
 	if c == nil {
 		return false
 	}
-	s.sync(c, s.now())
+	s.cond.sync(c, s.now())
 	return !c.deleted
 }
 
@@ -110,7 +110,7 @@ var errNoCluster = errors.New("no such cluster")
 func (s *magnumService) lockedCluster(id string) (*clusterRow, error) {
 	c := s.st.clusters[id]
 	if c != nil {
-		s.sync(c, s.now())
+		s.cond.sync(c, s.now())
 	}
 	if c == nil || c.deleted {
 		return nil, fmt.Errorf("%w: %s", errNoCluster, id)

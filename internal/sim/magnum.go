@@ -20,13 +20,14 @@ import (
 
 const magnumPrefix = "/container-infra"
 
-// magnumService is Magnum: magnum-api's handlers and the conductor that
-// drives clusters, over one database (store) whose lock st.mu every
-// handler and conductor step takes, as Magnum's DB transactions serialise
-// them. It reaches the other services the way real Magnum does: Keystone
-// to check tokens, Heat as a client (orchestrator), the Nova, Glance and
-// Neutron lookups of its validation (fixtures), and each bay's Kubernetes
-// API (kube).
+// magnumService is Magnum: magnum-api's handlers over one database
+// (store) whose lock st.mu every handler takes, as Magnum's DB
+// transactions serialise them, and the conductor (cond) they cast work to,
+// which shares that database and lock. It reaches the other services the
+// way real Magnum does: Keystone to check tokens (keystoneAuth), Heat as a
+// client (orchestrator, read here for stack details and used by the
+// conductor for the rest), and the Nova, Glance and Neutron lookups of its
+// validation (fixtures).
 type magnumService struct {
 	opts    Options
 	profile *profile
@@ -36,13 +37,9 @@ type magnumService struct {
 	fx       *fixtures
 	// heat is nil in profiles without orchestration; never a typed nil.
 	heat orchestrator
-	// heatMinute is the length of one of Heat's timeout_mins minutes.
-	heatMinute time.Duration
-	kube       kubeapi.Backend
 
-	st *store
-	// faults are armed by InjectFault (faults.go), with their own lock.
-	faults armedFaults
+	st   *store
+	cond *conductor
 	// upgrades are the accepted upgrade actions (upgrades.go), guarded by
 	// st.mu.
 	upgrades []UpgradeRequest
@@ -71,14 +68,18 @@ type orchestrator interface {
 // newMagnumService builds Magnum over an empty database. heat is nil for a
 // profile without orchestration.
 func newMagnumService(opts Options, prof *profile, now func() time.Time, keystone keystoneAuth, fx *fixtures, hs orchestrator, kube kubeapi.Backend) *magnumService {
+	st := newStore()
 	return &magnumService{
 		opts: opts, profile: prof, now: now,
 		keystone: keystone, fx: fx, heat: hs,
-		// Heat's real minute: a create_timeout of 1 times out after one
-		// minute of the clock.
-		heatMinute: time.Minute,
-		kube:       kube,
-		st:         newStore(),
+		st: st,
+		cond: &conductor{
+			opts: opts, profile: prof, now: now, st: st, fx: fx, heat: hs,
+			// Heat's real minute: a create_timeout of 1 times out after
+			// one minute of the clock.
+			heatMinute: time.Minute,
+			kube:       kube,
+		},
 	}
 }
 

@@ -189,7 +189,7 @@ func (s *magnumService) createNodegroup(w http.ResponseWriter, r *http.Request, 
 		ng.nodeLabels, _ = storeLabels(nl)
 	}
 	cl.nodegroups = append(cl.nodegroups, ng)
-	s.startNodegroupOp(cl, ng, actionCreate, nil)
+	s.cond.startNodegroupOp(cl, ng, actionCreate, nil)
 	writeMagnumJSON(w, http.StatusAccepted, s.nodegroupPostView(cl, ng, c.base))
 }
 
@@ -323,7 +323,7 @@ func (s *magnumService) patchNodegroup(w http.ResponseWriter, r *http.Request, c
 		if n, ok := maxN.(int64); ok {
 			maxParam = strconv.FormatInt(n, 10)
 		}
-		s.startNodegroupOp(cl, ng, actionUpdate, map[string]string{"min_node_count": strconv.FormatInt(minN, 10), "max_node_count": maxParam})
+		s.cond.startNodegroupOp(cl, ng, actionUpdate, map[string]string{"min_node_count": strconv.FormatInt(minN, 10), "max_node_count": maxParam})
 	}
 	writeMagnumJSON(w, http.StatusAccepted, view)
 }
@@ -383,7 +383,7 @@ func (s *magnumService) deleteNodegroup(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if ng.op == nil || ng.op.action != actionDelete {
-		s.startNodegroupOp(cl, ng, actionDelete, nil)
+		s.cond.startNodegroupOp(cl, ng, actionDelete, nil)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

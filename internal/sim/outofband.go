@@ -63,7 +63,7 @@ func (s *magnumService) deleteClusterOutOfBand(id string) error {
 			s.logf("cluster %s: deleting stack %s out of band: %v", c.name, c.heatStackID, err)
 		}
 	}
-	s.destroy(c)
+	s.cond.destroy(c)
 	return nil
 }
 
@@ -76,7 +76,7 @@ func (s *magnumService) rotateCAOutOfBand(id string) error {
 	if err != nil {
 		return err
 	}
-	if aerr := s.rotateCA(c); aerr != nil {
+	if aerr := s.cond.rotateCA(c); aerr != nil {
 		return errors.New(aerr.detail)
 	}
 	return nil

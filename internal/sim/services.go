@@ -67,7 +67,7 @@ func (s *magnumService) stats(w http.ResponseWriter, r *http.Request, c *magnumC
 	now := s.now()
 	var clusters, nodes int64
 	for _, cl := range s.st.clusters {
-		s.sync(cl, now)
+		s.cond.sync(cl, now)
 		if cl.deleted || (project != "" && cl.projectID != project) {
 			continue
 		}

@@ -24,10 +24,13 @@
 //	               (inprocess.go) or a real cloud through the relay
 //	               (relay.go, relay_backend.go)
 //	identity       Keystone (identity.go, keystone_api.go)
-//	magnumService  magnum-api and the conductor over one database, store
-//	               (magnum.go, cluster*.go, conductor*.go, templates.go, ...);
-//	               it calls Keystone through keystoneAuth and Heat through
-//	               orchestrator, as a client
+//	magnumService  magnum-api over Magnum's database, store (magnum.go,
+//	               cluster*.go, templates.go, nodegroup*.go, ...); it calls
+//	               Keystone through keystoneAuth and casts to the conductor
+//	conductor      magnum-conductor (conductor*.go, kubenodes.go): runs the
+//	               operations and the status poll, under the database's
+//	               lock; calls Heat through orchestrator, as a client, and
+//	               starts the bays' Kubernetes APIs
 //	heat.Engine    Heat (package heat)
 //	openstackAPI   Nova, Glance and Neutron over the fixtures (openstack.go)
 //	kubeapi        the bays' Kubernetes APIs (package kubeapi)
