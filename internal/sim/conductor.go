@@ -33,7 +33,8 @@ import (
 // conductor is magnum-conductor: it carries out the operations the API
 // casts (conductor_ops.go, conductor_nodegroups.go) and, in sync, plays
 // its periodic status poll. It shares Magnum's database with the API and
-// so its lock: every method is called with st.mu held. It calls Heat
+// so its lock: every method but operationTimeline, which takes it, is
+// called with st.mu held. It calls Heat
 // through orchestrator, as the real conductor calls heatclient, and starts
 // and stops the bays' Kubernetes APIs (kubenodes.go).
 type conductor struct {
