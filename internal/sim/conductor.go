@@ -44,8 +44,10 @@ type conductor struct {
 	st      *store
 	// fx are the Nova, Glance and Neutron lookups of createRefusal.
 	fx *fixtures
-	// heat is nil in profiles without orchestration; never a typed nil.
-	heat orchestrator
+	// heat and stackFaults are nil in profiles without orchestration;
+	// never typed nils.
+	heat        orchestrator
+	stackFaults stackFaults
 	// heatMinute is the length of one of Heat's timeout_mins minutes.
 	heatMinute time.Duration
 	kube       kubeapi.Backend

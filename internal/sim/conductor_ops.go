@@ -26,7 +26,7 @@ import (
 // refuses it only for a stack that is gone; the fault is then lost, and
 // the log says so.
 func (cd *conductor) armStack(c *clusterRow, stackID string, f *Fault) {
-	if err := cd.heat.InjectFault(stackID, f.heatFault()); err != nil {
+	if err := cd.stackFaults.InjectFault(stackID, f.heatFault()); err != nil {
 		cd.logf("cluster %s (%s): injecting fault into stack %s: %v", c.name, c.uuid, stackID, err)
 	}
 }

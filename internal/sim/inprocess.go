@@ -48,16 +48,17 @@ func newInProcess(opts Options) (*inProcess, error) {
 		openstack: &openstackAPI{fx: fx},
 		kube:      kube,
 	}
-	// A nil *heat.Engine must not become a non-nil orchestrator.
+	// A nil *heat.Engine must not become a non-nil interface.
 	var hs orchestrator
+	var hf stackFaults
 	if prof.orchestration {
 		ip.heat = heat.NewEngine(heat.Config{
 			Now: now, MinuteLength: time.Minute, MaxServers: opts.MaxServersPerProject,
 			CreateDuration: opts.HeatCreateDuration, UpdateDuration: opts.HeatUpdateDuration, DeleteDuration: opts.HeatDeleteDuration,
 		})
-		hs = ip.heat
+		hs, hf = ip.heat, ip.heat
 	}
-	ip.magnum = newMagnumService(opts, prof, now, ip.keystone, fx, hs, kube)
+	ip.magnum = newMagnumService(opts, prof, now, ip.keystone, fx, hs, hf, kube)
 	return ip, nil
 }
 

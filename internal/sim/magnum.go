@@ -52,29 +52,33 @@ type keystoneAuth interface {
 	projectExists(projectID string) bool
 }
 
-// orchestrator is the slice of Heat's API that Magnum's conductor calls
-// through heatclient; *heat.Engine implements it. InjectFault is the one
-// call real Magnum never makes: the conductor arms a test's fault on the
-// stack it has just created or updated.
+// orchestrator is the slice of Heat's API that Magnum calls through
+// heatclient; *heat.Engine implements it.
 type orchestrator interface {
 	CreateStack(project string, spec heat.StackSpec) *heat.Stack
 	UpdateStack(id string, params map[string]string, duration time.Duration) error
 	DeleteStack(id string, duration time.Duration) error
 	Stack(id string) (*heat.Stack, error)
 	Stacks(project string) []*heat.Stack
+}
+
+// stackFaults is Heat's side of fault injection, a call no real client
+// makes: the conductor arms a test's fault on the stack it has just
+// created or updated. *heat.Engine implements it.
+type stackFaults interface {
 	InjectFault(id string, f heat.Fault) error
 }
 
-// newMagnumService builds Magnum over an empty database. heat is nil for a
-// profile without orchestration.
-func newMagnumService(opts Options, prof *profile, now func() time.Time, keystone keystoneAuth, fx *fixtures, hs orchestrator, kube kubeapi.Backend) *magnumService {
+// newMagnumService builds Magnum over an empty database. hs and hf are nil
+// for a profile without orchestration.
+func newMagnumService(opts Options, prof *profile, now func() time.Time, keystone keystoneAuth, fx *fixtures, hs orchestrator, hf stackFaults, kube kubeapi.Backend) *magnumService {
 	st := newStore()
 	return &magnumService{
 		opts: opts, profile: prof, now: now,
 		keystone: keystone, fx: fx, heat: hs,
 		st: st,
 		cond: &conductor{
-			opts: opts, profile: prof, now: now, st: st, fx: fx, heat: hs,
+			opts: opts, profile: prof, now: now, st: st, fx: fx, heat: hs, stackFaults: hf,
 			// Heat's real minute: a create_timeout of 1 times out after
 			// one minute of the clock.
 			heatMinute: time.Minute,
