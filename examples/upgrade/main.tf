@@ -16,9 +16,11 @@
 # Change kube_tag and apply. Where the cloud upgrades in place, the plan
 # shows one create, one update and one destroy, never a replacement of the
 # bay. Where it cannot (the provider says so at plan time), the plan
-# replaces the bay, and the bay's own create_before_destroy builds the new
-# bay before the old one goes (blue/green), as Magnum's release notes
-# suggest for Heat bays.
+# replaces the bay, the old one first: the bay has no create_before_destroy,
+# because a new bay of the same name beside the old one would make every
+# look-up by that name ambiguous, and the provider refuses to create it.
+# For blue/green, declare the new bay as a second resource with its own
+# name and move the workloads before removing the old one.
 
 terraform {
   required_providers {
@@ -61,11 +63,6 @@ resource "magnum_bay" "k8s" {
   name        = "k8sbay"
   baymodel_id = magnum_baymodel.k8s.id
   node_count  = 2
-
-  # Only used where the bay must be replaced: the new one is ready first.
-  lifecycle {
-    create_before_destroy = true
-  }
 }
 
 output "coe_version" {

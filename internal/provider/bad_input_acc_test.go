@@ -173,9 +173,9 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay keypair Nova does not have, by any name", config: bayOnRealModel(`keypair = "colleagues-key"`),
 			want: []string{`Error creating bay "badbay"`, "Unable to find keypair colleagues-key.", "HTTP status: 404"}},
 		{name: "bay fixed_subnet Neutron does not have", config: bayOnRealModel(`fixed_subnet = "no-such-subnet"`),
-			want: []string{`Bay "badbay"`, "did not become ready", "status CREATE_FAILED", "Unable to find fixed subnet no-such-subnet."}},
+			want: fixedNetworkRefusal("Unable to find fixed subnet no-such-subnet.")},
 		{name: "bay fixed_network id Neutron does not have", config: bayOnRealModel(`fixed_network = "5c1f8a3e-0009-4000-8000-000000000000"`),
-			want: []string{`Bay "badbay"`, "status CREATE_FAILED", "Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000."}},
+			want: fixedNetworkRefusal("Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000.")},
 		{name: "bay discovery_url that is not a URL", config: bayOnRealModel(`discovery_url = "not-a-url"`),
 			want: []string{`Bay "badbay"`, "status CREATE_FAILED", "Failed to get the size of cluster from 'not-a-url'."}},
 		{name: "baymodel external network Neutron does not have", config: baymodelWith(`external_network_id = "no-such-net"`),
@@ -256,6 +256,12 @@ func TestAccBadInput(t *testing.T) {
 	t.Logf("%d invalid configurations, %d of them caught before any API request", len(cases), countBeforeAPI(cases))
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.beforeAPI && acctest.RealTarget() {
+				// Nothing of it reaches the cloud, so the simulator's run
+				// proves all there is; on a real cloud it would only cost a
+				// Keystone domain, three users and a credential per case.
+				t.Skip("caught before any API request: the run against the simulator covers it")
+			}
 			s := acctest.StartSim(t, sim.Options{})
 			cfg := tc.config(s)
 			if !tc.ownProvider {
@@ -279,8 +285,8 @@ func TestAccBadInput(t *testing.T) {
 					t.Errorf("caught before the API, yet %d requests reached the simulator, first %s %s", len(reqs), reqs[0].Method, reqs[0].Path)
 				}
 			}
-			if n := len(s.Clusters()); n != 0 {
-				t.Errorf("the bad input left %d bays", n)
+			if cs := s.Clusters(); len(cs) != 0 {
+				t.Errorf("the bad input left %d bays: %+v", len(cs), cs)
 			}
 		})
 	}
@@ -294,4 +300,14 @@ func countBeforeAPI(cases []badInput) int {
 		}
 	}
 	return n
+}
+
+// fixedNetworkRefusal is how a fixed network or subnet that Neutron does
+// not have reads: Zed's conductor fails the create (CREATE_FAILED with the
+// reason); Magnum 2025.1's API refuses the POST with the same words.
+func fixedNetworkRefusal(says string) []string {
+	if os.Getenv(acctest.ReleaseEnv) == "2025.1" {
+		return []string{`Error creating bay "badbay"`, says, "HTTP status: 400"}
+	}
+	return []string{`Bay "badbay"`, "did not become ready", "status CREATE_FAILED", says}
 }

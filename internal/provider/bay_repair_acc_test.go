@@ -77,6 +77,7 @@ func expectInOutput(t *testing.T, out string, parts ...string) {
 // imported so) must never plan "No changes": the plan warns with the
 // status and reason and proposes the repair, and applying it repairs.
 func TestAccBay_failedStatusesShowInPlan(t *testing.T) {
+	t.Parallel()
 	cli := newTerraformCLI(t)
 	s := acctest.StartSim(t, fastBays())
 	head := `terraform {

@@ -380,8 +380,9 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 					resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), "This bay cannot be upgraded in place; the plan replaces it",
 						fmt.Sprintf("Bay %q moves to another baymodel, but %s.\n\n"+
 							"So the plan replaces the bay: a new bay is built from the new baymodel and the old one is deleted, with "+
-							"everything running on it. To keep the old bay serving until the new one is ready, give the bay "+
-							"lifecycle { create_before_destroy = true } (see the upgrades guide and examples/upgrade). To upgrade bays "+
+							"everything running on it. To keep the old bay serving until the new one is ready, declare the new bay as a "+
+							"second resource with its own name and move the workloads first (create_before_destroy cannot keep the name: "+
+							"two bays of one name make every look-up ambiguous; see the upgrades guide). To upgrade bays "+
 							"in place, build them from a baymodel on a Cluster API driver (an image whose magnum_driver property names "+
 							"one, such as k8s_capi_helm_v1), which Magnum upgrades in place.", state.Name.ValueString(), why))
 				}
@@ -632,7 +633,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 					// the bay rather than asking again.
 					meta.UpgradeRefused = magnum.Message(err)
 					detail += "\n\nThe bay is unchanged. The next plan replaces it instead of upgrading it in place; to keep the old " +
-						"bay serving until the new one is ready, give it lifecycle { create_before_destroy = true } (see the upgrades guide)."
+						"bay serving until the new one is ready, declare the new bay as a second resource with its own name (see the upgrades guide)."
 				}
 				resp.Diagnostics.AddError(fmt.Sprintf("Error upgrading bay %q (%s)", name, id), detail)
 				r.saveAfterFailedUpdate(ctx, resp, state, last, meta)

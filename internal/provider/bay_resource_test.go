@@ -750,8 +750,10 @@ resource "magnum_bay" "test" {
 // On a cloud that refuses to upgrade Heat bays (Magnum 2024.1 and later:
 // its templates report a driver, and fedora-coreos means the Heat driver),
 // a new baymodel_id is planned as a replacement, with a warning, instead
-// of an upgrade the cloud would refuse half-way through an apply; with
-// create_before_destroy the new bay comes first.
+// of an upgrade the cloud would refuse half-way through an apply. With
+// create_before_destroy and the same name the new bay would be a second
+// bay of that name, which the create refuses before asking Magnum; without
+// it the old bay goes first.
 func TestAccBay_heatUpgradeReplaced(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "2025.1"
@@ -769,6 +771,14 @@ func TestAccBay_heatUpgradeReplaced(t *testing.T) {
 				Config: upgradeConfigs(s, "v124", cbd),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionCreateBeforeDestroy)},
+				},
+				ExpectError: errRegexp(`A bay named "heatbay" already exists`, "the new half of a create_before_destroy replacement",
+					"drop create_before_destroy so that Terraform deletes the old one first"),
+			},
+			{
+				Config: upgradeConfigs(s, "v124", ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),

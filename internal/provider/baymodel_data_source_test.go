@@ -48,7 +48,7 @@ data "magnum_baymodel" "by_name" {
 func TestAccBaymodelDataSource_errors(t *testing.T) {
 	s := acctest.StartSim(t, sim.Options{})
 	provider := acctest.ProviderBlock(s, "demo")
-	twin := createBaymodelAs(t, s, "admin", map[string]any{"name": "twin", "coe": "kubernetes", "image_id": "fedora-21-atomic-5", "public": true})
+	twin := createBaymodelAs(t, s, "admin", map[string]any{"name": "twin", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})
 	t.Cleanup(func() { _ = acctest.MagnumClient(t, s, "admin").DeleteClusterTemplate(context.Background(), twin) })
 	cases := []struct {
 		name   string
@@ -65,7 +65,7 @@ func TestAccBaymodelDataSource_errors(t *testing.T) {
 resource "magnum_baymodel" "one" {
   name     = "twin"
   coe      = "kubernetes"
-  image_id = "fedora-21-atomic-5"
+  image_id = "fedora-coreos-35"
 }
 
 data "magnum_baymodel" "twin" {

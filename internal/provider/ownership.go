@@ -271,7 +271,7 @@ func (a *createAttempt) nameTakenError(existing []ownedObject, claims *claimSet,
 		default:
 			fmt.Fprintf(&b, "\nadopt_existing cannot adopt it: it was created by user %s, and the provider's credentials are user %s's.", orUnknown(o.UserID), orUnknown(a.userID))
 		}
-		b.WriteString("\n\nOtherwise give this resource another name.")
+		b.WriteString("\n\nOtherwise give this resource another name. If this create is the new half of a create_before_destroy replacement of this very resource, the old object still holds the name: give the replacement a new name, or drop create_before_destroy so that Terraform deletes the old one first.")
 		return b.String()
 	}
 	b.WriteString("Give each resource its own name. If one of them is the one this resource should manage, import it by id:\n")

@@ -27,8 +27,8 @@ const heatUpgradeRefusal = "Upgrading a cluster that uses the Magnum Heat driver
 // a new kube_tag creates the new baymodel, moves the bay to it, and only
 // then deletes the old baymodel, which Magnum would refuse while the bay
 // used it. Where the cloud upgrades in place (Zed) the bay is updated;
-// where it refuses Heat upgrades (2025.1) the plan replaces the bay, new
-// one first.
+// where it refuses Heat upgrades (2025.1) the plan replaces the bay, the
+// old one first, since two bays cannot share its name.
 func TestAccBay_createBeforeDestroyUpgrade(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "upgrade", "main.tf"))
 	if err != nil {
@@ -43,7 +43,7 @@ func TestAccBay_createBeforeDestroyUpgrade(t *testing.T) {
 		status        string
 	}{
 		{"in place", "", plancheck.ResourceActionUpdate, "UPDATE_COMPLETE"},
-		{"replaced where Heat bays cannot upgrade", "2025.1", plancheck.ResourceActionCreateBeforeDestroy, "CREATE_COMPLETE"},
+		{"replaced where Heat bays cannot upgrade", "2025.1", plancheck.ResourceActionDestroyBeforeCreate, "CREATE_COMPLETE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.profile == "" {

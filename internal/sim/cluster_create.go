@@ -255,6 +255,12 @@ func (s *magnumService) createCluster(w http.ResponseWriter, r *http.Request, c 
 		writeMagnumError(w, errf(http.StatusNotFound, "Unable to find keypair %s.", kp))
 		return
 	}
+	if s.profile.fixedNetworkAtAPI && t.v["coe"] == "kubernetes" {
+		if aerr := s.fx.fixedNetworkRefusal(v["fixed_network"], v["fixed_subnet"]); aerr != nil {
+			writeMagnumError(w, aerr)
+			return
+		}
+	}
 	if v["master_count"].(int64) > 1 && v["master_lb_enabled"] != true {
 		writeMagnumError(w, errf(http.StatusBadRequest, "master_count must be 1 when master_lb_enabled is False"))
 		return

@@ -93,18 +93,25 @@ func (cd *conductor) createRefusal(p *principal, c *clusterRow) *apiError {
 	if c.coe != heat.COEKubernetes {
 		return nil
 	}
-	// get_fixed_network_name looks a network up only when it is given by
-	// id; get_fixed_subnet_id and get_subnet look a subnet up either way.
-	if n, ok := c.fixedNetwork.(string); ok && isUUIDLike(n) && !cd.fx.fixedNetwork(n) {
-		return fail(http.StatusBadRequest, "Unable to find fixed network %s.", n)
+	return cd.fx.fixedNetworkRefusal(c.fixedNetwork, c.fixedSubnet)
+}
+
+// fixedNetworkRefusal is Magnum's answer to a fixed network or subnet that
+// Neutron does not have: get_fixed_network_name looks a network up only
+// when it is given by id; get_fixed_subnet_id and get_subnet look a subnet
+// up either way. Zed's conductor gives it (createRefusal); 2025.1's API
+// does, before the row exists.
+func (fx *fixtures) fixedNetworkRefusal(network, subnet any) *apiError {
+	if n, ok := network.(string); ok && isUUIDLike(n) && !fx.fixedNetwork(n) {
+		return errf(http.StatusBadRequest, "Unable to find fixed network %s.", n)
 	}
-	if sn, ok := c.fixedSubnet.(string); ok && sn != "" {
-		switch cd.fx.subnet(sn) {
+	if sn, ok := subnet.(string); ok && sn != "" {
+		switch fx.subnet(sn) {
 		case 0:
-			return fail(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
+			return errf(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
 		case 1:
 		default:
-			return fail(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
+			return errf(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
 		}
 	}
 	return nil

@@ -453,6 +453,15 @@ func TestProfile2025ClusterAnswers(t *testing.T) {
 		"master nodegroup size of 2 is invalid, size cannot be an even number.")
 	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "three", "cluster_template_id": e.ct, "master_count": 3}), 400,
 		"master_count must be 1 when master_lb_enabled is False")
+	// A fixed network or subnet Neutron does not have is refused by the
+	// API, before a row exists (Zed's conductor fails the create instead).
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "nonet", "cluster_template_id": e.ct,
+		"fixed_network": "5c1f8a3e-0009-4000-8000-000000000000"}), 400, "Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000.")
+	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "nosub", "cluster_template_id": e.ct,
+		"fixed_subnet": "no-such-subnet"}), 400, "Unable to find fixed subnet no-such-subnet.")
+	if n := len(e.s.Clusters()); n != 0 {
+		t.Errorf("the refused creates left %d clusters", n)
+	}
 	// The template by name: found for the type check, then not by the
 	// master-size check, which reads it by UUID.
 	wantMagnumError(t, e.demo.do("POST", "/v1/clusters", map[string]any{"name": "byname", "cluster_template_id": "ct-main"}), 404,

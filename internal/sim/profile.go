@@ -42,6 +42,11 @@ type profile struct {
 	// name, bypassing the (server_type, os_distro, coe) lookup.
 	entryPoints   []string
 	requestDriver bool
+	// fixedNetworkAtAPI: the API refuses a cluster whose fixed network or
+	// subnet Neutron does not have, with the conductor's texts, before the
+	// row exists (measured on real 2025.1; Zed leaves it to the conductor,
+	// which fails the create).
+	fixedNetworkAtAPI bool
 	// heatUpgradeRefused makes an upgrade of a Heat-driver cluster a 400
 	// (Magnum ≥ 18, 2fd3059f): nothing changes on the cluster.
 	heatUpgradeRefused bool
@@ -112,6 +117,7 @@ var epoxyProfile = &profile{
 	knownNetworkDrivers: map[string][]string{"kubernetes": {"flannel", "calico", "cilium"}},
 	volumeDrivers:       map[string][]string{"kubernetes": {"cinder"}},
 	heatUpgradeRefused:  true,
+	fixedNetworkAtAPI:   true,
 	evenMastersRefused:  true,
 	templateByUUIDOnly:  true,
 	masterResizeRefusal: "Resizing the master nodegroup is not supported by this driver.",

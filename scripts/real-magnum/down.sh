@@ -37,7 +37,10 @@ stop memcached
 if [ -s "$RUN/rabbitmq.pid" ]; then
 	# rabbitmq-server is a wrapper; the node itself shuts down cleanly
 	# only through rabbitmqctl, addressed by the node name up.sh gave it.
-	RABBITMQ_NODENAME=rabbit@localhost timeout 30 rabbitmqctl -q shutdown >/dev/null 2>&1 && echo "real-magnum: stopped rabbitmq"
+	# Only while it runs: rabbitmqctl starts an epmd of its own when none
+	# answers, which would then hold port 4369 against the next up.
+	kill -0 "$(cat "$RUN/rabbitmq.pid")" 2>/dev/null &&
+		RABBITMQ_NODENAME=rabbit@localhost timeout 30 rabbitmqctl -q shutdown >/dev/null 2>&1 && echo "real-magnum: stopped rabbitmq"
 	stop rabbitmq
 fi
 stop epmd
