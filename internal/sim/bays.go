@@ -13,7 +13,7 @@ import (
 // "labels" key: Magnum reads labels off a None (FINDINGS #204).
 const labelsBug = "'NoneType' object has no attribute 'get'"
 
-func (s *Sim) registerBays(m *magnumRouter) {
+func (s *magnumService) registerBays(m *magnumRouter) {
 	m.handle("GET /v1/bays", minAPIVersion, s.listBays(false))
 	m.handle("GET /v1/bays/detail", minAPIVersion, s.listBays(true))
 	m.handle("POST /v1/bays", minAPIVersion, s.createBay)
@@ -23,7 +23,7 @@ func (s *Sim) registerBays(m *magnumRouter) {
 }
 
 // bayView renders a row as the Bay API type. Callers hold st.mu.
-func (s *Sim) bayView(c *clusterRow, base string, detail bool) *pyDict {
+func (s *magnumService) bayView(c *clusterRow, base string, detail bool) *pyDict {
 	out := newPyDict()
 	labels := c.labels
 	if labels == nil {
@@ -64,7 +64,7 @@ func (s *Sim) bayView(c *clusterRow, base string, detail bool) *pyDict {
 
 // bayFaults is what the bay controller collects from Heat for a failed
 // bay: the FAILED resources down to nested depth 2, by name.
-func (s *Sim) bayFaults(c *clusterRow) *pyDict {
+func (s *magnumService) bayFaults(c *clusterRow) *pyDict {
 	out := newPyDict()
 	if s.heat == nil || c.heatStackID == "" {
 		return out
@@ -81,7 +81,7 @@ func (s *Sim) bayFaults(c *clusterRow) *pyDict {
 	return out
 }
 
-func (s *Sim) getBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) getBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)
@@ -95,7 +95,7 @@ func (s *Sim) getBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.writeBay(w, cl, c.base, http.StatusOK)
 }
 
-func (s *Sim) writeBay(w http.ResponseWriter, cl *clusterRow, base string, status int) {
+func (s *magnumService) writeBay(w http.ResponseWriter, cl *clusterRow, base string, status int) {
 	view := s.bayView(cl, base, true)
 	if _, failed := s.faultsOf(cl); failed {
 		view = withFaults(view, "bay_faults", s.bayFaults(cl))
@@ -103,7 +103,7 @@ func (s *Sim) writeBay(w http.ResponseWriter, cl *clusterRow, base string, statu
 	writeMagnumJSON(w, status, view)
 }
 
-func (s *Sim) listBays(detail bool) magnumHandler {
+func (s *magnumService) listBays(detail bool) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
@@ -129,7 +129,7 @@ func (s *Sim) listBays(detail bool) magnumHandler {
 	}
 }
 
-func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -194,7 +194,7 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		// The synchronous call returns after the conductor inserted the row.
 		cl.visibleFrom = time.Time{}
 	}
-	if refusal := s.createRefusal(c.p, cl); refusal != nil {
+	if refusal := s.cond.createRefusal(c.p, cl); refusal != nil {
 		if sync {
 			// The conductor saved the failed row: it has an updated_at
 			// (seen on real Magnum 15).
@@ -202,7 +202,7 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 			writeMagnumError(w, refusal)
 			return
 		}
-		s.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
+		s.cond.startCreate(cl, createOpts{failNow: reasonOf(refusal)})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
@@ -215,11 +215,11 @@ func (s *Sim) createBay(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 			return
 		}
 		reason := labelsBug
-		s.startCreate(cl, createOpts{failNow: &reason})
+		s.cond.startCreate(cl, createOpts{failNow: &reason})
 		writeMagnumJSON(w, http.StatusAccepted, map[string]any{"uuid": cl.uuid})
 		return
 	}
-	s.startCreate(cl, createOpts{synchronous: sync})
+	s.cond.startCreate(cl, createOpts{synchronous: sync})
 	if sync {
 		s.writeBay(w, cl, c.base, http.StatusCreated)
 		return

@@ -11,7 +11,7 @@ import (
 // Certificates (/v1/certificates): each cluster's CAs and the CSR signing
 // `openstack coe cluster config` relies on.
 
-func (s *Sim) registerCertificates(m *magnumRouter) {
+func (s *magnumService) registerCertificates(m *magnumRouter) {
 	m.handle("GET /v1/certificates/{id}", minAPIVersion, s.getCertificate)
 	m.handle("POST /v1/certificates", minAPIVersion, s.signCertificate)
 	m.handle("PATCH /v1/certificates/{id}", minAPIVersion, s.rotateCertificate)
@@ -28,7 +28,7 @@ func certAllowed(p *principal, c *clusterRow) bool {
 // caFor returns the CA for ca_cert_type, creating the etcd and front-proxy
 // CAs on first use: they are distinct from the Kubernetes CA, and unknown
 // types fall back to the Kubernetes CA as Magnum does. Callers hold st.mu.
-func (s *Sim) caFor(c *clusterRow, caType string) (*pki.CA, error) {
+func (s *magnumService) caFor(c *clusterRow, caType string) (*pki.CA, error) {
 	slot := &c.ca
 	switch caType {
 	case "etcd":
@@ -46,7 +46,7 @@ func (s *Sim) caFor(c *clusterRow, caType string) (*pki.CA, error) {
 	return *slot, nil
 }
 
-func (s *Sim) certBody(c *clusterRow, base string) *pyDict {
+func (s *magnumService) certBody(c *clusterRow, base string) *pyDict {
 	out := newPyDict()
 	if s.profile.bays {
 		out.Set("bay_uuid", c.uuid)
@@ -56,7 +56,7 @@ func (s *Sim) certBody(c *clusterRow, base string) *pyDict {
 	return out
 }
 
-func (s *Sim) getCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) getCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if aerr := checkQueryArgs(r, "ca_cert_type"); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
@@ -81,7 +81,7 @@ func (s *Sim) getCertificate(w http.ResponseWriter, r *http.Request, c *magnumCa
 	writeMagnumJSON(w, http.StatusOK, out)
 }
 
-func (s *Sim) signCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) signCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -163,12 +163,12 @@ func (s *Sim) signCertificate(w http.ResponseWriter, r *http.Request, c *magnumC
 	writeMagnumJSON(w, http.StatusCreated, out)
 }
 
-func (s *Sim) rotateCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) rotateCertificate(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeOwn)
 	if aerr == nil {
-		aerr = s.rotateCA(cl)
+		aerr = s.cond.rotateCA(cl)
 	}
 	if aerr != nil {
 		writeMagnumError(w, aerr)

@@ -10,10 +10,17 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
 )
 
 // kubeCreds is what `openstack coe cluster config` assembles: the CA and a
@@ -249,5 +256,43 @@ func TestCARotation(t *testing.T) {
 	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+pid, nil), 400, "Rotating the CA certificate on a non-TLS cluster is not supported")
 	if c := e.cluster(pid); c["api_address"] != "http://127.0.0.1:8080" {
 		t.Errorf("tls_disabled api_address = %v", c["api_address"])
+	}
+}
+
+// refusingRotation is a bay's Kubernetes API that cannot switch CAs.
+type refusingRotation struct{ kubeapi.Endpoint }
+
+func (refusingRotation) RotateCA(*pki.CA) error {
+	return errors.New("serving certificate rejected (simulated)")
+}
+
+// A Kubernetes API that does not take the new CA fails the rotation where
+// the provider's waiter sees it, in status and status_reason, and the log
+// says why; it is not swallowed.
+func TestCARotationReportsAKubernetesAPIThatRefusesTheNewCA(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	e := newClusterEnv(t, Options{KubeLogf: func(f string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(&logs, f+"\n", a...)
+	}})
+	id := e.completed("c1")
+	st := e.s.services().magnum.st
+	st.mu.Lock()
+	c := st.clusters[id]
+	c.kube = refusingRotation{c.kube}
+	st.mu.Unlock()
+	if r := e.demo.do("PATCH", "/v1/certificates/"+id, nil); r.status != 202 {
+		t.Fatalf("rotate: %d %s", r.status, r.raw)
+	}
+	const want = "The Kubernetes API server of the cluster did not take the new CA: serving certificate rejected (simulated)"
+	if c := e.cluster(id); c["status"] != "UPDATE_FAILED" || c["status_reason"] != want {
+		t.Errorf("after the refused rotation: %v %q", c["status"], c["status_reason"])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "cluster c1 ("+id+"): "+want) {
+		t.Errorf("log: %q", logs.String())
 	}
 }

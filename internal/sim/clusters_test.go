@@ -417,7 +417,7 @@ func TestClusterCreateOversized(t *testing.T) {
 		"Resource CREATE failed: Forbidden: resources.kube_minions.resources[9].resources.kube-minion: Quota exceeded for instances: Requested 1, but already used 10 of 10 instances (HTTP 403)") {
 		t.Errorf("node_count 100000: status %v, faults %v; want CREATE_FAILED on Nova's quota", c["status"], faults)
 	}
-	if st, err := e.s.heat.Stack(fmt.Sprint(c["stack_id"])); err != nil {
+	if st, err := e.s.services().heat.Stack(fmt.Sprint(c["stack_id"])); err != nil {
 		t.Errorf("the refused stack: %v", err)
 	} else if _, total := st.Progress(); total > 0 {
 		t.Errorf("the refused stack built %d resources", total)

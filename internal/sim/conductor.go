@@ -1,19 +1,13 @@
 package sim
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/pki"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 // The conductor. Real Magnum's API casts work to magnum-conductor, which
@@ -35,6 +29,40 @@ import (
 //	that poll + I/5     *_COMPLETE with api_address and versions
 //
 // With I = 0 every step happens as soon as the clock allows.
+
+// conductor is magnum-conductor: it carries out the operations the API
+// casts (conductor_ops.go, conductor_nodegroups.go) and, in sync, plays
+// its periodic status poll. It shares Magnum's database with the API and
+// so its lock: every method but operationTimeline, which takes it, is
+// called with st.mu held. It calls Heat
+// through orchestrator, as the real conductor calls heatclient, and starts
+// and stops the bays' Kubernetes APIs (kubenodes.go).
+type conductor struct {
+	opts    Options
+	profile *profile
+	now     func() time.Time
+	st      *store
+	// fx are the Nova, Glance and Neutron lookups of createRefusal.
+	fx *fixtures
+	// heat and stackFaults are nil in profiles without orchestration;
+	// never typed nils.
+	heat        orchestrator
+	stackFaults stackFaults
+	// heatMinute is the length of one of Heat's timeout_mins minutes.
+	heatMinute time.Duration
+	kube       kubeapi.Backend
+	// faults are the tests' armed faults (faults.go), which the conductor
+	// hands to Heat, or plays in its Cluster API driver, as an operation
+	// starts. They have their own lock.
+	faults armedFaults
+}
+
+// logf writes to Options.Logf.
+func (cd *conductor) logf(format string, args ...any) {
+	if cd.opts.Logf != nil {
+		cd.opts.Logf(format, args...)
+	}
+}
 
 const (
 	driverHeat = "heat"
@@ -78,19 +106,19 @@ type clusterOp struct {
 	onDone func(c *clusterRow)
 }
 
-func (s *Sim) castLag() time.Duration { return s.opts.ConductorInterval / 5 }
+func (cd *conductor) castLag() time.Duration { return cd.opts.ConductorInterval / 5 }
 
 // picks reports whether the conductor has handled a cast made at `at`.
 // Even with no lag the answer is "not yet" at the very instant of the
 // request, so a GET right after POST sees stack_id null (FINDINGS #122).
-func (s *Sim) picks(at, now time.Time) (time.Time, bool) {
-	t := at.Add(s.castLag())
+func (cd *conductor) picks(at, now time.Time) (time.Time, bool) {
+	t := at.Add(cd.castLag())
 	return t, now.After(t)
 }
 
 // pollAfter is the first periodic-task run at or after t.
-func (s *Sim) pollAfter(op *clusterOp, t time.Time) time.Time {
-	iv := s.opts.ConductorInterval
+func (cd *conductor) pollAfter(op *clusterOp, t time.Time) time.Time {
+	iv := cd.opts.ConductorInterval
 	if iv <= 0 {
 		return t
 	}
@@ -111,26 +139,26 @@ func timePtr(t time.Time) *time.Time {
 
 // sync brings a cluster up to date with the conductor's work at now.
 // Callers hold st.mu.
-func (s *Sim) sync(c *clusterRow, now time.Time) {
-	defer s.syncNodegroups(c, now)
+func (cd *conductor) sync(c *clusterRow, now time.Time) {
+	defer cd.syncNodegroups(c, now)
 	for c.op != nil && !c.deleted {
 		op := c.op
 		if !op.picked {
-			at, ok := s.picks(op.at, now)
+			at, ok := cd.picks(op.at, now)
 			if !ok {
 				return
 			}
-			s.pick(c, op, at)
+			cd.pick(c, op, at)
 			continue
 		}
-		if !s.advance(c, op, now) {
+		if !cd.advance(c, op, now) {
 			return
 		}
 	}
 }
 
 // pick applies what the conductor writes when it handles the cast.
-func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
+func (cd *conductor) pick(c *clusterRow, op *clusterOp, at time.Time) {
 	op.picked = true
 	c.updatedAt = timePtr(at)
 	if op.failNow != nil {
@@ -151,30 +179,27 @@ func (s *Sim) pick(c *clusterRow, op *clusterOp, at time.Time) {
 			if c.discoveryURL == nil && c.coe != heat.COESwarmMode {
 				token := randomHex(16)
 				c.discoveryURL = etcdDiscovery + token
-				s.st.discovery[token] = c.masterCount()
+				cd.st.discovery[token] = c.masterCount()
 			}
 		} else {
 			c.stackID = "kube-" + randomBase36(5)
 		}
 	case actionDelete:
-		if c.kube != nil {
-			_ = c.kube.Close()
-			c.kube = nil
-		}
+		cd.stopKube(c)
 		if !op.heat && c.driver == driverHeat {
 			// No stack to delete: the conductor destroys the rows at once.
-			s.destroy(c)
+			cd.destroy(c)
 		}
 	}
 }
 
 // advance moves a picked operation on; it reports whether it changed
 // anything that might let a further step happen.
-func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (cd *conductor) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if !op.heat {
-		return s.advanceCAPI(c, op, now)
+		return cd.advanceCAPI(c, op, now)
 	}
-	st, err := s.heat.Stack(c.heatStackID)
+	st, err := cd.heat.Stack(c.heatStackID)
 	status, reason := "", ""
 	var params map[string]string
 	var stack *heat.Stack
@@ -199,36 +224,36 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if end.After(now) {
 		end = now
 	}
-	p1 := s.pollAfter(op, end)
+	p1 := cd.pollAfter(op, end)
 	if now.Before(p1) {
 		return false
 	}
 	failed := strings.HasSuffix(status, "_FAILED")
 	switch {
 	case op.action == actionDelete && !failed:
-		return s.tearDown(c, op, p1, now)
+		return cd.tearDown(c, op, p1, now)
 	case failed:
 		c.status = op.action + "_FAILED"
 		c.statusReason = "default-master failed, default-worker failed"
 		c.ngReason = reason
 		if op.action == actionCreate {
-			s.syncVersions(c, params)
+			cd.syncVersions(c, params)
 		}
 		c.updatedAt = timePtr(p1)
 		c.op = nil
 	default:
 		if !op.synced {
 			op.synced = true
-			s.syncAddresses(c, stack)
-			s.refreshKubeNodes(c)
+			cd.syncAddresses(c, stack)
+			cd.refreshKubeNodes(c)
 			c.updatedAt = timePtr(p1)
 		}
-		p2 := p1.Add(s.opts.ConductorInterval / 5)
+		p2 := p1.Add(cd.opts.ConductorInterval / 5)
 		if now.Before(p2) {
 			return false
 		}
-		if ok, err := s.kubeSettled(c); err != nil {
-			s.failOnKube(c, op, err, p2)
+		if ok, err := cd.kubeSettled(c); err != nil {
+			cd.failOnKube(c, op, err, p2)
 			return true
 		} else if !ok {
 			return false
@@ -236,8 +261,8 @@ func (s *Sim) advance(c *clusterRow, op *clusterOp, now time.Time) bool {
 		c.status = op.action + "_COMPLETE"
 		c.statusReason = nil
 		c.ngReason = reason
-		s.syncVersions(c, params)
-		s.syncAPIAddress(c, stack)
+		cd.syncVersions(c, params)
+		cd.syncAPIAddress(c, stack)
 		c.updatedAt = timePtr(p2)
 		if op.onDone != nil {
 			op.onDone(c)
@@ -272,9 +297,9 @@ const (
 // tearDown plays those last moments of a successful delete whose stack was
 // found gone at done, as of now; with Options.TransientDeleteError off the
 // row simply goes at done. It reports whether the row is gone.
-func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
-	if !s.opts.TransientDeleteError {
-		s.destroy(c)
+func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
+	if !cd.opts.TransientDeleteError {
+		cd.destroy(c)
 		return true
 	}
 	if op.tornDown.IsZero() {
@@ -290,7 +315,7 @@ func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
 		c.nodegroups = nil
 	}
 	if !now.Before(at.Add(teardownAllGone)) {
-		s.destroy(c)
+		cd.destroy(c)
 		return true
 	}
 	return false
@@ -299,11 +324,11 @@ func (s *Sim) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
 // advanceCAPI plays a Cluster API driver: no stack, the operation simply
 // takes its duration, and an injected timeout never ends (those drivers
 // ignore create_timeout).
-func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
+func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if op.capiFault != nil && op.capiFault.Timeout {
 		return false
 	}
-	done := s.pollAfter(op, op.at.Add(op.duration))
+	done := cd.pollAfter(op, op.at.Add(op.duration))
 	if now.Before(done) {
 		return false
 	}
@@ -315,7 +340,7 @@ func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 		return true
 	}
 	if op.action == actionDelete {
-		s.destroy(c)
+		cd.destroy(c)
 		return true
 	}
 	tag := c.label("kube_tag")
@@ -323,9 +348,9 @@ func (s *Sim) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 		tag = capiDefaultKubeTag
 	}
 	c.coeVersion = tag
-	s.refreshKubeNodes(c)
-	if ok, err := s.kubeSettled(c); err != nil {
-		s.failOnKube(c, op, err, done)
+	cd.refreshKubeNodes(c)
+	if ok, err := cd.kubeSettled(c); err != nil {
+		cd.failOnKube(c, op, err, done)
 		return true
 	} else if !ok {
 		return false
@@ -365,7 +390,7 @@ func outputList(st *heat.Stack, key string) []string {
 
 // syncAddresses copies the address outputs the template definitions map
 // onto the cluster, public or private depending on floating IPs.
-func (s *Sim) syncAddresses(c *clusterRow, st *heat.Stack) {
+func (cd *conductor) syncAddresses(c *clusterRow, st *heat.Stack) {
 	priv := ""
 	if !c.floatingIPEnabled {
 		priv = "_private"
@@ -389,7 +414,7 @@ func (s *Sim) syncAddresses(c *clusterRow, st *heat.Stack) {
 	}
 }
 
-func (s *Sim) syncVersions(c *clusterRow, params map[string]string) {
+func (cd *conductor) syncVersions(c *clusterRow, params map[string]string) {
 	key := "kube_version"
 	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
 		key = "swarm_version"
@@ -406,7 +431,7 @@ func (s *Sim) syncVersions(c *clusterRow, params map[string]string) {
 // syncAPIAddress reformats the api_address output as the template
 // definitions do, pointing Kubernetes clusters at their simulated
 // endpoint.
-func (s *Sim) syncAPIAddress(c *clusterRow, st *heat.Stack) {
+func (cd *conductor) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 	ip := "127.0.0.1"
 	if st != nil {
 		if v, ok := st.Output("api_address"); ok && fmt.Sprint(v) != "" {
@@ -429,451 +454,21 @@ func (s *Sim) syncAPIAddress(c *clusterRow, st *heat.Stack) {
 
 // destroy removes the cluster and everything the conductor cleans up with
 // it. Callers hold st.mu.
-func (s *Sim) destroy(c *clusterRow) {
+func (cd *conductor) destroy(c *clusterRow) {
 	c.deleted = true
 	c.op = nil
-	if c.kube != nil {
-		_ = c.kube.Close()
-		c.kube = nil
-	}
-	delete(s.st.clusters, c.uuid)
+	cd.stopKube(c)
+	delete(cd.st.clusters, c.uuid)
 }
 
-// createOpts tune startCreate for the bay API's quirks.
-type createOpts struct {
-	// synchronous: the 1.1 bay POST returns only once the stack exists.
-	synchronous bool
-	// failNow: the conductor raises before creating a stack.
-	failNow *string
-}
-
-// trustRefused is the conductor's first step of cluster_create, the
-// trustee and trust for the cluster, as Keystone answers it: with an
-// application-credential token the trust is refused ("Delegated tokens
-// cannot manage trusts") unless Options.AppCredTrusts. It returns the
-// status_reason Magnum records, or nil.
-func (s *Sim) trustRefused(p *principal, c *clusterRow) *string {
-	if !p.appCred || s.opts.AppCredTrusts {
-		return nil
-	}
-	reason := "Failed to create trustee or trust for Cluster: " + c.uuid
-	return &reason
-}
-
-// etcdDiscovery is the public etcd discovery service Magnum's default
-// etcd_discovery_service_endpoint_format points at.
-const etcdDiscovery = "https://discovery.etcd.io/"
-
-// createRefusal is the rest of cluster_create's checks before the Heat
-// call, in Magnum 15's order: the trust, then (Heat drivers) the etcd
-// discovery URL the cluster brings, then (Kubernetes) its fixed network
-// and subnet. It returns the status_reason of the CREATE_FAILED the first
-// refusal leaves, with the texts real Magnum 15 gave, as the error the
-// synchronous 1.1 bay POST answers with; nil when the create goes ahead.
-func (s *Sim) createRefusal(p *principal, c *clusterRow) *apiError {
-	if reason := s.trustRefused(p, c); reason != nil {
-		return errf(http.StatusInternalServerError, "%s", *reason)
-	}
-	if c.driver != driverHeat {
-		return nil
-	}
-	// Magnum's exception classes: the Invalid and NotFound ones are 400,
-	// Conflict 409, and GetClusterSizeFailed a plain MagnumException, 500.
-	fail := func(status int, format string, args ...any) *apiError { return errf(status, format, args...) }
-	if d, ok := c.discoveryURL.(string); ok && d != "" && c.coe != heat.COESwarmMode {
-		// Magnum GETs <url>/_config/size and expects etcd's answer with
-		// the master count. The simulator reaches no host but its own
-		// discovery service, so other hosts fail as unreachable ones do.
-		u, err := url.Parse(d)
-		switch {
-		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.HasPrefix(d, etcdDiscovery):
-			return fail(http.StatusInternalServerError, "Failed to get the size of cluster from '%s'.", d)
-		default:
-			size, known := s.st.discovery[strings.Trim(strings.TrimPrefix(d, etcdDiscovery), "/")]
-			if !known {
-				return fail(http.StatusBadRequest, "Invalid discovery URL '%s'.", d)
-			}
-			if size != c.masterCount() {
-				return fail(http.StatusBadRequest, "Expected cluster size %d but get cluster size %d from '%s'.", c.masterCount(), size, d)
-			}
-		}
-	}
-	if c.coe != heat.COEKubernetes {
-		return nil
-	}
-	return s.fixedNetworkRefusal(c.fixedNetwork, c.fixedSubnet)
-}
-
-// fixedNetworkRefusal is Magnum's answer to a fixed network or subnet that
-// Neutron does not have: get_fixed_network_name looks a network up only
-// when it is given by id; get_fixed_subnet_id and get_subnet look a subnet
-// up either way.
-func (s *Sim) fixedNetworkRefusal(network, subnet any) *apiError {
-	if n, ok := network.(string); ok && isUUIDLike(n) && !s.fx.fixedNetwork(n) {
-		return errf(http.StatusBadRequest, "Unable to find fixed network %s.", n)
-	}
-	if sn, ok := subnet.(string); ok && sn != "" {
-		switch s.fx.subnet(sn) {
-		case 0:
-			return errf(http.StatusBadRequest, "Unable to find fixed subnet %s.", sn)
-		case 1:
-		default:
-			return errf(http.StatusConflict, "Multiple subnets exist with same name '%s'. Please use the subnet ID instead.", sn)
-		}
-	}
-	return nil
-}
-
-// reasonOf is the status_reason a refusal leaves on the cluster.
-func reasonOf(aerr *apiError) *string {
-	if aerr == nil {
-		return nil
-	}
-	reason := aerr.detail
-	return &reason
-}
-
-// startCreate does the conductor's cluster_create: certificates, the
-// Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
-func (s *Sim) startCreate(c *clusterRow, o createOpts) {
-	now := s.now()
-	if ca, err := pki.NewCA(c.name, now); err == nil {
-		c.ca = ca
-		if c.coe == heat.COEKubernetes && !c.tlsDisabled && o.failNow == nil {
-			ep, err := s.kube.Start(c.name, ca)
-			if err != nil {
-				reason := failKube(err)
-				s.kubeLogf("cluster %s: %s", c.name, reason)
-				o.failNow = &reason
-			}
-			c.kube = ep
-		}
-	}
-	timeout := c.createTimeout
-	if timeout <= 0 {
-		timeout = heat.DefaultTimeoutMins
-	}
-	op := &clusterOp{
-		action: actionCreate, at: now, duration: s.heatCreateDuration(),
-		timeout: time.Duration(timeout) * s.heatMinute, failNow: o.failNow,
-	}
-	switch {
-	case o.failNow != nil:
-	case c.driver == driverHeat:
-		st := s.heat.CreateStack(c.projectID, heat.StackSpec{
-			Name: heat.StackName(c.name), COE: c.coe, Parameters: s.stackParams(c),
-			TimeoutMins: int(timeout), Duration: op.duration,
-		})
-		c.heatStackID = st.ID
-		op.heat = true
-		if f := s.takeFault(c, actionCreate); f != nil {
-			_ = s.heat.InjectFault(st.ID, f.heatFault())
-		}
-	default:
-		op.capiFault = s.takeFault(c, actionCreate)
-	}
-	c.op = op
-	if o.synchronous {
-		s.pick(c, op, now)
-		// The captured 201 carries the new stack_id but no updated_at
-		// (FINDINGS #202).
-		c.updatedAt = nil
-	}
-}
-
-func (s *Sim) stackParams(c *clusterRow) map[string]string {
-	p := map[string]string{
-		"number_of_masters": strconv.FormatInt(c.masterCount(), 10),
-		"master_flavor":     pyStr(c.masterFlavorID),
-		"minion_flavor":     pyStr(c.flavorID),
-		"tls_disabled":      pyStr(c.tlsDisabled),
-	}
-	if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
-		p["number_of_nodes"] = strconv.FormatInt(c.nodeCount(), 10)
-	} else {
-		p["number_of_minions"] = strconv.FormatInt(c.nodeCount(), 10)
-	}
-	if kp, ok := c.keypair.(string); ok {
-		p["ssh_key_name"] = kp
-	}
-	// kube_tag is a label parameter, taken from the cluster's own labels
-	// only; kube_version (which becomes coe_version) falls back to the
-	// template's kube_tag, so a bay created with "labels": {} still shows
-	// the template's version, as on real Magnum 15.
-	tag := c.label("kube_tag")
-	if tag != "" {
-		p["kube_tag"] = tag
-	}
-	if t := s.st.templates[c.templateUUID]; tag == "" && t != nil {
-		if l, ok := t.v["labels"].(*pyDict); ok {
-			tag, _ = l.getStr("kube_tag")
-		}
-	}
-	if tag != "" {
-		p["kube_version"] = tag
-	}
-	return p
-}
-
-// conductorUpdate is cluster_update behind PATCH: refused silently unless
-// the cluster is *_COMPLETE, health-only changes are saved without an
-// operation, and a node count change updates the stack. Callers hold st.mu.
-func (s *Sim) conductorUpdate(c *clusterRow, p *clusterPatch) {
-	if !updatableStatuses[c.status] || (c.op != nil && c.op.action == actionDelete) {
+// stopKube stops the cluster's Kubernetes API. A failure to stop leaves
+// processes behind, so it goes to the log.
+func (cd *conductor) stopKube(c *clusterRow) {
+	if c.kube == nil {
 		return
 	}
-	if p.healthChanged {
-		c.healthStatus = p.health
+	if err := c.kube.Close(); err != nil {
+		cd.kubeLogf("cluster %s (%s): stopping its Kubernetes API: %v", c.name, c.uuid, err)
 	}
-	if p.healthReasonChanged {
-		c.healthReason = p.healthReason
-	}
-	worker := c.defaultNG("worker")
-	if !p.nodeCountChanged || worker == nil || worker.nodeCount == p.nodeCount {
-		return
-	}
-	s.startNodeCountUpdate(c, worker, p.nodeCount, nil, c.driver == driverCAPI)
-}
-
-// conductorResize is cluster_resize: like an update, but UPDATE_FAILED and
-// UPDATE_IN_PROGRESS clusters may be resized too.
-func (s *Sim) conductorResize(c *clusterRow, ng *nodegroup, count int64, remove []string) {
-	if !updatableStatuses[c.status] && c.status != "UPDATE_FAILED" && c.status != "UPDATE_IN_PROGRESS" {
-		return
-	}
-	if c.op != nil && c.op.action == actionDelete {
-		return
-	}
-	if !ng.isDefault {
-		s.resizeExtraNodegroup(c, ng, count)
-		return
-	}
-	s.startNodeCountUpdate(c, ng, count, remove, false)
-}
-
-// startNodeCountUpdate writes the new count at once, as the conductor does
-// before it calls the driver, and starts the stack update. notImplemented
-// plays vexxhost's update_cluster, which raises with an empty message.
-func (s *Sim) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count int64, remove []string, notImplemented bool) {
-	now := s.now()
-	old := ng.nodeCount
-	ng.nodeCount = count
-	if c.op != nil && !c.op.picked && c.op.action == actionUpdate {
-		// A second cast before the conductor got to the first: both pass
-		// the status gate; the last count wins in the database.
-		return
-	}
-	op := &clusterOp{action: actionUpdate, at: now, duration: s.heatUpdateDuration(), timeout: c.op.timeoutOr(s.heatTimeout(c))}
-	op.restore = func() { ng.nodeCount = old }
-	switch {
-	case notImplemented:
-		empty := ""
-		op.failNow = &empty
-	case c.driver == driverHeat:
-		params := map[string]string{}
-		if ng.role == "master" {
-			params["number_of_masters"] = strconv.FormatInt(c.masterCount(), 10)
-		} else if c.coe == heat.COESwarm || c.coe == heat.COESwarmMode {
-			params["number_of_nodes"] = strconv.FormatInt(c.nodeCount(), 10)
-		} else {
-			params["number_of_minions"] = strconv.FormatInt(c.nodeCount(), 10)
-		}
-		if len(remove) > 0 {
-			params["minions_to_remove"] = strings.Join(remove, ",")
-		}
-		if aerr := s.heatUpdate(c, op, params); aerr != nil {
-			msg := aerr.detail
-			op.failNow = &msg
-		}
-	default:
-		op.capiFault = s.takeFault(c, actionUpdate)
-	}
-	c.op = op
-}
-
-func (op *clusterOp) timeoutOr(def time.Duration) time.Duration {
-	if op != nil && op.timeout > 0 {
-		return op.timeout
-	}
-	return def
-}
-
-func (s *Sim) heatTimeout(c *clusterRow) time.Duration {
-	t := c.createTimeout
-	if t <= 0 {
-		t = heat.DefaultTimeoutMins
-	}
-	return time.Duration(t) * s.heatMinute
-}
-
-// heatUpdate starts a stack update for op and arms an injected fault.
-func (s *Sim) heatUpdate(c *clusterRow, op *clusterOp, params map[string]string) *apiError {
-	err := s.heat.UpdateStack(c.heatStackID, params, op.duration)
-	switch {
-	case errors.Is(err, heat.ErrActionInProgress):
-		return errf(http.StatusConflict, "ERROR: Stack %s already has an action in progress.", c.heatStackID)
-	case errors.Is(err, heat.ErrNotFound):
-		return errf(http.StatusNotFound, "ERROR: The Stack (%s) could not be found.", c.heatStackID)
-	case err != nil:
-		return errf(http.StatusInternalServerError, "ERROR: %v", err)
-	}
-	op.heat = true
-	if f := s.takeFault(c, actionUpdate); f != nil {
-		_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
-	}
-	return nil
-}
-
-// conductorUpgrade is the synchronous cluster_upgrade call: errors come
-// back to the client, and the status changes before the API answers.
-func (s *Sim) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup) *apiError {
-	if !updatableStatuses[c.status] || c.op != nil {
-		return errf(http.StatusBadRequest, "Upgrading a cluster when status is \"%s\" is not supported.", c.status)
-	}
-	now := s.now()
-	fail := func(aerr *apiError) *apiError {
-		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
-		return aerr
-	}
-	tl, _ := t.v["labels"].(*pyDict)
-	tag, hasTag := tl.getStr("kube_tag")
-	if c.driver == driverCAPI {
-		if !hasTag {
-			// vexxhost reads the label without a default.
-			return fail(errf(http.StatusInternalServerError, "'kube_tag'"))
-		}
-	} else if !hasTag {
-		_, commit := tl.getStr("ostree_commit")
-		_, remote := tl.getStr("ostree_remote")
-		if !commit && !remote {
-			return fail(errf(http.StatusConflict,
-				"Cluster Template is not valid for upgrade: Cluster template %s does not contain any supported upgrade labels: [kube_tag, ostree_remote, ostree_commit]",
-				t.strField("name")))
-		}
-	}
-	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
-	if c.driver == driverHeat {
-		params := map[string]string{}
-		if hasTag {
-			params["kube_tag"], params["kube_version"] = tag, tag
-		}
-		if aerr := s.heatUpdate(c, op, params); aerr != nil {
-			return fail(aerr)
-		}
-	} else {
-		op.capiFault = s.takeFault(c, actionUpdate)
-	}
-	// The conductor switches the template and copies only kube_tag into
-	// the cluster's and nodegroups' labels.
-	c.templateUUID = t.uuid
-	if hasTag {
-		c.labels = c.labels.Clone()
-		if c.labels == nil {
-			c.labels = newPyDict()
-		}
-		c.labels.Set("kube_tag", tag)
-		for _, g := range c.nodegroups {
-			if g.labels == nil {
-				g.labels = newPyDict()
-			}
-			g.labels.Set("kube_tag", tag)
-			g.imageID = t.v["image_id"]
-		}
-	}
-	_ = ng
-	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
-	c.op = op
-	return nil
-}
-
-// startDelete is cluster_delete. There is no status gate: a failed delete
-// can be retried, and a delete already under way is left alone.
-func (s *Sim) startDelete(c *clusterRow) {
-	if c.op != nil && c.op.action == actionDelete {
-		return
-	}
-	now := s.now()
-	op := &clusterOp{action: actionDelete, at: now, duration: s.heatDeleteDuration()}
-	s.deleteNodegroupStacks(c, op.duration)
-	switch {
-	case c.driver == driverHeat && c.heatStackID != "":
-		if err := s.heat.DeleteStack(c.heatStackID, op.duration); err == nil {
-			op.heat = true
-			if f := s.takeFault(c, actionDelete); f != nil {
-				_ = s.heat.InjectFault(c.heatStackID, f.heatFault())
-			}
-		}
-	case c.driver == driverCAPI:
-		op.capiFault = s.takeFault(c, actionDelete)
-		if op.capiFault != nil && op.capiFault.Timeout {
-			op.capiFault = nil
-		}
-	}
-	c.op = op
-}
-
-// rotateCA is the synchronous rotate_ca_certificate call. Callers hold
-// st.mu.
-func (s *Sim) rotateCA(c *clusterRow) *apiError {
-	t := s.st.templates[c.templateUUID]
-	if t != nil && t.boolField("tls_disabled") {
-		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
-	}
-	now := s.now()
-	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
-		msg := "'rotate_ca_certificate' is not supported by this driver."
-		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", msg, timePtr(now)
-		return errf(http.StatusBadRequest, "%s", msg)
-	}
-	ca, err := pki.NewCA(c.name, now)
-	if err != nil {
-		return errf(http.StatusInternalServerError, "%v", err)
-	}
-	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: s.heatUpdateDuration(), timeout: s.heatTimeout(c)}
-	if aerr := s.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
-		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
-		return aerr
-	}
-	c.ca = ca
-	if c.kube != nil {
-		_ = c.kube.RotateCA(ca)
-	}
-	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
-	c.op = op
-	return nil
-}
-
-func (s *Sim) heatCreateDuration() time.Duration {
-	return durationOr(s.opts.HeatCreateDuration, heat.DefaultCreateDuration)
-}
-
-func (s *Sim) heatUpdateDuration() time.Duration {
-	return durationOr(s.opts.HeatUpdateDuration, heat.DefaultUpdateDuration)
-}
-
-func (s *Sim) heatDeleteDuration() time.Duration {
-	return durationOr(s.opts.HeatDeleteDuration, heat.DefaultDeleteDuration)
-}
-
-func durationOr(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func randomBase36(n int) string {
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return string(b)
+	c.kube = nil
 }

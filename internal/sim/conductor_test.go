@@ -21,10 +21,10 @@ func (e *clusterEnv) completed(name string, kv ...any) string {
 // stackParam reads a parameter of the cluster's Heat stack.
 func (e *clusterEnv) stackParam(id, key string) string {
 	e.t.Helper()
-	e.s.st.mu.Lock()
-	stackID := e.s.st.clusters[id].heatStackID
-	e.s.st.mu.Unlock()
-	st, err := e.s.heat.Stack(stackID)
+	e.s.services().magnum.st.mu.Lock()
+	stackID := e.s.services().magnum.st.clusters[id].heatStackID
+	e.s.services().magnum.st.mu.Unlock()
+	st, err := e.s.services().heat.Stack(stackID)
 	if err != nil {
 		e.t.Fatalf("stack of %s: %v", id, err)
 	}
@@ -150,9 +150,9 @@ func TestClusterResizeErrors(t *testing.T) {
 	if r := e.demo.do("POST", path, map[string]any{"node_count": 99}); r.status != 202 {
 		t.Errorf("resize beyond the label: %d %s", r.status, r.raw)
 	}
-	e.s.st.mu.Lock()
-	e.s.st.clusters[id].defaultNG("worker").maxNodeCount = int64(5)
-	e.s.st.mu.Unlock()
+	e.s.services().magnum.st.mu.Lock()
+	e.s.services().magnum.st.clusters[id].defaultNG("worker").maxNodeCount = int64(5)
+	e.s.services().magnum.st.mu.Unlock()
 	wantMagnumError(t, e.demo.do("POST", path, map[string]any{"node_count": 6}), 400,
 		"Resizing default-worker outside the allowed range: min_node_count = 0, max_node_count = 5")
 }

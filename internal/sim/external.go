@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,17 +75,9 @@ type StandIns struct {
 	discoveryMu sync.Mutex
 	discovery   map[string]int // discovery token -> cluster size
 
-	faultMu sync.Mutex
-	faults  []standInFault
-}
-
-// standInFault is a fault armed through /_sim/faults for a stack not yet
-// created. It is scoped to projects so that a fault a test armed but never
-// used cannot fail another test's stack of the same name.
-type standInFault struct {
-	match    string
-	projects map[string]bool // empty: any project
-	fault    Fault
+	// faults are armed through /_sim/faults for stacks not yet created,
+	// scoped to the projects the request names.
+	faults armedFaults
 }
 
 // Stand-in service names, for URL.
@@ -199,7 +192,7 @@ func (si *StandIns) logged(service string, h http.Handler) http.Handler {
 var standInCaller = &principal{user: &user{id: stableID("stand-in", "caller"), name: "magnum"}}
 
 // anyCaller adapts a simulator handler that expects an authenticated caller.
-func anyCaller(h func(http.ResponseWriter, *http.Request, *principal)) http.HandlerFunc {
+func anyCaller(h principalHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { h(w, r, standInCaller) }
 }
 
@@ -239,7 +232,7 @@ func (si *StandIns) heatHandler() http.Handler {
 			StackName string `json:"stack_name"`
 		}
 		if json.Unmarshal(body, &spec) == nil && spec.StackName != "" {
-			if f, ok := si.takeFault(r.PathValue("project"), spec.StackName); ok {
+			if f, ok := si.faults.take(r.PathValue("project"), spec.StackName, ""); ok {
 				si.engine.InjectFaultByName(spec.StackName, f.heatFault())
 			} else if si.opts.FailMatch != "-" && strings.Contains(spec.StackName, si.opts.FailMatch) {
 				si.engine.InjectFaultByName(spec.StackName, heat.Fault{Action: heat.ActionCreate, Reason: defaultFaultReason})
@@ -252,19 +245,6 @@ func (si *StandIns) heatHandler() http.Handler {
 	mux.Handle("/v1/", api)
 	mux.HandleFunc("/", notRouted)
 	return mux
-}
-
-// takeFault removes and returns the first armed fault for a new stack.
-func (si *StandIns) takeFault(project, stackName string) (Fault, bool) {
-	si.faultMu.Lock()
-	defer si.faultMu.Unlock()
-	for i, p := range si.faults {
-		if (len(p.projects) == 0 || p.projects[project]) && strings.Contains(stackName, p.match) {
-			si.faults = append(si.faults[:i], si.faults[i+1:]...)
-			return p.fault, true
-		}
-	}
-	return Fault{}, false
 }
 
 func (si *StandIns) armFault(w http.ResponseWriter, r *http.Request) {
@@ -286,18 +266,14 @@ func (si *StandIns) armFault(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "action must be CREATE, UPDATE or DELETE"})
 		return
 	}
-	if f.Reason == "" && !f.Timeout {
-		f.Reason = defaultFaultReason
-	}
+	f = f.normalized()
 	// Magnum lower-cases the cluster name into the stack name.
-	armed := standInFault{match: strings.ToLower(req.Match), projects: map[string]bool{}, fault: f}
-	for _, p := range req.Projects {
-		armed.projects[p] = true
-	}
+	match := strings.ToLower(req.Match)
+	inScope := func(project string) bool { return len(req.Projects) == 0 || slices.Contains(req.Projects, project) }
 	// A stack that already exists takes the fault for its next operation
 	// of that action, as the simulator's InjectFault does.
 	for _, st := range si.engine.Stacks("") {
-		if (len(armed.projects) == 0 || armed.projects[st.Project]) && strings.Contains(st.Name, armed.match) {
+		if inScope(st.Project) && strings.Contains(st.Name, match) {
 			if err := si.engine.InjectFault(st.ID, f.heatFault()); err != nil {
 				writeJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
 				return
@@ -306,24 +282,22 @@ func (si *StandIns) armFault(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	si.faultMu.Lock()
-	si.faults = append(si.faults, armed)
-	si.faultMu.Unlock()
+	si.faults.arm(match, req.Projects, f)
 	writeJSON(w, http.StatusCreated, map[string]any{"cluster_name_contains": req.Match, "action": f.action()})
 }
 
 func (si *StandIns) novaHandler() http.Handler {
-	s := &Sim{fx: si.fx}
+	o := &openstackAPI{fx: si.fx}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, versionsDoc(r, "v2.1", "/v2.1/"))
 	})
-	mux.HandleFunc("GET /v2.1", anyCaller(s.novaVersion))
-	mux.HandleFunc("GET /v2.1/flavors", anyCaller(s.novaFlavors))
-	mux.HandleFunc("GET /v2.1/flavors/detail", anyCaller(s.novaFlavors))
-	mux.HandleFunc("GET /v2.1/flavors/{id}", anyCaller(s.novaFlavor))
-	mux.HandleFunc("GET /v2.1/os-keypairs", anyCaller(s.novaKeypairs))
-	mux.HandleFunc("GET /v2.1/os-keypairs/{name}", anyCaller(s.novaKeypair))
+	mux.HandleFunc("GET /v2.1", anyCaller(o.novaVersion))
+	mux.HandleFunc("GET /v2.1/flavors", anyCaller(o.novaFlavors))
+	mux.HandleFunc("GET /v2.1/flavors/detail", anyCaller(o.novaFlavors))
+	mux.HandleFunc("GET /v2.1/flavors/{id}", anyCaller(o.novaFlavor))
+	mux.HandleFunc("GET /v2.1/os-keypairs", anyCaller(o.novaKeypairs))
+	mux.HandleFunc("GET /v2.1/os-keypairs/{name}", anyCaller(o.novaKeypair))
 	// Magnum lists servers only to describe nodes; there are none.
 	mux.HandleFunc("GET /v2.1/servers", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"servers": []any{}})
@@ -336,30 +310,28 @@ func (si *StandIns) novaHandler() http.Handler {
 }
 
 func (si *StandIns) glanceHandler() http.Handler {
-	s := &Sim{fx: si.fx}
+	o := &openstackAPI{fx: si.fx}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMultipleChoices, versionsDoc(r, "v2.16", "/v2/"))
 	})
-	mux.HandleFunc("GET /v2/images", anyCaller(s.glanceImages))
-	mux.HandleFunc("GET /v2/images/{id}", anyCaller(s.glanceImage))
-	mux.HandleFunc("GET /v2/schemas/image", anyCaller(s.glanceSchema))
+	mux.HandleFunc("GET /v2/images", anyCaller(o.glanceImages))
+	mux.HandleFunc("GET /v2/images/{id}", anyCaller(o.glanceImage))
+	mux.HandleFunc("GET /v2/schemas/image", anyCaller(o.glanceSchema))
 	mux.HandleFunc("/", notRouted)
 	return mux
 }
 
 func (si *StandIns) neutronHandler() http.Handler {
-	s := &Sim{fx: si.fx}
+	o := &openstackAPI{fx: si.fx}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, versionsDoc(r, "v2.0", "/v2.0/"))
 	})
-	nets := func() []map[string]any { return si.fx.Networks }
-	subnets := func() []map[string]any { return si.fx.Subnets }
-	mux.HandleFunc("GET /v2.0/networks", anyCaller(s.neutronList("networks", nets)))
-	mux.HandleFunc("GET /v2.0/networks/{id}", anyCaller(s.neutronShow("network", "Network", nets)))
-	mux.HandleFunc("GET /v2.0/subnets", anyCaller(s.neutronList("subnets", subnets)))
-	mux.HandleFunc("GET /v2.0/subnets/{id}", anyCaller(s.neutronShow("subnet", "Subnet", subnets)))
+	mux.HandleFunc("GET /v2.0/networks", anyCaller(o.neutronList("networks", o.networks)))
+	mux.HandleFunc("GET /v2.0/networks/{id}", anyCaller(o.neutronShow("network", "Network", o.networks)))
+	mux.HandleFunc("GET /v2.0/subnets", anyCaller(o.neutronList("subnets", o.subnets)))
+	mux.HandleFunc("GET /v2.0/subnets/{id}", anyCaller(o.neutronShow("subnet", "Subnet", o.subnets)))
 	mux.HandleFunc("/", notRouted)
 	return mux
 }

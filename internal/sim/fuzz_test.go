@@ -77,7 +77,7 @@ func FuzzNegotiateHeader(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s := &Sim{profile: prof}
+	s := &magnumService{profile: prof}
 	f.Fuzz(func(t *testing.T, header string) {
 		r, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/container-infra/v1/clusters", nil)
 		if err != nil {

@@ -47,6 +47,10 @@ func startSim(t *testing.T, opts Options) *Sim {
 	return s
 }
 
+// services is the in-process cloud behind s, for tests that look at
+// Magnum's rows or Heat's stacks directly.
+func (s *Sim) services() *inProcess { return s.backend.(*inProcess) }
+
 type response struct {
 	status int
 	header http.Header

@@ -247,15 +247,15 @@ func (s *Sim) serve(w *statusWriter, r *http.Request, mux *http.ServeMux) bool {
 		mux.ServeHTTP(w, r)
 		return true
 	}
-	if s.opts.Logf != nil {
-		s.opts.Logf("injecting http fault %s into %s %s", f.Kind, r.Method, r.URL.Path)
+	if s.logf != nil {
+		s.logf("injecting http fault %s into %s %s", f.Kind, r.Method, r.URL.Path)
 	}
 	switch f.Kind {
 	case FaultStatus:
 		writeFaultStatus(w, r, f)
 		return true
 	case FaultExpireToken:
-		s.ident.revoke(r.Header.Get("X-Auth-Token"))
+		s.backend.expireToken(r.Header.Get("X-Auth-Token"))
 		mux.ServeHTTP(w, r)
 		return true
 	case FaultReset:

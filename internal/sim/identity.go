@@ -7,8 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -74,11 +74,16 @@ func (p *principal) isAdmin() bool {
 	return false
 }
 
-// identity holds Keystone's state. The users and projects are fixed: the
-// simulator only needs what the captures used (demo, demo2, alt, admin).
+// identity is Keystone: its state and the token check
+// (authenticate) the other services put in front of theirs, as
+// keystonemiddleware does. The users and projects are fixed: the simulator
+// only needs what the captures used (demo, demo2, alt, admin); mu guards
+// the tokens and the users' passwords.
 type identity struct {
 	ttl time.Duration
 	now func() time.Time
+	// orchestration lists Heat in the catalog.
+	orchestration bool
 
 	projects map[string]*project // by name
 	users    map[string]*user    // by name
@@ -88,15 +93,16 @@ type identity struct {
 	tokens map[string]*token
 }
 
-func newIdentity(ttl time.Duration, now func() time.Time) *identity {
+func newIdentity(ttl time.Duration, now func() time.Time, orchestration bool) *identity {
 	demo := &project{"4a7c1e2f9b3d4c5e8f6a7b8c9d0e1f2a", "demo"}
 	alt := &project{"5b8d2f3a0c4e5d6f9a7b8c9d0e1f2a3b", "alt"}
 	admin := &project{"6c9e3a4b1d5f6e7a0b8c9d0e1f2a3b4c", "admin"}
 	member := []role{roleMember, roleReader}
 	id := &identity{
-		ttl:      ttl,
-		now:      now,
-		projects: map[string]*project{"demo": demo, "alt": alt, "admin": admin},
+		ttl:           ttl,
+		now:           now,
+		orchestration: orchestration,
+		projects:      map[string]*project{"demo": demo, "alt": alt, "admin": admin},
 		users: map[string]*user{
 			"demo":  {"d3a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5", "demo", simPassword, demo, member},
 			"demo2": {"d3a1b2c3d4e5f6a7b8c9d0e1f2a3b4c6", "demo2", simPassword, demo, member},
@@ -146,6 +152,51 @@ func newAuditID() string {
 	return base64.RawURLEncoding.EncodeToString(b)[:22]
 }
 
+func (id *identity) passwordMatches(u *user, password string) bool {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	return u.password == password
+}
+
+// setPassword changes a user's password.
+func (id *identity) setPassword(userName, password string) error {
+	u := id.users[userName]
+	if u == nil {
+		return fmt.Errorf("sim: no user %q", userName)
+	}
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	u.password = password
+	return nil
+}
+
+// issuedTokens lists the tokens Keystone holds, expired ones included.
+func (id *identity) issuedTokens() []string {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	out := make([]string, 0, len(id.tokens))
+	for tok := range id.tokens {
+		out = append(out, tok)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// projectExists reports whether Keystone knows the project id.
+func (id *identity) projectExists(projectID string) bool { return id.projectByID(projectID) != nil }
+
+// authorizeProject is keystonemiddleware in front of Heat: the project a
+// valid project-scoped token is for.
+func (id *identity) authorizeProject(r *http.Request) (string, bool) {
+	t := id.validate(r.Header.Get("X-Auth-Token"))
+	if t == nil || t.project == nil {
+		return "", false
+	}
+	info := infoFrom(r)
+	info.user, info.project = t.user.name, t.project.name
+	return t.project.id, true
+}
+
 // validate returns the token if it exists and has not expired.
 func (id *identity) validate(tok string) *token {
 	if tok == "" {
@@ -187,23 +238,23 @@ type Credentials struct {
 	AppCredID, AppCredName, AppCredSecret string
 }
 
-// Credentials returns the credentials of the user named like the project
-// ("demo", "alt" or "admin"). An unknown project gives zero Credentials.
-func (s *Sim) Credentials(projectName string) Credentials {
-	if s.relay != nil {
-		return s.relay.credentials(s, projectName)
-	}
-	u := s.ident.users[projectName]
+// credentials are the user named like the project ("demo", "alt" or
+// "admin") with its application credential, if any; zero for an unknown
+// project.
+func (id *identity) credentials(projectName, authURL string) Credentials {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	u := id.users[projectName]
 	if u == nil {
 		return Credentials{}
 	}
 	c := Credentials{
-		AuthURL: s.AuthURL(), Region: region,
+		AuthURL: authURL, Region: region,
 		UserName: u.name, UserID: u.id, Password: u.password,
 		ProjectName: u.project.name, ProjectID: u.project.id,
 		UserDomainName: defaultDomain, ProjectDomainName: defaultDomain,
 	}
-	for _, ac := range s.ident.appCreds {
+	for _, ac := range id.appCreds {
 		if ac.user == u {
 			c.AppCredID, c.AppCredName, c.AppCredSecret = ac.id, ac.name, ac.secret
 			break
@@ -212,359 +263,10 @@ func (s *Sim) Credentials(projectName string) Credentials {
 	return c
 }
 
-// ExportLines returns shell lines that point the OpenStack CLI (and the
-// provider's environment defaults) at the simulator as the project's user.
-func (s *Sim) ExportLines(projectName string) []string {
-	c := s.Credentials(projectName)
-	if c.UserName == "" {
-		return nil
-	}
-	kv := [][2]string{
-		{"OS_AUTH_URL", c.AuthURL},
-		{"OS_USERNAME", c.UserName},
-		{"OS_PASSWORD", c.Password},
-		{"OS_PROJECT_NAME", c.ProjectName},
-		{"OS_USER_DOMAIN_NAME", c.UserDomainName},
-		{"OS_PROJECT_DOMAIN_NAME", c.ProjectDomainName},
-		{"OS_REGION_NAME", c.Region},
-		{"OS_IDENTITY_API_VERSION", "3"},
-		{"OS_INTERFACE", "public"},
-	}
-	out := make([]string, len(kv))
-	for i, p := range kv {
-		out[i] = "export " + p[0] + "=" + shellQuote(p[1])
-	}
-	return out
-}
-
-func shellQuote(v string) string {
-	if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,") == "" {
-		return v
-	}
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
-}
-
-func (s *Sim) registerIdentity(mux *http.ServeMux) {
-	mux.HandleFunc("GET /identity", s.identityVersions)
-	mux.HandleFunc("GET /identity/v3", s.identityVersion)
-	mux.HandleFunc("POST /identity/v3/auth/tokens", s.issueToken)
-	mux.HandleFunc("GET /identity/v3/auth/tokens", s.checkToken)
-	mux.HandleFunc("HEAD /identity/v3/auth/tokens", s.checkToken)
-	mux.HandleFunc("DELETE /identity/v3/auth/tokens", s.revokeToken)
-}
-
-func identityVersionDoc(r *http.Request) map[string]any {
-	return map[string]any{
-		"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
-		"links": []any{map[string]any{"rel": "self", "href": baseURL(r) + "/identity/v3/"}},
-		"media-types": []any{map[string]any{
-			"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}},
-	}
-}
-
-// identityVersions answers 300 Multiple Choices, as Keystone's root does;
-// keystoneauth discovery expects exactly that.
-func (s *Sim) identityVersions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusMultipleChoices, map[string]any{
-		"versions": map[string]any{"values": []any{identityVersionDoc(r)}}})
-}
-
-func (s *Sim) identityVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"version": identityVersionDoc(r)})
-}
-
-func keystoneError(w http.ResponseWriter, code int, title, msg string) {
-	writeJSON(w, code, map[string]any{"error": map[string]any{"code": code, "title": title, "message": msg}})
-}
-
-const msgAuthRequired = "The request you have made requires authentication."
-
-func keystoneUnauthorized(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", fmt.Sprintf("Keystone uri=%q", baseURL(r)+"/identity/v3"))
-	keystoneError(w, http.StatusUnauthorized, "Unauthorized", msgAuthRequired)
-}
-
-func keystoneBadRequest(w http.ResponseWriter, msg string) {
-	keystoneError(w, http.StatusBadRequest, "Bad Request", msg+
-		" The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.")
-}
-
-type authRef struct {
-	ID     string   `json:"id"`
-	Name   string   `json:"name"`
-	Domain *authRef `json:"domain"`
-}
-
-type authUser struct {
-	authRef
-	Password *string `json:"password"`
-}
-
-type authRequest struct {
-	Auth *struct {
-		Identity *struct {
-			Methods  []string `json:"methods"`
-			Password *struct {
-				User *authUser `json:"user"`
-			} `json:"password"`
-			Token *struct {
-				ID string `json:"id"`
-			} `json:"token"`
-			ApplicationCredential *struct {
-				ID     string    `json:"id"`
-				Name   string    `json:"name"`
-				Secret string    `json:"secret"`
-				User   *authUser `json:"user"`
-			} `json:"application_credential"`
-		} `json:"identity"`
-		Scope json.RawMessage `json:"scope"`
-	} `json:"auth"`
-}
-
-func domainMatches(d *authRef) bool {
-	return d != nil && (d.ID == defaultDomainID || (d.ID == "" && d.Name == defaultDomain))
-}
-
-// resolveUser finds a user by id, or by name within the default domain.
-func (id *identity) resolveUser(u *authUser) (*user, string) {
-	if u == nil {
-		return nil, "Expecting to find user in password."
-	}
-	if u.ID != "" {
-		return id.userByID(u.ID), ""
-	}
-	if u.Name == "" {
-		return nil, "Expecting to find id or name in user."
-	}
-	if u.Domain == nil {
-		return nil, "Expecting to find domain in user."
-	}
-	if !domainMatches(u.Domain) {
-		return nil, ""
-	}
-	return id.users[u.Name], ""
-}
-
-func (s *Sim) issueToken(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		keystoneBadRequest(w, "Could not read the request body.")
-		return
-	}
-	var req authRequest
-	if err := json.Unmarshal(body, &req); err != nil || req.Auth == nil || req.Auth.Identity == nil {
-		keystoneBadRequest(w, "Expecting to find identity in auth.")
-		return
-	}
-	ident := req.Auth.Identity
-	if len(ident.Methods) == 0 {
-		keystoneBadRequest(w, "Expecting to find methods in identity.")
-		return
-	}
-	t := &token{id: newTokenID(), methods: ident.Methods, issued: s.now(), auditID: newAuditID()}
-	t.expires = t.issued.Add(s.opts.TokenTTL)
-	var scopedTo *project
-	switch ident.Methods[0] {
-	case "password":
-		if ident.Password == nil {
-			keystoneBadRequest(w, "Expecting to find password in identity.")
-			return
-		}
-		u, bad := s.ident.resolveUser(ident.Password.User)
-		if bad != "" {
-			keystoneBadRequest(w, bad)
-			return
-		}
-		if u == nil || ident.Password.User.Password == nil || *ident.Password.User.Password != u.password {
-			keystoneUnauthorized(w, r)
-			return
-		}
-		t.user = u
-	case "token":
-		if ident.Token == nil {
-			keystoneBadRequest(w, "Expecting to find token in identity.")
-			return
-		}
-		old := s.ident.validate(ident.Token.ID)
-		if old == nil {
-			keystoneUnauthorized(w, r)
-			return
-		}
-		// A rescoped token never outlives the one it came from.
-		t.user, t.expires, t.appCred = old.user, old.expires, old.appCred
-		if old.appCred != nil {
-			scopedTo = old.project
-		}
-	case "application_credential":
-		ac := ident.ApplicationCredential
-		if ac == nil {
-			keystoneBadRequest(w, "Expecting to find application_credential in identity.")
-			return
-		}
-		var found *appCred
-		for _, c := range s.ident.appCreds {
-			if ac.ID != "" && c.id == ac.ID {
-				found = c
-			}
-			if ac.ID == "" && ac.Name != "" && c.name == ac.Name && ac.User != nil {
-				if u, _ := s.ident.resolveUser(ac.User); u == c.user {
-					found = c
-				}
-			}
-		}
-		if found == nil || found.secret != ac.Secret {
-			keystoneUnauthorized(w, r)
-			return
-		}
-		t.user, t.appCred = found.user, found
-		// Application credentials carry their own project scope.
-		scopedTo = found.user.project
-	default:
-		keystoneUnauthorized(w, r)
-		return
-	}
-
-	if len(req.Auth.Scope) > 0 && string(req.Auth.Scope) != "null" && string(req.Auth.Scope) != `"unscoped"` {
-		var scope struct {
-			Project *authRef `json:"project"`
-		}
-		if err := json.Unmarshal(req.Auth.Scope, &scope); err != nil || scope.Project == nil {
-			// Domain and system scope exist in Keystone; nothing here
-			// grants roles on them.
-			keystoneUnauthorized(w, r)
-			return
-		}
-		var p *project
-		switch {
-		case scope.Project.ID != "":
-			p = s.ident.projectByID(scope.Project.ID)
-		case scope.Project.Name != "" && domainMatches(scope.Project.Domain):
-			p = s.ident.projects[scope.Project.Name]
-		case scope.Project.Name != "" && scope.Project.Domain == nil:
-			keystoneBadRequest(w, "Expecting to find domain in project.")
-			return
-		}
-		if p == nil || (scopedTo != nil && p != scopedTo) {
-			keystoneUnauthorized(w, r)
-			return
-		}
-		scopedTo = p
-	}
-	if scopedTo != nil && scopedTo != t.user.project {
-		// Users hold roles on their own project only.
-		keystoneUnauthorized(w, r)
-		return
-	}
-	t.project = scopedTo
-	s.ident.issue(t)
-	info := infoFrom(r)
-	info.user = t.user.name
-	if t.project != nil {
-		info.project = t.project.name
-	}
-	w.Header().Set("X-Subject-Token", t.id)
-	writeJSON(w, http.StatusCreated, s.tokenBody(r, t, r.URL.Query().Has("nocatalog")))
-}
-
-func (s *Sim) checkToken(w http.ResponseWriter, r *http.Request) {
-	caller := s.ident.validate(r.Header.Get("X-Auth-Token"))
-	if caller == nil {
-		keystoneUnauthorized(w, r)
-		return
-	}
-	subject := r.Header.Get("X-Subject-Token")
-	t := s.ident.validate(subject)
-	if t == nil {
-		keystoneError(w, http.StatusNotFound, "Not Found", fmt.Sprintf("Could not find token: %s.", subject))
-		return
-	}
-	w.Header().Set("X-Subject-Token", t.id)
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.tokenBody(r, t, r.URL.Query().Has("nocatalog")))
-}
-
-func (s *Sim) revokeToken(w http.ResponseWriter, r *http.Request) {
-	if s.ident.validate(r.Header.Get("X-Auth-Token")) == nil {
-		keystoneUnauthorized(w, r)
-		return
-	}
-	subject := r.Header.Get("X-Subject-Token")
-	if !s.ident.revoke(subject) {
-		keystoneError(w, http.StatusNotFound, "Not Found", fmt.Sprintf("Could not find token: %s.", subject))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Sim) tokenBody(r *http.Request, t *token, noCatalog bool) map[string]any {
-	domain := map[string]any{"id": defaultDomainID, "name": defaultDomain}
-	tok := map[string]any{
-		"methods":    t.methods,
-		"user":       map[string]any{"id": t.user.id, "name": t.user.name, "domain": domain, "password_expires_at": nil},
-		"audit_ids":  []string{t.auditID},
-		"issued_at":  t.issued.UTC().Format(keystoneTime),
-		"expires_at": t.expires.UTC().Format(keystoneTime),
-	}
-	if t.project != nil {
-		roles := make([]any, 0, len(t.user.roles))
-		for _, rl := range t.user.roles {
-			roles = append(roles, map[string]any{"id": rl.id, "name": rl.name})
-		}
-		tok["project"] = map[string]any{"id": t.project.id, "name": t.project.name, "domain": domain}
-		tok["is_domain"] = false
-		tok["roles"] = roles
-		if !noCatalog {
-			tok["catalog"] = s.catalog(r, t.project)
-		}
-	}
-	if t.appCred != nil {
-		tok["application_credential"] = map[string]any{"id": t.appCred.id, "name": t.appCred.name, "restricted": true}
-	}
-	return map[string]any{"token": tok}
-}
-
-// catalog lists every service on this listener, with the public, internal
-// and admin interfaces all pointing at the same URL.
-func (s *Sim) catalog(r *http.Request, p *project) []any {
-	base := baseURL(r)
-	type svc struct{ typ, name, url string }
-	svcs := []svc{
-		{"identity", "keystone", base + "/identity/v3"},
-		{"container-infra", "magnum", base + magnumPrefix + "/v1"},
-		{"compute", "nova", base + "/compute/v2.1"},
-		{"image", "glance", base + "/image"},
-		{"network", "neutron", base + "/network"},
-	}
-	if s.profile.orchestration {
-		// Keystone substitutes %(project_id)s when it renders the catalog.
-		svcs = append(svcs, svc{"orchestration", "heat", base + "/orchestration/v1/" + p.id})
-	}
-	out := make([]any, 0, len(svcs))
-	for _, sv := range svcs {
-		var eps []any
-		for _, iface := range []string{"public", "internal", "admin"} {
-			eps = append(eps, map[string]any{
-				"id":        stableID("endpoint", sv.typ, iface),
-				"interface": iface, "region": region, "region_id": region, "url": sv.url,
-			})
-		}
-		out = append(out, map[string]any{
-			"id":        stableID("service", sv.typ),
-			"type":      sv.typ,
-			"name":      sv.name,
-			"endpoints": eps,
-		})
-	}
-	return out
-}
-
 // authenticate plays keystonemiddleware: it admits a request carrying a
 // valid project-scoped token and answers 401 otherwise.
-func (s *Sim) authenticate(w http.ResponseWriter, r *http.Request) *principal {
-	t := s.ident.validate(r.Header.Get("X-Auth-Token"))
+func (id *identity) authenticate(w http.ResponseWriter, r *http.Request) *principal {
+	t := id.validate(r.Header.Get("X-Auth-Token"))
 	if t == nil || t.project == nil {
 		keystoneUnauthorized(w, r)
 		return nil
@@ -572,6 +274,15 @@ func (s *Sim) authenticate(w http.ResponseWriter, r *http.Request) *principal {
 	info := infoFrom(r)
 	info.user, info.project = t.user.name, t.project.name
 	return &principal{user: t.user, project: t.project, roles: t.user.roles, appCred: t.appCred != nil}
+}
+
+// middleware puts keystonemiddleware in front of a service's handler.
+func (id *identity) middleware(h principalHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if p := id.authenticate(w, r); p != nil {
+			h(w, r, p)
+		}
+	}
 }
 
 // stableID derives a Keystone-style 32-hex id, stable across runs.

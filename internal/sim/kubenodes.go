@@ -31,22 +31,22 @@ import (
 
 // refreshKubeNodes tells the bay's API its current nodes. Callers hold
 // st.mu.
-func (s *Sim) refreshKubeNodes(c *clusterRow) {
+func (cd *conductor) refreshKubeNodes(c *clusterRow) {
 	if c.kube == nil {
 		return
 	}
 	if c.driver == driverCAPI {
-		c.kube.SetNodes(s.capiNodes(c))
+		c.kube.SetNodes(cd.capiNodes(c))
 		return
 	}
-	c.kube.SetNodes(s.heatNodes(c))
+	c.kube.SetNodes(cd.heatNodes(c))
 }
 
 // kubeSettled reports whether the bay's API serves and shows the bay's
 // nodes, which a Magnum master's wait condition waits for before Heat
 // completes, and the error that kept the API from starting. Callers hold
 // st.mu.
-func (s *Sim) kubeSettled(c *clusterRow) (bool, error) {
+func (cd *conductor) kubeSettled(c *clusterRow) (bool, error) {
 	if c.kube == nil {
 		return true, nil
 	}
@@ -63,45 +63,45 @@ func failKube(err error) string {
 	return "The Kubernetes API server of the cluster did not start: " + err.Error()
 }
 
-func (s *Sim) heatNodes(c *clusterRow) []kubeapi.Node {
+func (cd *conductor) heatNodes(c *clusterRow) []kubeapi.Node {
 	var nodes []kubeapi.Node
-	if s.heat == nil {
+	if cd.heat == nil {
 		return nodes
 	}
 	version := pyStrOrEmpty(c.coeVersion)
-	if st, err := s.heat.Stack(c.heatStackID); err == nil {
+	if st, err := cd.heat.Stack(c.heatStackID); err == nil {
 		// The kubelets run what Heat deployed, which the conductor copies
 		// into coe_version only when the operation completes.
 		if v := st.Parameters["kube_version"]; v != "" {
 			version = v
 		}
-		nodes = append(nodes, s.stackNodes(c, st, "kube_masters", st.Name+"-master-", "master", "default-master", c.masterFlavorID, version)...)
+		nodes = append(nodes, cd.stackNodes(c, st, "kube_masters", st.Name+"-master-", "master", "default-master", c.masterFlavorID, version)...)
 		worker := "default-worker"
 		if ng := c.defaultNG("worker"); ng != nil {
 			worker = ng.name
 		}
-		nodes = append(nodes, s.stackNodes(c, st, "kube_minions", st.Name+"-node-", "worker", worker, c.flavorID, version)...)
+		nodes = append(nodes, cd.stackNodes(c, st, "kube_minions", st.Name+"-node-", "worker", worker, c.flavorID, version)...)
 	}
 	for _, ng := range c.nodegroups {
 		if ng.isDefault || ng.heatStackID == "" || ng.status == "CREATE_IN_PROGRESS" || ng.status == "CREATE_FAILED" {
 			continue
 		}
-		st, err := s.heat.Stack(ng.heatStackID)
+		st, err := cd.heat.Stack(ng.heatStackID)
 		if err != nil {
 			continue
 		}
-		nodes = append(nodes, s.stackNodes(c, st, "kube_minions", st.Name+"-node-", ng.role, ng.name, ng.flavorID, version)...)
+		nodes = append(nodes, cd.stackNodes(c, st, "kube_minions", st.Name+"-node-", ng.role, ng.name, ng.flavorID, version)...)
 	}
 	return nodes
 }
 
 // stackNodes makes one node per server a stack's address outputs list.
-func (s *Sim) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, nodegroup string, flavor any, version string) []kubeapi.Node {
+func (cd *conductor) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, nodegroup string, flavor any, version string) []kubeapi.Node {
 	private := outputList(st, output+"_private")
 	public := outputList(st, output)
 	nodes := make([]kubeapi.Node, 0, len(private))
 	for i, ip := range private {
-		n := s.node(prefix+strconv.Itoa(i), flavor, version)
+		n := cd.node(prefix+strconv.Itoa(i), flavor, version)
 		n.InternalIP = ip
 		if c.floatingIPEnabled && i < len(public) {
 			n.ExternalIP = public[i]
@@ -119,7 +119,7 @@ func (s *Sim) stackNodes(c *clusterRow, st *heat.Stack, output, prefix, role, no
 
 // capiNodes makes the Machines' nodes: the control plane's, then each
 // worker nodegroup's MachineDeployment's.
-func (s *Sim) capiNodes(c *clusterRow) []kubeapi.Node {
+func (cd *conductor) capiNodes(c *clusterRow) []kubeapi.Node {
 	stack := pyStrOrEmpty(c.stackID)
 	version := pyStrOrEmpty(c.coeVersion)
 	var nodes []kubeapi.Node
@@ -127,14 +127,14 @@ func (s *Sim) capiNodes(c *clusterRow) []kubeapi.Node {
 	for _, ng := range c.nodegroups {
 		for i := int64(0); i < ng.nodeCount; i++ {
 			if ng.role == "master" {
-				n := s.node(fmt.Sprintf("%s-control-plane-%s", stack, shortHash(c.uuid, ng.uuid, strconv.FormatInt(i, 10))), c.masterFlavorID, version)
+				n := cd.node(fmt.Sprintf("%s-control-plane-%s", stack, shortHash(c.uuid, ng.uuid, strconv.FormatInt(i, 10))), c.masterFlavorID, version)
 				n.InternalIP = fmt.Sprintf("10.0.0.%d", 10+i)
 				n.Labels["node-role.kubernetes.io/control-plane"] = ""
 				n.Taints = []kubeapi.Taint{{Key: "node-role.kubernetes.io/control-plane", Effect: "NoSchedule"}}
 				nodes = append(nodes, n)
 				continue
 			}
-			n := s.node(fmt.Sprintf("%s-%s-%s-%s", stack, ng.name, shortHash(ng.uuid), shortHash(ng.uuid, strconv.FormatInt(i, 10))), ng.flavorID, version)
+			n := cd.node(fmt.Sprintf("%s-%s-%s-%s", stack, ng.name, shortHash(ng.uuid), shortHash(ng.uuid, strconv.FormatInt(i, 10))), ng.flavorID, version)
 			n.InternalIP = fmt.Sprintf("10.0.%d.%d", 1+worker/200, 10+worker%200)
 			worker++
 			nodes = append(nodes, n)
@@ -145,7 +145,7 @@ func (s *Sim) capiNodes(c *clusterRow) []kubeapi.Node {
 
 // node is a node with the labels every kubelet (and the OpenStack cloud
 // controller manager) sets, sized after its flavor.
-func (s *Sim) node(name string, flavor any, version string) kubeapi.Node {
+func (cd *conductor) node(name string, flavor any, version string) kubeapi.Node {
 	fl := pyStrOrEmpty(flavor)
 	n := kubeapi.Node{
 		Name: name, KubeletVersion: version, CPU: 2, MemoryMiB: 4096,
@@ -154,7 +154,7 @@ func (s *Sim) node(name string, flavor any, version string) kubeapi.Node {
 			"beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64",
 		},
 	}
-	for _, f := range s.fx.Flavors {
+	for _, f := range cd.fx.Flavors {
 		if fl != "" && (str(f, "name") == fl || str(f, "id") == fl) {
 			n.Labels["node.kubernetes.io/instance-type"] = str(f, "name")
 			if v, ok := f["vcpus"].(float64); ok {
@@ -182,20 +182,25 @@ func shortHash(parts ...string) string {
 
 // failOnKube ends an operation whose bay API did not start, as a master
 // whose API never answers fails its wait condition.
-func (s *Sim) failOnKube(c *clusterRow, op *clusterOp, err error, at time.Time) {
+func (cd *conductor) failOnKube(c *clusterRow, op *clusterOp, err error, at time.Time) {
 	c.status = op.action + "_FAILED"
 	c.statusReason = failKube(err)
 	c.updatedAt = timePtr(at)
 	c.op = nil
-	s.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, failKube(err))
+	cd.kubeLogf("cluster %s (%s): %s", c.name, c.uuid, failKube(err))
 }
 
 // kubeLogf writes to Options.KubeLogf, else Options.Logf.
-func (s *Sim) kubeLogf(format string, args ...any) {
+func (cd *conductor) kubeLogf(format string, args ...any) { kubeLogger(cd.opts)(format, args...) }
+
+// kubeLogger is where the bays' Kubernetes APIs report: Options.KubeLogf,
+// else Options.Logf, else nowhere.
+func kubeLogger(opts Options) func(format string, args ...any) {
 	switch {
-	case s.opts.KubeLogf != nil:
-		s.opts.KubeLogf(format, args...)
-	case s.opts.Logf != nil:
-		s.opts.Logf(format, args...)
+	case opts.KubeLogf != nil:
+		return opts.KubeLogf
+	case opts.Logf != nil:
+		return opts.Logf
 	}
+	return func(string, ...any) {}
 }

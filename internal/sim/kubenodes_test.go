@@ -129,9 +129,9 @@ func testBayNodes(t *testing.T, opts Options) {
 	id := e.create("nodes1", "master_count", 1, "node_count", 2)
 	e.clock.Advance(10 * time.Second)
 	c := e.waitStatus(id, "CREATE_COMPLETE", 3*time.Minute)
-	e.s.st.mu.Lock()
-	st, err := e.s.heat.Stack(e.s.st.clusters[id].heatStackID)
-	e.s.st.mu.Unlock()
+	e.s.services().magnum.st.mu.Lock()
+	st, err := e.s.services().heat.Stack(e.s.services().magnum.st.clusters[id].heatStackID)
+	e.s.services().magnum.st.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -11,9 +12,104 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 const magnumPrefix = "/container-infra"
+
+// magnumService is Magnum: magnum-api's handlers over one database
+// (store) whose lock st.mu every handler takes, as Magnum's DB
+// transactions serialise them, and the conductor (cond) they cast work to,
+// which shares that database and lock. It reaches the other services the
+// way real Magnum does: Keystone to check tokens (keystoneAuth), Heat as a
+// client (orchestrator, read here for stack details and used by the
+// conductor for the rest), and the Nova, Glance and Neutron lookups of its
+// validation (fixtures).
+type magnumService struct {
+	opts    Options
+	profile *profile
+	now     func() time.Time
+
+	keystone keystoneAuth
+	fx       *fixtures
+	// heat is nil in profiles without orchestration; never a typed nil.
+	heat orchestrator
+
+	st   *store
+	cond *conductor
+	// upgrades are the accepted upgrade actions (upgrades.go), guarded by
+	// st.mu.
+	upgrades []UpgradeRequest
+}
+
+// keystoneAuth is what Magnum asks of Keystone: keystonemiddleware's token
+// check, and whether a project exists (quotas).
+type keystoneAuth interface {
+	authenticate(w http.ResponseWriter, r *http.Request) *principal
+	projectExists(projectID string) bool
+}
+
+// orchestrator is the slice of Heat's API that Magnum calls through
+// heatclient; *heat.Engine implements it.
+type orchestrator interface {
+	CreateStack(project string, spec heat.StackSpec) *heat.Stack
+	UpdateStack(id string, params map[string]string, duration time.Duration) error
+	DeleteStack(id string, duration time.Duration) error
+	Stack(id string) (*heat.Stack, error)
+	Stacks(project string) []*heat.Stack
+}
+
+// stackFaults is Heat's side of fault injection, a call no real client
+// makes: the conductor arms a test's fault on the stack it has just
+// created or updated. *heat.Engine implements it.
+type stackFaults interface {
+	InjectFault(id string, f heat.Fault) error
+}
+
+// newMagnumService builds Magnum over an empty database. hs and hf are nil
+// for a profile without orchestration.
+func newMagnumService(opts Options, prof *profile, now func() time.Time, keystone keystoneAuth, fx *fixtures, hs orchestrator, hf stackFaults, kube kubeapi.Backend) *magnumService {
+	st := newStore()
+	return &magnumService{
+		opts: opts, profile: prof, now: now,
+		keystone: keystone, fx: fx, heat: hs,
+		st: st,
+		cond: &conductor{
+			opts: opts, profile: prof, now: now, st: st, fx: fx, heat: hs, stackFaults: hf,
+			// Heat's real minute: a create_timeout of 1 times out after
+			// one minute of the clock.
+			heatMinute: time.Minute,
+			kube:       kube,
+		},
+	}
+}
+
+// closeClusters stops every cluster's Kubernetes API, as the simulator
+// shuts down.
+func (s *magnumService) closeClusters() error {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	var errs []error
+	for _, c := range s.st.clusters {
+		if c.kube != nil {
+			if err := c.kube.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("cluster %s: stopping its Kubernetes API: %w", c.name, err))
+			}
+			c.kube = nil
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// logf writes to Options.Logf.
+func (s *magnumService) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
+}
 
 type apiVersion struct{ major, minor int }
 
@@ -76,7 +172,7 @@ func writeMagnumBlank(w http.ResponseWriter, status int) {
 // negotiate parses OpenStack-API-Version. malformed means the header could
 // not be read at all (406 with a blank body and no version headers);
 // otherwise v may still be out of range.
-func (s *Sim) negotiate(r *http.Request) (v apiVersion, malformed bool) {
+func (s *magnumService) negotiate(r *http.Request) (v apiVersion, malformed bool) {
 	h := strings.TrimSpace(r.Header.Get("OpenStack-API-Version"))
 	if h == "" {
 		return minAPIVersion, false
@@ -97,7 +193,7 @@ func (s *Sim) negotiate(r *http.Request) (v apiVersion, malformed bool) {
 	return apiVersion{major, minor}, false
 }
 
-func (s *Sim) setVersionHeaders(w http.ResponseWriter, served string) {
+func (s *magnumService) setVersionHeaders(w http.ResponseWriter, served string) {
 	h := w.Header()
 	h.Set("OpenStack-API-Minimum-Version", "container-infra "+minAPIVersion.String())
 	h.Set("OpenStack-API-Maximum-Version", "container-infra "+s.profile.maxVersion.String())
@@ -107,7 +203,7 @@ func (s *Sim) setVersionHeaders(w http.ResponseWriter, served string) {
 
 // checkVersion applies the v1 controller's microversion rules and reports
 // whether the request may proceed.
-func (s *Sim) checkVersion(w http.ResponseWriter, r *http.Request) (apiVersion, bool) {
+func (s *magnumService) checkVersion(w http.ResponseWriter, r *http.Request) (apiVersion, bool) {
 	v, malformed := s.negotiate(r)
 	if malformed {
 		writeMagnumBlank(w, http.StatusNotAcceptable)
@@ -135,7 +231,7 @@ func (s *Sim) checkVersion(w http.ResponseWriter, r *http.Request) (apiVersion, 
 // regardless of method, so the catch-all can tell a wrong method (405)
 // from a resource that does not exist (404).
 type magnumRouter struct {
-	s     *Sim
+	s     *magnumService
 	mux   *http.ServeMux
 	paths *http.ServeMux
 	seen  map[string]bool
@@ -149,7 +245,7 @@ func (m *magnumRouter) handle(pattern string, minVer apiVersion, h magnumHandler
 	method, path, _ := strings.Cut(pattern, " ")
 	full := magnumPrefix + path
 	m.mux.HandleFunc(method+" "+full, func(w http.ResponseWriter, r *http.Request) {
-		p := s.authenticate(w, r)
+		p := s.keystone.authenticate(w, r)
 		if p == nil {
 			return
 		}
@@ -170,7 +266,7 @@ func (m *magnumRouter) handle(pattern string, minVer apiVersion, h magnumHandler
 	}
 }
 
-func (s *Sim) registerMagnum(mux *http.ServeMux) {
+func (s *magnumService) register(mux *http.ServeMux) {
 	m := &magnumRouter{s: s, mux: mux, paths: http.NewServeMux(), seen: map[string]bool{}}
 	mux.HandleFunc("GET "+magnumPrefix, s.magnumRoot)
 	mux.HandleFunc("GET "+magnumPrefix+"/v1", s.magnumV1)
@@ -186,7 +282,7 @@ func (s *Sim) registerMagnum(mux *http.ServeMux) {
 	// Everything else under the prefix. keystonemiddleware runs first, so
 	// an unauthenticated request for a bogus path is still a 401.
 	mux.HandleFunc(magnumPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
-		if s.authenticate(w, r) == nil {
+		if s.keystone.authenticate(w, r) == nil {
 			return
 		}
 		if _, pat := m.paths.Handler(r); pat != "" {
@@ -202,7 +298,7 @@ func (s *Sim) registerMagnum(mux *http.ServeMux) {
 // anything else there is a 405, and PUT is one everywhere. This is how
 // /v1/bays and /v1/baymodels answer once they are gone (GET 404, POST,
 // PATCH and DELETE 405), as on real Magnum 20.
-func (s *Sim) unroutedStatus(r *http.Request) int {
+func (s *magnumService) unroutedStatus(r *http.Request) int {
 	if r.Method == http.MethodPut {
 		return http.StatusMethodNotAllowed
 	}
@@ -221,7 +317,7 @@ func (s *Sim) unroutedStatus(r *http.Request) int {
 }
 
 // v1Collections are the names GET /v1 links to.
-func (s *Sim) v1Collections() []string {
+func (s *magnumService) v1Collections() []string {
 	names := []string{"clustertemplates", "clusters", "quotas", "certificates", "mservices", "stats", "federations"}
 	if s.profile.bays {
 		names = append(names, "baymodels", "bays")
@@ -231,7 +327,7 @@ func (s *Sim) v1Collections() []string {
 
 // magnumRoot is GET /: no authentication, no version headers, and the
 // microversion header is ignored.
-func (s *Sim) magnumRoot(w http.ResponseWriter, r *http.Request) {
+func (s *magnumService) magnumRoot(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name":        "OpenStack Magnum API",
 		"description": "Magnum is an OpenStack project which aims to provide container cluster management.",
@@ -247,7 +343,7 @@ func (s *Sim) magnumRoot(w http.ResponseWriter, r *http.Request) {
 
 // magnumV1 is GET /v1: no authentication, but microversion negotiation and
 // headers apply.
-func (s *Sim) magnumV1(w http.ResponseWriter, r *http.Request) {
+func (s *magnumService) magnumV1(w http.ResponseWriter, r *http.Request) {
 	v, ok := s.checkVersion(w, r)
 	if !ok {
 		return

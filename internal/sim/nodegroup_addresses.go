@@ -19,11 +19,11 @@ func (c *clusterRow) workerAddresses() []string {
 
 // stackWorkerAddresses reads the worker servers of a nodegroup's stack, as
 // the poller does when the stack completes. Callers hold st.mu.
-func (s *Sim) stackWorkerAddresses(c *clusterRow, stackID string) []string {
-	if s.heat == nil || stackID == "" {
+func (cd *conductor) stackWorkerAddresses(c *clusterRow, stackID string) []string {
+	if cd.heat == nil || stackID == "" {
 		return []string{}
 	}
-	st, err := s.heat.Stack(stackID)
+	st, err := cd.heat.Stack(stackID)
 	if err != nil {
 		return []string{}
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
 )
 
 // Creating, patching, resizing, upgrading and deleting nodegroups other
@@ -29,20 +27,8 @@ import (
 // at once, as Heat would allow; the cluster shows UPDATE_IN_PROGRESS while
 // any of them is busy.
 
-// ngOp is the conductor's work on one extra nodegroup.
-type ngOp struct {
-	action   string // actionCreate, actionUpdate or actionDelete
-	at       time.Time
-	picked   bool
-	duration time.Duration
-	// heat reports whether a Heat stack operation backs this op.
-	heat bool
-	// onDone runs when the operation completes successfully.
-	onDone func()
-}
-
 // nodegroupCreateFields is the NodeGroup API type as POST reads it.
-func (s *Sim) nodegroupCreateFields() []fieldSpec {
+func (s *magnumService) nodegroupCreateFields() []fieldSpec {
 	fields := []fieldSpec{
 		{name: "name", kind: kindStr, min: 1, max: 255, hasMin: true},
 		{name: "docker_volume_size", kind: kindInt, min: 1, hasMin: true},
@@ -63,7 +49,7 @@ func (s *Sim) nodegroupCreateFields() []fieldSpec {
 
 // nodeTaintsServed reports whether the release has the 1.14 fields. Magnum
 // master accepts them at every version from 1.9 (magnum-api.md §2).
-func (s *Sim) nodeTaintsServed() bool {
+func (s *magnumService) nodeTaintsServed() bool {
 	return !s.profile.maxVersion.less(apiVersion{1, 14})
 }
 
@@ -112,7 +98,7 @@ func parseTaints(raw any) (pyList, *apiError) {
 	return l, nil
 }
 
-func (s *Sim) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	v, aerr := s.readActionBody(r, "nodegroup", s.nodegroupCreateFields())
 	var taints pyList
 	if aerr == nil && v["node_taints"] != nil {
@@ -203,13 +189,13 @@ func (s *Sim) createNodegroup(w http.ResponseWriter, r *http.Request, c *magnumC
 		ng.nodeLabels, _ = storeLabels(nl)
 	}
 	cl.nodegroups = append(cl.nodegroups, ng)
-	s.startNodegroupOp(cl, ng, actionCreate, nil)
+	s.cond.startNodegroupOp(cl, ng, actionCreate, nil)
 	writeMagnumJSON(w, http.StatusAccepted, s.nodegroupPostView(cl, ng, c.base))
 }
 
 // nodegroupPostView is NodeGroup.convert on an object not yet saved: the
 // captured 202 (#325) has no id, status, stack, addresses or timestamps.
-func (s *Sim) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDict {
+func (s *magnumService) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDict {
 	full := s.nodegroupView(c, ng, base, true)
 	out := newPyDict()
 	for _, k := range []string{"uuid", "name", "cluster_id", "project_id", "docker_volume_size", "labels", "links",
@@ -225,7 +211,7 @@ func (s *Sim) nodegroupPostView(c *clusterRow, ng *nodegroup, base string) *pyDi
 	return out
 }
 
-func (s *Sim) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -337,7 +323,7 @@ func (s *Sim) patchNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCa
 		if n, ok := maxN.(int64); ok {
 			maxParam = strconv.FormatInt(n, 10)
 		}
-		s.startNodegroupOp(cl, ng, actionUpdate, map[string]string{"min_node_count": strconv.FormatInt(minN, 10), "max_node_count": maxParam})
+		s.cond.startNodegroupOp(cl, ng, actionUpdate, map[string]string{"min_node_count": strconv.FormatInt(minN, 10), "max_node_count": maxParam})
 	}
 	writeMagnumJSON(w, http.StatusAccepted, view)
 }
@@ -380,7 +366,7 @@ func patchInt(op patchOp) (int64, *apiError) {
 		fmt.Sprintf("'<' not supported between instances of '%s' and 'int'", pyTypeShort(op.value)))
 }
 
-func (s *Sim) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeOwn)
@@ -397,215 +383,7 @@ func (s *Sim) deleteNodegroup(w http.ResponseWriter, r *http.Request, c *magnumC
 		return
 	}
 	if ng.op == nil || ng.op.action != actionDelete {
-		s.startNodegroupOp(cl, ng, actionDelete, nil)
+		s.cond.startNodegroupOp(cl, ng, actionDelete, nil)
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// startNodegroupOp starts a stack operation for an extra nodegroup. params
-// are the stack parameters an update changes. Callers hold st.mu.
-func (s *Sim) startNodegroupOp(c *clusterRow, ng *nodegroup, action string, params map[string]string) {
-	now := s.now()
-	op := &ngOp{action: action, at: now}
-	switch action {
-	case actionCreate:
-		op.duration = s.heatCreateDuration()
-	case actionUpdate:
-		op.duration = s.heatUpdateDuration()
-	default:
-		op.duration = s.heatDeleteDuration()
-	}
-	if c.driver == driverHeat && s.heat != nil {
-		var err error
-		switch action {
-		case actionCreate:
-			st := s.heat.CreateStack(c.projectID, heat.StackSpec{
-				Name: heat.StackName(c.name + "-" + ng.name), COE: c.coe, TimeoutMins: int(c.createTimeout),
-				Parameters: map[string]string{
-					"number_of_minions": strconv.FormatInt(ng.nodeCount, 10),
-					"minion_flavor":     pyStr(ng.flavorID),
-				},
-				Duration: op.duration,
-			})
-			ng.heatStackID = st.ID
-		case actionUpdate:
-			err = s.heat.UpdateStack(ng.heatStackID, params, op.duration)
-		default:
-			err = s.heat.DeleteStack(ng.heatStackID, op.duration)
-		}
-		op.heat = err == nil && ng.heatStackID != ""
-	}
-	if action != actionDelete || !s.opts.NodegroupDeleteStuck {
-		ng.status = action + "_IN_PROGRESS"
-	}
-	ng.op = op
-}
-
-// syncNodegroups brings the extra nodegroups' operations up to date; it
-// runs after the cluster's own operation has been synced. Callers hold
-// st.mu.
-func (s *Sim) syncNodegroups(c *clusterRow, now time.Time) {
-	if c.deleted {
-		return
-	}
-	for _, ng := range append([]*nodegroup(nil), c.nodegroups...) {
-		if ng.op != nil {
-			s.advanceNodegroup(c, ng, now)
-		}
-	}
-}
-
-func (s *Sim) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Time) {
-	op := ng.op
-	if !op.picked {
-		at, ok := s.picks(op.at, now)
-		if !ok {
-			return
-		}
-		op.picked = true
-		if c.op == nil {
-			c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(at)
-		}
-		if op.action == actionCreate {
-			if op.heat {
-				ng.stackID = ng.heatStackID
-			} else {
-				ng.stackID = c.stackID
-			}
-		}
-	}
-	status, reason := op.action+"_COMPLETE", any(nil)
-	if op.heat {
-		st, err := s.heat.Stack(ng.heatStackID)
-		switch {
-		case err != nil && op.action == actionDelete:
-		case err != nil:
-			status, reason = op.action+"_FAILED", fmt.Sprintf("Stack with id %s not found in Heat.", ng.heatStackID)
-		default:
-			if strings.HasSuffix(st.Status, "_IN_PROGRESS") {
-				return
-			}
-			status, reason = st.Status, st.StatusReason
-		}
-	}
-	end := op.at.Add(op.duration)
-	if end.After(now) {
-		if !op.heat {
-			return
-		}
-		end = now
-	}
-	done := s.pollAfter(&clusterOp{at: op.at}, end)
-	if now.Before(done) {
-		return
-	}
-	ng.op = nil
-	ng.updatedAt = timePtr(done)
-	switch {
-	case strings.HasSuffix(status, "_FAILED"):
-		ng.status, ng.statusReason = op.action+"_FAILED", reason
-		if c.op == nil {
-			c.status, c.statusReason = "UPDATE_FAILED", ng.name+" failed"
-		}
-	case op.action == actionDelete:
-		if s.opts.NodegroupDeleteStuck {
-			// Zed never saves DELETE_IN_PROGRESS, so the poller never
-			// destroys the row (FINDINGS #351-#355).
-			break
-		}
-		for i, g := range c.nodegroups {
-			if g == ng {
-				c.nodegroups = append(c.nodegroups[:i], c.nodegroups[i+1:]...)
-				break
-			}
-		}
-	default:
-		ng.status, ng.statusReason = status, reason
-		if op.heat {
-			ng.nodeAddresses = s.stackWorkerAddresses(c, ng.heatStackID)
-		}
-		if op.onDone != nil {
-			op.onDone()
-		}
-	}
-	s.refreshKubeNodes(c)
-	if c.op == nil && !strings.HasSuffix(c.status, "_FAILED") && !c.nodegroupBusy() {
-		c.status, c.statusReason = "UPDATE_COMPLETE", nil
-	}
-	c.updatedAt = timePtr(done)
-}
-
-// nodegroupBusy reports whether an extra nodegroup still has work in
-// flight.
-func (c *clusterRow) nodegroupBusy() bool {
-	for _, ng := range c.nodegroups {
-		if ng.op != nil {
-			return true
-		}
-	}
-	return false
-}
-
-// resizeExtraNodegroup is cluster_resize on a nodegroup with its own stack.
-func (s *Sim) resizeExtraNodegroup(c *clusterRow, ng *nodegroup, count int64) {
-	ng.nodeCount = count
-	s.startNodegroupOp(c, ng, actionUpdate, map[string]string{"number_of_minions": strconv.FormatInt(count, 10)})
-}
-
-// upgradeExtraNodegroup is cluster_upgrade with a non-default nodegroup:
-// Magnum only lets it follow the cluster's own template, and only the
-// nodegroup's stack and labels change.
-func (s *Sim) upgradeExtraNodegroup(c *clusterRow, t *template, ng *nodegroup) *apiError {
-	if t.uuid != c.templateUUID {
-		return errf(http.StatusConflict, "Cluster Template is not valid for upgrade: Nodegroup %s can be upgraded only to match cluster's template (%s).",
-			ng.name, c.templateUUID)
-	}
-	if ng.op != nil {
-		return errf(http.StatusBadRequest, "Upgrading a nodegroup when status is \"%s\" is not supported.", ng.status)
-	}
-	tl, _ := t.v["labels"].(*pyDict)
-	tag, hasTag := tl.getStr("kube_tag")
-	params := map[string]string{}
-	if hasTag {
-		params["kube_tag"] = tag
-		if ng.labels == nil {
-			ng.labels = newPyDict()
-		}
-		ng.labels.Set("kube_tag", tag)
-	}
-	ng.imageID = t.v["image_id"]
-	s.startNodegroupOp(c, ng, actionUpdate, params)
-	return nil
-}
-
-// SetNodegroupCount changes a nodegroup's node_count as a cluster
-// autoscaler would, with no operation in between.
-func (s *Sim) SetNodegroupCount(clusterID, nodegroup string, n int) error {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	c, err := s.lockedCluster(clusterID)
-	if err != nil {
-		return err
-	}
-	ng, aerr := findNodegroup(c, nodegroup)
-	if aerr != nil {
-		return aerr
-	}
-	ng.nodeCount = int64(n)
-	ng.updatedAt = timePtr(s.now())
-	return nil
-}
-
-// deleteNodegroupStacks is the Heat driver's delete_cluster removing the
-// extra nodegroups' stacks along with the cluster's own.
-func (s *Sim) deleteNodegroupStacks(c *clusterRow, d time.Duration) {
-	if s.heat == nil {
-		return
-	}
-	for _, ng := range c.nodegroups {
-		if ng.heatStackID != "" {
-			_ = s.heat.DeleteStack(ng.heatStackID, d)
-		}
-		ng.op = nil
-	}
 }

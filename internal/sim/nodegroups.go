@@ -41,7 +41,7 @@ type nodegroup struct {
 	nodeTaints pyList
 }
 
-func (s *Sim) registerNodegroups(m *magnumRouter) {
+func (s *magnumService) registerNodegroups(m *magnumRouter) {
 	m.handle("GET /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.listNodegroups)
 	m.handle("GET /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.getNodegroup)
 	m.handle("POST /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.createNodegroup)
@@ -83,7 +83,7 @@ func ngStackAndReason(c *clusterRow, ng *nodegroup) (stack, reason any) {
 	return ng.stackID, ng.statusReason
 }
 
-func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bool) *pyDict {
+func (s *magnumService) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bool) *pyDict {
 	out := newPyDict()
 	link := func() pyList {
 		path := "clusters/" + c.uuid + "/nodegroups/" + ng.uuid
@@ -168,7 +168,7 @@ func (s *Sim) nodegroupView(c *clusterRow, ng *nodegroup, base string, detail bo
 	return out
 }
 
-func (s *Sim) listNodegroups(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) listNodegroups(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if aerr := checkQueryArgs(r, "limit", "marker", "sort_key", "sort_dir", "role"); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
@@ -192,7 +192,7 @@ func (s *Sim) listNodegroups(w http.ResponseWriter, r *http.Request, c *magnumCa
 	writeMagnumJSON(w, http.StatusOK, out)
 }
 
-func (s *Sim) getNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) getNodegroup(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	cl, aerr := s.findCluster(c.p, r.PathValue("id"), scopeAdminAllClusters)

@@ -129,45 +129,49 @@ func (fx *fixtures) keypair(name string) (map[string]any, bool) {
 
 // keypairExists reports whether Nova would find the keypair; cluster create
 // checks it, template create does not.
-func (s *Sim) keypairExists(name string) bool {
-	_, ok := s.fx.keypair(name)
+func (fx *fixtures) keypairExists(name string) bool {
+	_, ok := fx.keypair(name)
 	return ok
 }
 
-func (s *Sim) registerOpenStack(mux *http.ServeMux) {
+// openstackAPI serves the fixtures as Nova, Glance and Neutron do. The
+// fixtures never change once loaded, so it needs no lock. The simulator
+// mounts it under /compute, /image and /network behind Keystone; the
+// stand-ins (external.go) serve the same handlers on ports of their own.
+type openstackAPI struct{ fx *fixtures }
+
+// principalHandler is an API handler behind keystonemiddleware.
+type principalHandler func(w http.ResponseWriter, r *http.Request, p *principal)
+
+// authWrapper puts keystonemiddleware (or the stand-ins' stand-in for it)
+// in front of a handler.
+type authWrapper func(principalHandler) http.HandlerFunc
+
+func (o *openstackAPI) register(mux *http.ServeMux, auth authWrapper) {
 	// Nova
-	mux.HandleFunc("GET /compute/v2.1", s.service(s.novaVersion))
-	mux.HandleFunc("GET /compute/v2.1/flavors", s.service(s.novaFlavors))
-	mux.HandleFunc("GET /compute/v2.1/flavors/detail", s.service(s.novaFlavors))
-	mux.HandleFunc("GET /compute/v2.1/flavors/{id}", s.service(s.novaFlavor))
-	mux.HandleFunc("GET /compute/v2.1/os-keypairs", s.service(s.novaKeypairs))
-	mux.HandleFunc("GET /compute/v2.1/os-keypairs/{name}", s.service(s.novaKeypair))
+	mux.HandleFunc("GET /compute/v2.1", auth(o.novaVersion))
+	mux.HandleFunc("GET /compute/v2.1/flavors", auth(o.novaFlavors))
+	mux.HandleFunc("GET /compute/v2.1/flavors/detail", auth(o.novaFlavors))
+	mux.HandleFunc("GET /compute/v2.1/flavors/{id}", auth(o.novaFlavor))
+	mux.HandleFunc("GET /compute/v2.1/os-keypairs", auth(o.novaKeypairs))
+	mux.HandleFunc("GET /compute/v2.1/os-keypairs/{name}", auth(o.novaKeypair))
 	// Glance
-	mux.HandleFunc("GET /image", s.glanceVersions)
-	mux.HandleFunc("GET /image/v2/images", s.service(s.glanceImages))
-	mux.HandleFunc("GET /image/v2/images/{id}", s.service(s.glanceImage))
-	mux.HandleFunc("GET /image/v2/schemas/image", s.service(s.glanceSchema))
+	mux.HandleFunc("GET /image", o.glanceVersions)
+	mux.HandleFunc("GET /image/v2/images", auth(o.glanceImages))
+	mux.HandleFunc("GET /image/v2/images/{id}", auth(o.glanceImage))
+	mux.HandleFunc("GET /image/v2/schemas/image", auth(o.glanceSchema))
 	// Neutron
-	mux.HandleFunc("GET /network", s.neutronVersions)
-	mux.HandleFunc("GET /network/v2.0/networks", s.service(s.neutronList("networks", func() []map[string]any { return s.fx.Networks })))
-	mux.HandleFunc("GET /network/v2.0/networks/{id}", s.service(s.neutronShow("network", "Network", func() []map[string]any { return s.fx.Networks })))
-	mux.HandleFunc("GET /network/v2.0/subnets", s.service(s.neutronList("subnets", func() []map[string]any { return s.fx.Subnets })))
-	mux.HandleFunc("GET /network/v2.0/subnets/{id}", s.service(s.neutronShow("subnet", "Subnet", func() []map[string]any { return s.fx.Subnets })))
+	mux.HandleFunc("GET /network", o.neutronVersions)
+	mux.HandleFunc("GET /network/v2.0/networks", auth(o.neutronList("networks", o.networks)))
+	mux.HandleFunc("GET /network/v2.0/networks/{id}", auth(o.neutronShow("network", "Network", o.networks)))
+	mux.HandleFunc("GET /network/v2.0/subnets", auth(o.neutronList("subnets", o.subnets)))
+	mux.HandleFunc("GET /network/v2.0/subnets/{id}", auth(o.neutronShow("subnet", "Subnet", o.subnets)))
 }
 
-// service wraps a non-Magnum OpenStack API: keystonemiddleware in front,
-// nothing else.
-func (s *Sim) service(h func(w http.ResponseWriter, r *http.Request, p *principal)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p := s.authenticate(w, r)
-		if p == nil {
-			return
-		}
-		h(w, r, p)
-	}
-}
+func (o *openstackAPI) networks() []map[string]any { return o.fx.Networks }
+func (o *openstackAPI) subnets() []map[string]any  { return o.fx.Subnets }
 
-func (s *Sim) novaVersion(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (o *openstackAPI) novaVersion(w http.ResponseWriter, r *http.Request, _ *principal) {
 	writeJSON(w, http.StatusOK, map[string]any{"version": map[string]any{
 		"id": "v2.1", "status": "CURRENT", "version": "2.90", "min_version": "2.1",
 		"updated": "2013-07-23T11:33:21Z",
@@ -175,7 +179,7 @@ func (s *Sim) novaVersion(w http.ResponseWriter, r *http.Request, _ *principal) 
 	}})
 }
 
-func (s *Sim) novaFlavorView(r *http.Request, f map[string]any) map[string]any {
+func (o *openstackAPI) novaFlavorView(r *http.Request, f map[string]any) map[string]any {
 	out := map[string]any{
 		"OS-FLV-DISABLED:disabled":   false,
 		"OS-FLV-EXT-DATA:ephemeral":  0,
@@ -195,19 +199,19 @@ func (s *Sim) novaFlavorView(r *http.Request, f map[string]any) map[string]any {
 	return out
 }
 
-func (s *Sim) novaFlavors(w http.ResponseWriter, r *http.Request, _ *principal) {
-	list := make([]any, 0, len(s.fx.Flavors))
-	for _, f := range s.fx.Flavors {
-		list = append(list, s.novaFlavorView(r, f))
+func (o *openstackAPI) novaFlavors(w http.ResponseWriter, r *http.Request, _ *principal) {
+	list := make([]any, 0, len(o.fx.Flavors))
+	for _, f := range o.fx.Flavors {
+		list = append(list, o.novaFlavorView(r, f))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"flavors": list})
 }
 
-func (s *Sim) novaFlavor(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (o *openstackAPI) novaFlavor(w http.ResponseWriter, r *http.Request, _ *principal) {
 	id := r.PathValue("id")
-	for _, f := range s.fx.Flavors {
+	for _, f := range o.fx.Flavors {
 		if str(f, "id") == id {
-			writeJSON(w, http.StatusOK, map[string]any{"flavor": s.novaFlavorView(r, f)})
+			writeJSON(w, http.StatusOK, map[string]any{"flavor": o.novaFlavorView(r, f)})
 			return
 		}
 	}
@@ -215,7 +219,7 @@ func (s *Sim) novaFlavor(w http.ResponseWriter, r *http.Request, _ *principal) {
 		"code": 404, "message": fmt.Sprintf("Flavor %s could not be found.", id)}})
 }
 
-func (s *Sim) novaKeypairView(kp map[string]any, p *principal) map[string]any {
+func (o *openstackAPI) novaKeypairView(kp map[string]any, p *principal) map[string]any {
 	out := map[string]any{"user_id": p.user.id, "deleted": false, "created_at": "2026-01-01T00:00:00.000000", "id": 1}
 	for k, v := range kp {
 		out[k] = v
@@ -223,9 +227,9 @@ func (s *Sim) novaKeypairView(kp map[string]any, p *principal) map[string]any {
 	return out
 }
 
-func (s *Sim) novaKeypairs(w http.ResponseWriter, _ *http.Request, p *principal) {
-	list := make([]any, 0, len(s.fx.Keypairs))
-	for _, kp := range s.fx.Keypairs {
+func (o *openstackAPI) novaKeypairs(w http.ResponseWriter, _ *http.Request, p *principal) {
+	list := make([]any, 0, len(o.fx.Keypairs))
+	for _, kp := range o.fx.Keypairs {
 		v := map[string]any{}
 		for k, val := range kp {
 			v[k] = val
@@ -235,18 +239,18 @@ func (s *Sim) novaKeypairs(w http.ResponseWriter, _ *http.Request, p *principal)
 	writeJSON(w, http.StatusOK, map[string]any{"keypairs": list})
 }
 
-func (s *Sim) novaKeypair(w http.ResponseWriter, r *http.Request, p *principal) {
+func (o *openstackAPI) novaKeypair(w http.ResponseWriter, r *http.Request, p *principal) {
 	name := r.PathValue("name")
-	kp, ok := s.fx.keypair(name)
+	kp, ok := o.fx.keypair(name)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"itemNotFound": map[string]any{
 			"code": 404, "message": fmt.Sprintf("Keypair %s not found for user %s", name, p.user.id)}})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"keypair": s.novaKeypairView(kp, p)})
+	writeJSON(w, http.StatusOK, map[string]any{"keypair": o.novaKeypairView(kp, p)})
 }
 
-func (s *Sim) glanceVersions(w http.ResponseWriter, r *http.Request) {
+func (o *openstackAPI) glanceVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusMultipleChoices, map[string]any{"versions": []any{map[string]any{
 		"id": "v2.16", "status": "CURRENT",
 		"links": []any{map[string]any{"rel": "self", "href": baseURL(r) + "/image/v2/"}},
@@ -269,9 +273,9 @@ func glanceImageView(img map[string]any) map[string]any {
 
 // glanceImages filters on any image property, as Glance v2 does
 // (name=..., os_distro=..., status=...).
-func (s *Sim) glanceImages(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (o *openstackAPI) glanceImages(w http.ResponseWriter, r *http.Request, _ *principal) {
 	list := []any{}
-	for _, img := range s.fx.Images {
+	for _, img := range o.fx.Images {
 		if matchesQuery(img, r.URL.Query(), "limit", "marker", "sort", "sort_key", "sort_dir", "member_status") {
 			list = append(list, glanceImageView(img))
 		}
@@ -279,9 +283,9 @@ func (s *Sim) glanceImages(w http.ResponseWriter, r *http.Request, _ *principal)
 	writeJSON(w, http.StatusOK, map[string]any{"images": list, "first": "/v2/images", "schema": "/v2/schemas/images"})
 }
 
-func (s *Sim) glanceImage(w http.ResponseWriter, r *http.Request, _ *principal) {
+func (o *openstackAPI) glanceImage(w http.ResponseWriter, r *http.Request, _ *principal) {
 	id := r.PathValue("id")
-	for _, img := range s.fx.Images {
+	for _, img := range o.fx.Images {
 		if str(img, "id") == id {
 			writeJSON(w, http.StatusOK, glanceImageView(img))
 			return
@@ -294,7 +298,7 @@ func (s *Sim) glanceImage(w http.ResponseWriter, r *http.Request, _ *principal) 
 
 // glanceSchema is permissive on purpose: glanceclient builds its image model
 // from it and rejects properties the schema does not allow.
-func (s *Sim) glanceSchema(w http.ResponseWriter, _ *http.Request, _ *principal) {
+func (o *openstackAPI) glanceSchema(w http.ResponseWriter, _ *http.Request, _ *principal) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"name": "image",
 		"properties": map[string]any{
@@ -310,14 +314,14 @@ func (s *Sim) glanceSchema(w http.ResponseWriter, _ *http.Request, _ *principal)
 	})
 }
 
-func (s *Sim) neutronVersions(w http.ResponseWriter, r *http.Request) {
+func (o *openstackAPI) neutronVersions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"versions": []any{map[string]any{
 		"id": "v2.0", "status": "CURRENT",
 		"links": []any{map[string]any{"rel": "self", "href": baseURL(r) + "/network/v2.0/"}},
 	}}})
 }
 
-func (s *Sim) neutronList(key string, items func() []map[string]any) func(http.ResponseWriter, *http.Request, *principal) {
+func (o *openstackAPI) neutronList(key string, items func() []map[string]any) principalHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ *principal) {
 		list := []any{}
 		for _, it := range items() {
@@ -329,7 +333,7 @@ func (s *Sim) neutronList(key string, items func() []map[string]any) func(http.R
 	}
 }
 
-func (s *Sim) neutronShow(key, kind string, items func() []map[string]any) func(http.ResponseWriter, *http.Request, *principal) {
+func (o *openstackAPI) neutronShow(key, kind string, items func() []map[string]any) principalHandler {
 	return func(w http.ResponseWriter, r *http.Request, _ *principal) {
 		id := r.PathValue("id")
 		for _, it := range items() {

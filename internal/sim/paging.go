@@ -127,7 +127,7 @@ func nextLink(base, collection string, pp pageParams, lastUUID string) string {
 		base, magnumPrefix, collection, url.QueryEscape(pp.sortKey), pp.sortDir, pp.limit, lastUUID)
 }
 
-func (s *Sim) listTemplates(k *templateKind) magnumHandler {
+func (s *magnumService) listTemplates(k *templateKind) magnumHandler {
 	sortable := map[string]bool{"id": true, "uuid": true, "project_id": true, "user_id": true, "created_at": true, "updated_at": true}
 	for _, f := range k.fields(s.profile) {
 		if f.kind != kindReadOnly {

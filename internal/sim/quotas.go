@@ -18,7 +18,7 @@ type quotaRow struct {
 	updatedAt *time.Time
 }
 
-func (s *Sim) registerQuotas(m *magnumRouter) {
+func (s *magnumService) registerQuotas(m *magnumRouter) {
 	m.handle("GET /v1/quotas", minAPIVersion, s.listQuotas)
 	m.handle("POST /v1/quotas", minAPIVersion, s.createQuota)
 	m.handle("GET /v1/quotas/{project}/{resource}", minAPIVersion, s.getQuota)
@@ -26,7 +26,7 @@ func (s *Sim) registerQuotas(m *magnumRouter) {
 	m.handle("DELETE /v1/quotas/{project}/{resource}", minAPIVersion, s.deleteQuota)
 }
 
-func (s *Sim) quotaView(q *quotaRow) *pyDict {
+func (s *magnumService) quotaView(q *quotaRow) *pyDict {
 	out := newPyDict()
 	out.Set("id", int64(q.id))
 	out.Set("hard_limit", q.hardLimit)
@@ -37,7 +37,7 @@ func (s *Sim) quotaView(q *quotaRow) *pyDict {
 	return out
 }
 
-func (s *Sim) listQuotas(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) listQuotas(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if aerr := checkQueryArgs(r, "limit", "marker", "sort_key", "sort_dir", "all_tenants"); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
@@ -66,7 +66,7 @@ func (s *Sim) listQuotas(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 }
 
 // parseQuotaBody applies the Quota API type's checks.
-func (s *Sim) parseQuotaBody(body any) (map[string]any, *apiError) {
+func (s *magnumService) parseQuotaBody(body any) (map[string]any, *apiError) {
 	in, ok := body.(*pyDict)
 	if !ok {
 		if _, isList := body.(pyList); isList {
@@ -110,7 +110,7 @@ func (s *Sim) parseQuotaBody(body any) (map[string]any, *apiError) {
 	return v, nil
 }
 
-func (s *Sim) createQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) createQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -131,7 +131,7 @@ func (s *Sim) createQuota(w http.ResponseWriter, r *http.Request, c *magnumCall)
 		return
 	}
 	project := v["project_id"].(string)
-	if s.ident.projectByID(project) == nil {
+	if !s.keystone.projectExists(project) {
 		writeMagnumError(w, errf(http.StatusNotFound, "The project_id %s could not be found.", project))
 		return
 	}
@@ -153,7 +153,7 @@ func (s *Sim) createQuota(w http.ResponseWriter, r *http.Request, c *magnumCall)
 	writeMagnumJSON(w, http.StatusCreated, s.quotaView(q))
 }
 
-func (s *Sim) getQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) getQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	project, resource := r.PathValue("project"), r.PathValue("resource")
 	if !c.p.isAdmin() && project != c.p.project.id {
 		writeMagnumError(w, errf(http.StatusForbidden, "Not authorized."))
@@ -177,7 +177,7 @@ func quotaNotFound(project, resource string) *apiError {
 	return errf(http.StatusNotFound, "Quota could not be found: project_id %s resource %s.", project, resource)
 }
 
-func (s *Sim) patchQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) patchQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	body, aerr := readJSONBody(r)
 	if aerr != nil {
 		writeMagnumError(w, aerr)
@@ -207,7 +207,7 @@ func (s *Sim) patchQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) 
 	writeMagnumJSON(w, http.StatusAccepted, s.quotaView(q))
 }
 
-func (s *Sim) deleteQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) deleteQuota(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if !c.p.isAdmin() {
 		writeMagnumError(w, errf(http.StatusForbidden, "Policy doesn't allow quota:delete to be performed."))
 		return

@@ -7,18 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// A relay is a Sim that simulates nothing: it forwards Keystone and Magnum
+// A relay is a Sim backend that simulates nothing: it forwards Keystone and Magnum
 // traffic to a real cloud under the simulator's own paths (/identity/v3,
 // /container-infra/v1), rewriting the catalog so that clients keep coming
 // back through it. Acceptance tests written for the simulator then run
@@ -44,8 +42,10 @@ type relay struct {
 	keystone *url.URL // Keystone's root, without /v3
 	client   *http.Client
 	// routes knows the simulator's patterns, so the request log and the
-	// counters name routes exactly as the simulator does.
+	// counters name routes exactly as the simulator does; names is the
+	// in-process simulator whose handlers they are, never called.
 	routes *http.ServeMux
+	names  *inProcess
 
 	mu       sync.Mutex
 	magnum   *url.URL             // Magnum's root, from the catalog
@@ -63,11 +63,27 @@ type relaySession struct {
 
 // StartRelay starts a relay on a free loopback port.
 func StartRelay(opts RelayOptions) (*Sim, error) {
+	rl, err := newRelay(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sim{backend: rl, log: newRequestLog(), now: time.Now}
+	s.handler = rl.handler(s.log)
+	if err := s.listen("127.0.0.1:0", false); err != nil {
+		return nil, errors.Join(err, rl.close())
+	}
+	return s, nil
+}
+
+// newRelay logs in to the real Keystone and finds Magnum in its catalog.
+func newRelay(opts RelayOptions) (*relay, error) {
 	ks, err := url.Parse(strings.TrimSuffix(strings.TrimRight(opts.KeystoneURL, "/"), "/v3"))
 	if err != nil || ks.Host == "" {
 		return nil, fmt.Errorf("relay: bad Keystone URL %q", opts.KeystoneURL)
 	}
-	s, err := newSim(Options{})
+	// The simulator's own route table names the relayed requests; its
+	// services answer none of them.
+	names, err := newInProcess(Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +91,12 @@ func StartRelay(opts RelayOptions) (*Sim, error) {
 		opts: opts, keystone: ks,
 		client:   &http.Client{Timeout: 90 * time.Second},
 		routes:   http.NewServeMux(),
+		names:    names,
 		callers:  map[string][2]string{},
 		sessions: map[string]*relaySession{},
 	}
-	s.registerIdentity(rl.routes)
-	s.registerMagnum(rl.routes)
-	s.relay = rl
+	names.keystone.register(rl.routes)
+	names.magnum.register(rl.routes)
 	// Magnum's root comes from the catalog, as a client would find it.
 	anyUser := ""
 	for name := range opts.Users {
@@ -88,47 +104,29 @@ func StartRelay(opts RelayOptions) (*Sim, error) {
 	}
 	sess, err := rl.session(context.Background(), anyUser)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, rl.close())
 	}
 	mu, err := url.Parse(strings.TrimSuffix(strings.TrimRight(sess.endpoints["container-infra"], "/"), "/v1"))
 	if err != nil || mu.Host == "" {
-		return nil, fmt.Errorf("relay: no container-infra endpoint in the catalog")
+		return nil, errors.Join(errors.New("relay: no container-infra endpoint in the catalog"), rl.close())
 	}
 	rl.magnum = mu
-	s.handler = rl.handler(s)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s.ln = ln
-	s.url = "http://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
-	s.done = make(chan struct{})
-	go func() {
-		defer close(s.done)
-		_ = s.srv.Serve(ln)
-	}()
-	return s, nil
+	return rl, nil
 }
 
-// IsRelay reports whether s forwards to a real cloud (StartRelay) rather
-// than simulating one.
-func (s *Sim) IsRelay() bool { return s.relay != nil }
-
-func (rl *relay) credentials(s *Sim, name string) Credentials {
+func (rl *relay) credentials(name, authURL string) Credentials {
 	c, ok := rl.opts.Users[name]
 	if !ok {
 		return Credentials{}
 	}
-	c.AuthURL = s.AuthURL()
+	c.AuthURL = authURL
 	if c.Region == "" {
 		c.Region = region
 	}
 	return c
 }
 
-func (rl *relay) handler(s *Sim) http.Handler {
+func (rl *relay) handler(log *requestLog) http.Handler {
 	proxy := func(target *url.URL, prefix string) http.Handler {
 		return &httputil.ReverseProxy{
 			Rewrite: func(pr *httputil.ProxyRequest) {
@@ -170,10 +168,7 @@ func (rl *relay) handler(s *Sim) http.Handler {
 		if v := sw.Header().Get("OpenStack-API-Version"); v != "" {
 			entry.Microversion = strings.TrimPrefix(v, "container-infra ")
 		}
-		s.logMu.Lock()
-		s.requests = append(s.requests, entry)
-		s.counters[entry.Route]++
-		s.logMu.Unlock()
+		log.add(entry)
 		if rl.opts.Logf != nil {
 			rl.opts.Logf("relay %s %s %d route=%q user=%s project=%s", r.Method, entry.Path, entry.Status, entry.Route, who[0], who[1])
 		}
@@ -340,267 +335,3 @@ func (rl *relay) call(ctx context.Context, name, method, rawURL, microversion st
 	}
 	return resp.StatusCode, nil
 }
-
-// tenants names one user per project the tests own; the admin's project
-// is shared and left out of the introspection helpers.
-func (rl *relay) tenants() []string {
-	var names []string
-	for name := range rl.opts.Users {
-		if name != "admin" {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	seen := map[string]bool{}
-	var out []string
-	for _, name := range names {
-		if p := rl.opts.Users[name].ProjectID; !seen[p] {
-			seen[p] = true
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-func (rl *relay) magnumURL(path string) string {
-	return rl.magnum.String() + path
-}
-
-// clusters lists the tenants' clusters through Magnum. A cluster being
-// deleted can make Magnum 15 answer 400 for a moment (its nodegroups go
-// before its row), so a 400 is retried a few times.
-func (rl *relay) clusters() ([]ClusterInfo, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	type row struct {
-		UUID       string  `json:"uuid"`
-		Name       string  `json:"name"`
-		ProjectID  string  `json:"project_id"`
-		Status     string  `json:"status"`
-		StackID    *string `json:"stack_id"`
-		APIAddress *string `json:"api_address"`
-		NodeCount  int     `json:"node_count"`
-		CreatedAt  string  `json:"created_at"`
-	}
-	var rows []row
-	for _, name := range rl.tenants() {
-		var page struct {
-			Clusters []row `json:"clusters"`
-		}
-		var err error
-		for attempt := 0; attempt < 10; attempt++ {
-			var code int
-			code, err = rl.call(ctx, name, http.MethodGet, rl.magnumURL("/v1/clusters/detail"), "1.10", nil, &page)
-			if code != http.StatusBadRequest {
-				break
-			}
-			time.Sleep(time.Second)
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, page.Clusters...)
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].CreatedAt < rows[j].CreatedAt })
-	out := make([]ClusterInfo, 0, len(rows))
-	for _, r := range rows {
-		ci := ClusterInfo{UUID: r.UUID, Name: r.Name, Project: r.ProjectID, Status: r.Status, NodeCount: r.NodeCount}
-		if r.StackID != nil {
-			ci.StackID = *r.StackID
-		}
-		if r.APIAddress != nil {
-			ci.APIAddress = *r.APIAddress
-		}
-		out = append(out, ci)
-	}
-	return out, nil
-}
-
-func (rl *relay) mustClusters() []ClusterInfo {
-	cs, err := rl.clusters()
-	if err != nil {
-		// The helpers have no error result; a listing that fails must not
-		// read as "no clusters left".
-		return []ClusterInfo{{Name: "(listing failed: " + err.Error() + ")", Status: "UNKNOWN"}}
-	}
-	return cs
-}
-
-// stacks counts the Heat stacks of the tenants' projects. When Heat
-// cannot be asked the count is unknowable, and it answers a count no
-// no-orphan check can mistake for zero.
-func (rl *relay) stacks() int {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	n := 0
-	for _, name := range rl.tenants() {
-		sess, err := rl.session(ctx, name)
-		if err != nil || sess.endpoints["orchestration"] == "" {
-			return unknownCount
-		}
-		var list struct {
-			Stacks []any `json:"stacks"`
-		}
-		if _, err := rl.call(ctx, name, http.MethodGet, strings.TrimRight(sess.endpoints["orchestration"], "/")+"/stacks", "", nil, &list); err != nil {
-			return unknownCount
-		}
-		n += len(list.Stacks)
-	}
-	return n
-}
-
-// mustTemplates lists the cluster templates each tenant sees (its own and
-// the public ones), each once, oldest first. A listing that fails answers
-// a row no check can mistake for "none of that name".
-func (rl *relay) mustTemplates() []TemplateInfo {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	type row struct {
-		UUID      string `json:"uuid"`
-		Name      string `json:"name"`
-		ProjectID string `json:"project_id"`
-		Public    bool   `json:"public"`
-		CreatedAt string `json:"created_at"`
-	}
-	// Public templates of other projects (other tests' domains) are not
-	// this test's.
-	mine := map[string]bool{}
-	for _, name := range rl.tenants() {
-		mine[rl.opts.Users[name].ProjectID] = true
-	}
-	seen := map[string]bool{}
-	var rows []row
-	for _, name := range rl.tenants() {
-		var page struct {
-			ClusterTemplates []row `json:"clustertemplates"`
-		}
-		if _, err := rl.call(ctx, name, http.MethodGet, rl.magnumURL("/v1/clustertemplates/detail"), "1.10", nil, &page); err != nil {
-			return []TemplateInfo{{Name: "(listing failed: " + err.Error() + ")"}}
-		}
-		for _, r := range page.ClusterTemplates {
-			if !seen[r.UUID] && mine[r.ProjectID] {
-				seen[r.UUID] = true
-				rows = append(rows, r)
-			}
-		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].CreatedAt < rows[j].CreatedAt })
-	out := make([]TemplateInfo, len(rows))
-	for i, r := range rows {
-		out[i] = TemplateInfo{UUID: r.UUID, Name: r.Name, Project: r.ProjectID, Public: r.Public}
-	}
-	return out
-}
-
-func (rl *relay) templateExists(id string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	who := "admin"
-	if _, ok := rl.opts.Users[who]; !ok {
-		who = rl.tenants()[0]
-	}
-	code, err := rl.call(ctx, who, http.MethodGet, rl.magnumURL("/v1/clustertemplates/"+url.PathEscape(id)), "1.10", nil, nil)
-	// When in doubt, report it present: CheckDestroy must not pass on an
-	// error.
-	return err != nil || code != http.StatusNotFound
-}
-
-// owner finds which tenant owns a cluster.
-func (rl *relay) owner(id string) (string, error) {
-	cs, err := rl.clusters()
-	if err != nil {
-		return "", err
-	}
-	for _, c := range cs {
-		if c.UUID != id {
-			continue
-		}
-		for _, name := range rl.tenants() {
-			if rl.opts.Users[name].ProjectID == c.Project {
-				return name, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("%w: %s", errNoCluster, id)
-}
-
-// armFault arms a fault on the Heat stand-in behind the real Magnum.
-func (rl *relay) armFault(match string, f Fault) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sess, err := rl.session(ctx, rl.tenants()[0])
-	if err != nil {
-		return err
-	}
-	heatURL, err := url.Parse(sess.endpoints["orchestration"])
-	if err != nil || heatURL.Host == "" {
-		return fmt.Errorf("relay: no orchestration endpoint in the catalog")
-	}
-	var projects []string
-	for _, name := range rl.tenants() {
-		projects = append(projects, rl.opts.Users[name].ProjectID)
-	}
-	body, _ := json.Marshal(map[string]any{"cluster_name_contains": match, "projects": projects,
-		"action": f.Action, "resource": f.Resource, "reason": f.Reason, "timeout": f.Timeout})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, heatURL.Scheme+"://"+heatURL.Host+"/_sim/faults", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := rl.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("relay: arming a fault on the Heat stand-in: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		raw, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("relay: the Heat stand-in refused the fault: HTTP %d: %s", resp.StatusCode, raw)
-	}
-	return nil
-}
-
-// resize changes a cluster's node count through Magnum's resize action,
-// as another client would: Zed's bay PATCH is broken (FINDINGS 5).
-func (rl *relay) resize(id string, n int) error {
-	who, err := rl.owner(id)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	code, err := rl.call(ctx, who, http.MethodPost, rl.magnumURL("/v1/clusters/"+id+"/actions/resize"), "1.10",
-		map[string]any{"node_count": n}, &map[string]any{})
-	if err == nil && code != http.StatusAccepted {
-		err = fmt.Errorf("relay: resize answered HTTP %d", code)
-	}
-	return err
-}
-
-// deleteCluster deletes a cluster through Magnum and waits, up to three
-// minutes, until it is gone, as the simulator's out-of-band delete is
-// immediate.
-func (rl *relay) deleteCluster(id string) error {
-	who, err := rl.owner(id)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if code, err := rl.call(ctx, who, http.MethodDelete, rl.magnumURL("/v1/clusters/"+id), "1.10", nil, nil); err != nil || code >= 300 {
-		return fmt.Errorf("relay: deleting cluster %s: HTTP %d %v", id, code, err)
-	}
-	for {
-		code, err := rl.call(ctx, who, http.MethodGet, rl.magnumURL("/v1/clusters/"+id), "1.10", nil, nil)
-		if code == http.StatusNotFound {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("relay: cluster %s still there after 3 minutes (last HTTP %d %v)", id, code, err)
-		}
-		time.Sleep(2 * time.Second)
-	}
-}
-
-const unknownCount = 1 << 30
-
-var errRelayUnsupported = errors.New("not available against a real Magnum: only the simulator can do this")

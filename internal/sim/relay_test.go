@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -181,5 +182,15 @@ func TestRelayIntrospection(t *testing.T) {
 	}
 	if err := r.RotateCA(fine); err == nil {
 		t.Error("RotateCA through a relay succeeded; it needs the simulator")
+	}
+	// What only a simulator can do says so, rather than acting on a
+	// simulator nobody talks to.
+	for call, err := range map[string]error{
+		"SetNodegroupCount": r.SetNodegroupCount(fine, "default-worker", 1),
+		"SetPassword":       r.SetPassword("demo", "changed"),
+	} {
+		if !errors.Is(err, errRelayUnsupported) {
+			t.Errorf("%s through a relay: %v, want %v", call, err, errRelayUnsupported)
+		}
 	}
 }

@@ -14,13 +14,13 @@ import (
 // conductorStarted stands for the time the conductor first reported in.
 var conductorStarted = sync.OnceValue(func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) })
 
-func (s *Sim) registerServices(m *magnumRouter) {
+func (s *magnumService) registerServices(m *magnumRouter) {
 	m.handle("GET /v1/mservices", minAPIVersion, s.listServices)
 	m.handle("GET /v1/stats", minAPIVersion, s.stats)
 }
 
 // listServices shows the one conductor; the policy is admin only.
-func (s *Sim) listServices(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) listServices(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if !c.p.isAdmin() {
 		writeMagnumError(w, errf(http.StatusForbidden, "Policy doesn't allow magnum-service:get_all to be performed."))
 		return
@@ -42,7 +42,7 @@ func (s *Sim) listServices(w http.ResponseWriter, r *http.Request, c *magnumCall
 // stats counts clusters and the nodes of their nodegroups (masters
 // included), for the caller's project unless an admin asks for all or
 // names one.
-func (s *Sim) stats(w http.ResponseWriter, r *http.Request, c *magnumCall) {
+func (s *magnumService) stats(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if aerr := checkQueryArgs(r, "project_id", "type"); aerr != nil {
 		writeMagnumError(w, aerr)
 		return
@@ -67,7 +67,7 @@ func (s *Sim) stats(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	now := s.now()
 	var clusters, nodes int64
 	for _, cl := range s.st.clusters {
-		s.sync(cl, now)
+		s.cond.sync(cl, now)
 		if cl.deleted || (project != "" && cl.projectID != project) {
 			continue
 		}

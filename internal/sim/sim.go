@@ -15,6 +15,29 @@
 //	/orchestration/v1   Heat (package heat), except in the master profile
 //	/_sim               unauthenticated test controls (faults, cluster list)
 //
+// Each service is a type with its own state and lock, wired to the others
+// by small interfaces as the real services are:
+//
+//	Sim            the listener, request log, HTTP faults and /_sim (sim.go,
+//	               httpfaults.go, control.go), in front of a backend
+//	backend        the test API's view of the cloud (backend.go): inProcess
+//	               (inprocess.go) or a real cloud through the relay
+//	               (relay.go, relay_backend.go)
+//	identity       Keystone (identity.go, keystone_api.go)
+//	magnumService  magnum-api over Magnum's database, store (magnum.go,
+//	               cluster*.go, templates.go, nodegroup*.go, ...); it calls
+//	               Keystone through keystoneAuth and casts to the conductor
+//	conductor      magnum-conductor (conductor*.go, kubenodes.go): runs the
+//	               operations and the status poll, under the database's
+//	               lock; calls Heat through orchestrator, as a client, and
+//	               starts the bays' Kubernetes APIs
+//	heat.Engine    Heat (package heat)
+//	openstackAPI   Nova, Glance and Neutron over the fixtures (openstack.go)
+//	kubeapi        the bays' Kubernetes APIs (package kubeapi)
+//	armedFaults    faults armed for operations not started yet (faults.go);
+//	               outofband.go and inventory.go are the out-of-band control
+//	               and introspection tests use
+//
 // SIMULATOR.md at the top of the repository describes cluster behaviour,
 // options and fault injection.
 package sim
@@ -30,9 +53,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/heat"
-	"github.com/magnumtf/terraform-provider-magnum/internal/sim/kubeapi"
 )
 
 // Options configure a simulator. The zero value is a Zed Magnum on a free
@@ -130,65 +150,69 @@ type Request struct {
 	RequestID    string
 }
 
-// Sim is a running simulator.
+// Sim is a running simulator: one loopback listener in front of a backend,
+// the simulated cloud (inProcess) or a real one (relay). The Sim itself
+// holds only what is in front of every service: the request log, the
+// transport faults of httpfaults.go, TLS and the /_sim control endpoints.
 type Sim struct {
-	opts    Options
-	profile *profile
-	now     func() time.Time
-	fx      *fixtures
-	ident   *identity
-	st      *store
-	// heat backs the orchestration endpoint; nil in profiles without one.
-	heat *heat.Engine
-	// heatMinute is the length of one of Heat's timeout_mins minutes.
-	heatMinute time.Duration
-	// faults armed by InjectFault, guarded by st.mu.
-	faults []pendingFault
-	// upgrades are the accepted upgrade actions (upgrades.go), guarded by st.mu.
-	upgrades []UpgradeRequest
-	// relay is set when this Sim forwards to a real cloud (relay.go).
-	relay *relay
+	backend backend
+	log     *requestLog
 	// httpFaults are the transport and front-end failures of httpfaults.go.
 	httpFaults httpFaults
+	now        func() time.Time
+	latency    time.Duration
+	logf       func(format string, args ...any)
 	// caPEM is the test CA of the HTTPS listener, empty without TLS.
 	caPEM string
-	// kube starts the bays' Kubernetes APIs.
-	kube kubeapi.Backend
 
 	handler http.Handler
 	ln      net.Listener
 	srv     *http.Server
 	url     string
 	done    chan struct{}
-
-	logMu    sync.Mutex
-	requests []Request
-	counters map[string]int
 }
 
 // Start builds the simulator and starts serving. It returns once the
 // listener accepts connections.
 func Start(opts Options) (*Sim, error) {
-	s, err := newSim(opts)
+	ip, err := newInProcess(opts)
 	if err != nil {
 		return nil, err
 	}
-	addr := opts.Addr
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s := &Sim{backend: ip, log: newRequestLog(), now: now, latency: opts.Latency, logf: opts.Logf}
+	mux := http.NewServeMux()
+	s.registerControl(mux)
+	ip.register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{
+			"code": 404, "title": "Not Found", "message": "The simulator serves no API at " + r.URL.Path + "."}})
+	})
+	s.handler = s.middleware(mux)
+	if err := s.listen(opts.Addr, opts.TLS); err != nil {
+		return nil, errors.Join(err, ip.close())
+	}
+	return s, nil
+}
+
+// listen starts serving s.handler on addr ("127.0.0.1:0" when empty).
+func (s *Sim) listen(addr string, useTLS bool) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		_ = s.kube.Close()
-		return nil, fmt.Errorf("listening on %s: %w", addr, err)
+		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	scheme := "http"
-	if opts.TLS {
+	if useTLS {
 		tln, err := s.serveTLS(ln)
 		if err != nil {
 			_ = ln.Close()
-			_ = s.kube.Close()
-			return nil, fmt.Errorf("setting up TLS: %w", err)
+			return fmt.Errorf("setting up TLS: %w", err)
 		}
 		ln = tln
 		scheme = "https"
@@ -201,117 +225,23 @@ func Start(opts Options) (*Sim, error) {
 		defer close(s.done)
 		_ = s.srv.Serve(ln)
 	}()
-	return s, nil
-}
-
-func newSim(opts Options) (*Sim, error) {
-	prof, err := lookupProfile(opts.Profile)
-	if err != nil {
-		return nil, err
-	}
-	fx, err := loadFixtures(opts.FixturesFile)
-	if err != nil {
-		return nil, err
-	}
-	if opts.TokenTTL <= 0 {
-		opts.TokenTTL = time.Hour
-	}
-	now := opts.Now
-	if now == nil {
-		now = time.Now
-	}
-	s := &Sim{
-		opts:     opts,
-		profile:  prof,
-		now:      now,
-		fx:       fx,
-		st:       newStore(),
-		counters: map[string]int{},
-		// Heat's real minute: a create_timeout of 1 times out after one
-		// minute of the clock.
-		heatMinute: time.Minute,
-	}
-	s.ident = newIdentity(opts.TokenTTL, now)
-	s.kube, err = kubeapi.New(kubeapi.Options{Mode: opts.KubeAPI, BinDir: opts.KubeBinDir, Logf: s.kubeLogf})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	s.registerControl(mux)
-	s.registerIdentity(mux)
-	s.registerMagnum(mux)
-	s.registerOpenStack(mux)
-	if prof.orchestration {
-		s.heat = heat.NewEngine(heat.Config{
-			Now: now, MinuteLength: s.heatMinute, MaxServers: opts.MaxServersPerProject,
-			CreateDuration: opts.HeatCreateDuration, UpdateDuration: opts.HeatUpdateDuration, DeleteDuration: opts.HeatDeleteDuration,
-		})
-		mux.Handle("/orchestration/", http.StripPrefix("/orchestration", &heat.Handler{
-			Engine: s.heat,
-			Authorize: func(r *http.Request) (string, bool) {
-				t := s.ident.validate(r.Header.Get("X-Auth-Token"))
-				if t == nil || t.project == nil {
-					return "", false
-				}
-				info := infoFrom(r)
-				info.user, info.project = t.user.name, t.project.name
-				return t.project.id, true
-			},
-		}))
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]any{
-			"code": 404, "title": "Not Found", "message": "The simulator serves no API at " + r.URL.Path + "."}})
-	})
-	s.handler = s.middleware(mux)
-	return s, nil
+	return nil
 }
 
 // Close stops the listener, waits for in-flight requests briefly, and
 // stops every cluster's Kubernetes endpoint and every process they started.
 func (s *Sim) Close() error {
-	defer func() {
-		if s.kube != nil {
-			_ = s.kube.Close()
+	var err error
+	if s.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = s.srv.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = s.srv.Close()
 		}
-	}()
-	defer s.closeClusters()
-	if s.srv == nil {
-		return nil
+		<-s.done
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.srv.Shutdown(ctx)
-	if errors.Is(err, context.DeadlineExceeded) {
-		err = s.srv.Close()
-	}
-	<-s.done
-	return err
-}
-
-func (s *Sim) closeClusters() {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	for _, c := range s.st.clusters {
-		if c.kube != nil {
-			_ = c.kube.Close()
-			c.kube = nil
-		}
-	}
-}
-
-// KubeAPI says what answers at bays' api_address: kubeapi.ModeReal or
-// kubeapi.ModeFake, and a sentence for logs.
-func (s *Sim) KubeAPI() (mode, description string) { return s.kube.Mode(), s.kube.Describe() }
-
-// KubeAPIsRunning counts the bays' real Kubernetes control planes that are
-// still running, their processes included: a deleted bay's stop in the
-// background. Always 0 with the hand-written API, which stops with its bay.
-func (s *Sim) KubeAPIsRunning() int {
-	if r, ok := s.kube.(interface{ Running() int }); ok {
-		return r.Running()
-	}
-	return 0
+	return errors.Join(err, s.backend.close())
 }
 
 // URL is the listener's base URL, http://127.0.0.1:PORT.
@@ -328,42 +258,53 @@ func (s *Sim) Region() string { return region }
 func (s *Sim) Handler() http.Handler { return s.handler }
 
 // Requests returns a copy of the request log.
-func (s *Sim) Requests() []Request {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Sim) Requests() []Request { return s.log.all() }
 
 // Counters returns request counts per route, keyed like
 // "GET /v1/clustertemplates/{id}" for Magnum (relative to the Magnum root,
 // as clients see it) and "POST /identity/v3/auth/tokens" for the others.
-func (s *Sim) Counters() map[string]int {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	out := make(map[string]int, len(s.counters))
-	for k, v := range s.counters {
+func (s *Sim) Counters() map[string]int { return s.log.counts() }
+
+// ResetCounters zeroes Counters (the request log is kept).
+func (s *Sim) ResetCounters() { s.log.resetCounts() }
+
+// requestLog is every request answered, and a count per route, for
+// Requests and Counters. It has its own lock.
+type requestLog struct {
+	mu       sync.Mutex
+	requests []Request
+	counters map[string]int
+}
+
+func newRequestLog() *requestLog { return &requestLog{counters: map[string]int{}} }
+
+func (l *requestLog) add(e Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.requests = append(l.requests, e)
+	l.counters[e.Route]++
+}
+
+func (l *requestLog) all() []Request {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Request(nil), l.requests...)
+}
+
+func (l *requestLog) counts() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]int, len(l.counters))
+	for k, v := range l.counters {
 		out[k] = v
 	}
 	return out
 }
 
-// ResetCounters zeroes Counters (the request log is kept).
-func (s *Sim) ResetCounters() {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	s.counters = map[string]int{}
-}
-
-// TemplateExists reports whether a cluster template (or baymodel, the same
-// table) with this UUID exists in any project; for CheckDestroy.
-func (s *Sim) TemplateExists(id string) bool {
-	if s.relay != nil {
-		return s.relay.templateExists(id)
-	}
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	_, ok := s.st.templates[id]
-	return ok
+func (l *requestLog) resetCounts() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counters = map[string]int{}
 }
 
 type ctxKey struct{}
@@ -418,7 +359,7 @@ func (s *Sim) middleware(mux *http.ServeMux) http.Handler {
 			}
 			r.URL.RawPath = ""
 		}
-		if d := s.opts.Latency; d > 0 && !strings.HasPrefix(r.URL.Path, "/_sim/") {
+		if d := s.latency; d > 0 && !strings.HasPrefix(r.URL.Path, "/_sim/") {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -436,12 +377,9 @@ func (s *Sim) middleware(mux *http.ServeMux) http.Handler {
 			Time: start, Method: r.Method, Path: r.URL.RequestURI(), Route: route, Status: sw.status,
 			User: info.user, Project: info.project, Microversion: info.microversion, RequestID: rid,
 		}
-		s.logMu.Lock()
-		s.requests = append(s.requests, entry)
-		s.counters[route]++
-		s.logMu.Unlock()
-		if s.opts.Logf != nil {
-			s.opts.Logf("%s %s %d route=%q user=%s project=%s version=%s id=%s",
+		s.log.add(entry)
+		if s.logf != nil {
+			s.logf("%s %s %d route=%q user=%s project=%s version=%s id=%s",
 				r.Method, entry.Path, entry.Status, route, info.user, info.project, info.microversion, rid)
 		}
 	})

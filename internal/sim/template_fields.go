@@ -135,7 +135,7 @@ const (
 // convertCreate turns a POSTed JSON value into the field's Python value the
 // way WSME's fromjson does, including its coercions ("5" becomes 5 for an
 // integer, "yes" true for a boolean).
-func (s *Sim) convertCreate(k *templateKind, f fieldSpec, raw any) (any, *apiError) {
+func (s *magnumService) convertCreate(k *templateKind, f fieldSpec, raw any) (any, *apiError) {
 	if raw == nil {
 		return nil, nil
 	}
@@ -195,7 +195,7 @@ func (s *Sim) convertCreate(k *templateKind, f fieldSpec, raw any) (any, *apiErr
 
 // validateValue is WSME's validate_value: what happens when an attribute is
 // assigned, which is all a PATCH goes through (no coercion).
-func (s *Sim) validateValue(k *templateKind, f fieldSpec, v any) (any, *apiError) {
+func (s *magnumService) validateValue(k *templateKind, f fieldSpec, v any) (any, *apiError) {
 	if v == nil {
 		return nil, nil
 	}
@@ -280,7 +280,7 @@ func checkIntBounds(f fieldSpec, n int64) *apiError {
 }
 
 // convertLabels is DictType.fromjson followed by the value-type check.
-func (s *Sim) convertLabels(k *templateKind, raw any) (any, *apiError) {
+func (s *magnumService) convertLabels(k *templateKind, raw any) (any, *apiError) {
 	d, ok := raw.(*pyDict)
 	if !ok {
 		// WSME reports this one against the whole request argument.

@@ -13,7 +13,7 @@ import (
 // Cluster templates (/v1/clustertemplates) and, in the zed profile,
 // baymodels (/v1/baymodels): two API faces of one table.
 
-func (s *Sim) registerTemplates(m *magnumRouter) {
+func (s *magnumService) registerTemplates(m *magnumRouter) {
 	kinds := []*templateKind{clusterTemplateKind}
 	if s.profile.bays {
 		kinds = append(kinds, baymodelKind)
@@ -34,12 +34,12 @@ const (
 	magnumTimeMicro = "2006-01-02T15:04:05.000000-07:00"
 )
 
-func (s *Sim) templateLink(k *templateKind, base, id string) string {
+func (s *magnumService) templateLink(k *templateKind, base, id string) string {
 	return base + magnumPrefix + "/v1/" + k.collection + "/" + id
 }
 
 // templateView renders a row the way this kind's API type serialises it.
-func (s *Sim) templateView(k *templateKind, t *template, base string) *pyDict {
+func (s *magnumService) templateView(k *templateKind, t *template, base string) *pyDict {
 	out := newPyDict()
 	for _, f := range k.fields(s.profile) {
 		switch f.name {
@@ -83,7 +83,7 @@ func generateName(suffix string) string {
 	return fmt.Sprintf("%s-%d-%s", greekWords[rand.IntN(len(greekWords))], 10+rand.IntN(90), suffix)
 }
 
-func (s *Sim) createTemplate(k *templateKind) magnumHandler {
+func (s *magnumService) createTemplate(k *templateKind) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		body, aerr := readJSONBody(r)
 		if aerr == nil {
@@ -113,7 +113,7 @@ func (s *Sim) createTemplate(k *templateKind) magnumHandler {
 // fields), then the controller decorators (COE and network driver, volume
 // driver, devicemapper size, driver tuple), the publish policy, and the
 // OpenStack resource lookups.
-func (s *Sim) buildTemplate(k *templateKind, c *magnumCall, body any) (*template, *apiError) {
+func (s *magnumService) buildTemplate(k *templateKind, c *magnumCall, body any) (*template, *apiError) {
 	fields := k.fields(s.profile)
 	in, ok := body.(*pyDict)
 	if !ok {
@@ -250,7 +250,7 @@ func (s *Sim) buildTemplate(k *templateKind, c *magnumCall, body any) (*template
 
 // checkDrivers is Magnum's per-COE validator: it refuses unknown COEs, and
 // network and volume drivers the COE does not support.
-func (s *Sim) checkDrivers(coe string, networkDriver, volumeDriver any) *apiError {
+func (s *magnumService) checkDrivers(coe string, networkDriver, volumeDriver any) *apiError {
 	nets, ok := s.profile.networkDrivers[coe]
 	if !ok {
 		return errf(http.StatusBadRequest, "Requested COE type %s is not supported.", coe)
@@ -288,7 +288,7 @@ func checkStorageSize(v map[string]any) *apiError {
 // validateOSResources is Magnum's validate_os_resources plus validate_image:
 // Glance for the image, Nova for both flavors, Neutron for the external
 // network. The keypair is deliberately not checked for templates.
-func (s *Sim) validateOSResources(v map[string]any) (map[string]any, *apiError) {
+func (s *magnumService) validateOSResources(v map[string]any) (map[string]any, *apiError) {
 	image, _ := v["image_id"].(string)
 	imgs := s.fx.image(image)
 	switch {
@@ -325,7 +325,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (s *Sim) getTemplate(k *templateKind) magnumHandler {
+func (s *magnumService) getTemplate(k *templateKind) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		s.st.mu.Lock()
 		t, aerr := s.st.findTemplate(c.p, r.PathValue("id"), scopeAdminAll)
@@ -342,7 +342,7 @@ func (s *Sim) getTemplate(k *templateKind) magnumHandler {
 	}
 }
 
-func (s *Sim) deleteTemplate(k *templateKind) magnumHandler {
+func (s *magnumService) deleteTemplate(k *templateKind) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
@@ -365,7 +365,7 @@ func (s *Sim) deleteTemplate(k *templateKind) magnumHandler {
 
 // templateDoc is the object's as_dict(), the document a JSON patch is
 // applied to.
-func (s *Sim) templateDoc(k *templateKind, t *template) *pyDict {
+func (s *magnumService) templateDoc(k *templateKind, t *template) *pyDict {
 	doc := newPyDict()
 	doc.Set("id", int64(t.id))
 	for _, f := range k.fields(s.profile) {
@@ -389,7 +389,7 @@ func (s *Sim) templateDoc(k *templateKind, t *template) *pyDict {
 	return doc
 }
 
-func (s *Sim) patchTemplate(k *templateKind) magnumHandler {
+func (s *magnumService) patchTemplate(k *templateKind) magnumHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 		body, aerr := readJSONBody(r)
 		if aerr != nil {
@@ -435,7 +435,7 @@ func (s *Sim) patchTemplate(k *templateKind) magnumHandler {
 // checks on the patched document, update policy, WSME type checks, resource
 // lookups, publish policy, then the referenced-template rule at save time.
 // Callers hold st.mu.
-func (s *Sim) applyTemplatePatch(k *templateKind, c *magnumCall, t *template, ops []patchOp) *apiError {
+func (s *magnumService) applyTemplatePatch(k *templateKind, c *magnumCall, t *template, ops []patchOp) *apiError {
 	doc := s.templateDoc(k, t)
 	if aerr := applyPatch(doc, ops); aerr != nil {
 		return aerr

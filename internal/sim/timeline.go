@@ -20,36 +20,33 @@ type Timeline struct {
 	Reported time.Time
 }
 
-// OperationTimeline reports the milestones of the operation the cluster
-// with this UUID is running now, assuming it succeeds. It answers false
-// when there is no such cluster or it has no operation in flight (it
-// settled already, or it will fail because of an injected fault).
-func (s *Sim) OperationTimeline(uuid string) (Timeline, bool) {
-	s.st.mu.Lock()
-	defer s.st.mu.Unlock()
-	c := s.st.clusters[uuid]
+// operationTimeline is Sim.OperationTimeline for the in-process Magnum.
+func (cd *conductor) operationTimeline(uuid string) (Timeline, bool) {
+	cd.st.mu.Lock()
+	defer cd.st.mu.Unlock()
+	c := cd.st.clusters[uuid]
 	if c == nil || c.deleted {
 		return Timeline{}, false
 	}
-	s.sync(c, s.now())
+	cd.sync(c, cd.now())
 	op := c.op
 	if op == nil || op.failNow != nil || op.capiFault != nil {
 		return Timeline{}, false
 	}
 	tl := Timeline{Action: op.action, Accepted: op.at, BackendDone: op.at.Add(op.duration)}
-	p1 := s.pollAfter(op, tl.BackendDone)
+	p1 := cd.pollAfter(op, tl.BackendDone)
 	switch {
 	case !op.heat && c.driver == driverHeat:
 		// No stack to delete: the rows go when the conductor picks the cast.
 		tl.BackendDone = op.at
-		tl.Reported = op.at.Add(s.castLag())
+		tl.Reported = op.at.Add(cd.castLag())
 	case !op.heat:
 		// Cluster API drivers settle on the poll itself.
 		tl.Reported = p1
 	case op.action == actionDelete:
 		tl.Reported = p1
 	default:
-		tl.Reported = p1.Add(s.opts.ConductorInterval / 5)
+		tl.Reported = p1.Add(cd.opts.ConductorInterval / 5)
 	}
 	return tl, true
 }

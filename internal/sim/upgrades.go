@@ -11,16 +11,15 @@ type UpgradeRequest struct {
 	NodeGroup    string
 }
 
-// Upgrades lists the upgrade actions Magnum accepted, oldest first, so a
-// test can see options that leave no other trace in the simulator.
-func (s *Sim) Upgrades() []UpgradeRequest {
+// upgradeRequests lists the upgrade actions Magnum accepted, oldest first.
+func (s *magnumService) upgradeRequests() []UpgradeRequest {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	return append([]UpgradeRequest(nil), s.upgrades...)
 }
 
 // recordUpgrade keeps an accepted upgrade's options; st.mu is held.
-func (s *Sim) recordUpgrade(c *clusterRow, v map[string]any) {
+func (s *magnumService) recordUpgrade(c *clusterRow, v map[string]any) {
 	u := UpgradeRequest{ClusterUUID: c.uuid}
 	u.ClusterTemplate, _ = v["cluster_template"].(string)
 	u.NodeGroup, _ = v["nodegroup"].(string)

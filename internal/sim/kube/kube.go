@@ -50,6 +50,8 @@ type Server struct {
 	requests   []Request
 	conns      map[net.Conn]struct{}
 	rvCounter  int
+	// serveErr is why the server stopped serving before Close.
+	serveErr error
 }
 
 // Start listens on 127.0.0.1 on a free port and serves until Close.
@@ -95,8 +97,22 @@ func Start(ca *pki.CA, clusterName string) (*Server, error) {
 		ConnState: s.trackConn,
 		ErrorLog:  discardLogger(),
 	}
-	go func() { _ = s.srv.ServeTLS(ln, "", "") }()
+	go func() {
+		if err := s.srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			s.mu.Lock()
+			s.serveErr = fmt.Errorf("kube: serving: %w", err)
+			s.mu.Unlock()
+		}
+	}()
 	return s, nil
+}
+
+// Err is why the server stopped serving before Close was called; nil
+// while it serves.
+func (s *Server) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serveErr
 }
 
 // URL is the endpoint for a kubeconfig's server field, e.g.

@@ -502,3 +502,30 @@ func TestServer_Nodes(t *testing.T) {
 		t.Errorf("a set-based selector answers %d, want 400", code)
 	}
 }
+
+// A server that stops serving on its own says why, so the bay that owns
+// it can fail with the reason instead of pointing at a dead endpoint.
+func TestServer_reportsWhyItStoppedServing(t *testing.T) {
+	ca, err := pki.NewCA("stops", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(ca, "stops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() while serving = %v", err)
+	}
+	_ = s.ln.Close()
+	for range 500 {
+		if s.Err() != nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "kube: serving:") {
+		t.Fatalf("Err() after the listener closed = %v", err)
+	}
+}

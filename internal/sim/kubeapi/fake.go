@@ -32,7 +32,13 @@ func (Fake) Close() error { return nil }
 // in memory.
 type fakeEndpoint struct{ *kube.Server }
 
-func (fakeEndpoint) Ready() (bool, error) { return true, nil }
+// Ready is true at once, unless the server has stopped serving.
+func (e fakeEndpoint) Ready() (bool, error) {
+	if err := e.Err(); err != nil {
+		return false, err
+	}
+	return true, nil
+}
 
 func (fakeEndpoint) NodesSynced() bool { return true }
 
