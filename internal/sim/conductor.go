@@ -122,8 +122,8 @@ func (cd *conductor) pollAfter(op *clusterOp, t time.Time) time.Time {
 	if iv <= 0 {
 		return t
 	}
-	if !s.opts.ConductorEpoch.IsZero() {
-		return syncOnGrid(s.opts.ConductorEpoch, iv, op.at, t)
+	if !cd.opts.ConductorEpoch.IsZero() {
+		return syncOnGrid(cd.opts.ConductorEpoch, iv, op.at, t)
 	}
 	n := (t.Sub(op.at) + iv - 1) / iv
 	if n < 1 {
