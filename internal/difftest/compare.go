@@ -95,6 +95,12 @@ func normalize(v any, run string) any {
 						kept = append(kept, normalize(it, run))
 					}
 				}
+				// By name: Magnum lists by id, and real Magnum 15's
+				// conductor, not its API, inserts a new cluster's row, so
+				// clusters created a moment apart get their ids in whatever
+				// order the conductor's threads reach the insert (measured:
+				// a create sent after two others listed before them).
+				sort.SliceStable(kept, func(i, j int) bool { return itemName(kept[i]) < itemName(kept[j]) })
 				out[k] = kept
 			default:
 				out[k] = normalize(val, run)
@@ -277,4 +283,10 @@ func scriptSteps() map[string]bool {
 		}
 	}
 	return names
+}
+
+func itemName(v any) string {
+	m, _ := v.(map[string]any)
+	name, _ := m["name"].(string)
+	return name
 }

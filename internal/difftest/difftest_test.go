@@ -224,6 +224,8 @@ func TestNormalize(t *testing.T) {
 		{"generated names", "fuzzy-42-template", "<generated-name>"},
 		{"items of other runs are dropped", map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}, map[string]any{"name": "b-r2"}}},
 			map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}}}},
+		{"items of a run in name order", map[string]any{"bays": []any{map[string]any{"name": "dt-fail-r1"}, map[string]any{"name": "dt-bay-r1"}}},
+			map[string]any{"bays": []any{map[string]any{"name": "dt-bay-r1"}, map[string]any{"name": "dt-fail-r1"}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
