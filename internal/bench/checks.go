@@ -1,0 +1,127 @@
+package bench
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
+)
+
+// checks judges every target.
+func checks(res *Results, cfg Config) []Check {
+	var out []Check
+	byName := map[string]Row{}
+	for _, r := range res.Rows {
+		byName[r.Name[:strings.IndexByte(r.Name, '.')]] = r
+	}
+	// Scenario 1.
+	if len(res.Overhead) > 0 {
+		var ov, vh, notice []time.Duration
+		gap := time.Duration(0)
+		for _, r := range res.Overhead {
+			ov, vh, notice = append(ov, r.Overhead), append(vh, r.VsHeat), append(notice, r.Notice)
+			if gap == 0 || r.MinGap < gap {
+				gap = r.MinGap
+			}
+		}
+		T := res.Overhead[0].MagnumT
+		var applies, bases, spans []time.Duration
+		for _, r := range res.Overhead {
+			applies, bases, spans = append(applies, r.Apply), append(bases, r.Baseline), append(spans, r.Span)
+		}
+		med := medianDuration(applies) - medianDuration(bases) - T
+		out = append(out, Check{Target: fmt.Sprintf("measured overhead, one bay, T = %s (Magnum reported after %s): median ≤ %s",
+			cfg.BayT, secs(T), secs(OverheadBound(T))),
+			Got: fmt.Sprintf("median apply − median baseline − T = %s (per run %s); provider's own create span − T: median %s; the GET that saw CREATE_COMPLETE came %s after Magnum first reported it",
+				secs(med), durList(ov), secs(medianDuration(spans)), secs(medianDuration(notice))),
+			Met: med <= OverheadBound(T)})
+		out = append(out, Check{Target: "measured overhead against Heat's completion (includes Magnum's conductor lag)", Info: true,
+			Got: fmt.Sprintf("median %s: Magnum copies the stack's status every %s and flips %s after its poll", secs(medianDuration(vh)), ConductorInterval, ConductorInterval/5)})
+		out = append(out, Check{Target: "measured: never more than 1 request/s per bay",
+			Got: fmt.Sprintf("shortest gap between two GETs of the bay: %s (arrival times at the simulator)", secs(gap)), Met: gap >= waiter.MinInterval})
+	}
+	for _, st := range []Strategy{ProviderSchedule, ProviderHeat} {
+		out = append(out, SweepChecks(st, res.Sweep[st.Name])...)
+	}
+	for _, st := range PhasedStrategies {
+		out = append(out, PhaseChecks(st, res.Sweep[st.Name])...)
+	}
+	out = append(out, ScheduleFalls(ProviderSchedule.Schedule), RetryAfterCheck())
+	out = append(out, heatSavings(res.Sweep)...)
+	// Refresh.
+	if r, ok := byName["3"]; ok {
+		out = append(out, perBayCheck("refresh of 200 bays", r))
+		out = append(out, Check{Target: "refresh: one Keystone token per provider process",
+			Got: fmt.Sprintf("%d token(s) per plan, %d provider process(es) started by Terraform", r.Tokens, r.Procs), Met: r.Tokens <= max(r.Procs, 1) && r.Tokens <= 1})
+	}
+	if r, ok := byName["2b"]; ok {
+		out = append(out, perBayCheck("plan of 50 unchanged bays", r))
+	}
+	for i, n := range PlanSizes {
+		if r, ok := byName[fmt.Sprintf("5%c", 'a'+i)]; ok {
+			out = append(out, perBayCheck(fmt.Sprintf("plan of %d unchanged bay(s)", n), r))
+		}
+	}
+	for _, r := range res.Rows {
+		if strings.HasPrefix(r.Name, "4. terraform validate") {
+			out = append(out, Check{Target: "start-up: terraform validate < 0.5 s at the median",
+				Got: fmt.Sprintf("median %s, first three runs %s; peak RSS %s", secs(r.Median()), durList(r.Walls[:min(3, len(r.Walls))]), mib(r.PeakRSSKiB)),
+				Met: r.Median() < 500*time.Millisecond})
+		}
+	}
+	return out
+}
+
+// perBayCheck judges a plan's requests per bay: at most two, no
+// certificate signed. The token, version discovery and the one baymodel
+// are per run, not per bay.
+func perBayCheck(what string, r Row) Check {
+	per := 0
+	for k, v := range r.Requests {
+		if strings.Contains(k, "/v1/clusters") || strings.Contains(k, "/v1/certificates") || strings.Contains(k, "/orchestration/") {
+			per += v
+		}
+	}
+	return Check{Target: what + ": ≤ 2 requests per bay (no certificate signing, no baymodel fetch per bay)",
+		Got: fmt.Sprintf("%.2f per bay (%d bay requests for %d bays; %d requests in all)", float64(per)/float64(max(r.Bays, 1)), per, r.Bays, r.TotalRequests()),
+		Met: r.Bays > 0 && per <= 2*r.Bays && r.Requests["POST /v1/certificates"] == 0}
+}
+
+// heatSavings reports what consulting Heat's progress saves on long waits.
+func heatSavings(sweep map[string][]SweepPoint) []Check {
+	var out []Check
+	for _, T := range []time.Duration{20 * time.Minute, time.Hour, 2 * time.Hour} {
+		a, ok1 := pointAt(sweep[ProviderSchedule.Name], T)
+		b, ok2 := pointAt(sweep[ProviderHeat.Name], T)
+		if !ok1 || !ok2 {
+			continue
+		}
+		out = append(out, Check{Info: true, Target: fmt.Sprintf("stretch: Heat progress at T = %s", shortDur(T)),
+			Got: fmt.Sprintf("median overhead %s → %s, median requests %d → %d (%d of them Heat at most)",
+				secs(a.MedianOverhead), secs(b.MedianOverhead), a.MedianRequests, b.MedianRequests, b.MaxHeatGETs)})
+	}
+	return out
+}
+
+func durList(ds []time.Duration) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = fmt.Sprintf("%.2f", d.Seconds())
+	}
+	return strings.Join(parts, ", ") + " s"
+}
+
+// loadAvg is the 1-minute load average, to tell a quiet machine's figures
+// from a busy one's.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "unknown"
+}
