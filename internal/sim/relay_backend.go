@@ -286,20 +286,48 @@ func (rl *relay) armFault(match string, f Fault) error {
 }
 
 // resize changes a cluster's node count through Magnum's resize action,
-// as another client would: Zed's bay PATCH is broken (FINDINGS 5).
+// as another client would (Zed's bay PATCH is broken: FINDINGS 5), and
+// waits, up to three minutes, until Magnum reports the resize done: the
+// simulator's out-of-band resize is immediate, and a test's next apply must
+// not meet a Heat stack still updating for someone else.
 func (rl *relay) resize(id string, n int) error {
 	who, err := rl.owner(id)
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	type row struct {
+		Status    string `json:"status"`
+		NodeCount int    `json:"node_count"`
+		UpdatedAt string `json:"updated_at"`
+	}
+	var before row
+	if _, err := rl.call(ctx, who, http.MethodGet, rl.magnumURL("/v1/clusters/"+id), "1.10", nil, &before); err != nil {
+		return err
+	}
 	code, err := rl.call(ctx, who, http.MethodPost, rl.magnumURL("/v1/clusters/"+id+"/actions/resize"), "1.10",
 		map[string]any{"node_count": n}, &map[string]any{})
 	if err == nil && code != http.StatusAccepted {
 		err = fmt.Errorf("relay: resize answered HTTP %d", code)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The conductor, not the API, moves the status: done is an UPDATE_*
+	// outcome saved after the request, with the new count.
+	for {
+		var now row
+		_, err := rl.call(ctx, who, http.MethodGet, rl.magnumURL("/v1/clusters/"+id), "1.10", nil, &now)
+		if err == nil && now.NodeCount == n && now.UpdatedAt != before.UpdatedAt &&
+			(now.Status == "UPDATE_COMPLETE" || now.Status == "UPDATE_FAILED") {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("relay: cluster %s not resized to %d after 3 minutes (last %+v, %v)", id, n, now, err)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // deleteCluster deletes a cluster through Magnum and waits, up to three
