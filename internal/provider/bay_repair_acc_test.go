@@ -234,6 +234,12 @@ func TestAccBay_planWhileDeletingConverges(t *testing.T) {
 					// moments).
 					if !acctest.RealTarget() {
 						mustSim(t, s.InjectHTTPFault(transient400()))
+					} else {
+						// Real Magnum's conductor, not its API, marks the
+						// delete under way; a plan made before that sees a
+						// healthy bay. Magnum shows DELETE_IN_PROGRESS for at
+						// least one conductor period (10 s).
+						waitForBayStatus(t, s, "going", "DELETE_IN_PROGRESS")
 					}
 				},
 				Config: cfg,
