@@ -4,6 +4,11 @@
 // prints one table and the targets, and writes bench/results.json and
 // bench/polling.svg. `make bench` runs it; BENCHMARKS.md explains it.
 //
+// With -real RELEASE it measures the provider beside HashiCorp's
+// terraform-provider-openstack on a real Magnum instead (`make
+// bench-real`), and writes bench/real-RELEASE.json. It exits 3 when a
+// target is missed.
+//
 // Terraform starts providers itself, so magnum-bench also serves as the
 // wrapper that reports the provider's peak memory: run with
 // MAGNUM_BENCH_PROVIDER set, it runs that binary and records its RSS.
@@ -43,6 +48,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	svgOut := fs.String("svg", "bench/polling.svg", "where to write the polling chart")
 	repo := fs.String("repo", ".", "repository root to build the provider from")
 	only := fs.String("scenarios", "", "comma-separated Terraform scenarios to run (1-5; 0: none, the synthetic sweep alone; default all)")
+	realRelease := fs.String("real", "", "measure on the real Magnum of this release (zed or 2025.1) instead of the simulator")
+	openrc := fs.String("openrc", "", "-real: the cloud admin's openrc (the poller's credentials)")
+	userOpenrc := fs.String("user-openrc", "", "-real: the openrc of the user both providers work as (default: -openrc's file with .demo appended)")
+	peerDir := fs.String("peer", "", "-real: the directory holding terraform-provider-openstack (scripts/peer.sh path)")
+	planSizes := fs.String("plan-sizes", "1,10", "-real: numbers of bays of the plan with nothing changed")
+	pollEvery := fs.Duration("poll", 200*time.Millisecond, "-real: how often the poller lists Magnum's clusters")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -73,10 +84,76 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *realRelease != "" {
+		return runReal(ctx, realFlags{release: *realRelease, openrc: *openrc, userOpenrc: *userOpenrc, peerDir: *peerDir,
+			planSizes: *planSizes, pollEvery: *pollEvery, json: *jsonOut, jsonSet: flagSet(fs, "json")},
+			bench.RealConfig{Repo: *repo, Terraform: *tf, Self: self, Runs: max(*runs, 1), Log: stderr}, stdout, stderr)
+	}
 	res, err := bench.Run(ctx, bench.Config{
 		Repo: *repo, Terraform: *tf, Self: self, Runs: max(*runs, 1), Latency: *latency, BayT: *bayT,
 		JSONOut: *jsonOut, SVGOut: *svgOut, Log: stderr, Scenarios: scenarios,
 	}, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "magnum-bench: %v\n", err)
+		return 1
+	}
+	for _, c := range res.Checks {
+		if !c.Info && !c.Met {
+			return 3
+		}
+	}
+	return 0
+}
+
+type realFlags struct {
+	release, openrc, userOpenrc, peerDir, planSizes, json string
+	jsonSet                                               bool
+	pollEvery                                             time.Duration
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// runReal checks the -real flags, runs the real benchmark and turns a
+// missed target into exit 3.
+func runReal(ctx context.Context, f realFlags, cfg bench.RealConfig, stdout, stderr io.Writer) int {
+	if f.release != "zed" && f.release != "2025.1" {
+		fmt.Fprintf(stderr, "magnum-bench: -real %q: want zed or 2025.1\n", f.release)
+		return 2
+	}
+	if f.openrc == "" || f.peerDir == "" {
+		fmt.Fprintln(stderr, "magnum-bench: -real needs -openrc and -peer")
+		return 2
+	}
+	if f.userOpenrc == "" {
+		f.userOpenrc = f.openrc + ".demo"
+	}
+	var err error
+	if cfg.Admin, err = bench.ReadOpenRC(f.openrc); err != nil {
+		fmt.Fprintf(stderr, "magnum-bench: %s: %v\n", f.openrc, err)
+		return 2
+	}
+	if cfg.User, err = bench.ReadOpenRC(f.userOpenrc); err != nil {
+		fmt.Fprintf(stderr, "magnum-bench: %s: %v\n", f.userOpenrc, err)
+		return 2
+	}
+	for _, field := range strings.FieldsFunc(f.planSizes, func(r rune) bool { return r == ',' || r == ' ' }) {
+		n, err := strconv.Atoi(field)
+		if err != nil || n < 1 {
+			fmt.Fprintf(stderr, "magnum-bench: -plan-sizes: %q is not a number of bays\n", field)
+			return 2
+		}
+		cfg.PlanSizes = append(cfg.PlanSizes, n)
+	}
+	cfg.Release, cfg.PeerDir, cfg.PollEvery = f.release, f.peerDir, f.pollEvery
+	cfg.JSONOut = "bench/real-" + f.release + ".json"
+	if f.jsonSet {
+		cfg.JSONOut = f.json
+	}
+	res, err := bench.RunReal(ctx, cfg, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "magnum-bench: %v\n", err)
 		return 1

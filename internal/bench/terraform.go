@@ -82,11 +82,17 @@ type tfResult struct {
 // run runs one Terraform command in dir against s (nil: no cloud). With
 // wrapped, the provider's peak RSS is collected.
 func (w *workspace) run(ctx context.Context, s *sim.Sim, dir string, wrapped bool, args ...string) (tfResult, error) {
-	rssLog := filepath.Join(dir, fmt.Sprintf("rss-%d.log", time.Now().UnixNano()))
 	rc := w.plainRC
 	if wrapped {
 		rc = w.wrappedRC
 	}
+	return w.runWith(ctx, s, dir, rc, nil, args...)
+}
+
+// runWith runs one Terraform command with the CLI configuration rc and
+// extra environment variables.
+func (w *workspace) runWith(ctx context.Context, s *sim.Sim, dir, rc string, extraEnv []string, args ...string) (tfResult, error) {
+	rssLog := filepath.Join(dir, fmt.Sprintf("rss-%d.log", time.Now().UnixNano()))
 	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0",
 		WrapEnv + "=" + w.provider, RSSLogEnv + "=" + rssLog}
 	for _, kv := range os.Environ() {
@@ -102,6 +108,7 @@ func (w *workspace) run(ctx context.Context, s *sim.Sim, dir string, wrapped boo
 			"OS_PROJECT_NAME="+c.ProjectName, "OS_USER_DOMAIN_NAME="+c.UserDomainName,
 			"OS_PROJECT_DOMAIN_NAME="+c.ProjectDomainName, "OS_REGION_NAME="+c.Region)
 	}
+	env = append(env, extraEnv...)
 	cmd := exec.CommandContext(ctx, w.terraform, append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = env
 	var out bytes.Buffer

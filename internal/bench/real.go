@@ -1,0 +1,546 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+// The benchmark against a real Magnum (`make bench-real`): the provider
+// and HashiCorp's terraform-provider-openstack (the peer) take turns at
+// the same operations on the same cloud, both through one counting proxy
+// (the simulator's relay: it rewrites the catalog so clients stay on it,
+// and counts requests per route), while a poller records when Magnum
+// itself first reported each state.
+
+// RealConfig says what to run against which cloud.
+type RealConfig struct {
+	Release   string // "zed" or "2025.1"
+	Admin     sim.Credentials
+	User      sim.Credentials // the project both providers work in
+	PeerDir   string          // holds terraform-provider-openstack
+	Repo      string
+	Terraform string
+	Self      string
+	Runs      int
+	PlanSizes []int
+	PollEvery time.Duration
+	JSONOut   string
+	Log       io.Writer
+}
+
+// RealResults is what one real run produced; it is written as JSON.
+type RealResults struct {
+	Release    string                  `json:"release"`
+	Date       string                  `json:"date"`
+	Host       string                  `json:"host"`
+	LoadBefore string                  `json:"load_before"`
+	LoadAfter  string                  `json:"load_after"`
+	Runs       []RealRun               `json:"runs"`
+	Checks     []Check                 `json:"checks"`
+	Poller     PollerStats             `json:"poller"`
+	Events     map[string][]StateEvent `json:"events"`
+	Elapsed    time.Duration           `json:"elapsed_ns"`
+}
+
+// PollerStats says how finely the poller saw Magnum.
+type PollerStats struct {
+	Every     time.Duration `json:"every_ns"`
+	Polls     int           `json:"polls"`
+	Errors    int           `json:"errors"`
+	MedianRTT time.Duration `json:"median_rtt_ns"`
+	MaxRTT    time.Duration `json:"max_rtt_ns"`
+	LastError string        `json:"last_error,omitempty"`
+}
+
+// heatUpgradeRefused: releases whose Heat driver refuses upgrades (the
+// bench asks the cloud and quotes its answer instead of measuring).
+var heatUpgradeRefused = map[string]bool{"2025.1": true}
+
+type realBench struct {
+	cfg   RealConfig
+	ws    *workspace
+	relay *sim.Sim
+	hist  *History
+	user  *osClient
+	admin *osClient
+	rc    string
+	env   []string
+	tag   string
+	logf  func(string, ...any)
+	runs  []RealRun
+	// live are the configurations that may hold bays, with the arguments
+	// that destroy them when the bench stops early.
+	live map[string][]string
+}
+
+// RunReal runs the real benchmark, prints its tables and targets to out
+// and writes the JSON.
+func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, error) {
+	began := time.Now()
+	host, _ := os.Hostname()
+	res := &RealResults{Release: cfg.Release, Date: began.UTC().Format(time.RFC3339),
+		Host: fmt.Sprintf("%s, %d CPUs, %s", host, runtime.NumCPU(), runtime.Version()), LoadBefore: loadAvg()}
+	b := &realBench{cfg: cfg, hist: NewHistory(), live: map[string][]string{},
+		logf: func(format string, args ...any) { fmt.Fprintf(cfg.Log, "magnum-bench real: "+format+"\n", args...) }}
+	var tag [3]byte
+	_, _ = rand.Read(tag[:])
+	b.tag = "rb" + hex.EncodeToString(tag[:])
+
+	var err error
+	if b.admin, err = newOSClient(ctx, cfg.Admin); err != nil {
+		return nil, fmt.Errorf("admin: %w", err)
+	}
+	if b.user, err = newOSClient(ctx, cfg.User); err != nil {
+		return nil, fmt.Errorf("user: %w", err)
+	}
+	if err := b.ensureQuota(ctx); err != nil {
+		return nil, err
+	}
+	pollCtx, stopPoll := context.WithCancel(ctx)
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); Poll(pollCtx, b.admin, cfg.PollEvery, b.hist) }()
+	defer func() { stopPoll(); <-pollDone }()
+
+	b.relay, err = sim.StartRelay(sim.RelayOptions{KeystoneURL: cfg.Admin.AuthURL,
+		Users: map[string]sim.Credentials{"demo": cfg.User, "admin": cfg.Admin}})
+	if err != nil {
+		return nil, err
+	}
+	defer b.relay.Close()
+
+	b.logf("building the provider")
+	if b.ws, err = newWorkspace(ctx, cfg.Repo, cfg.Terraform, cfg.Self); err != nil {
+		return nil, err
+	}
+	defer b.ws.close()
+	b.rc = filepath.Join(b.ws.dir, "real.tfrc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+		"registry.terraform.io/magnumtf/magnum", filepath.Dir(b.ws.provider),
+		"registry.terraform.io/terraform-provider-openstack/openstack", cfg.PeerDir)
+	if err := os.WriteFile(b.rc, []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	// The peer reads these; the provider ignores them.
+	b.env = []string{"OS_INTERFACE=public", "OS_IDENTITY_API_VERSION=3", "HOME=" + b.ws.dir}
+
+	runErr := b.lifecycle(ctx)
+	if runErr == nil {
+		for _, n := range cfg.PlanSizes {
+			if runErr = b.plans(ctx, n); runErr != nil {
+				break
+			}
+		}
+	}
+	if runErr != nil {
+		b.cleanup()
+	}
+
+	ops := []string{OpCreate, OpResize, OpUpgrade, OpDestroy}
+	for _, n := range cfg.PlanSizes {
+		ops = append(ops, PlanOp(n))
+	}
+	rows := FoldRealRuns(b.runs, ops)
+	res.Runs, res.Checks = b.runs, RealChecks(rows)
+	if runErr != nil {
+		res.Checks = append(res.Checks, Check{Target: "every operation ran", Got: runErr.Error()})
+	}
+	polls, errs, med, mx, last := b.hist.Stats()
+	res.Poller = PollerStats{Every: cfg.PollEvery, Polls: polls, Errors: errs, MedianRTT: med, MaxRTT: mx, LastError: last}
+	res.Events = b.hist.Events()
+	res.LoadAfter = loadAvg()
+	res.Elapsed = time.Since(began)
+
+	fmt.Fprintf(out, "\n## Real Magnum %s: ours beside terraform-provider-openstack v3.4.0 (%d rounds; %s; load average %s before, %s after)\n\n",
+		cfg.Release, cfg.Runs, res.Host, res.LoadBefore, res.LoadAfter)
+	fmt.Fprintln(out, "Wall and overhead: median (max) over the rounds; overhead = terraform's end − Magnum's first report of the final state; requests: Keystone+Magnum through the proxy per run (range over the rounds).")
+	fmt.Fprintln(out)
+	WriteRealTable(out, rows)
+	fmt.Fprintln(out)
+	WriteRealEndpoints(out, rows)
+	fmt.Fprintf(out, "\nPoller: every %s, %d listings (%d failed), round trip median %s, max %s.\n",
+		cfg.PollEvery, polls, errs, secs(med), secs(mx))
+	fmt.Fprintln(out, "\n## Targets")
+	fmt.Fprintln(out)
+	for _, c := range res.Checks {
+		fmt.Fprintln(out, c.String())
+	}
+	fmt.Fprintf(out, "\nmake bench-real RELEASE=%s took %s\n", cfg.Release, res.Elapsed.Round(time.Second))
+	if cfg.JSONOut != "" {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return res, err
+		}
+		if err := writeFile(cfg.JSONOut, append(data, '\n')); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// ensureQuota lifts the project's cluster quota (Magnum's default is 20)
+// when the plans need more: both providers' bays exist at once.
+func (b *realBench) ensureQuota(ctx context.Context) error {
+	need := 2
+	for _, n := range b.cfg.PlanSizes {
+		need = max(need, 2*n+2)
+	}
+	if need <= 20 {
+		return nil
+	}
+	limit := need + 10
+	code, raw, err := b.admin.call(ctx, http.MethodPost, "/quotas", map[string]any{
+		"project_id": b.user.project, "resource": "Cluster", "hard_limit": limit}, nil)
+	if err == nil && code == http.StatusConflict {
+		code, raw, err = b.admin.call(ctx, http.MethodPatch, "/quotas/"+b.user.project+"/Cluster", map[string]any{"hard_limit": limit}, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("setting the cluster quota: %w", err)
+	}
+	if code >= 300 {
+		return fmt.Errorf("setting the cluster quota: HTTP %d: %.300s", code, raw)
+	}
+	return nil
+}
+
+// lifecycle: each round, both providers in turn create a bay (with two
+// baymodels), resize it, upgrade it to the second baymodel, and destroy
+// it; who goes first alternates between rounds.
+func (b *realBench) lifecycle(ctx context.Context) error {
+	for round := range b.cfg.Runs {
+		order := []string{Ours, Peer}
+		if round%2 == 1 {
+			order = []string{Peer, Ours}
+		}
+		dirs, names, uuids := map[string]string{}, map[string]string{}, map[string]string{}
+		for _, p := range order {
+			names[p] = fmt.Sprintf("%s-%s%d", b.tag, p[:1], round)
+			dir, err := b.ws.config("real-"+names[p], lifecycleConfig(p, names[p]))
+			if err != nil {
+				return err
+			}
+			dirs[p] = dir
+		}
+		refusal := ""
+		for _, op := range []string{OpCreate, OpResize, OpUpgrade, OpDestroy} {
+			for _, p := range order {
+				vars := []string{"-var", "nodes=1", "-var", "tmpl=v123"}
+				switch op {
+				case OpResize:
+					vars = []string{"-var", "nodes=2", "-var", "tmpl=v123"}
+				case OpUpgrade, OpDestroy:
+					vars = []string{"-var", "nodes=2", "-var", "tmpl=v124"}
+				}
+				if op == OpUpgrade && heatUpgradeRefused[b.cfg.Release] {
+					if refusal == "" {
+						var err error
+						if refusal, err = b.probeUpgrade(ctx, dirs[p], uuids[p]); err != nil {
+							return err
+						}
+						b.logf("round %d: %s refuses the upgrade: %s", round+1, b.cfg.Release, refusal)
+					}
+					b.runs = append(b.runs, RealRun{Provider: p, Op: op, Round: round, Bays: 1, Skipped: refusal})
+					// Destroy with the baymodel the bay still uses.
+					continue
+				}
+				if op == OpDestroy && heatUpgradeRefused[b.cfg.Release] {
+					vars = []string{"-var", "nodes=2", "-var", "tmpl=v123"}
+				}
+				args := append([]string{"apply", "-auto-approve", "-no-color"}, vars...)
+				if op == OpDestroy {
+					args[0] = "destroy"
+				}
+				if op == OpCreate {
+					b.live[dirs[p]] = append([]string{"destroy", "-auto-approve", "-no-color"}, vars...)
+				}
+				b.logf("round %d/%d: %s %s", round+1, b.cfg.Runs, p, op)
+				run, err := b.timed(ctx, p, op, round, dirs[p], names[p], uuids[p], args)
+				if err != nil {
+					return err
+				}
+				if op == OpCreate {
+					uuids[p], _ = b.hist.UUID(names[p])
+				}
+				if op == OpDestroy {
+					delete(b.live, dirs[p])
+				}
+				b.logf("  wall %s, overhead %s, %d+%d requests", secs(run.Wall), secs(run.Overhead), run.Keystone(), run.Magnum())
+				b.runs = append(b.runs, run)
+			}
+		}
+	}
+	return nil
+}
+
+// finalStatus is the status Magnum reports when each operation is done.
+var finalStatus = map[string]string{OpCreate: "CREATE_COMPLETE", OpResize: "UPDATE_COMPLETE", OpUpgrade: "UPDATE_COMPLETE", OpDestroy: Gone}
+
+// timed runs one Terraform command through the proxy and reads when
+// Magnum first reported the operation's final state.
+func (b *realBench) timed(ctx context.Context, p, op string, round int, dir, name, uuid string, args []string) (RealRun, error) {
+	b.relay.ResetCounters()
+	start := time.Now()
+	r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
+	end := time.Now()
+	run := RealRun{Provider: p, Op: op, Round: round, Bays: 1, Wall: r.wall, End: end, Requests: b.relay.Counters()}
+	if err != nil {
+		return run, fmt.Errorf("%s %s, round %d: %w", p, op, round+1, err)
+	}
+	// Terraform returns only after Magnum reported; the poller may still
+	// be reading that listing.
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if uuid == "" {
+			uuid, _ = b.hist.UUID(name)
+		}
+		if uuid != "" {
+			if reported, inProgress, ok := b.hist.Reported(uuid, finalStatus[op], start); ok {
+				run.Reported, run.Overhead = reported, end.Sub(reported)
+				if !inProgress.IsZero() {
+					run.MagnumTime = reported.Sub(inProgress)
+				}
+				return run, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			_, _, _, _, last := b.hist.Stats()
+			return run, fmt.Errorf("%s %s, round %d: the poller never saw %s report %s (last poll error: %q)", p, op, round+1, name, finalStatus[op], last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// probeUpgrade asks the cloud, as the project's user and straight to
+// Magnum, to upgrade the bay to the second baymodel, and returns its
+// refusal. An accepted upgrade is an error: this release was expected to
+// refuse, and the bench would then have to measure it.
+func (b *realBench) probeUpgrade(ctx context.Context, dir, uuid string) (string, error) {
+	out, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "output", "-raw", "v124")
+	if err != nil {
+		return "", err
+	}
+	code, raw, err := b.user.call(ctx, http.MethodPost, "/clusters/"+uuid+"/actions/upgrade",
+		map[string]any{"cluster_template": strings.TrimSpace(out.output), "max_batch_size": 1}, nil)
+	if err != nil {
+		return "", err
+	}
+	if code < 300 {
+		return "", fmt.Errorf("%s accepted the upgrade of a Heat bay (HTTP %d): measure it instead", b.cfg.Release, code)
+	}
+	return fmt.Sprintf("HTTP %d %s", code, magnumMessage(raw)), nil
+}
+
+// magnumMessage is the detail of Magnum's error body.
+func magnumMessage(raw []byte) string {
+	var doc struct {
+		Errors []struct{ Title, Detail string } `json:"errors"`
+	}
+	if json.Unmarshal(raw, &doc) == nil && len(doc.Errors) > 0 {
+		if d := doc.Errors[0].Detail; d != "" {
+			return d
+		}
+		return doc.Errors[0].Title
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+// plans: n bays of each provider, created and refreshed beforehand (not
+// measured), then a plan with nothing changed, in turn, each round.
+func (b *realBench) plans(ctx context.Context, n int) error {
+	op := PlanOp(n)
+	dirs, prefixes := map[string]string{}, map[string]string{}
+	for _, p := range []string{Ours, Peer} {
+		prefixes[p] = fmt.Sprintf("%s-%s%d", b.tag, p[:1], n)
+		dir, err := b.ws.config("real-"+prefixes[p], planConfig(p, prefixes[p], n))
+		if err != nil {
+			return err
+		}
+		dirs[p] = dir
+		b.live[dir] = []string{"destroy", "-auto-approve", "-no-color"}
+		b.logf("%s: %s creates %d bay(s) (not measured)", op, p, n)
+		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-auto-approve", "-no-color")
+		if err != nil {
+			return err
+		}
+		b.logf("  %s", secs(r.wall))
+	}
+	// Magnum's health check saves the clusters soon after a create; an
+	// apply -refresh-only stores what the plan will compare with.
+	for _, p := range []string{Ours, Peer} {
+		if _, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "apply", "-refresh-only", "-auto-approve", "-no-color"); err != nil {
+			return err
+		}
+	}
+	settled := time.Now()
+	for round := range b.cfg.Runs {
+		order := []string{Ours, Peer}
+		if round%2 == 1 {
+			order = []string{Peer, Ours}
+		}
+		for _, p := range order {
+			b.logf("%s, round %d/%d: %s", op, round+1, b.cfg.Runs, p)
+			b.relay.ResetCounters()
+			r, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "plan", "-detailed-exitcode", "-no-color")
+			end := time.Now()
+			if err == nil && r.code != 0 {
+				err = fmt.Errorf("the plan was not empty (exit %d):\n%s", r.code, tail(r.output, 30))
+			}
+			if err != nil {
+				return fmt.Errorf("%s %s, round %d: %w", p, op, round+1, err)
+			}
+			run := RealRun{Provider: p, Op: op, Round: round, Bays: n, Wall: r.wall, End: end, Requests: b.relay.Counters()}
+			for i := range n {
+				if uuid, ok := b.hist.UUID(fmt.Sprintf("%s-%d", prefixes[p], i)); ok && b.hist.ChangedBetween(uuid, settled, end) {
+					run.Changed++
+				}
+			}
+			b.logf("  wall %s, %d+%d requests, %d CA reads, %d bays changed", secs(run.Wall), run.Keystone(), run.Magnum(), run.CAReads(), run.Changed)
+			b.runs = append(b.runs, run)
+		}
+	}
+	for _, p := range []string{Ours, Peer} {
+		b.logf("%s: %s destroys its bays (not measured)", op, p)
+		if _, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "destroy", "-auto-approve", "-no-color"); err != nil {
+			return err
+		}
+		delete(b.live, dirs[p])
+	}
+	return nil
+}
+
+// cleanup destroys what a failed run left, so the cloud is reusable.
+func (b *realBench) cleanup() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for dir, args := range b.live {
+		b.logf("cleaning up: terraform destroy in %s", filepath.Base(dir))
+		if _, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...); err != nil {
+			b.logf("  %v", err)
+		}
+	}
+}
+
+// The two baymodels (Kubernetes 1.23 and 1.24 on Fedora CoreOS), and one
+// bay on the first, for each provider.
+func lifecycleConfig(provider, name string) string {
+	if provider == Peer {
+		return peerHeader + peerTemplate("v123", name, "v1.23.3-rancher1") + peerTemplate("v124", name, "v1.24.3-rancher1") +
+			fmt.Sprintf(`
+variable "nodes" { type = number }
+variable "tmpl" { type = string }
+
+resource "openstack_containerinfra_cluster_v1" "b" {
+  name                = %q
+  cluster_template_id = var.tmpl == "v124" ? openstack_containerinfra_clustertemplate_v1.v124.id : openstack_containerinfra_clustertemplate_v1.v123.id
+  master_count        = 1
+  node_count          = var.nodes
+}
+
+output "v124" { value = openstack_containerinfra_clustertemplate_v1.v124.id }
+`, name)
+	}
+	return oursHeader + oursBaymodel("v123", name, "v1.23.3-rancher1") + oursBaymodel("v124", name, "v1.24.3-rancher1") +
+		fmt.Sprintf(`
+variable "nodes" { type = number }
+variable "tmpl" { type = string }
+
+resource "magnum_bay" "b" {
+  name        = %q
+  baymodel_id = var.tmpl == "v124" ? magnum_baymodel.v124.id : magnum_baymodel.v123.id
+  master_count = 1
+  node_count  = var.nodes
+}
+
+output "v124" { value = magnum_baymodel.v124.id }
+`, name)
+}
+
+// planConfig is one baymodel and n bays named prefix-0 … prefix-(n-1).
+func planConfig(provider, prefix string, n int) string {
+	if provider == Peer {
+		return peerHeader + peerTemplate("v123", prefix, "v1.23.3-rancher1") + fmt.Sprintf(`
+resource "openstack_containerinfra_cluster_v1" "b" {
+  count               = %d
+  name                = "%s-${count.index}"
+  cluster_template_id = openstack_containerinfra_clustertemplate_v1.v123.id
+  master_count        = 1
+  node_count          = 1
+}
+`, n, prefix)
+	}
+	return oursHeader + oursBaymodel("v123", prefix, "v1.23.3-rancher1") + fmt.Sprintf(`
+resource "magnum_bay" "b" {
+  count       = %d
+  name        = "%s-${count.index}"
+  baymodel_id = magnum_baymodel.v123.id
+  master_count = 1
+  node_count  = 1
+}
+`, n, prefix)
+}
+
+const oursHeader = `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+
+provider "magnum" {}
+`
+
+const peerHeader = `terraform {
+  required_providers {
+    openstack = { source = "terraform-provider-openstack/openstack" }
+  }
+}
+
+provider "openstack" {}
+`
+
+func oursBaymodel(res, prefix, kubeTag string) string {
+	return fmt.Sprintf(`
+resource "magnum_baymodel" %[1]q {
+  name                = "%[2]s-%[1]s"
+  coe                 = "kubernetes"
+  image_id            = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor_id           = "m1.small"
+  master_flavor_id    = "m1.small"
+  docker_volume_size  = 5
+  network_driver      = "flannel"
+  labels = {
+    kube_tag = %[3]q
+  }
+}
+`, res, prefix, kubeTag)
+}
+
+func peerTemplate(res, prefix, kubeTag string) string {
+	return fmt.Sprintf(`
+resource "openstack_containerinfra_clustertemplate_v1" %[1]q {
+  name                = "%[2]s-%[1]s"
+  coe                 = "kubernetes"
+  image               = "fedora-coreos-35"
+  keypair_id          = "testkey"
+  external_network_id = "public"
+  flavor              = "m1.small"
+  master_flavor       = "m1.small"
+  docker_volume_size  = 5
+  network_driver      = "flannel"
+  labels = {
+    kube_tag = %[3]q
+  }
+}
+`, res, prefix, kubeTag)
+}

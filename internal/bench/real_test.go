@@ -1,0 +1,274 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+func TestParseOpenRC(t *testing.T) {
+	c, err := parseOpenRC(strings.NewReader(`# scripts/real-magnum
+export OS_AUTH_URL=http://127.0.0.1:5000/v3/ OS_IDENTITY_API_VERSION=3 OS_REGION_NAME=RegionOne
+export OS_USERNAME=demo OS_PASSWORD='s3cret' OS_PROJECT_NAME=demo OS_USER_DOMAIN_NAME=Default
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sim.Credentials{AuthURL: "http://127.0.0.1:5000/v3", Region: "RegionOne", UserName: "demo", Password: "s3cret",
+		ProjectName: "demo", UserDomainName: "Default", ProjectDomainName: "Default"}
+	if c != want {
+		t.Errorf("got %+v, want %+v", c, want)
+	}
+	if _, err := parseOpenRC(strings.NewReader("export OS_USERNAME=demo\n")); err == nil {
+		t.Error("an openrc without OS_AUTH_URL, OS_PASSWORD and OS_PROJECT_NAME was accepted")
+	}
+}
+
+func TestKeystoneAndMagnumCounts(t *testing.T) {
+	r := RealRun{Requests: map[string]int{
+		"POST /identity/v3/auth/tokens": 2, "GET /identity/v3": 1,
+		"GET /container-infra": 1, "GET /v1/clustertemplates/{id}": 1, "GET /v1/clusters/{id}": 10,
+		"GET /v1/certificates/{id}": 3, "GET /v1/clusters/{id}/nodegroups": 10,
+	}}
+	if k, m := r.Keystone(), r.Magnum(); k != 3 || m != 25 {
+		t.Errorf("Keystone %d, Magnum %d; want 3 and 25", k, m)
+	}
+	if got := r.PerBay(); got != 23 {
+		t.Errorf("per-bay requests %d, want 23 (clusters, nodegroups, certificates; not discovery or the baymodel)", got)
+	}
+	if got := r.CAReads(); got != 3 {
+		t.Errorf("CA reads %d, want 3", got)
+	}
+}
+
+func TestHistoryReportsTransitions(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	h := NewHistory()
+	cl := func(status string, nodes int, updated string) ClusterState {
+		return ClusterState{UUID: "u1", Name: "b", Status: status, NodeCount: nodes, TemplateID: "t1", UpdatedAt: updated}
+	}
+	h.Observe(at(0), at(0.1), []ClusterState{cl("CREATE_IN_PROGRESS", 1, "")})
+	h.Observe(at(0.2), at(0.3), []ClusterState{cl("CREATE_IN_PROGRESS", 1, "")})
+	h.Observe(at(20), at(20.1), []ClusterState{cl("CREATE_COMPLETE", 1, "a")})
+	// The health check saves the cluster: updated_at moves, the status
+	// does not.
+	h.Observe(at(30), at(30.1), []ClusterState{cl("CREATE_COMPLETE", 1, "b")})
+	h.Observe(at(40), at(40.1), []ClusterState{cl("UPDATE_IN_PROGRESS", 2, "c")})
+	h.Observe(at(45), at(45.1), []ClusterState{cl("UPDATE_COMPLETE", 2, "d")})
+	h.Observe(at(50), at(50.1), []ClusterState{cl("UPDATE_COMPLETE", 2, "e")})
+	h.Observe(at(60), at(60.1), []ClusterState{cl("DELETE_IN_PROGRESS", 2, "f")})
+	h.Observe(at(70), at(70.1), nil)
+	h.Observe(at(70.2), at(70.3), nil)
+
+	if u, ok := h.UUID("b"); !ok || u != "u1" {
+		t.Fatalf("UUID(b) = %q, %v", u, ok)
+	}
+	tests := []struct {
+		status       string
+		after        time.Time
+		want, inProg time.Time
+		ok           bool
+	}{
+		{"CREATE_COMPLETE", at(-1), at(20), at(0), true},
+		{"UPDATE_COMPLETE", at(35), at(45), at(40), true},
+		// The save at 50 s changed updated_at only: no new report.
+		{"UPDATE_COMPLETE", at(46), time.Time{}, at(60), false},
+		{Gone, at(55), at(70), at(60), true},
+	}
+	for _, tt := range tests {
+		got, inProg, ok := h.Reported("u1", tt.status, tt.after)
+		if ok != tt.ok || !got.Equal(tt.want) || !inProg.Equal(tt.inProg) {
+			t.Errorf("Reported(%s after %s) = %s, in progress %s, %v; want %s, %s, %v", tt.status, tt.after.Sub(t0),
+				got.Sub(t0), inProg.Sub(t0), ok, tt.want.Sub(t0), tt.inProg.Sub(t0), tt.ok)
+		}
+	}
+	if !h.ChangedBetween("u1", at(25), at(35)) {
+		t.Error("the health check's save at 30 s is not a change in (25 s, 35 s]")
+	}
+	if h.ChangedBetween("u1", at(0.1), at(19)) {
+		t.Error("a change reported in (0.1 s, 19 s], where the poller saw none")
+	}
+	if evs := h.Events()["u1"]; len(evs) != 8 {
+		t.Errorf("%d events, want 8 (one per change, one for the disappearance): %+v", len(evs), evs)
+	}
+	h.Failed(context.DeadlineExceeded)
+	if polls, errs, med, mx, last := h.Stats(); polls != 10 || errs != 1 || med != 100*time.Millisecond || mx != 100*time.Millisecond || last == "" {
+		t.Errorf("Stats = %d polls, %d errors, %s, %s, %q", polls, errs, med, mx, last)
+	}
+}
+
+// realRuns builds a round of runs for the table and the checks.
+func realRuns(oursOverhead, peerPlan time.Duration, caReads, changed int) []RealRun {
+	reqs := func(k, m int) map[string]int {
+		return map[string]int{"POST /identity/v3/auth/tokens": k, "GET /v1/clusters/{id}": m}
+	}
+	var runs []RealRun
+	for round := range 3 {
+		d := time.Duration(round) * 100 * time.Millisecond
+		runs = append(runs,
+			RealRun{Provider: Ours, Op: OpCreate, Round: round, Bays: 1, Wall: 20*time.Second + d, Overhead: oursOverhead + d, MagnumTime: 25 * time.Second, Requests: reqs(2, 12+round)},
+			RealRun{Provider: Peer, Op: OpCreate, Round: round, Bays: 1, Wall: 27 * time.Second, Overhead: 15 * time.Second, Requests: reqs(1, 11)},
+			RealRun{Provider: Ours, Op: OpUpgrade, Round: round, Bays: 1, Skipped: "HTTP 400 Upgrading a cluster that uses the Magnum Heat driver is not supported."},
+			RealRun{Provider: Peer, Op: OpUpgrade, Round: round, Bays: 1, Skipped: "HTTP 400 Upgrading a cluster that uses the Magnum Heat driver is not supported."},
+			RealRun{Provider: Ours, Op: PlanOp(10), Round: round, Bays: 10, Wall: 5 * time.Second, Changed: changed,
+				Requests: map[string]int{"POST /identity/v3/auth/tokens": 1, "GET /v1/clusters/{id}": 10, "GET /v1/certificates/{id}": caReads, "GET /v1/clustertemplates/{id}": 1}},
+			RealRun{Provider: Peer, Op: PlanOp(10), Round: round, Bays: 10, Wall: peerPlan, Requests: reqs(1, 21)},
+		)
+	}
+	return runs
+}
+
+func TestRealTable(t *testing.T) {
+	rows := FoldRealRuns(realRuns(800*time.Millisecond, 6*time.Second, 0, 0), []string{OpCreate, OpResize, OpUpgrade, OpDestroy, PlanOp(1), PlanOp(10)})
+	if len(rows) != 3 {
+		t.Fatalf("%d rows, want create, upgrade and the plan of 10 (the operations that ran)", len(rows))
+	}
+	var b bytes.Buffer
+	WriteRealTable(&b, rows)
+	want := `| operation | ours: wall / overhead / Keystone+Magnum requests | peer: wall / overhead / Keystone+Magnum requests |
+|---|---|---|
+| create | 20.10 s (max 20.20 s) / 0.90 s (max 1.00 s) / 2+12…14 | 27.00 s (max 27.00 s) / 15.00 s (max 15.00 s) / 1+11 |
+| upgrade | skipped: HTTP 400 Upgrading a cluster that uses the Magnum Heat driver is not supported. | skipped: HTTP 400 Upgrading a cluster that uses the Magnum Heat driver is not supported. |
+| plan, 10 bays | 5.00 s (max 5.00 s) / 1+11 | 6.00 s (max 6.00 s) / 1+21 |
+`
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	WriteRealEndpoints(&b, rows[:1])
+	if !strings.Contains(b.String(), "| create | GET /v1/clusters/{id} ×13; POST /identity/v3/auth/tokens ×2 | GET /v1/clusters/{id} ×11; POST /identity/v3/auth/tokens ×1 |") {
+		t.Errorf("endpoints table:\n%s", b.String())
+	}
+}
+
+func TestRealChecksJudge(t *testing.T) {
+	ops := []string{OpCreate, OpUpgrade, PlanOp(10)}
+	verdicts := func(runs []RealRun) map[string]Check {
+		out := map[string]Check{}
+		for _, c := range RealChecks(FoldRealRuns(runs, ops)) {
+			out[c.Target] = c
+		}
+		return out
+	}
+	const (
+		overhead = "create: overhead (terraform's end − Magnum's first report) ≤ 1.00 s median"
+		budget   = "create: Magnum requests ≤ peer's + one per conductor period (10s) of the create"
+		speed    = "plan, 10 bays: no slower than the peer (median wall)"
+		perBay   = "plan, 10 bays: ≤ 2 Magnum requests per bay (clusters, nodegroups, certificates)"
+		ca       = "plan, 10 bays: no CA read unless the bay changed"
+		upgrade  = "upgrade: overhead (no target)"
+	)
+	good := verdicts(realRuns(800*time.Millisecond, 6*time.Second, 0, 0))
+	for _, name := range []string{overhead, budget, speed, perBay, ca} {
+		if c, ok := good[name]; !ok || !c.Met || c.Info {
+			t.Errorf("%q on good figures: %+v (present %v)", name, c, ok)
+		}
+	}
+	if c := good[upgrade]; !c.Info || !strings.Contains(c.Got, "not supported") {
+		t.Errorf("a skipped upgrade is not reported with the cloud's answer: %+v", c)
+	}
+	// Ours 13 Magnum requests per create against the peer's 11 plus 3
+	// periods of a 25 s create: within 14.
+	if c := good[budget]; !strings.Contains(c.Got, "budget 14") {
+		t.Errorf("create budget: %s", c.Got)
+	}
+
+	bad := verdicts(realRuns(1500*time.Millisecond, 4*time.Second, 2, 1))
+	for _, name := range []string{overhead, speed, ca} {
+		if c := bad[name]; c.Met {
+			t.Errorf("%q met on missing figures: %s", name, c.Got)
+		}
+	}
+	// CA reads on as many bays as changed are allowed.
+	if c := verdicts(realRuns(800*time.Millisecond, 6*time.Second, 2, 2))[ca]; !c.Met {
+		t.Errorf("CA reads of changed bays judged a miss: %s", c.Got)
+	}
+	// A peer that never ran cannot be beaten.
+	var oursOnly []RealRun
+	for _, r := range realRuns(800*time.Millisecond, 6*time.Second, 0, 0) {
+		if r.Provider == Ours {
+			oursOnly = append(oursOnly, r)
+		}
+	}
+	if c := verdicts(oursOnly)[speed]; c.Met || !strings.Contains(c.Got, "missing") {
+		t.Errorf("plan speed without the peer's runs: %+v", c)
+	}
+}
+
+// TestPollerThroughRelay runs the real benchmark's machinery against the
+// simulator standing in for the real cloud: a client through the counting
+// proxy (the relay) is counted per service, and the poller, straight to
+// Magnum as the admin, sees the cluster the client made go through its
+// states.
+func TestPollerThroughRelay(t *testing.T) {
+	cloud, err := sim.Start(sim.Options{HeatCreateDuration: 300 * time.Millisecond, ConductorInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cloud.Close()
+	relay, err := sim.StartRelay(sim.RelayOptions{KeystoneURL: cloud.AuthURL(),
+		Users: map[string]sim.Credentials{"demo": cloud.Credentials("demo"), "admin": cloud.Credentials("admin")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	admin, err := newOSClient(ctx, cloud.Credentials("admin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHistory()
+	pollCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); Poll(pollCtx, admin, 50*time.Millisecond, h) }()
+	defer func() { stop(); <-done }()
+
+	relay.ResetCounters()
+	user, err := newOSClient(ctx, relay.Credentials("demo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(user.magnum, relay.URL()) {
+		t.Fatalf("the catalog through the proxy points at %s, not at the proxy %s", user.magnum, relay.URL())
+	}
+	var tmpl struct{ UUID string }
+	if code, raw, err := user.call(ctx, http.MethodPost, "/clustertemplates", map[string]any{"name": "t", "coe": "kubernetes",
+		"image_id": "fedora-coreos-35", "external_network_id": "public", "keypair_id": "testkey", "flavor_id": "m1.small"}, &tmpl); err != nil || code != http.StatusCreated {
+		t.Fatalf("template: %d %v %s", code, err, raw)
+	}
+	start := time.Now()
+	if code, raw, err := user.call(ctx, http.MethodPost, "/clusters", map[string]any{"name": "polled", "cluster_template_id": tmpl.UUID,
+		"master_count": 1, "node_count": 1}, nil); err != nil || code != http.StatusAccepted {
+		t.Fatalf("cluster: %d %v %s", code, err, raw)
+	}
+	run := RealRun{Requests: relay.Counters()}
+	if run.Keystone() != 1 || run.Magnum() != 2 {
+		t.Errorf("proxy counted %d Keystone and %d Magnum requests (%v), want 1 and 2", run.Keystone(), run.Magnum(), run.Requests)
+	}
+	for {
+		uuid, ok := h.UUID("polled")
+		if ok {
+			if rep, inProg, ok := h.Reported(uuid, "CREATE_COMPLETE", start); ok {
+				if inProg.IsZero() || !rep.After(inProg) {
+					t.Errorf("reported %s, in progress %s: the poller missed CREATE_IN_PROGRESS", rep, inProg)
+				}
+				break
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the poller never saw the cluster complete: %+v", h.Events())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if polls, errs, _, _, last := h.Stats(); polls == 0 || errs != 0 {
+		t.Errorf("%d polls, %d failed (%s)", polls, errs, last)
+	}
+}
