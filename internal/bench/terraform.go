@@ -111,6 +111,10 @@ func (w *workspace) runWith(ctx context.Context, s *sim.Sim, dir, rc string, ext
 	env = append(env, extraEnv...)
 	cmd := exec.CommandContext(ctx, w.terraform, append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = env
+	// Stopped, Terraform is interrupted as by Ctrl-C, so it saves what it
+	// created in the state, and the bench's destroy can find it.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 2 * time.Minute
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
