@@ -275,7 +275,8 @@ func (b *realBench) lifecycle(ctx context.Context) error {
 				if op == OpDestroy {
 					delete(b.live, dirs[p])
 				}
-				b.logf("  wall %s, overhead %s, %d+%d requests", secs(run.Wall), secs(run.Overhead), run.Keystone(), run.Magnum())
+				b.logf("  wall %s, overhead %s (GET saw it after %s, then %s), %d+%d requests", secs(run.Wall), secs(run.Overhead),
+					secs(run.Notice), secs(run.Tail), run.Keystone(), run.Magnum())
 				b.runs = append(b.runs, run)
 			}
 		}
@@ -306,6 +307,7 @@ func (b *realBench) timed(ctx context.Context, p, op string, round int, dir, nam
 		if uuid != "" {
 			if reported, inProgress, ok := b.hist.Reported(uuid, finalStatus[op], start); ok {
 				run.Reported, run.Overhead = reported, end.Sub(reported)
+				run.Notice, run.Tail, _ = noticeAndTail(b.relay.Requests(), uuid, reported, end)
 				if !inProgress.IsZero() {
 					run.MagnumTime = reported.Sub(inProgress)
 				}

@@ -272,3 +272,24 @@ func TestPollerThroughRelay(t *testing.T) {
 		t.Errorf("%d polls, %d failed (%s)", polls, errs, last)
 	}
 }
+
+func TestNoticeAndTail(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	get := func(after time.Duration, uuid string) sim.Request {
+		return sim.Request{Time: t0.Add(after), Method: "GET", Route: "GET /v1/clusters/{id}", Path: "/container-infra/v1/clusters/" + uuid}
+	}
+	reqs := []sim.Request{
+		get(-300*time.Millisecond, "u1"),
+		get(100*time.Millisecond, "u2"), // another bay
+		{Time: t0.Add(200 * time.Millisecond), Method: "GET", Route: "GET /v1/certificates/{id}", Path: "/container-infra/v1/certificates/u1"},
+		get(700*time.Millisecond, "u1"),
+		get(1700*time.Millisecond, "u1"),
+	}
+	notice, tail, ok := noticeAndTail(reqs, "u1", t0, t0.Add(1200*time.Millisecond))
+	if !ok || notice != 700*time.Millisecond || tail != 500*time.Millisecond {
+		t.Errorf("notice %s, tail %s, %v; want the GET of u1 at 0.7 s: 0.7 s and 0.5 s", notice, tail, ok)
+	}
+	if _, _, ok := noticeAndTail(reqs[:3], "u1", t0, t0.Add(time.Second)); ok {
+		t.Error("a GET from before the report counted as the one that noticed it")
+	}
+}
