@@ -8,48 +8,13 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
-// While bays use a baymodel, Magnum 15 accepts a change only if it is the
-// only change of the request and one of: a rename, making the baymodel
-// public, hidden either way, or tags set to a value (Zed's
-// _is_publishing_cluster_template; checked on the real stack: rename plus
-// tags in one PATCH is refused, each alone is accepted, removing tags is
-// refused, setting them to "" is accepted). A plan that changes several of
-// these is split into one PATCH each; anything else is named as refused.
-
-// allowedWhileInUse says whether Magnum takes op alone on a baymodel that
-// bays use, and if not, why.
-func allowedWhileInUse(op magnum.PatchOp) (bool, string) {
-	switch op.Path {
-	case "/name", "/hidden":
-		return true, ""
-	case "/public":
-		if v, ok := op.Value.(bool); ok && v {
-			return true, ""
-		}
-		return false, "a baymodel bays use can be made public, not private"
-	case "/tags":
-		if op.Op != "remove" && op.Value != nil {
-			return true, ""
-		}
-		return false, "tags cannot be removed while bays use the baymodel (set tags = \"\" instead)"
-	}
-	return false, "only name, public, hidden and tags can change while bays use the baymodel"
-}
-
-// refusedWhileInUse lists, one per line, the changes Magnum refuses on a
-// baymodel that bays use, with why.
-func refusedWhileInUse(ops []magnum.PatchOp) []string {
-	var out []string
-	for _, op := range ops {
-		if ok, why := allowedWhileInUse(op); !ok {
-			out = append(out, fmt.Sprintf("%s: %s", strings.TrimPrefix(op.Path, "/"), why))
-		}
-	}
-	return out
-}
+// A baymodel that bays use takes only some changes, one per request
+// (diagnose.AllowedWhileInUse): a plan that changes several of these is
+// split into one PATCH each; anything else is named as refused.
 
 // patchInUse applies ops to a baymodel that bays use: one PATCH per change
 // when Magnum allows each of them, which is how it accepts several.
@@ -97,7 +62,7 @@ func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string
 			return users, err
 		}
 		tflog.Info(ctx, fmt.Sprintf("baymodel %q is still used by bays%s; waiting for them to be deleted (%s elapsed)",
-			name, describeTemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
+			name, diagnose.TemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
 		select {
 		case <-ctx.Done():
 			return users, err
@@ -121,18 +86,6 @@ func (r *baymodelResource) templateUsers(ctx context.Context, id string) ([]magn
 		}
 	}
 	return users, nil
-}
-
-// describeTemplateUsers lists the bays after prefix, or says nothing.
-func describeTemplateUsers(prefix string, users []magnum.Cluster) string {
-	if len(users) == 0 {
-		return ""
-	}
-	parts := make([]string, len(users))
-	for i, c := range users {
-		parts[i] = fmt.Sprintf("%q (%s, %s)", c.Name, c.UUID, c.Status)
-	}
-	return prefix + strings.Join(parts, ", ")
 }
 
 func isTemplateReferenced(err error) bool {
