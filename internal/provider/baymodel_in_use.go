@@ -10,6 +10,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 // A baymodel that bays use takes only some changes, one per request
@@ -34,20 +35,30 @@ func (r *baymodelResource) patchInUse(ctx context.Context, id string, ops []magn
 // the bays can meet Magnum's transient 400 of a cluster being deleted;
 // that is waited out too. On a refusal it returns the bays in the way.
 func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string) ([]magnum.Cluster, error) {
+	const (
+		settled = "settled"
+		waiting = "waiting for the bays in the way"
+	)
 	start := time.Now()
 	lastDeleting := start
-	delay := 2 * time.Second
 	var users []magnum.Cluster
-	for {
-		err := r.data.Magnum.DeleteClusterTemplate(ctx, id)
-		if err == nil || !isTemplateReferenced(err) {
-			return nil, err
+	var refusal error
+	_, _ = waiter.Wait(ctx, waiter.Config{
+		What:    fmt.Sprintf("baymodel %q to be unused", name),
+		Timeout: templateUsersWait,
+		// 2 s, 4 s, 8 s, then every 10 s.
+		Schedule:    func(elapsed time.Duration) time.Duration { return min(elapsed+2*time.Second, 10*time.Second) },
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (struct{}, string, error) {
+		refusal = r.data.Magnum.DeleteClusterTemplate(ctx, id)
+		if refusal == nil || !isTemplateReferenced(refusal) {
+			return struct{}{}, settled, nil
 		}
 		listed, lerr := r.templateUsers(ctx, id)
 		switch {
 		case lerr != nil && !isTransientBayError(lerr):
 			tflog.Debug(ctx, "could not list the bays that use the baymodel", map[string]any{"baymodel": id, "error": lerr.Error()})
-			return users, err
+			return struct{}{}, settled, nil
 		case lerr == nil:
 			users = listed
 			deleting := len(users) > 0
@@ -59,17 +70,18 @@ func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string
 			}
 		}
 		if time.Since(lastDeleting) >= templateUsersGrace || time.Since(start) >= templateUsersWait {
-			return users, err
+			return struct{}{}, settled, nil
 		}
 		tflog.Info(ctx, fmt.Sprintf("baymodel %q is still used by bays%s; waiting for them to be deleted (%s elapsed)",
 			name, diagnose.TemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
-		select {
-		case <-ctx.Done():
-			return users, err
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 10*time.Second)
+		return struct{}{}, waiting, nil
+	}, waiter.Conditions[struct{}]{Target: []string{settled}, Pending: []string{waiting}, IsFailed: func(string) bool { return false }})
+	// A wait cut short by ctx or its bound ends with the last refusal,
+	// as a wait that gave up does.
+	if refusal == nil || !isTemplateReferenced(refusal) {
+		return nil, refusal
 	}
+	return users, refusal
 }
 
 // templateUsers lists the bays built from the baymodel that the caller

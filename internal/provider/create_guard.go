@@ -13,6 +13,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 // Every bay and baymodel create runs the same guard: look the name up in
@@ -245,22 +246,36 @@ func (a *createAttempt) findLost(ctx context.Context, d *ProviderData, kind stri
 	if kind == "bay" {
 		looks = lostCreateLooks
 	}
+	const (
+		settled = "settled"
+		notYet  = "nothing of the request's yet"
+	)
 	var mine, others []ownedObject
-	for i := 0; i < looks; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(lostCreateInterval):
-			}
-		}
+	var listErr error
+	n := 0
+	_, werr := waiter.Wait(ctx, waiter.Config{
+		What:        fmt.Sprintf("the %s the lost create request made", kind),
+		Schedule:    func(time.Duration) time.Duration { return lostCreateInterval },
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (struct{}, string, error) {
 		objs, err := list(ctx)
 		if err != nil {
-			return "", fmt.Errorf("%w\n\n%s", postErr, diagnose.LostCreateUnchecked(kind, a.name, err))
+			listErr = err
+			return struct{}{}, "", err
 		}
+		n++
 		mine, others = a.madeByRequest(objs, d.claimSet())
-		if len(mine) > 0 {
-			break
+		if len(mine) > 0 || n >= looks {
+			return struct{}{}, settled, nil
 		}
+		return struct{}{}, notYet, nil
+	}, waiter.Conditions[struct{}]{Target: []string{settled}, Pending: []string{notYet}, IsFailed: func(string) bool { return false }})
+	if listErr == nil && werr != nil {
+		// The settle context ran out between two looks.
+		listErr = werr
+	}
+	if listErr != nil {
+		return "", fmt.Errorf("%w\n\n%s", postErr, diagnose.LostCreateUnchecked(kind, a.name, listErr))
 	}
 	if len(mine) == 1 {
 		tflog.Info(ctx, "the create request's answer was lost, but the "+kind+" it made exists; adopting it", map[string]any{"name": a.name, "id": mine[0].ID})
