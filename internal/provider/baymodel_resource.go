@@ -278,7 +278,7 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
+		resp.Diagnostics.AddError("Error importing baymodel", diagnose.CouldNotFind(fmt.Sprintf("baymodel %q by UUID or name", req.ID), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ct.UUID)...)
