@@ -22,7 +22,9 @@
 //	               httpfaults.go, control.go), in front of a backend
 //	backend        the test API's view of the cloud (backend.go): inProcess
 //	               (inprocess.go) or a real cloud through the relay
-//	               (relay.go, relay_backend.go)
+//	               (relay.go, relay_backend.go), which names requests
+//	               from the route tables (routes.go) the in-process
+//	               Keystone and Magnum register their handlers from
 //	identity       Keystone (identity.go, keystone_api.go)
 //	magnumService  magnum-api over Magnum's database, store (magnum.go,
 //	               cluster*.go, templates.go, nodegroup*.go, ...); it calls
