@@ -31,7 +31,8 @@
 //	               Keystone through keystoneAuth and casts to the conductor
 //	conductor      magnum-conductor (conductor*.go, kubenodes.go): runs the
 //	               operations and the status poll, under the database's
-//	               lock; calls Heat through orchestrator, as a client, and
+//	               lock (store.go says why the API and the conductor share
+//	               it); calls Heat through orchestrator, as a client, and
 //	               starts the bays' Kubernetes APIs
 //	heat.Engine    Heat (package heat)
 //	openstackAPI   Nova, Glance and Neutron over the fixtures (openstack.go)
