@@ -27,15 +27,15 @@ func (o Object) describe() string {
 	if o.Status != "" {
 		parts = append(parts, o.Status)
 	}
-	parts = append(parts, "project "+OrUnknown(o.ProjectID), "user "+OrUnknown(o.UserID))
+	parts = append(parts, "project "+orUnknown(o.ProjectID), "user "+orUnknown(o.UserID))
 	if !o.CreatedAt.IsZero() {
 		parts = append(parts, "created "+o.CreatedAt.UTC().Format(time.RFC3339))
 	}
 	return fmt.Sprintf("%s (%s)", o.ID, strings.Join(parts, ", "))
 }
 
-// OrUnknown names an owner the session could not learn.
-func OrUnknown(s string) string {
+// orUnknown names an owner the session could not learn.
+func orUnknown(s string) string {
 	if s == "" {
 		return "unknown"
 	}
@@ -99,7 +99,7 @@ func (t NameTaken) String() string {
 		what = fmt.Sprintf("More than one %s", t.Kind)
 	}
 	fmt.Fprintf(&b, "%s named %q already exists in project %s, and this resource does not manage it:%s\n\n",
-		what, t.Name, OrUnknown(t.ProjectID), listObjects(t.Existing))
+		what, t.Name, orUnknown(t.ProjectID), listObjects(t.Existing))
 	fmt.Fprintf(&b, "Creating another would leave several %ss with one name, which breaks every look-up by that name.\n\n", t.Kind)
 	if len(t.Existing) == 1 && t.Existing[0].HeldBy == "" {
 		o := t.Existing[0]
@@ -110,7 +110,7 @@ func (t NameTaken) String() string {
 		case t.FirstIsSessions:
 			fmt.Fprintf(&b, "\nOr set adopt_existing = true on this resource: the %s was created by this user (%s) in this project, so the provider may adopt it.", t.Kind, t.UserID)
 		default:
-			fmt.Fprintf(&b, "\nadopt_existing cannot adopt it: it was created by user %s, and the provider's credentials are user %s's.", OrUnknown(o.UserID), OrUnknown(t.UserID))
+			fmt.Fprintf(&b, "\nadopt_existing cannot adopt it: it was created by user %s, and the provider's credentials are user %s's.", orUnknown(o.UserID), orUnknown(t.UserID))
 		}
 		b.WriteString("\n\nOtherwise give this resource another name. If this create is the new half of a create_before_destroy replacement of this very resource, the old object still holds the name: give the replacement a new name, or drop create_before_destroy so that Terraform deletes the old one first.")
 	} else {
@@ -118,7 +118,7 @@ func (t NameTaken) String() string {
 		b.WriteString(ImportHint(t.Kind, "<id>"))
 	}
 	if t.AdoptRequested {
-		fmt.Fprintf(&b, "\n\nadopt_existing adopts only when exactly one %s of the name exists and it was created by this user (%s) in this project.", t.Kind, OrUnknown(t.UserID))
+		fmt.Fprintf(&b, "\n\nadopt_existing adopts only when exactly one %s of the name exists and it was created by this user (%s) in this project.", t.Kind, orUnknown(t.UserID))
 	}
 	return b.String()
 }
