@@ -16,10 +16,10 @@ import (
 
 // The provider adopts, deletes or changes only objects its state holds or
 // that it can prove it created itself. This file holds what every resource
-// checks: which objects resources of this run have taken (claims), how an
-// object is named in an error, and that a state belongs to the session's
-// project. Which objects of a name came from one create request is the
-// create guard's (create_guard.go).
+// checks: which objects resources of this run have taken (claims), and
+// that a state belongs to the session's project. Which objects of a name
+// came from one create request is the create guard's (create_guard.go);
+// how the objects and the refusals read is internal/diagnose's.
 
 // claimSet records which resource of this provider instance holds each
 // object id. Terraform runs one provider process per provider
