@@ -7,7 +7,7 @@
 //
 //   - Cluster API's topology, Cluster, KubeadmControlPlane,
 //     MachineDeployment, MachineSet, Machine and KubeadmConfig controllers,
-//     with the phases, v1beta1 conditions and Events of Cluster API v1.14;
+//     with the phases, v1beta1 conditions and Events of Cluster API v1.8;
 //   - the OpenStack provider (CAPO v0.9, v1alpha7): it logs in to Keystone
 //     with the application credential the driver stored, looks the
 //     external network, flavors and images up through the catalog, and

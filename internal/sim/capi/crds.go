@@ -16,14 +16,16 @@ import (
 )
 
 // CRDVersion is the Cluster API release whose CRDs the management API
-// serves; scripts/capi-crds.sh copies them out of its Go module.
-const CRDVersion = "v1.14.2"
+// serves; scripts/capi-crds.sh copies them out of its Go module. It is the
+// release line magnum-cluster-api 0.16 was built against: v1.14's v1beta1
+// schema refuses what the driver sends (an empty
+// machineDeployments[].failureDomain is below its minLength of 1), which
+// v1.8's accepts.
+const CRDVersion = "v1.8.4"
 
 // servedVersion is the API version magnum-cluster-api 0.16 reads and
-// writes. Cluster API v1.14 stores v1beta2 and converts through its
-// webhook, which does not run here, so the management API serves and
-// stores v1beta1 alone: the driver sees v1beta1 objects, as it would
-// through the webhook.
+// writes, and Cluster API v1.8's storage version. The CRDs keep it alone,
+// since the conversion webhook for older versions does not run here.
 const servedVersion = "v1beta1"
 
 // loadCAPICRDs reads the Cluster API CRDs (core, kubeadm bootstrap and

@@ -544,6 +544,29 @@ func (m *Management) reconcileMachine(ctx context.Context, st *state, mc obj) er
 		_, err := m.k.update(ctx, rMachine, mc)
 		return err
 	}
+	// Cluster API's reconcileExternal: the Machine becomes the controller
+	// of its bootstrap config and infrastructure machine, which CAPO needs
+	// to find the Machine it boots.
+	for _, ext := range []struct {
+		o obj
+		r resource
+	}{{kc, rKC}, {im, rOSM}} {
+		if ext.o == nil || ownerMachine(st, ext.o) != nil {
+			continue
+		}
+		owners := []any{ownerRef(mc, rMachine, true)}
+		for _, r := range ext.o.list("metadata", "ownerReferences") {
+			if rm, ok := asMap(r); ok {
+				rm = clone(rm)
+				delete(rm, "controller")
+				delete(rm, "blockOwnerDeletion")
+				owners = append(owners, rm)
+			}
+		}
+		ext.o.set(owners, "metadata", "ownerReferences")
+		_, err := m.k.update(ctx, ext.r, ext.o)
+		return err
+	}
 	// Spec fields the Machine controller copies.
 	if kc != nil && kc.str("status", "dataSecretName") != "" && mc.str("spec", "bootstrap", "dataSecretName") == "" {
 		mc.set(kc.str("status", "dataSecretName"), "spec", "bootstrap", "dataSecretName")
@@ -569,10 +592,10 @@ func (m *Management) reconcileMachine(ctx context.Context, st *state, mc obj) er
 			fresh.set(im.str("status", "failureMessage"), "status", "failureMessage")
 		}
 	}
-	node := ""
+	node, nodeInfo := "", map[string]any(nil)
 	if infraReady {
 		if w := m.workload(ns, mc.label(labelClusterName)); w != nil {
-			node = w.nodeReady(ctx, mc.name())
+			node, nodeInfo = w.nodeReady(ctx, mc.name())
 		}
 	}
 	conds := []cond{
@@ -584,7 +607,9 @@ func (m *Management) reconcileMachine(ctx context.Context, st *state, mc obj) er
 			m.rec.normal(ctx, mc, rMachine, machineComponent, "SuccessfulSetNodeRef", "%s", node)
 		}
 		fresh.set(map[string]any{"apiVersion": "v1", "kind": "Node", "name": node}, "status", "nodeRef")
-		fresh.set(map[string]any{"kubeletVersion": mc.str("spec", "version"), "operatingSystem": "linux", "architecture": "amd64"}, "status", "nodeInfo")
+		// Cluster API copies the Node's system info; its schema requires
+		// every field of it.
+		fresh.set(clone(nodeInfo), "status", "nodeInfo")
 		conds = append(conds, condTrue("NodeHealthy"))
 	} else if infraReady {
 		conds = append(conds, condFalse("NodeHealthy", "NodeProvisioning", "Warning", ""))

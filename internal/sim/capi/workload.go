@@ -99,26 +99,26 @@ func (w *workload) hostPort() (string, int64) {
 }
 
 // nodeReady returns name when the workload API shows that Node Ready.
-func (w *workload) nodeReady(ctx context.Context, name string) string {
+func (w *workload) nodeReady(ctx context.Context, name string) (string, map[string]any) {
 	w.mu.Lock()
 	_, joined := w.nodes[name]
 	w.mu.Unlock()
 	if !joined || !w.ep.NodesSynced() {
-		return ""
+		return "", nil
 	}
 	if ok, _ := w.ep.Ready(); !ok {
-		return ""
+		return "", nil
 	}
 	n, err := w.k.get(ctx, resource{"", "v1", "nodes", "Node", true}, "", name)
 	if err != nil {
-		return ""
+		return "", nil
 	}
 	for _, c := range n.list("status", "conditions") {
 		if cm, ok := asMap(c); ok && cm["type"] == "Ready" && cm["status"] == "True" {
-			return name
+			return name, n.m("status", "nodeInfo")
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func (w *workload) removeNode(name string) {
