@@ -25,11 +25,13 @@ type capiFlags struct {
 	octaviaPort      int
 	boot, join       time.Duration
 	host, kubeBins   string
+	auditDir         string
 }
 
 func (c *capiFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.kubeconfig, "capi-kubeconfig", "", "with -openstack-services: run a Cluster API management cluster (a real kube-apiserver; make kube-bins) with stand-in Cluster API and OpenStack provider controllers, and write its kubeconfig here for the driver")
 	fs.StringVar(&c.crds, "capi-crds", "", "with -capi-kubeconfig: directory of Cluster API "+capi.CRDVersion+"'s CRD files (scripts/capi-crds.sh)")
+	fs.StringVar(&c.auditDir, "capi-audit-dir", "", "with -capi-kubeconfig: write the management API's audit log (what the driver asked for, and what the stand-in controllers wrote; no Secret or ConfigMap data) and the workload APIs' into this directory")
 	fs.IntVar(&c.octaviaPort, "octavia-port", 9876, "with -capi-kubeconfig: port of the Octavia stand-in")
 	fs.DurationVar(&c.boot, "capi-server-boot", 2*time.Second, "with -capi-kubeconfig: how long a server takes to become ACTIVE")
 	fs.DurationVar(&c.join, "capi-node-join", 2*time.Second, "with -capi-kubeconfig: how long an ACTIVE server takes to be a Ready node")
@@ -45,7 +47,7 @@ func (c capiFlags) start(ctx context.Context, stdout, stderr io.Writer) (func(),
 		return nil, errors.New("-capi-kubeconfig needs -capi-crds")
 	}
 	logf := log.New(stderr, "capi: ", log.LstdFlags|log.Lmicroseconds).Printf
-	backend, err := kubeapi.New(kubeapi.Options{Mode: kubeapi.ModeReal, BinDir: c.kubeBins, Logf: logf})
+	backend, err := kubeapi.New(kubeapi.Options{Mode: kubeapi.ModeReal, BinDir: c.kubeBins, Logf: logf, AuditDir: c.auditDir})
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,7 @@ step "magnum schema"
 
 standin_args=()
 if [ -n "$CAPI" ]; then
-	standin_args=(-capi-kubeconfig "$KUBECONFIG_CAPI" -capi-crds "$STATE/capi-crds" -kube-bins "$STATE/bin/kube" -fixtures "$STATE/etc/fixtures.json")
+	standin_args=(-capi-kubeconfig "$KUBECONFIG_CAPI" -capi-crds "$STATE/capi-crds" -kube-bins "$STATE/bin/kube" -capi-audit-dir "$STATE/log/capi-audit" -fixtures "$STATE/etc/fixtures.json")
 fi
 # Whatever the stand-ins write (the management cluster's etcd, say) goes
 # with the state directory.
