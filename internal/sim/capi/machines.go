@@ -372,16 +372,27 @@ func (m *Management) reconcileMD(ctx context.Context, st *state, md obj) error {
 		"replicas": total, "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": available,
 		"unavailableReplicas": max(0, replicas-available), "observedGeneration": md.generation(),
 	}
-	phase := "Running"
+	// Cluster API v1.8's rule (computeStatus in machinedeployment_sync.go):
+	// Running once every wanted replica is ready, ScalingUp while fewer
+	// are, ScalingDown when more are available than exist, and no phase at
+	// all while more are ready than wanted. A Machine whose server failed
+	// is never ready, and v1.8's MachineSets do not report their Machines'
+	// failures, so such a MachineDeployment stays ScalingUp: the driver's
+	// nodegroup stays *_IN_PROGRESS, never *_FAILED.
+	phase := ""
 	switch {
 	case md.deleting():
 		phase = "ScalingDown"
-	case replicas < total:
+	case total-available < 0:
 		phase = "ScalingDown"
-	case replicas > total:
+	case replicas > ready:
 		phase = "ScalingUp"
+	case replicas == ready:
+		phase = "Running"
 	}
-	s["phase"] = phase
+	if phase != "" {
+		s["phase"] = phase
+	}
 	fresh["status"] = s
 	conds := []cond{}
 	if available >= replicas {
