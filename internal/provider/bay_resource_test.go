@@ -457,6 +457,8 @@ resource "magnum_baymodel" "capi" {
   flavor_id           = "m1.medium"
   master_flavor_id    = "m1.medium"
   network_driver      = "calico"
+  # magnum-cluster-api fails every create without one.
+  dns_nameserver = "8.8.8.8"
   labels = {
     kube_tag = "v1.30.2"
   }

@@ -91,9 +91,11 @@ type clusterOp struct {
 	heat bool
 	// failNow makes the conductor fail the operation as soon as it handles
 	// it, the way an exception inside the conductor does; restore undoes
-	// what the API wrote first.
-	failNow *string
-	restore func()
+	// what the API wrote first. stackIDFirst: a Cluster API driver raised
+	// after it saved the cluster's stack_id.
+	failNow      *string
+	stackIDFirst bool
+	restore      func()
 	// capiFault is an injected failure for a stack-less (Cluster API)
 	// operation.
 	capiFault *Fault
@@ -162,6 +164,9 @@ func (cd *conductor) pick(c *clusterRow, op *clusterOp, at time.Time) {
 	op.picked = true
 	c.updatedAt = timePtr(at)
 	if op.failNow != nil {
+		if op.stackIDFirst {
+			c.stackID = "kube-" + randomBase36(5)
+		}
 		c.status = op.action + "_FAILED"
 		c.statusReason = *op.failNow
 		if op.restore != nil {
@@ -326,10 +331,12 @@ func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time)
 // ignore create_timeout).
 func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if op.capiFault != nil && op.capiFault.Timeout {
+		cd.showCAPIProgress(c, op, time.Time{}, now)
 		return false
 	}
 	done := cd.pollAfter(op, op.at.Add(op.duration))
 	if now.Before(done) {
+		cd.showCAPIProgress(c, op, done, now)
 		return false
 	}
 	c.updatedAt = timePtr(done)
@@ -343,10 +350,7 @@ func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bo
 		cd.destroy(c)
 		return true
 	}
-	tag := c.label("kube_tag")
-	if tag == "" {
-		tag = capiDefaultKubeTag
-	}
+	tag := c.capiVersion
 	c.coeVersion = tag
 	cd.refreshKubeNodes(c)
 	if ok, err := cd.kubeSettled(c); err != nil {
