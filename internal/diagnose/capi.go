@@ -2,7 +2,10 @@ package diagnose
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
 // magnumClusterAPIDriverPrefix starts the names of vexxhost's
@@ -29,4 +32,20 @@ func MissingDNSNameserver(baymodel, driver, dnsNameserver string) (summary, deta
 		"Set dns_nameserver to the resolvers the bays' nodes should use (comma-separated; the openstack CLI sends 8.8.8.8 "+
 		"when none is given). The provider sets no default of its own, so that no existing plan changes.", driver, baymodel)
 	return summary, detail
+}
+
+// capiStackID is the stack_id magnum-cluster-api gives a bay: the name of
+// its Cluster API cluster, saved before anything can fail.
+var capiStackID = regexp.MustCompile(`^kube-[a-z0-9]{5}$`)
+
+// DNSNameserverFailure explains a create that magnum-cluster-api failed at
+// once for want of the baymodel's dns_nameserver (MissingDNSNameserver);
+// "" for any other failure.
+func DNSNameserverFailure(c *magnum.Cluster) string {
+	if c == nil || c.Status != "CREATE_FAILED" || c.StatusReason != "'NoneType' object has no attribute 'split'" ||
+		!capiStackID.MatchString(c.StackID) {
+		return ""
+	}
+	return "This is how vexxhost's magnum-cluster-api driver fails a bay whose baymodel has no dns_nameserver " +
+		"(it splits the field without a default). Set dns_nameserver on the baymodel; the next apply then replaces this bay."
 }

@@ -373,8 +373,8 @@ data "magnum_baymodel" "named" {
 // On a cloud whose baymodels get vexxhost's magnum-cluster-api driver, a
 // baymodel without dns_nameserver is warned about when its create tells
 // the driver and on every later plan, and the warning is true: a bay from
-// it fails with the driver's error. A baymodel with one is not warned
-// about, and none gets a default.
+// it fails with the driver's error, which says what to do, and doing it
+// works. A baymodel with one is not warned about, and none gets a default.
 func TestAccBaymodel_clusterAPIDriverWithoutDNSNameserverWarns(t *testing.T) {
 	t.Parallel()
 	cli := newTerraformCLI(t)
@@ -434,6 +434,21 @@ resource "magnum_bay" "doomed" {
 	if err := cmd.Run(); err == nil {
 		t.Fatalf("a bay from the baymodel without dns_nameserver was created:\n%s", buf)
 	}
-	expectInOutput(t, buf.String(), "status CREATE_FAILED: status_reason: 'NoneType' object has no attribute 'split'")
+	expectInOutput(t, buf.String(), "status CREATE_FAILED: status_reason: 'NoneType' object has no attribute 'split'",
+		"Set dns_nameserver on the baymodel; the next apply then replaces this bay.")
+
+	// What the hint says works: the failed bay goes, the baymodel
+	// changes, a new bay is built.
+	cli.writeConfig(strings.Replace(baymodels, `  name                = "capi-nodns"`, `  name                = "capi-nodns"
+  dns_nameserver      = "1.1.1.1"`, 1) + `
+resource "magnum_bay" "doomed" {
+  name        = "doomed"
+  baymodel_id = magnum_baymodel.nodns.id
+}
+`)
+	out = cli.run("apply", "-auto-approve")
+	if bay, ok := cli.bayInState(); !ok || bay.Status != "CREATE_COMPLETE" || bay.Tainted || strings.Contains(out, "has no dns_nameserver") {
+		t.Errorf("after setting dns_nameserver: bay %+v (in state: %v)\n%s", bay, ok, out)
+	}
 	cli.run("destroy", "-auto-approve")
 }
