@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"time"
 
@@ -63,6 +64,44 @@ type credentialSource struct {
 	// knownCA, when set, is the bay's CA as read before: fill uses it
 	// instead of asking Magnum.
 	knownCA string
+	// key, when set, is a client key generated ahead (while a create
+	// waited for Magnum); sign uses it instead of making one then.
+	key *pendingKey
+}
+
+// pendingKey is a client key being generated in the background. An RSA key
+// takes tens of milliseconds of CPU, seconds on a loaded machine: a create
+// starts it before waiting for the bay, so signing after Magnum reports the
+// bay ready does not wait for it.
+type pendingKey struct {
+	done chan struct{}
+	key  crypto.Signer
+	pem  string
+	err  error
+}
+
+func newPendingKey(kind string) *pendingKey {
+	k := &pendingKey{done: make(chan struct{})}
+	go func() {
+		defer close(k.done)
+		k.key, k.pem, k.err = kubeconfig.NewKey(kind)
+	}()
+	return k
+}
+
+// signed is the outcome of a signing started before the CA was read.
+type signed struct {
+	cert, key string
+	err       error
+}
+
+func (k *pendingKey) get(ctx context.Context) (crypto.Signer, string, error) {
+	select {
+	case <-k.done:
+		return k.key, k.pem, k.err
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
 }
 
 // refreshCredentials fills ca_cert, kubeconfig and docker_tls, and signs a
@@ -72,8 +111,8 @@ type credentialSource struct {
 // meta.CARead holds the bay's fingerprint from then, and is updated here.
 // Failures are warnings: the bay itself is fine, and the next refresh tries
 // again.
-func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool) diag.Diagnostics {
-	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store)}
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool, key *pendingKey) diag.Diagnostics {
+	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store), key: key}
 	fp := caFingerprint(c)
 	if meta.CARead != "" && meta.CARead == fp && !m.CACert.IsNull() && !m.CACert.IsUnknown() && m.CACert.ValueString() != "" {
 		tflog.Debug(ctx, "the bay has not changed since its CA was read; reusing it", map[string]any{"bay": c.Name})
@@ -114,6 +153,18 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	}
 
 	current := s.currentCredentials(ctx, m, isKube)
+	// Without a client certificate to keep (a create, or credentials
+	// requested) a TLS bay gets a new one whatever its CA says, so the
+	// signing need not wait for the CA read: both requests go out at once.
+	var early chan signed
+	if !meta.TLSDisabled && s.knownCA == "" && !s.withoutClientCert && (current.CertPEM == "" || !reuse) {
+		early = make(chan signed, 1)
+		go func() {
+			var r signed
+			r.cert, r.key, r.err = s.sign(ctx, c.UUID)
+			early <- r
+		}()
+	}
 	caPEM := ""
 	if !meta.TLSDisabled && s.knownCA != "" {
 		caPEM = s.knownCA
@@ -139,7 +190,12 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	if renew && caPEM != "" {
 		tflog.Info(ctx, "signing a new client certificate for the bay", map[string]any{"bay": c.Name, "reason": why})
 		var err error
-		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
+		if early != nil {
+			r := <-early
+			certPEM, keyPEM, err = r.cert, r.key, r.err
+		} else {
+			certPEM, keyPEM, err = s.sign(ctx, c.UUID)
+		}
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
 				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
@@ -213,7 +269,12 @@ func (s credentialSource) currentCredentials(ctx context.Context, m *bayAttribut
 // sign makes a key and a CSR for CN=admin, O=system:masters (what
 // magnumclient asks for) and has Magnum sign it with the bay's CA.
 func (s credentialSource) sign(ctx context.Context, clusterID string) (certPEM, keyPEM string, err error) {
-	key, keyPEM, err := kubeconfig.NewKey(kubeconfig.KeyRSA2048)
+	var key crypto.Signer
+	if s.key != nil {
+		key, keyPEM, err = s.key.get(ctx)
+	} else {
+		key, keyPEM, err = kubeconfig.NewKey(kubeconfig.KeyRSA2048)
+	}
 	if err != nil {
 		return "", "", err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
+	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -462,6 +463,11 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		cond.Target = append(cond.Target, "UPDATE_COMPLETE")
 		cond.Pending = append(cond.Pending, "UPDATE_IN_PROGRESS")
 	}
+	// The client key is made while Magnum builds the bay, not after.
+	var key *pendingKey
+	if storesCredentials(plan.StoreCredentials) && (meta.COE == "kubernetes" || meta.COE == "swarm" || meta.COE == "swarm-mode") && !meta.TLSDisabled {
+		key = newPendingKey(kubeconfig.KeyRSA2048)
+	}
 	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout)
 	if werr == nil && adopted {
 		c, werr = r.resizeAdopted(ctx, c, plan, timeout)
@@ -476,7 +482,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 				diagnose.BayUnread(werr, id))
 		return
 	}
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials, key)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -523,7 +529,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, compareWith)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, c, &state, priorCount)...)
 	state.StoreCredentials = types.BoolValue(storesCredentials(state.StoreCredentials))
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -636,7 +642,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -125,7 +126,9 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 	cond.Describe = diagnose.ClusterStatus
 	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
 	// The Heat stack's own status is read once per change of the bay's
-	// status, for the progress log only: a few requests per wait.
+	// status, for the progress log only: a few requests per wait. Not on
+	// the poll that ends the wait in success: the stack is done then, and
+	// reading it would only delay the end by a round trip or two.
 	var seen, stack string
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
@@ -152,7 +155,10 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 			return nil, "", err
 		}
 		if key := c.Status + "/" + c.StackID; key != seen {
-			seen, stack = key, r.stackStatus(ctx, c)
+			seen, stack = key, ""
+			if !slices.Contains(cond.Target, c.Status) {
+				stack = r.stackStatus(ctx, c)
+			}
 		}
 		return c, c.Status, nil
 	}, cond)
