@@ -273,10 +273,32 @@ func clusterByName(s *sim.Sim, name string) (sim.ClusterInfo, bool) {
 	return sim.ClusterInfo{}, false
 }
 
+// OneBayRuns is the fewest runs of scenario 1: each puts the conductor's
+// sync elsewhere in the provider's poll interval.
+const OneBayRuns = 6
+
+// SyncOffsets are where scenario 1's runs put the conductor's sync after
+// the bay's create: spread evenly over the poll interval in force when
+// Magnum reports (as the sweep spreads its completions), so that the
+// median notice delay is a median over where the report falls between
+// two polls, not one draw repeated. A real conductor's grid is fixed when
+// it starts; where a create falls in its period is chance.
+func SyncOffsets(bayT time.Duration, runs int) []time.Duration {
+	iv := min(intervalAt(ProviderSchedule.Schedule, bayT+syncLag), ConductorInterval)
+	out := make([]time.Duration, runs)
+	for i := range out {
+		out[i] = iv * time.Duration(2*i+1) / time.Duration(2*runs)
+	}
+	return out
+}
+
 // scenarioOneBay: one bay whose stack takes cfg.BayT, against a baseline
 // apply of the baymodel alone.
 func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(string, ...any)) ([]Row, []OverheadRun, error) {
-	setup := fmt.Sprintf("latency %s, Heat create %s, conductor every %s", cfg.Latency, cfg.BayT, ConductorInterval)
+	n := max(cfg.Runs, OneBayRuns)
+	offsets := SyncOffsets(cfg.BayT, n)
+	setup := fmt.Sprintf("latency %s, Heat create %s, conductor every %s on one grid, a sync %s–%s after the POST", cfg.Latency, cfg.BayT, ConductorInterval,
+		secs(offsets[0]), secs(offsets[n-1]))
 	s, err := startSim(sim.Options{Latency: cfg.Latency, HeatCreateDuration: cfg.BayT, HeatDeleteDuration: time.Second, ConductorInterval: ConductorInterval})
 	if err != nil {
 		return nil, nil, err
@@ -285,9 +307,9 @@ func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(st
 	tl := watch(s)
 	defer tl.close()
 
-	runs := make([]OverheadRun, cfg.Runs)
-	base, err := measure(s, "1a. apply: baymodel only (baseline)", setup, 0, cfg.Runs, func(i int) (tfResult, error) {
-		logf("scenario 1 baseline, run %d/%d", i+1, cfg.Runs)
+	runs := make([]OverheadRun, n)
+	base, err := measure(s, "1a. apply: baymodel only (baseline)", setup, 0, n, func(i int) (tfResult, error) {
+		logf("scenario 1 baseline, run %d/%d", i+1, n)
 		dir, err := ws.config("s1-base", baysConfig(fmt.Sprintf("s1base%d", i), 0))
 		if err != nil {
 			return tfResult{}, err
@@ -299,8 +321,11 @@ func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(st
 	if err != nil {
 		return nil, nil, err
 	}
-	bay, err := measure(s, fmt.Sprintf("1b. apply: baymodel + 1 bay, T = %s", cfg.BayT), setup, 1, cfg.Runs, func(i int) (tfResult, error) {
-		logf("scenario 1 bay, run %d/%d", i+1, cfg.Runs)
+	bay, err := measure(s, fmt.Sprintf("1b. apply: baymodel + 1 bay, T = %s", cfg.BayT), setup, 1, n, func(i int) (tfResult, error) {
+		logf("scenario 1 bay, run %d/%d (a sync %s after the POST)", i+1, n, secs(offsets[i]))
+		if err := s.AlignConductor(offsets[i]); err != nil {
+			return tfResult{}, err
+		}
 		prefix := fmt.Sprintf("s1bay%d", i)
 		dir, err := ws.config("s1-bay", baysConfig(prefix, 1))
 		if err != nil {

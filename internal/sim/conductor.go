@@ -38,6 +38,7 @@ import (
 // through orchestrator, as the real conductor calls heatclient, and starts
 // and stops the bays' Kubernetes APIs (kubenodes.go).
 type conductor struct {
+	// opts.ConductorEpoch may be moved by AlignConductor, under st.mu.
 	opts    Options
 	profile *profile
 	now     func() time.Time
@@ -55,6 +56,9 @@ type conductor struct {
 	// hands to Heat, or plays in its Cluster API driver, as an operation
 	// starts. They have their own lock.
 	faults armedFaults
+	// alignNext, when set, is where the next cluster create puts the sync
+	// grid: a sync this long after the create (AlignConductor).
+	alignNext *time.Duration
 }
 
 // logf writes to Options.Logf.

@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Real Magnum runs its status sync (service/periodic.py,
 // sync_cluster_status) as one periodic task for every cluster, every 10 s
@@ -26,4 +29,19 @@ func syncOnGrid(epoch time.Time, iv time.Duration, opAt, t time.Time) time.Time 
 		n = -((-d) / iv)
 	}
 	return epoch.Add(n * iv)
+}
+
+// alignConductor is Sim.AlignConductor for the in-process Magnum.
+func (cd *conductor) alignConductor(offset time.Duration) error {
+	iv := cd.opts.ConductorInterval
+	if iv <= 0 {
+		return fmt.Errorf("the conductor has no sync period to align (ConductorInterval is 0)")
+	}
+	if offset < 0 || offset >= iv {
+		return fmt.Errorf("offset %s is outside the sync period [0, %s)", offset, iv)
+	}
+	cd.st.mu.Lock()
+	defer cd.st.mu.Unlock()
+	cd.alignNext = &offset
+	return nil
 }

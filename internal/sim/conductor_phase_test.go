@@ -39,3 +39,46 @@ func TestConductorEpochPutsEveryClusterOnOneGrid(t *testing.T) {
 		t.Errorf("per-operation grid: reported %s after the POST, want 32s", got)
 	}
 }
+
+// AlignConductor places the one grid against the next create: a sync the
+// given offset after it, and every later cluster on the same grid.
+func TestAlignConductorPlacesTheGridAgainstTheNextCreate(t *testing.T) {
+	const iv = 10 * time.Second
+	e := newClusterEnv(t, Options{ConductorInterval: iv, HeatCreateDuration: 20 * time.Second})
+	for _, bad := range []time.Duration{-time.Millisecond, iv} {
+		if err := e.s.AlignConductor(bad); err == nil {
+			t.Errorf("AlignConductor(%s) accepted an offset outside the period", bad)
+		}
+	}
+	if err := e.s.AlignConductor(3300 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(700 * time.Millisecond)
+	first := e.create("c1")
+	tl, ok := e.s.OperationTimeline(first)
+	if !ok {
+		t.Fatal("no timeline for c1")
+	}
+	// Heat is done 20 s in; the sync 23.3 s in sees it, and the status
+	// lands a fifth of a period later.
+	if got := tl.Reported.Sub(tl.Accepted); got != 25300*time.Millisecond {
+		t.Errorf("c1 reported %s after its create, want 25.3s", got)
+	}
+	e.clock.Advance(4100 * time.Millisecond)
+	second := e.create("c2")
+	tl2, ok := e.s.OperationTimeline(second)
+	if !ok {
+		t.Fatal("no timeline for c2")
+	}
+	if off := tl2.Reported.Sub(tl.Reported) % iv; off != 0 {
+		t.Errorf("c2 reported %s off c1's grid, want on it", off)
+	}
+	if d := tl2.Reported.Sub(tl2.BackendDone); d < iv/5 || d >= iv+iv/5 {
+		t.Errorf("c2 reported %s after its stack, want within one period", d)
+	}
+
+	none := newClusterEnv(t, Options{HeatCreateDuration: time.Second})
+	if err := none.s.AlignConductor(0); err == nil {
+		t.Error("AlignConductor without a conductor period succeeded")
+	}
+}
