@@ -413,6 +413,8 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	// The name look-up does not need the baymodel: both go out at once.
+	names := startListing(ctx, r.data.listBays)
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 	if err != nil {
 		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
@@ -435,7 +437,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 
 	name := plan.Name.ValueString()
-	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), r.data.listBays,
+	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), names.get,
 		func(ctx context.Context) (string, error) { return r.data.Magnum.CreateCluster(ctx, create) })
 	if err == nil && adopted {
 		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
