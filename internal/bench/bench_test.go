@@ -242,20 +242,20 @@ func TestPhasedSweepMeetsTheTargets(t *testing.T) {
 	}
 }
 
-// Scenario 1's runs put the sync at different points of the poll interval,
-// and its check takes each run's own T.
-func TestSyncOffsetsSpreadOverThePollInterval(t *testing.T) {
-	got := SyncOffsets(20*time.Second, 6)
+// Scenario 1's runs put Magnum's report at different points of the poll
+// interval, and its check takes each run's own T.
+func TestNoticeOffsetsSpreadOverThePollInterval(t *testing.T) {
+	got := NoticeOffsets(20*time.Second, 6)
 	want := []time.Duration{125, 375, 625, 875, 1125, 1375}
 	for i := range want {
 		if got[i] != want[i]*time.Millisecond {
-			t.Fatalf("SyncOffsets(20s, 6) = %v, want 0.125 s … 1.375 s, 0.25 s apart", got)
+			t.Fatalf("NoticeOffsets(20s, 6) = %v, want 0.125 s … 1.375 s, 0.25 s apart", got)
 		}
 	}
 	// A long wait's poll interval is longer than the conductor's period:
 	// the period bounds the spread.
-	if long := SyncOffsets(10*time.Minute, 4); long[3] >= ConductorInterval {
-		t.Errorf("SyncOffsets(10m, 4) = %v, beyond the %s period", long, ConductorInterval)
+	if long := NoticeOffsets(10*time.Minute, 4); long[3] >= ConductorInterval {
+		t.Errorf("NoticeOffsets(10m, 4) = %v, beyond the %s period", long, ConductorInterval)
 	}
 }
 

@@ -40,7 +40,7 @@ type backend interface {
 	setPassword(userName, password string) error
 	upgradeRequests() []UpgradeRequest
 	operationTimeline(uuid string) (Timeline, bool)
-	alignConductor(offset time.Duration) error
+	setConductorEpoch(t time.Time) error
 	kubeAPI() (mode, description string)
 	kubeAPIsRunning() int
 
@@ -162,13 +162,13 @@ func (s *Sim) OperationTimeline(uuid string) (Timeline, bool) {
 	return s.backend.operationTimeline(uuid)
 }
 
-// AlignConductor puts every sync of every cluster on one grid, as
-// Options.ConductorEpoch does, with a sync falling offset (within
-// [0, ConductorInterval)) after the next cluster create is accepted. A real
-// conductor's grid is fixed when it starts, so where a create falls in its
+// SetConductorEpoch moves the conductor's one sync grid
+// (Options.ConductorEpoch) to t + n×ConductorInterval. A real conductor's
+// grid is fixed when it starts, so where an operation's end falls in its
 // period is chance; a benchmark uses this to sample that chance evenly
-// rather than take whatever its timing gives.
-func (s *Sim) AlignConductor(offset time.Duration) error { return s.backend.alignConductor(offset) }
+// rather than take whatever its timing gives. What was already reported
+// stays; operations in progress follow the new grid.
+func (s *Sim) SetConductorEpoch(t time.Time) error { return s.backend.setConductorEpoch(t) }
 
 // KubeAPI says what answers at bays' api_address: kubeapi.ModeReal or
 // kubeapi.ModeFake, and a sentence for logs.

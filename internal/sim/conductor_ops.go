@@ -130,9 +130,6 @@ func reasonOf(aerr *apiError) *string {
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
 func (cd *conductor) startCreate(c *clusterRow, o createOpts) {
 	now := cd.now()
-	if cd.alignNext != nil {
-		cd.opts.ConductorEpoch, cd.alignNext = now.Add(*cd.alignNext), nil
-	}
 	ca, err := pki.NewCA(c.name, now)
 	switch {
 	case err != nil && o.failNow == nil:

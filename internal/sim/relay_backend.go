@@ -61,7 +61,7 @@ func (rl *relay) upgradeRequests() []UpgradeRequest { return nil }
 
 func (rl *relay) operationTimeline(string) (Timeline, bool) { return Timeline{}, false }
 
-func (rl *relay) alignConductor(time.Duration) error { return errRelayUnsupported }
+func (rl *relay) setConductorEpoch(time.Time) error { return errRelayUnsupported }
 
 func (rl *relay) kubeAPI() (mode, description string) {
 	return "", "the real cloud's bays' Kubernetes APIs"
