@@ -60,7 +60,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 			}
 			return c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c)
 		},
-	}, timeout)
+	}, timeout, nil)
 }
 
 // saveAfterFailedUpdate records what the cloud reports after a failed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -67,6 +68,81 @@ type credentialSource struct {
 	// key, when set, is a client key generated ahead (while a create
 	// waited for Magnum); sign uses it instead of making one then.
 	key *pendingKey
+	// ahead, when set, is what a create read and signed while Magnum was
+	// still building the bay; fill uses it instead of asking again.
+	ahead *credentialsAhead
+}
+
+// credentialsAhead reads a new bay's CA and has its client certificate
+// signed while Magnum still builds the bay. Magnum's conductor makes the
+// bay's certificates before it creates the Heat stack, so once the bay
+// shows a stack id both requests work; after Magnum reports the bay ready
+// nothing is left to ask. On a real cloud these are the create's slowest
+// requests after the wait (Magnum asks Keystone several times for each).
+type credentialsAhead struct {
+	key     *pendingKey
+	mu      sync.Mutex
+	started bool
+	done    chan struct{}
+	ca      string
+	caErr   error
+	cert    signed
+}
+
+func newCredentialsAhead(kind string) *credentialsAhead {
+	return &credentialsAhead{key: newPendingKey(kind), done: make(chan struct{})}
+}
+
+// see starts the reads, once, from the first poll that shows the bay's
+// stack id. Clouds without Heat (Cluster API drivers) show none: their
+// credentials are read after the wait, as before.
+func (a *credentialsAhead) see(ctx context.Context, m *magnum.Client, c *magnum.Cluster) {
+	if a == nil || c.StackID == "" {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.started {
+		return
+	}
+	a.started = true
+	go func() {
+		defer close(a.done)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.ca, a.caErr = m.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
+		}()
+		a.cert.cert, a.cert.key, a.cert.err = credentialSource{magnum: m, key: a.key}.sign(ctx, c.UUID)
+		wg.Wait()
+	}()
+}
+
+// result is the CA read ahead ("" if none or it failed) and the client
+// certificate signed ahead (nil if none, it failed, or the CA read did).
+func (a *credentialsAhead) result(ctx context.Context) (string, *signed) {
+	if a == nil {
+		return "", nil
+	}
+	a.mu.Lock()
+	started := a.started
+	a.mu.Unlock()
+	if !started {
+		return "", nil
+	}
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+		return "", nil
+	}
+	if a.caErr != nil || a.ca == "" {
+		return "", nil
+	}
+	if a.cert.err != nil || a.cert.cert == "" {
+		return a.ca, nil
+	}
+	return a.ca, &a.cert
 }
 
 // pendingKey is a client key being generated in the background. An RSA key
@@ -111,8 +187,11 @@ func (k *pendingKey) get(ctx context.Context) (crypto.Signer, string, error) {
 // meta.CARead holds the bay's fingerprint from then, and is updated here.
 // Failures are warnings: the bay itself is fine, and the next refresh tries
 // again.
-func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool, key *pendingKey) diag.Diagnostics {
-	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store), key: key}
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool, ahead *credentialsAhead) diag.Diagnostics {
+	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store), ahead: ahead}
+	if ahead != nil {
+		src.key = ahead.key
+	}
 	fp := caFingerprint(c)
 	if meta.CARead != "" && meta.CARead == fp && !m.CACert.IsNull() && !m.CACert.IsUnknown() && m.CACert.ValueString() != "" {
 		tflog.Debug(ctx, "the bay has not changed since its CA was read; reusing it", map[string]any{"bay": c.Name})
@@ -153,22 +232,32 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	}
 
 	current := s.currentCredentials(ctx, m, isKube)
-	// Without a client certificate to keep (a create, or credentials
-	// requested) a TLS bay gets a new one whatever its CA says, so the
-	// signing need not wait for the CA read: both requests go out at once.
-	var early chan signed
-	if !meta.TLSDisabled && s.knownCA == "" && !s.withoutClientCert && (current.CertPEM == "" || !reuse) {
-		early = make(chan signed, 1)
-		go func() {
-			var r signed
-			r.cert, r.key, r.err = s.sign(ctx, c.UUID)
-			early <- r
-		}()
+	var aheadCA string
+	var aheadCert *signed
+	if !meta.TLSDisabled {
+		aheadCA, aheadCert = s.ahead.result(ctx)
 	}
+	var early chan signed
 	caPEM := ""
-	if !meta.TLSDisabled && s.knownCA != "" {
+	switch {
+	case meta.TLSDisabled:
+	case s.knownCA != "":
 		caPEM = s.knownCA
-	} else if !meta.TLSDisabled {
+	case aheadCA != "":
+		caPEM = aheadCA
+	default:
+		// Without a client certificate to keep (a create, or credentials
+		// requested) a TLS bay gets a new one whatever its CA says, so the
+		// signing need not wait for the CA read: both requests go out at
+		// once.
+		if !s.withoutClientCert && aheadCert == nil && (current.CertPEM == "" || !reuse) {
+			early = make(chan signed, 1)
+			go func() {
+				var r signed
+				r.cert, r.key, r.err = s.sign(ctx, c.UUID)
+				early <- r
+			}()
+		}
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
@@ -190,10 +279,13 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	if renew && caPEM != "" {
 		tflog.Info(ctx, "signing a new client certificate for the bay", map[string]any{"bay": c.Name, "reason": why})
 		var err error
-		if early != nil {
+		switch {
+		case aheadCert != nil && aheadCA == caPEM:
+			certPEM, keyPEM = aheadCert.cert, aheadCert.key
+		case early != nil:
 			r := <-early
 			certPEM, keyPEM, err = r.cert, r.key, r.err
-		} else {
+		default:
 			certPEM, keyPEM, err = s.sign(ctx, c.UUID)
 		}
 		if err != nil {

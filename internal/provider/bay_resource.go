@@ -465,12 +465,14 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		cond.Target = append(cond.Target, "UPDATE_COMPLETE")
 		cond.Pending = append(cond.Pending, "UPDATE_IN_PROGRESS")
 	}
-	// The client key is made while Magnum builds the bay, not after.
-	var key *pendingKey
+	// The client key is made, the CA read and the certificate signed
+	// while Magnum builds the bay, not after.
+	var ahead *credentialsAhead
 	if storesCredentials(plan.StoreCredentials) && (meta.COE == "kubernetes" || meta.COE == "swarm" || meta.COE == "swarm-mode") && !meta.TLSDisabled {
-		key = newPendingKey(kubeconfig.KeyRSA2048)
+		ahead = newCredentialsAhead(kubeconfig.KeyRSA2048)
 	}
-	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout)
+	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout,
+		func(c *magnum.Cluster) { ahead.see(ctx, r.data.Magnum, c) })
 	if werr == nil && adopted {
 		c, werr = r.resizeAdopted(ctx, c, plan, timeout)
 	}
@@ -484,7 +486,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 				diagnose.BayUnread(werr, id))
 		return
 	}
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials, key)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials, ahead)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -685,7 +687,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		Started:      deleteStarted(),
 		StateOfError: magnum.DeleteStateOfError,
 		IsTransient:  magnum.TransientWhileDeleting,
-	}, timeout)
+	}, timeout, nil)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
 	}

@@ -121,7 +121,9 @@ func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tr
 	}
 }
 
-func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
+// waitForBay polls the bay until cond is met. seen, if set, is shown every
+// bay a poll reads.
+func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration, seen func(*magnum.Cluster)) (*magnum.Cluster, error) {
 	start := time.Now()
 	cond.Describe = diagnose.ClusterStatus
 	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
@@ -129,7 +131,7 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 	// status, for the progress log only: a few requests per wait. Not on
 	// the poll that ends the wait in success: the stack is done then, and
 	// reading it would only delay the end by a round trip or two.
-	var seen, stack string
+	var logged, stack string
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
 		Timeout: timeout,
@@ -154,8 +156,11 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		if err != nil {
 			return nil, "", err
 		}
-		if key := c.Status + "/" + c.StackID; key != seen {
-			seen, stack = key, ""
+		if seen != nil {
+			seen(c)
+		}
+		if key := c.Status + "/" + c.StackID; key != logged {
+			logged, stack = key, ""
 			if !slices.Contains(cond.Target, c.Status) {
 				stack = r.stackStatus(ctx, c)
 			}
