@@ -106,15 +106,16 @@ func (a *credentialsAhead) see(ctx context.Context, m *magnum.Client, c *magnum.
 		return
 	}
 	a.started = true
+	cactx, sctx := ownLogFields(ctx, "read_ca_ahead"), ownLogFields(ctx, "sign_ahead")
 	go func() {
 		defer close(a.done)
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.ca, a.caErr = m.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
+			a.ca, a.caErr = m.GetCA(cactx, c.UUID, magnum.CATypeKubernetes)
 		}()
-		a.cert.cert, a.cert.key, a.cert.err = credentialSource{magnum: m, key: a.key}.sign(ctx, c.UUID)
+		a.cert.cert, a.cert.key, a.cert.err = credentialSource{magnum: m, key: a.key}.sign(sctx, c.UUID)
 		wg.Wait()
 	}()
 }
@@ -163,6 +164,15 @@ func newPendingKey(kind string) *pendingKey {
 		k.key, k.pem, k.err = kubeconfig.NewKey(kind)
 	}()
 	return k
+}
+
+// ownLogFields gives a goroutine its own copy of ctx's log fields, made
+// before it starts. tflog masks a message's fields in place, in a map that
+// contexts derived from one another share, so two goroutines logging under
+// one context write the same map at once: the provider crashed with
+// "concurrent map writes" in make bench's 200-bay apply before this.
+func ownLogFields(ctx context.Context, task string) context.Context {
+	return tflog.SetField(ctx, "task", task)
 }
 
 // signed is the outcome of a signing started before the CA was read.
@@ -252,9 +262,10 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		// once.
 		if !s.withoutClientCert && aheadCert == nil && (current.CertPEM == "" || !reuse) {
 			early = make(chan signed, 1)
+			sctx := ownLogFields(ctx, "sign")
 			go func() {
 				var r signed
-				r.cert, r.key, r.err = s.sign(ctx, c.UUID)
+				r.cert, r.key, r.err = s.sign(sctx, c.UUID)
 				early <- r
 			}()
 		}

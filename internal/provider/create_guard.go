@@ -339,9 +339,10 @@ type listedOnce struct {
 
 func startListing(ctx context.Context, list func(context.Context) ([]ownedObject, error)) *listedOnce {
 	l := &listedOnce{list: list, done: make(chan struct{})}
+	lctx := ownLogFields(ctx, "name_lookup")
 	go func() {
 		defer close(l.done)
-		l.objs, l.err = list(ctx)
+		l.objs, l.err = list(lctx)
 	}()
 	return l
 }
