@@ -48,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	transient := fs.String("transient-delete-error", "auto", "end cluster deletes as Magnum 15 does, DELETE_COMPLETE then a 400 while the rows go: on, off, or auto (on for zed)")
 	standIns := fs.String("openstack-services", "", "instead of the simulator, serve stand-ins for Heat, Nova, Glance, Neutron, Cinder and etcd discovery on this host's fixed ports (8004, 8774, 9292, 9696, 8776, 8099) for a real Magnum; see scripts/real-magnum")
 	failMatch := fs.String("heat-fail-match", "fail", "with -openstack-services: stacks whose name contains this fail to create (\"-\" disables)")
+	var capiOpts capiFlags
+	capiOpts.register(fs)
 	var faults faultFlags
 	fs.Var(&faults, "fail", "arm a failure, name-substring:ACTION[:resource[:reason]] (reason \"timeout\" hangs until create_timeout); repeatable")
 	var httpFaults httpFaultFlags
@@ -65,10 +67,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *standIns != "" {
+		capiOpts.host, capiOpts.kubeBins = *standIns, *kubeBins
 		return runStandIns(sim.StandInOptions{
 			Host: *standIns, FixturesFile: *fixtures, FailMatch: *failMatch,
 			HeatCreateDuration: *heatCreate, HeatUpdateDuration: *heatUpdate, HeatDeleteDuration: *heatDelete,
-		}, *logReqs, stdout, stderr)
+		}, capiOpts, *logReqs, stdout, stderr)
 	}
 	var transientOn bool
 	switch *transient {
@@ -191,7 +194,7 @@ func (f *httpFaultFlags) Set(v string) error {
 
 // runStandIns serves the stand-ins until SIGINT or SIGTERM. stdout gets one
 // "name url" line per service once all of them listen.
-func runStandIns(opts sim.StandInOptions, logReqs bool, stdout, stderr io.Writer) int {
+func runStandIns(opts sim.StandInOptions, capiOpts capiFlags, logReqs bool, stdout, stderr io.Writer) int {
 	if logReqs {
 		l := log.New(stderr, "stand-in: ", log.LstdFlags|log.Lmicroseconds)
 		opts.Logf = l.Printf
@@ -206,6 +209,13 @@ func runStandIns(opts sim.StandInOptions, logReqs bool, stdout, stderr io.Writer
 	for _, name := range []string{sim.StandInHeat, sim.StandInNova, sim.StandInGlance, sim.StandInNeutron, sim.StandInCinder, sim.StandInDiscovery} {
 		fmt.Fprintf(stdout, "%s %s\n", name, si.URL(name))
 	}
+	stopCAPI, err := capiOpts.start(ctx, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "magnum-sim: %v\n", err)
+		_ = si.Close()
+		return 1
+	}
+	defer stopCAPI()
 	<-ctx.Done()
 	if err := si.Close(); err != nil {
 		fmt.Fprintf(stderr, "magnum-sim: shutdown: %v\n", err)

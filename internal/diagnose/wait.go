@@ -3,6 +3,7 @@ package diagnose
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -37,11 +38,25 @@ func BayWaitError(err error, c *magnum.Cluster, appCredential bool, failures Hea
 			b.WriteString("\n\n" + hint)
 		}
 	}
+	// A wait that ran out of time, or saw no start, still has Magnum's
+	// latest account: a Cluster API driver never fails a create whose
+	// machines cannot boot, nor a delete held by a finalizer, and says
+	// what it waits for only in status_reason.
+	var te *waiter.TimeoutError
+	var ns *waiter.NotStartedError
+	if (errors.As(err, &te) || errors.As(err, &ns)) && c != nil {
+		if said := ClusterStatus(c); said != "" {
+			b.WriteString("\n\nMagnum's last word on it: " + said)
+		}
+	}
 	if fe == nil || c == nil || c.StackID == "" || failures == nil {
 		return b.String()
 	}
 	failed, herr := failures(c.StackID)
 	switch {
+	case magnum.StatusCode(herr) == http.StatusNotFound:
+		// No Heat stack by that id: a Cluster API driver's stack_id
+		// names its Cluster API cluster (kube-xxxxx), not a Heat stack.
 	case herr != nil:
 		fmt.Fprintf(&b, "\n\nHeat's failed resources could not be read: %v", herr)
 	case len(failed) > 0:

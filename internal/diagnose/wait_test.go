@@ -23,6 +23,12 @@ func TestBayWaitError(t *testing.T) {
 	failedBay := &magnum.Cluster{Status: "CREATE_FAILED", StackID: "st-1", StatusReason: "Failed to create trustee or trust for Cluster: c1"}
 	failed := &waiter.FailedError{What: "bay", State: "CREATE_FAILED", Object: failedBay}
 	timedOut := &waiter.TimeoutError{What: "bay", LastState: "CREATE_IN_PROGRESS"}
+	// magnum-cluster-api 0.16 (Magnum 20): a create whose workers cannot
+	// boot, and a resize its conductor failed at once.
+	capiBay := &magnum.Cluster{Status: "CREATE_IN_PROGRESS", StackID: "kube-phx1l",
+		StatusReason: "CAPI Cluster status: Provisioned: Cluster kube-phx1l is Provisioned. CAPI OpenstackCluster status reason: SuccessfulAssociateFloatingIP: Associated floating IP 127.0.0.1 with port 0a3f38b7"}
+	resizeFailed := &magnum.Cluster{Status: "UPDATE_FAILED", StackID: "kube-hkj8z", StatusReason: "'annotations'",
+		Faults: map[string]string{"default-worker": "'annotations'"}}
 	heatSays := func(string) ([]heat.Resource, error) {
 		return []heat.Resource{{Name: "kube_masters", Type: "OS::Heat::ResourceGroup", Status: "CREATE_FAILED", StatusReason: "No valid host"}}, nil
 	}
@@ -40,7 +46,17 @@ func TestBayWaitError(t *testing.T) {
 		{"failure on a cloud without Heat", failed, failedBay, nil, []string{"CREATE_FAILED"}, []string{"Heat"}, 0},
 		{"Heat unreadable", failed, failedBay, func(string) ([]heat.Resource, error) { return nil, errors.New("heat down") },
 			[]string{"Heat's failed resources could not be read: heat down"}, nil, 1},
-		{"a timeout asks Heat nothing", timedOut, failedBay, heatSays, []string{"timed out"}, []string{"Failed Heat resources", "trust"}, 0},
+		{"a timeout asks Heat nothing", timedOut, failedBay, heatSays, []string{"timed out"}, []string{"Failed Heat resources", "allow_insecure_application_credential_trust_escalation"}, 0},
+		{"a timeout shows the driver's last status_reason", timedOut, capiBay, heatSays,
+			[]string{"timed out", "Magnum's last word on it: status_reason: CAPI Cluster status: Provisioned"}, []string{"Heat"}, 0},
+		{"no start shows the failure the conductor wrote", &waiter.NotStartedError{What: "bay", State: "UPDATE_FAILED"}, resizeFailed, nil,
+			[]string{"did not start it", "status_reason: 'annotations'", "fault in default-worker: 'annotations'"}, nil, 0},
+		{"a timeout with nothing said adds nothing", timedOut, &magnum.Cluster{Status: "CREATE_IN_PROGRESS"}, nil, []string{"timed out"}, []string{"last word"}, 0},
+		{"a Cluster API stack_id is no Heat stack", &waiter.FailedError{What: "bay", State: "CREATE_FAILED", Object: capiBay}, capiBay,
+			func(string) ([]heat.Resource, error) {
+				return nil, &magnum.Error{StatusCode: 404, Method: "GET", URL: "http://h/v1/p/stacks/kube-phx1l/resources", Message: "The Stack (kube-phx1l) could not be found."}
+			},
+			[]string{"CREATE_FAILED"}, []string{"Heat", "could not be found"}, 1},
 		{"an API error reads as Magnum's", &magnum.Error{StatusCode: 500, Method: "GET", URL: "http://m/v1/clusters/c1", Message: "boom"}, nil, heatSays,
 			[]string{"Magnum said: boom", "HTTP status: 500"}, nil, 0},
 	}

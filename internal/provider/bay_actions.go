@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -56,11 +57,22 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 		Started: func(c *magnum.Cluster, _ string) bool {
 			if first == nil {
 				first = c
-				return false
+				return updateFailedAtOnce(before, c)
 			}
-			return c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c)
+			return updateFailedAtOnce(before, c) ||
+				(c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c))
 		},
 	}, timeout, nil)
+}
+
+// updateFailedAtOnce tells an update the conductor failed inside its RPC
+// handler, with no UPDATE_IN_PROGRESS in between (magnum-cluster-api 0.16's
+// resize raising KeyError: 'annotations' did this on Magnum 20), from an
+// update not begun: only the conductor writes a status, so a move into a
+// failed one since the request shows the request ran and failed, and its
+// status_reason is the error to report.
+func updateFailedAtOnce(before, c *magnum.Cluster) bool {
+	return strings.HasSuffix(c.Status, "_FAILED") && c.Status != before.Status
 }
 
 // saveAfterFailedUpdate records what the cloud reports after a failed

@@ -2,10 +2,10 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -72,9 +72,7 @@ func (r *bayResource) checkAdoptable(ctx context.Context, id string, plan bayMod
 		return nil
 	}
 	sort.Strings(diff)
-	return fmt.Errorf("Bay %s named %q differs from the configuration in what Magnum cannot change on a running bay:\n  - %s\n\n"+
-		"adopt_existing adopts a bay only when it matches. Import it and change the configuration to match, or give this resource another name:\n%s",
-		id, c.Name, strings.Join(diff, "\n  - "), importHint("bay", id))
+	return errors.New(diagnose.AdoptMismatch(id, c.Name, diff))
 }
 
 // resizeAdopted brings an adopted bay's worker count to the configured one.

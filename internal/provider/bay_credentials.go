@@ -271,8 +271,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 		}
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
-			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
+			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name), diagnose.CredentialsKept(err))
 			return diags
 		}
 		caPEM = pem
@@ -300,8 +299,7 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 			certPEM, keyPEM, err = s.sign(ctx, c.UUID)
 		}
 		if err != nil {
-			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name),
-				"The bay's credentials were left as they were; the next refresh tries again.\n\n"+diagnose.CertificateError(err))
+			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name), diagnose.CredentialsKept(err))
 			return diags
 		}
 	}

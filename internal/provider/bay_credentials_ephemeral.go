@@ -129,16 +129,13 @@ func (e *bayCredentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 			// Terraform opens an ephemeral resource while planning as soon
 			// as its arguments are known, even when they name a bay the
 			// same apply is about to create.
-			detail += "\n\nIf this configuration creates the bay, refer to it by id (id = magnum_bay.<name>.id): " +
-				"the id is unknown until the bay exists, so Terraform waits for it before opening the credentials."
+			detail += diagnose.EphemeralBayMissing()
 		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading bay %q", ident), detail)
 		return
 	}
 	if c.APIAddress == "" {
-		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q has no API address yet", c.Name),
-			fmt.Sprintf("The bay is %s, and Magnum publishes its endpoint only once it is created. "+
-				"Refer to the bay through the magnum_bay resource (e.g. id = magnum_bay.example.id), so Terraform waits for it.", c.Status))
+		resp.Diagnostics.AddError(diagnose.NoAPIAddress(c.Name, c.Status))
 		return
 	}
 	ct, err := e.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
@@ -148,8 +145,7 @@ func (e *bayCredentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 	}
 	isKube, isSwarm := ct.COE == "kubernetes", ct.COE == "swarm" || ct.COE == "swarm-mode"
 	if !isKube && !isSwarm {
-		resp.Diagnostics.AddError(fmt.Sprintf("Bay %q has no client credentials", c.Name),
-			fmt.Sprintf("Its engine is %q; Magnum signs client certificates only for kubernetes, swarm and swarm-mode bays.", ct.COE))
+		resp.Diagnostics.AddError(diagnose.NoClientCredentials(c.Name, ct.COE))
 		return
 	}
 

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -13,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -43,48 +43,15 @@ func repairFor(status string) bayRepair {
 
 // repairWarning explains the status and what the plan does about it.
 func repairWarning(state, plan bayModel) (summary, detail string) {
-	name, status := state.Name.ValueString(), state.Status.ValueString()
-	why := describeStatus(state)
-	summary = fmt.Sprintf("Bay %q is %s", name, status)
-	switch status {
-	case "UPDATE_FAILED":
-		what := fmt.Sprintf("resizes the bay to its configured node_count, %d, which makes Magnum update it again", plan.NodeCount.ValueInt64())
-		if !plan.NodeCount.Equal(state.NodeCount) || !plan.BaymodelID.Equal(state.BaymodelID) {
-			what = "applies the configured change again"
-		}
-		detail = fmt.Sprintf("Magnum reports bay %q (%s) as UPDATE_FAILED%s.\n\n"+
-			"This plan retries the update: it %s. If the cause is still there the apply fails again with Magnum's reason; "+
-			"change the configuration or fix the cloud first.", name, state.ID.ValueString(), why, what)
-	case "CREATE_FAILED":
-		detail = fmt.Sprintf("Magnum reports bay %q (%s) as CREATE_FAILED%s.\n\n"+
-			"A bay whose create failed cannot be repaired in place, so this plan replaces it: the failed bay is deleted and a new one created.",
-			name, state.ID.ValueString(), why)
-	case "DELETE_FAILED":
-		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_FAILED%s: a delete was started (perhaps outside Terraform) and failed, "+
-			"so the bay is half torn down.\n\nThis plan deletes it again and creates it anew.", name, state.ID.ValueString(), why)
-	case "DELETE_IN_PROGRESS":
-		summary = fmt.Sprintf("Bay %q is being deleted", name)
-		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n"+
-			"This plan waits for the delete to finish and creates the bay anew.", name, state.ID.ValueString())
+	r := diagnose.BayRepair{
+		Name: state.Name.ValueString(), ID: state.ID.ValueString(), Status: state.Status.ValueString(),
+		StatusReason: state.StatusReason.ValueString(), NodeCount: plan.NodeCount.ValueInt64(),
+		Changed: !plan.NodeCount.Equal(state.NodeCount) || !plan.BaymodelID.Equal(state.BaymodelID),
 	}
-	return summary, detail
-}
-
-// describeStatus is ": reason; fault in ng: reason" or "".
-func describeStatus(m bayModel) string {
-	var parts []string
-	if r := m.StatusReason.ValueString(); r != "" {
-		parts = append(parts, "status_reason: "+r)
+	if !state.Faults.IsNull() && !state.Faults.IsUnknown() {
+		r.Faults = stringElems(state.Faults)
 	}
-	if !m.Faults.IsNull() && !m.Faults.IsUnknown() {
-		for _, k := range sortedKeys(stringElems(m.Faults)) {
-			parts = append(parts, fmt.Sprintf("fault in %s: %s", k, stringElems(m.Faults)[k]))
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(parts, "; ") + ")"
+	return r.Warning()
 }
 
 func stringElems(m types.Map) map[string]string {

@@ -363,21 +363,14 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 		if r.data != nil {
 			ok, err := r.data.Magnum.Supports(ctx, magnum.VersionUpgrade.String())
 			if err != nil {
-				resp.Diagnostics.AddWarning("Could not tell whether the cloud supports upgrades",
-					"Planning a replacement of the bay instead of an in-place upgrade.\n\n"+diagnose.APIError(err))
+				resp.Diagnostics.AddWarning(diagnose.UpgradeSupportUnknown(err))
 			}
 			upgradable = ok
 			if ok {
 				if why := r.inPlaceUpgradeRefusal(ctx, req.Private, state); why != "" {
 					upgradable = false
-					resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), "This bay cannot be upgraded in place; the plan replaces it",
-						fmt.Sprintf("Bay %q moves to another baymodel, but %s.\n\n"+
-							"So the plan replaces the bay: a new bay is built from the new baymodel and the old one is deleted, with "+
-							"everything running on it. To keep the old bay serving until the new one is ready, declare the new bay as a "+
-							"second resource with its own name and move the workloads first (create_before_destroy cannot keep the name: "+
-							"two bays of one name make every look-up ambiguous; see the upgrades guide). To upgrade bays "+
-							"in place, build them from a baymodel on a Cluster API driver (an image whose magnum_driver property names "+
-							"one, such as k8s_capi_helm_v1), which Magnum upgrades in place.", state.Name.ValueString(), why))
+					summary, detail := diagnose.UpgradeReplaces(state.Name.ValueString(), why)
+					resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), summary, detail)
 				}
 			}
 		}
@@ -421,8 +414,8 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 			return
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-			fmt.Sprintf("Could not read baymodel %q to create the bay from.\n\n%s", plan.BaymodelID.ValueString(), diagnose.APIError(err)))
+		summary, detail := diagnose.NotReadable("baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err)
+		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 		return
 	}
 	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
@@ -570,8 +563,8 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 				return
 			}
-			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), "Baymodel not found",
-				fmt.Sprintf("Could not read baymodel %q to upgrade bay %q to.\n\n%s", plan.BaymodelID.ValueString(), name, diagnose.APIError(err)))
+			summary, detail := diagnose.NotReadable("baymodel", plan.BaymodelID.ValueString(), fmt.Sprintf("to upgrade bay %q to", name), err)
+			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 			return
 		}
 		if ct.UUID != meta.BaymodelUUID {
@@ -596,8 +589,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 					// Refused before anything changed: the next plan replaces
 					// the bay rather than asking again.
 					meta.UpgradeRefused = magnum.Message(err)
-					detail += "\n\nThe bay is unchanged. The next plan replaces it instead of upgrading it in place; to keep the old " +
-						"bay serving until the new one is ready, declare the new bay as a second resource with its own name (see the upgrades guide)."
+					detail += diagnose.UpgradeRefusedUnchanged()
 				}
 				resp.Diagnostics.AddError(fmt.Sprintf("Error upgrading bay %q (%s)", name, id), detail)
 				r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
@@ -701,7 +693,7 @@ func (r *bayResource) ImportState(ctx context.Context, req resource.ImportStateR
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing bay", fmt.Sprintf("Could not find bay %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
+		resp.Diagnostics.AddError("Error importing bay", diagnose.CouldNotFind(fmt.Sprintf("bay %q by UUID or name", req.ID), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), c.UUID)...)

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -119,19 +120,13 @@ func (r *bayResource) checkBayDowngrade(ctx context.Context, plan bayModel, from
 	fromTag, toTag := from.Labels["kube_tag"], to.Labels["kube_tag"]
 	cmp, err := compareKubeVersions(toTag, fromTag)
 	if err != nil {
-		diags.AddAttributeWarning(path.Root("baymodel_id"), "Cannot tell whether this upgrade is a downgrade",
-			fmt.Sprintf("Bay %q moves from baymodel %q to baymodel %q, but %v, so the provider does not refuse it. "+
-				"Make sure the new baymodel's Kubernetes version is not older: Kubernetes does not support downgrades.",
-				plan.Name.ValueString(), from.Name, to.Name, err))
+		summary, detail := diagnose.DowngradeUnknown(plan.Name.ValueString(), from.Name, to.Name, err)
+		diags.AddAttributeWarning(path.Root("baymodel_id"), summary, detail)
 		return diags
 	}
 	if cmp < 0 {
-		diags.AddAttributeError(path.Root("baymodel_id"), "Bay downgrade refused",
-			fmt.Sprintf("Bay %q would move from baymodel %q (%s, kube_tag %s) to baymodel %q (%s, kube_tag %s), an older Kubernetes version. "+
-				"Kubernetes does not support downgrades, and Magnum's drivers fail or refuse them part-way through.\n\n"+
-				"Point baymodel_id at a baymodel with kube_tag %s or newer. To downgrade anyway, set upgrade = { allow_downgrade = true }; "+
-				"to rebuild the bay at the older version, replace it (for example with a new name).",
-				plan.Name.ValueString(), from.Name, from.UUID, fromTag, to.Name, to.UUID, toTag, fromTag))
+		summary, detail := diagnose.DowngradeRefused(plan.Name.ValueString(), *from, *to)
+		diags.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 	}
 	return diags
 }
@@ -208,7 +203,7 @@ func parseKubeVersion(tag string) ([]int, bool) {
 func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private privateState, state bayModel) string {
 	meta, _ := r.bayMeta(ctx, private, nil)
 	if meta.UpgradeRefused != "" {
-		return fmt.Sprintf("the cloud refused to upgrade it in place before: %q", meta.UpgradeRefused)
+		return diagnose.UpgradeRefusedBefore(meta.UpgradeRefused)
 	}
 	current := meta.BaymodelUUID
 	if current == "" {
@@ -222,13 +217,7 @@ func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private private
 	if !ct.RefusesInPlaceUpgrade() {
 		return ""
 	}
-	driver := ct.Driver
-	if driver == "" {
-		driver = "none named, so Magnum's Heat driver " + magnum.HeatDriverName + " for os_distro " + ct.ClusterDistro
-	}
-	return fmt.Sprintf("its baymodel %q (%s) runs on Magnum's Heat driver (driver: %s), and this cloud, Magnum 18.0 (2024.1) or later "+
-		"(it reports baymodel drivers), refuses to upgrade Heat bays in place: \"Upgrading a cluster that uses the Magnum Heat "+
-		"driver is not supported.\"", ct.Name, ct.UUID, driver)
+	return diagnose.HeatUpgradeRefused(*ct)
 }
 
 // upgradeNotSupported reports a refusal that no other baymodel would get
@@ -268,12 +257,7 @@ func (r *bayResource) checkUpgradeLabels(ctx context.Context, plan bayModel, fro
 	if from, err := r.data.Magnum.GetClusterTemplate(ctx, fromID); err == nil {
 		current = fmt.Sprintf("%q (%s)", from.Name, from.UUID)
 	}
-	diags.AddAttributeError(path.Root("baymodel_id"), "Magnum cannot upgrade the bay to this baymodel",
-		fmt.Sprintf("Bay %q runs baymodel %s. Magnum upgrades a bay in place only to a baymodel with a kube_tag label "+
-			"(or ostree_commit or ostree_remote on Fedora CoreOS), and baymodel %q (%s) has none: Magnum would refuse the upgrade "+
-			"and leave the bay UPDATE_FAILED, on every apply.\n\n"+
-			"If the bay was moved to its current baymodel outside Terraform, point baymodel_id at that baymodel to keep the bay as it is. "+
-			"Otherwise add a kube_tag label to baymodel %q, or rebuild the bay (for example under a new name).",
-			plan.Name.ValueString(), current, to.Name, to.UUID, to.Name))
+	summary, detail := diagnose.NoUpgradeLabels(plan.Name.ValueString(), current, *to)
+	diags.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 	return diags
 }

@@ -106,19 +106,26 @@ func readBay(ctx context.Context, get func(context.Context) (*magnum.Cluster, er
 }
 
 // rideOutTransient400 calls fn until it returns anything but Magnum 15's
-// transient 400, at most tries times, interval apart.
+// transient 400, at most tries times, interval (at least the waiter's
+// floor of one request a second) apart. It returns fn's last error.
 func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tries int, interval time.Duration) error {
-	for i := 1; ; i++ {
-		err := fn(ctx)
-		if err == nil || i >= tries || !magnum.IsNodegroupGap(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(interval):
-		}
+	var last error
+	if tries <= 1 {
+		return fn(ctx)
 	}
+	const answered = "answered"
+	_, _ = waiter.Wait(ctx, waiter.Config{
+		What:                 "Magnum's transient 400 to pass",
+		Schedule:             func(time.Duration) time.Duration { return interval },
+		MaxConsecutiveErrors: tries - 1,
+		// Only the transient 400 is ridden out: 5xx were already retried
+		// by the client.
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (struct{}, string, error) {
+		last = fn(ctx)
+		return struct{}{}, answered, last
+	}, waiter.Conditions[struct{}]{Target: []string{answered}, IsTransient: magnum.IsNodegroupGap})
+	return last
 }
 
 // waitForBay polls the bay until cond is met. seen, if set, is shown every

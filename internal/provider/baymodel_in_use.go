@@ -8,48 +8,14 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
-// While bays use a baymodel, Magnum 15 accepts a change only if it is the
-// only change of the request and one of: a rename, making the baymodel
-// public, hidden either way, or tags set to a value (Zed's
-// _is_publishing_cluster_template; checked on the real stack: rename plus
-// tags in one PATCH is refused, each alone is accepted, removing tags is
-// refused, setting them to "" is accepted). A plan that changes several of
-// these is split into one PATCH each; anything else is named as refused.
-
-// allowedWhileInUse says whether Magnum takes op alone on a baymodel that
-// bays use, and if not, why.
-func allowedWhileInUse(op magnum.PatchOp) (bool, string) {
-	switch op.Path {
-	case "/name", "/hidden":
-		return true, ""
-	case "/public":
-		if v, ok := op.Value.(bool); ok && v {
-			return true, ""
-		}
-		return false, "a baymodel bays use can be made public, not private"
-	case "/tags":
-		if op.Op != "remove" && op.Value != nil {
-			return true, ""
-		}
-		return false, "tags cannot be removed while bays use the baymodel (set tags = \"\" instead)"
-	}
-	return false, "only name, public, hidden and tags can change while bays use the baymodel"
-}
-
-// refusedWhileInUse lists, one per line, the changes Magnum refuses on a
-// baymodel that bays use, with why.
-func refusedWhileInUse(ops []magnum.PatchOp) []string {
-	var out []string
-	for _, op := range ops {
-		if ok, why := allowedWhileInUse(op); !ok {
-			out = append(out, fmt.Sprintf("%s: %s", strings.TrimPrefix(op.Path, "/"), why))
-		}
-	}
-	return out
-}
+// A baymodel that bays use takes only some changes, one per request
+// (diagnose.AllowedWhileInUse): a plan that changes several of these is
+// split into one PATCH each; anything else is named as refused.
 
 // patchInUse applies ops to a baymodel that bays use: one PATCH per change
 // when Magnum allows each of them, which is how it accepts several.
@@ -69,20 +35,30 @@ func (r *baymodelResource) patchInUse(ctx context.Context, id string, ops []magn
 // the bays can meet Magnum's transient 400 of a cluster being deleted;
 // that is waited out too. On a refusal it returns the bays in the way.
 func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string) ([]magnum.Cluster, error) {
+	const (
+		settled = "settled"
+		waiting = "waiting for the bays in the way"
+	)
 	start := time.Now()
 	lastDeleting := start
-	delay := 2 * time.Second
 	var users []magnum.Cluster
-	for {
-		err := r.data.Magnum.DeleteClusterTemplate(ctx, id)
-		if err == nil || !isTemplateReferenced(err) {
-			return nil, err
+	var refusal error
+	_, _ = waiter.Wait(ctx, waiter.Config{
+		What:    fmt.Sprintf("baymodel %q to be unused", name),
+		Timeout: templateUsersWait,
+		// 2 s, 4 s, 8 s, then every 10 s.
+		Schedule:    func(elapsed time.Duration) time.Duration { return min(elapsed+2*time.Second, 10*time.Second) },
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (struct{}, string, error) {
+		refusal = r.data.Magnum.DeleteClusterTemplate(ctx, id)
+		if refusal == nil || !isTemplateReferenced(refusal) {
+			return struct{}{}, settled, nil
 		}
 		listed, lerr := r.templateUsers(ctx, id)
 		switch {
 		case lerr != nil && !isTransientBayError(lerr):
 			tflog.Debug(ctx, "could not list the bays that use the baymodel", map[string]any{"baymodel": id, "error": lerr.Error()})
-			return users, err
+			return struct{}{}, settled, nil
 		case lerr == nil:
 			users = listed
 			deleting := len(users) > 0
@@ -94,17 +70,18 @@ func (r *baymodelResource) deleteWhenUnused(ctx context.Context, id, name string
 			}
 		}
 		if time.Since(lastDeleting) >= templateUsersGrace || time.Since(start) >= templateUsersWait {
-			return users, err
+			return struct{}{}, settled, nil
 		}
 		tflog.Info(ctx, fmt.Sprintf("baymodel %q is still used by bays%s; waiting for them to be deleted (%s elapsed)",
-			name, describeTemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
-		select {
-		case <-ctx.Done():
-			return users, err
-		case <-time.After(delay):
-		}
-		delay = min(delay*2, 10*time.Second)
+			name, diagnose.TemplateUsers(" ", users), time.Since(start).Round(time.Second)), map[string]any{"baymodel": id})
+		return struct{}{}, waiting, nil
+	}, waiter.Conditions[struct{}]{Target: []string{settled}, Pending: []string{waiting}, IsFailed: func(string) bool { return false }})
+	// A wait cut short by ctx or its bound ends with the last refusal,
+	// as a wait that gave up does.
+	if refusal == nil || !isTemplateReferenced(refusal) {
+		return nil, refusal
 	}
+	return users, refusal
 }
 
 // templateUsers lists the bays built from the baymodel that the caller
@@ -121,18 +98,6 @@ func (r *baymodelResource) templateUsers(ctx context.Context, id string) ([]magn
 		}
 	}
 	return users, nil
-}
-
-// describeTemplateUsers lists the bays after prefix, or says nothing.
-func describeTemplateUsers(prefix string, users []magnum.Cluster) string {
-	if len(users) == 0 {
-		return ""
-	}
-	parts := make([]string, len(users))
-	for i, c := range users {
-		parts[i] = fmt.Sprintf("%q (%s, %s)", c.Name, c.UUID, c.Status)
-	}
-	return prefix + strings.Join(parts, ", ")
 }
 
 func isTemplateReferenced(err error) bool {

@@ -233,7 +233,7 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	ct, err := r.readOrPatch(ctx, state.ID.ValueString(), ops)
-	refused := refusedWhileInUse(ops)
+	refused := diagnose.RefusedWhileInUse(ops)
 	if isTemplateReferenced(err) && len(refused) == 0 && len(ops) > 1 {
 		// Each change alone is one Magnum allows on a baymodel in use.
 		ct, err = r.patchInUse(ctx, state.ID.ValueString(), ops)
@@ -241,14 +241,7 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 	if err != nil {
 		summary, detail := "Error updating baymodel", diagnose.APIError(err)
 		if isTemplateReferenced(err) {
-			summary = "Baymodel is in use by bays"
-			what := "While bays use it, Magnum accepts only a change of name, public (to true), hidden or tags (to a value), one per request."
-			if len(refused) > 0 {
-				what += " Refused here:\n  - " + strings.Join(refused, "\n  - ")
-			}
-			detail = fmt.Sprintf("Magnum refuses to change baymodel %q while bays use it. %s\n\nTo change anything else, create a new baymodel (for example with "+
-				"lifecycle { create_before_destroy = true } and a new name), point the bays' baymodel_id at it so they are "+
-				"upgraded or replaced, and let Terraform delete the old one afterwards.\n\n%s", state.Name.ValueString(), what, detail)
+			summary, detail = diagnose.UpdateInUse(state.Name.ValueString(), refused, err)
 		}
 		resp.Diagnostics.AddError(summary, detail)
 		return
@@ -270,9 +263,7 @@ func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 	if isTemplateReferenced(err) {
-		resp.Diagnostics.AddError("Baymodel is still in use by bays",
-			fmt.Sprintf("Magnum refuses to delete baymodel %q while bays use it%s. Delete those bays, or move them to another "+
-				"baymodel, first.\n\n%s", state.Name.ValueString(), describeTemplateUsers(": ", users), diagnose.APIError(err)))
+		resp.Diagnostics.AddError(diagnose.DeleteInUse(state.Name.ValueString(), users, err))
 		return
 	}
 	resp.Diagnostics.AddError("Error deleting baymodel", diagnose.APIError(err))
@@ -287,7 +278,7 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing baymodel", fmt.Sprintf("Could not find baymodel %q by UUID or name.\n\n%s", req.ID, diagnose.APIError(err)))
+		resp.Diagnostics.AddError("Error importing baymodel", diagnose.CouldNotFind(fmt.Sprintf("baymodel %q by UUID or name", req.ID), err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ct.UUID)...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 // Every bay and baymodel create runs the same guard: look the name up in
@@ -53,7 +54,7 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 	a := newCreateAttempt(d, kind, name)
 	objs, err := list(ctx)
 	if err != nil {
-		return "", false, fmt.Errorf("Before creating %s %q the provider looks its name up, so as never to make a second one, and the look-up failed:\n\n%s", kind, name, diagnose.APIError(err))
+		return "", false, errors.New(diagnose.NameLookupFailed(kind, name, err))
 	}
 	existing := a.sameName(objs)
 	for _, o := range existing {
@@ -65,11 +66,10 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 		}
 		mine, _ := a.adoptable(existing, d.claimSet())
 		if len(mine) != 1 || len(existing) != 1 {
-			return "", false, &errNameTaken{a.nameTakenError(existing, d.claimSet(), true) +
-				fmt.Sprintf("\n\nadopt_existing adopts only when exactly one %s of the name exists and it was created by this user (%s) in this project.", kind, orUnknown(a.userID))}
+			return "", false, &errNameTaken{a.nameTakenError(existing, d.claimSet(), true)}
 		}
 		if h, ok := d.claimSet().take(mine[0].ID, a.claim); !ok {
-			return "", false, fmt.Errorf("%s %s is already managed by another resource of this configuration (%s)", kind, mine[0].ID, h.label)
+			return "", false, errors.New(diagnose.HeldByOther(kind, mine[0].ID, h.label, false))
 		}
 		tflog.Info(ctx, "adopting an existing "+kind+" of the same name, as adopt_existing asks", map[string]any{"name": name, "id": mine[0].ID})
 		return mine[0].ID, true, nil
@@ -85,8 +85,7 @@ func guardedCreate(ctx context.Context, d *ProviderData, kind, name string, adop
 		return "", false, err
 	}
 	if h, ok := d.claimSet().take(id, a.claim); !ok {
-		return "", false, fmt.Errorf("%s %s was created, but another resource of this configuration (%s) already holds it; "+
-			"give each resource its own name", kind, id, h.label)
+		return "", false, errors.New(diagnose.HeldByOther(kind, id, h.label, true))
 	}
 	return id, false, nil
 }
@@ -133,10 +132,7 @@ func (d *ProviderData) listBaymodels(ctx context.Context) ([]ownedObject, error)
 // createErrorSummary titles a failed guarded create.
 func createErrorSummary(kind, name string, err error) string {
 	var taken *errNameTaken
-	if errors.As(err, &taken) {
-		return fmt.Sprintf("A %s named %q already exists", kind, name)
-	}
-	return fmt.Sprintf("Error creating %s %q", kind, name)
+	return diagnose.CreateSummary(kind, name, errors.As(err, &taken))
 }
 
 // clockSkewUnknown is how far before a request's start an object may be
@@ -229,52 +225,16 @@ func (a *createAttempt) adoptable(objs []ownedObject, claims *claimSet) (mine, o
 // nameTakenError is the error of a create stopped because objects of its
 // name exist that no resource of the state holds.
 func (a *createAttempt) nameTakenError(existing []ownedObject, claims *claimSet, adoptRequested bool) string {
-	var b strings.Builder
-	what := "A " + a.kind
-	if len(existing) > 1 {
-		what = fmt.Sprintf("More than one %s", a.kind)
-	}
-	fmt.Fprintf(&b, "%s named %q already exists in project %s, and this resource does not manage it:%s\n\n",
-		what, a.name, orUnknown(a.projectID), listObjects(existing, claims))
-	fmt.Fprintf(&b, "Creating another would leave several %ss with one name, which breaks every look-up by that name.\n\n", a.kind)
-	if _, held := claims.holder(existing[0].ID); len(existing) == 1 && !held {
-		o := existing[0]
-		b.WriteString("If it is the one this resource should manage (for example, made by an apply that was killed before it could save its state), import it:\n")
-		b.WriteString(importHint(a.kind, o.ID))
-		switch {
-		case adoptRequested:
-		case a.ownedBySession(o):
-			fmt.Fprintf(&b, "\nOr set adopt_existing = true on this resource: the %s was created by this user (%s) in this project, so the provider may adopt it.", a.kind, a.userID)
-		default:
-			fmt.Fprintf(&b, "\nadopt_existing cannot adopt it: it was created by user %s, and the provider's credentials are user %s's.", orUnknown(o.UserID), orUnknown(a.userID))
-		}
-		b.WriteString("\n\nOtherwise give this resource another name. If this create is the new half of a create_before_destroy replacement of this very resource, the old object still holds the name: give the replacement a new name, or drop create_before_destroy so that Terraform deletes the old one first.")
-		return b.String()
-	}
-	b.WriteString("Give each resource its own name. If one of them is the one this resource should manage, import it by id:\n")
-	b.WriteString(importHint(a.kind, "<id>"))
-	return b.String()
+	return diagnose.NameTaken{
+		Kind: a.kind, Name: a.name, ProjectID: a.projectID, UserID: a.userID,
+		Existing: diagObjects(existing, claims), FirstIsSessions: a.ownedBySession(existing[0]), AdoptRequested: adoptRequested,
+	}.String()
 }
 
 // unknownOutcomeError explains a create whose answer was lost and whose
 // result could not be proven: nothing is adopted.
 func (a *createAttempt) unknownOutcomeError(mine, others []ownedObject, claims *claimSet) string {
-	var b strings.Builder
-	switch {
-	case len(mine) > 1:
-		fmt.Fprintf(&b, "More than one %s named %q could have come from this request:%s\n\n", a.kind, a.name, listObjects(mine, claims))
-		fmt.Fprintf(&b, "The provider adopts only a %s it can prove it created, so it adopted none. Import the one this resource should manage:\n%s",
-			a.kind, importHint(a.kind, mine[0].ID))
-		if len(others) > 0 {
-			fmt.Fprintf(&b, "\n\nOther %ss of that name, which this request did not create:%s", a.kind, listObjects(others, claims))
-		}
-	case len(others) == 0:
-		fmt.Fprintf(&b, "No %s named %q exists, so the create did not happen; it is safe to apply again", a.kind, a.name)
-	default:
-		fmt.Fprintf(&b, "No %s named %q was created by this request. These %ss of that name were made by someone else, before this request, or are managed by another resource, so the provider leaves them alone:%s\n\n"+
-			"Applying again stops at them; import the right one first if one is yours:\n%s", a.kind, a.name, a.kind, listObjects(others, claims), importHint(a.kind, others[0].ID))
-	}
-	return b.String()
+	return diagnose.LostCreate(a.kind, a.name, diagObjects(mine, claims), diagObjects(others, claims))
 }
 
 // findLost settles a POST whose answer was lost by looking for what it
@@ -286,23 +246,36 @@ func (a *createAttempt) findLost(ctx context.Context, d *ProviderData, kind stri
 	if kind == "bay" {
 		looks = lostCreateLooks
 	}
+	const (
+		settled = "settled"
+		notYet  = "nothing of the request's yet"
+	)
 	var mine, others []ownedObject
-	for i := 0; i < looks; i++ {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(lostCreateInterval):
-			}
-		}
+	var listErr error
+	n := 0
+	_, werr := waiter.Wait(ctx, waiter.Config{
+		What:        fmt.Sprintf("the %s the lost create request made", kind),
+		Schedule:    func(time.Duration) time.Duration { return lostCreateInterval },
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (struct{}, string, error) {
 		objs, err := list(ctx)
 		if err != nil {
-			return "", fmt.Errorf("%w\n\nThe create request may or may not have reached Magnum, and listing %ss to find out failed too: %v. "+
-				"Check for a %s named %q before applying again", postErr, kind, err, kind, a.name)
+			listErr = err
+			return struct{}{}, "", err
 		}
+		n++
 		mine, others = a.madeByRequest(objs, d.claimSet())
-		if len(mine) > 0 {
-			break
+		if len(mine) > 0 || n >= looks {
+			return struct{}{}, settled, nil
 		}
+		return struct{}{}, notYet, nil
+	}, waiter.Conditions[struct{}]{Target: []string{settled}, Pending: []string{notYet}, IsFailed: func(string) bool { return false }})
+	if listErr == nil && werr != nil {
+		// The settle context ran out between two looks.
+		listErr = werr
+	}
+	if listErr != nil {
+		return "", fmt.Errorf("%w\n\n%s", postErr, diagnose.LostCreateUnchecked(kind, a.name, listErr))
 	}
 	if len(mine) == 1 {
 		tflog.Info(ctx, "the create request's answer was lost, but the "+kind+" it made exists; adopting it", map[string]any{"name": a.name, "id": mine[0].ID})

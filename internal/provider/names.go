@@ -2,9 +2,7 @@ package provider
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
@@ -23,24 +21,9 @@ func (d *ProviderData) ambiguousName(ctx context.Context, kind, ident, purpose s
 	if magnum.StatusCode(err) != http.StatusConflict {
 		return "", "", false
 	}
-	summary = fmt.Sprintf("More than one %s is named %q", kind, ident)
 	objs, lerr := d.namedObjects(ctx, kind, ident)
-	var b strings.Builder
-	fmt.Fprintf(&b, "Magnum cannot tell which %s %q means %s: more than one is named so", kind, ident, purpose)
-	switch {
-	case lerr != nil:
-		fmt.Fprintf(&b, " (listing them failed too: %v).", lerr)
-	case len(objs) > 0:
-		b.WriteString(":")
-		for _, o := range objs {
-			fmt.Fprintf(&b, "\n  - %s", o.describe())
-		}
-	default:
-		b.WriteString(".")
-	}
-	fmt.Fprintf(&b, "\n\nUse the UUID of the one you mean instead of the name. Some of them may belong to other users or "+
-		"workspaces, so leave the others alone unless you know they are yours.\n\n%s", diagnose.APIError(err))
-	return summary, b.String(), true
+	summary, detail = diagnose.AmbiguousName(kind, ident, purpose, diagObjects(objs, nil), lerr, err)
+	return summary, detail, true
 }
 
 // namedObjects lists the objects of kind named name that the session can

@@ -262,8 +262,8 @@ func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateReque
 			resp.Diagnostics.AddAttributeError(path.Root("bay_id"), summary, detail)
 			return
 		}
-		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), "Bay not found",
-			fmt.Sprintf("Could not read bay %q to add nodegroup %q to.\n\n%s", plan.BayID.ValueString(), plan.Name.ValueString(), diagnose.APIError(err)))
+		summary, detail := diagnose.NotReadable("bay", plan.BayID.ValueString(), fmt.Sprintf("to add nodegroup %q to", plan.Name.ValueString()), err)
+		resp.Diagnostics.AddAttributeError(path.Root("bay_id"), summary, detail)
 		return
 	}
 	create, diags := nodegroupCreateRequest(ctx, plan)
@@ -463,17 +463,16 @@ func (r *nodegroupResource) ImportState(ctx context.Context, req resource.Import
 			resp.Diagnostics.AddError(summary, detail)
 			return
 		}
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find bay %q.\n\n%s", bayRef, diagnose.APIError(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", diagnose.CouldNotFind(fmt.Sprintf("bay %q", bayRef), err))
 		return
 	}
 	ng, err := r.data.Magnum.GetNodeGroup(ctx, bay.UUID, ngRef)
 	if err != nil {
-		resp.Diagnostics.AddError("Error importing nodegroup", fmt.Sprintf("Could not find nodegroup %q in bay %q.\n\n%s", ngRef, bay.Name, diagnose.APIError(err)))
+		resp.Diagnostics.AddError("Error importing nodegroup", diagnose.CouldNotFind(fmt.Sprintf("nodegroup %q in bay %q", ngRef, bay.Name), err))
 		return
 	}
 	if ng.IsDefault {
-		resp.Diagnostics.AddError("Cannot import a default nodegroup",
-			fmt.Sprintf("%q is one of the bay's default nodegroups, which magnum_bay manages (node_count, master_count); Magnum cannot delete it.", ng.Name))
+		resp.Diagnostics.AddError(diagnose.DefaultNodegroupImport(ng.Name))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ng.UUID)...)

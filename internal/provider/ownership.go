@@ -4,22 +4,22 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
 // The provider adopts, deletes or changes only objects its state holds or
 // that it can prove it created itself. This file holds what every resource
-// checks: which objects resources of this run have taken (claims), how an
-// object is named in an error, and that a state belongs to the session's
-// project. Which objects of a name came from one create request is the
-// create guard's (create_guard.go).
+// checks: which objects resources of this run have taken (claims), and
+// that a state belongs to the session's project. Which objects of a name
+// came from one create request is the create guard's (create_guard.go);
+// how the objects and the refusals read is internal/diagnose's.
 
 // claimSet records which resource of this provider instance holds each
 // object id. Terraform runs one provider process per provider
@@ -97,45 +97,17 @@ func templateObject(t magnum.ClusterTemplate) ownedObject {
 	return ownedObject{ID: t.UUID, Name: t.Name, ProjectID: t.ProjectID, UserID: t.UserID, CreatedAt: t.CreatedAt}
 }
 
-// describe renders one object for an error message: id, owner and age.
-func (o ownedObject) describe() string {
-	var parts []string
-	if o.Status != "" {
-		parts = append(parts, o.Status)
-	}
-	parts = append(parts, "project "+orUnknown(o.ProjectID), "user "+orUnknown(o.UserID))
-	if !o.CreatedAt.IsZero() {
-		parts = append(parts, "created "+o.CreatedAt.UTC().Format(time.RFC3339))
-	}
-	return fmt.Sprintf("%s (%s)", o.ID, strings.Join(parts, ", "))
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
-}
-
-// listObjects renders objects one per line, saying which ones another
-// resource of this run holds.
-func listObjects(objs []ownedObject, claims *claimSet) string {
-	var b strings.Builder
-	for _, o := range objs {
-		fmt.Fprintf(&b, "\n  - %s", o.describe())
+// diagObjects is objs as ownership messages name them, with the resource
+// of this run that holds each (claims may be nil).
+func diagObjects(objs []ownedObject, claims *claimSet) []diagnose.Object {
+	out := make([]diagnose.Object, len(objs))
+	for i, o := range objs {
+		out[i] = diagnose.Object{ID: o.ID, ProjectID: o.ProjectID, UserID: o.UserID, Status: o.Status, CreatedAt: o.CreatedAt}
 		if h, ok := claims.holder(o.ID); ok {
-			fmt.Fprintf(&b, ", already managed by another resource of this configuration (%s)", h.label)
+			out[i].HeldBy = h.label
 		}
 	}
-	return b.String()
-}
-
-// importHint is the import line for id. A provider is never told the
-// address of the resource it serves, so the line names it the way
-// Terraform shows it, in the diagnostic's "with" line.
-func importHint(kind, id string) string {
-	return fmt.Sprintf("  terraform import <address> %s\n"+
-		"where <address> is this resource's address, shown in the \"with\" line above (such as magnum_%s.example).", id, kind)
+	return out
 }
 
 // checkProject refuses to read, change or delete an object whose state
@@ -149,12 +121,6 @@ func (d *ProviderData) checkProject(kind, name, id string, recorded types.String
 		recorded.ValueString() == d.ProjectID {
 		return diags
 	}
-	diags.AddError(fmt.Sprintf("The %s belongs to another project", kind),
-		fmt.Sprintf("The state records %s %q (%s) in project %s, but the provider's credentials are scoped to project %s. "+
-			"Magnum shows each project only its own %ss, so with these credentials the %s would look deleted and Terraform would "+
-			"plan a new one in the wrong project; the provider stops instead and leaves the state as it is.\n\n"+
-			"Use credentials for project %s (project_id or project_name, OS_PROJECT_ID or OS_PROJECT_NAME, or the clouds.yaml entry). "+
-			"If the %s should no longer be managed here, remove it from the state with `terraform state rm`.",
-			kind, name, id, recorded.ValueString(), d.ProjectID, kind, kind, recorded.ValueString(), kind))
+	diags.AddError(diagnose.OtherProject(kind, name, id, recorded.ValueString(), d.ProjectID))
 	return diags
 }

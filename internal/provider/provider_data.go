@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
@@ -101,9 +102,8 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r session.S
 		Retry:           retry,
 	})
 	if err != nil {
-		diags.AddAttributeError(path.Root("endpoint_overrides"), "Cannot set up the Magnum client",
-			fmt.Sprintf("%s. Check region (%q), endpoint_type (%q) and endpoint_overrides[%q].",
-				err, r.Region, r.Availability, session.OverrideContainerInfra))
+		summary, detail := diagnose.MagnumClientSetup(err, r.Region, string(r.Availability), session.OverrideContainerInfra)
+		diags.AddAttributeError(path.Root("endpoint_overrides"), summary, detail)
 		return nil, diags
 	}
 	hc, err := heat.New(pc, r.Region, r.Availability, r.OrchestrationEndpoint)
@@ -112,9 +112,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r session.S
 		tflog.Debug(ctx, "No orchestration endpoint in the catalog; Heat details will be missing from failure messages")
 		hc = nil
 	case err != nil:
-		diags.AddWarning("Heat is unavailable",
-			fmt.Sprintf("The orchestration client could not be set up (%s). Bays still work, but failure messages "+
-				"will lack the failed Heat resources.", err))
+		diags.AddWarning(diagnose.HeatUnavailable(err))
 		hc = nil
 	}
 	projectID, userID := session.TokenOwner(pc)

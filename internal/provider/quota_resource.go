@@ -108,7 +108,7 @@ func (r *quotaResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if err != nil {
 		detail := diagnose.QuotaError(err, "quota:create")
 		if magnum.IsConflict(err) {
-			detail += fmt.Sprintf("\n\nThe project already has a quota. Bring it under Terraform with:\n  terraform import <address> %s/%s", project, res)
+			detail += diagnose.QuotaExists(project, res)
 		}
 		resp.Diagnostics.AddError(fmt.Sprintf("Error creating the %s quota of project %s", res, project), detail)
 		return

@@ -9,6 +9,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 // A request whose answer was lost (magnum.IsOutcomeUnknown) may or may
@@ -45,37 +46,71 @@ const (
 func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, before *magnum.Cluster, done func(*magnum.Cluster) bool, postErr error) (*magnum.Cluster, bool, error) {
 	lookupCtx, cancel := settleContext(ctx)
 	defer cancel()
+	const (
+		underWay  = "UPDATE_IN_PROGRESS"
+		written   = "new value written"
+		finished  = "update finished"
+		failed    = "update failed"
+		noSignYet = "no sign yet"
+		noSign    = "no sign"
+	)
 	var after *magnum.Cluster
-	for look := 1; ; look++ {
-		var err error
-		after, err = r.data.Magnum.GetCluster(lookupCtx, id)
+	var readErr error
+	var outcome string
+	looks := 0
+	_, werr := waiter.Wait(lookupCtx, waiter.Config{
+		What:     fmt.Sprintf("bay %s to show whether it is being %s", id, what),
+		Schedule: func(time.Duration) time.Duration { return settleInterval },
+		// Any error leaves the outcome unknown.
+		IsTransient: func(error) bool { return false },
+	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
+		c, err := r.data.Magnum.GetCluster(ctx, id)
 		if err != nil {
-			return nil, false, fmt.Errorf("%w\n\nThe request may or may not have reached Magnum, and reading the bay to find out failed too: %v", postErr, err)
+			readErr = err
+			return nil, "", err
 		}
-		moved := after.UpdatedAt.After(before.UpdatedAt) && done(after)
+		looks++
+		after = c
+		moved := c.UpdatedAt.After(before.UpdatedAt) && done(c)
 		switch {
-		case after.Status == "UPDATE_IN_PROGRESS":
-			tflog.Info(ctx, "the update request's answer was lost, but the bay shows it under way; waiting for it", map[string]any{"id": id})
-			return after, false, nil
-		case moved && after.Status == "UPDATE_COMPLETE":
-			return after, true, nil
-		case moved && after.Status == "UPDATE_FAILED":
-			return after, false, fmt.Errorf("%w\n\nThe request reached Magnum, but the update failed: %s", postErr, diagnose.ClusterStatus(after))
-		case done(after) && !done(before):
+		case c.Status == "UPDATE_IN_PROGRESS":
+			outcome = underWay
+		case moved && c.Status == "UPDATE_COMPLETE":
+			outcome = finished
+		case moved && c.Status == "UPDATE_FAILED":
+			outcome = failed
+		case done(c) && !done(before):
 			// The new value is written; the conductor has yet to move the
 			// status. The wait that follows needs the update to start.
-			tflog.Info(ctx, "the update request's answer was lost, but the bay already shows the new value; waiting for the update", map[string]any{"id": id})
-			return after, false, nil
+			outcome = written
+		case looks >= settleLooks:
+			outcome = noSign
+		default:
+			outcome = noSignYet
 		}
-		if look >= settleLooks {
-			break
-		}
-		select {
-		case <-lookupCtx.Done():
-			return nil, false, fmt.Errorf("%w\n\nThe bay showed no sign of being %s before the look-up ran out of time (status %s); check it before applying again", postErr, what, after.Status)
-		case <-time.After(settleInterval):
-		}
+		return c, outcome, nil
+	}, waiter.Conditions[*magnum.Cluster]{
+		Target:   []string{underWay, written, finished, failed, noSign},
+		Pending:  []string{noSignYet},
+		IsFailed: func(string) bool { return false },
+	})
+	switch {
+	case readErr != nil:
+		return nil, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateUnchecked(readErr))
+	case werr != nil:
+		return nil, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateUndecided(what, after.Status))
 	}
-	return nil, false, fmt.Errorf("%w\n\nThe bay shows no sign of being %s (status %s, read %d times over %s), so the request did not take effect; it is safe to apply again",
-		postErr, what, after.Status, settleLooks, time.Duration(settleLooks-1)*settleInterval)
+	switch outcome {
+	case underWay:
+		tflog.Info(ctx, "the update request's answer was lost, but the bay shows it under way; waiting for it", map[string]any{"id": id})
+		return after, false, nil
+	case finished:
+		return after, true, nil
+	case failed:
+		return after, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateFailed(after))
+	case written:
+		tflog.Info(ctx, "the update request's answer was lost, but the bay already shows the new value; waiting for the update", map[string]any{"id": id})
+		return after, false, nil
+	}
+	return nil, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateNotTaken(what, after.Status, settleLooks, time.Duration(settleLooks-1)*settleInterval))
 }

@@ -13,15 +13,6 @@ import (
 // "labels" key: Magnum reads labels off a None (FINDINGS #204).
 const labelsBug = "'NoneType' object has no attribute 'get'"
 
-func (s *magnumService) registerBays(m *magnumRouter) {
-	m.handle("GET /v1/bays", minAPIVersion, s.listBays(false))
-	m.handle("GET /v1/bays/detail", minAPIVersion, s.listBays(true))
-	m.handle("POST /v1/bays", minAPIVersion, s.createBay)
-	m.handle("GET /v1/bays/{id}", minAPIVersion, s.getBay)
-	m.handle("PATCH /v1/bays/{id}", minAPIVersion, s.patchCluster(true))
-	m.handle("DELETE /v1/bays/{id}", minAPIVersion, s.deleteCluster)
-}
-
 // bayView renders a row as the Bay API type. Callers hold st.mu.
 func (s *magnumService) bayView(c *clusterRow, base string, detail bool) *pyDict {
 	out := newPyDict()

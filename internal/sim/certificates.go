@@ -11,12 +11,6 @@ import (
 // Certificates (/v1/certificates): each cluster's CAs and the CSR signing
 // `openstack coe cluster config` relies on.
 
-func (s *magnumService) registerCertificates(m *magnumRouter) {
-	m.handle("GET /v1/certificates/{id}", minAPIVersion, s.getCertificate)
-	m.handle("POST /v1/certificates", minAPIVersion, s.signCertificate)
-	m.handle("PATCH /v1/certificates/{id}", minAPIVersion, s.rotateCertificate)
-}
-
 // certAllowed is the default certificate:get/create policy: the user who
 // created the cluster, or an admin. The lookup has already confined the
 // caller to the cluster's project, so another project's admin never gets

@@ -123,17 +123,6 @@ var updatableStatuses = map[string]bool{
 	"ROLLBACK_COMPLETE": true, "SNAPSHOT_COMPLETE": true, "CHECK_COMPLETE": true, "ADOPT_COMPLETE": true,
 }
 
-func (s *magnumService) registerClusters(m *magnumRouter) {
-	m.handle("GET /v1/clusters", minAPIVersion, s.listClusters(false))
-	m.handle("GET /v1/clusters/detail", minAPIVersion, s.listClusters(true))
-	m.handle("POST /v1/clusters", minAPIVersion, s.createCluster)
-	m.handle("GET /v1/clusters/{id}", minAPIVersion, s.getCluster)
-	m.handle("PATCH /v1/clusters/{id}", minAPIVersion, s.patchCluster(false))
-	m.handle("DELETE /v1/clusters/{id}", minAPIVersion, s.deleteCluster)
-	m.handle("POST /v1/clusters/{id}/actions/resize", apiVersion{1, 7}, s.resizeCluster)
-	m.handle("POST /v1/clusters/{id}/actions/upgrade", apiVersion{1, 7}, s.upgradeCluster)
-}
-
 // clusterScope says which projects a lookup may see.
 type clusterScope int
 

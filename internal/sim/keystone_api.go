@@ -14,12 +14,9 @@ import (
 // is identity's (identity.go).
 
 func (id *identity) register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /identity", id.identityVersions)
-	mux.HandleFunc("GET /identity/v3", id.identityVersion)
-	mux.HandleFunc("POST /identity/v3/auth/tokens", id.issueToken)
-	mux.HandleFunc("GET /identity/v3/auth/tokens", id.checkToken)
-	mux.HandleFunc("HEAD /identity/v3/auth/tokens", id.checkToken)
-	mux.HandleFunc("DELETE /identity/v3/auth/tokens", id.revokeToken)
+	for _, rt := range identityRoutes {
+		mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) { rt.handler(id, w, r) })
+	}
 }
 
 func identityVersionDoc(r *http.Request) map[string]any {

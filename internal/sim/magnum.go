@@ -272,20 +272,17 @@ func (m *magnumRouter) handle(pattern string, minVer apiVersion, h magnumHandler
 
 func (s *magnumService) register(mux *http.ServeMux) {
 	m := &magnumRouter{s: s, mux: mux, paths: http.NewServeMux(), seen: map[string]bool{}}
-	mux.HandleFunc("GET "+magnumPrefix, s.magnumRoot)
-	mux.HandleFunc("GET "+magnumPrefix+"/v1", s.magnumV1)
-	s.registerTemplates(m)
-	s.registerClusters(m)
-	s.registerNodegroups(m)
-	s.registerCertificates(m)
-	s.registerQuotas(m)
-	s.registerServices(m)
-	if s.profile.bays {
-		s.registerBays(m)
+	mux.HandleFunc(magnumRootPattern, s.magnumRoot)
+	mux.HandleFunc(magnumV1Pattern, s.magnumV1)
+	for _, rt := range magnumRoutes {
+		if rt.bays && !s.profile.bays {
+			continue
+		}
+		m.handle(rt.pattern, rt.minVer, rt.handler(s))
 	}
 	// Everything else under the prefix. keystonemiddleware runs first, so
 	// an unauthenticated request for a bogus path is still a 401.
-	mux.HandleFunc(magnumPrefix+"/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(magnumCatchAllPattern, func(w http.ResponseWriter, r *http.Request) {
 		if s.keystone.authenticate(w, r) == nil {
 			return
 		}

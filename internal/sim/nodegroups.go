@@ -41,14 +41,6 @@ type nodegroup struct {
 	nodeTaints pyList
 }
 
-func (s *magnumService) registerNodegroups(m *magnumRouter) {
-	m.handle("GET /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.listNodegroups)
-	m.handle("GET /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.getNodegroup)
-	m.handle("POST /v1/clusters/{id}/nodegroups", apiVersion{1, 9}, s.createNodegroup)
-	m.handle("PATCH /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.patchNodegroup)
-	m.handle("DELETE /v1/clusters/{id}/nodegroups/{ng}", apiVersion{1, 9}, s.deleteNodegroup)
-}
-
 // findNodegroup resolves a nodegroup of c by UUID or name.
 func findNodegroup(c *clusterRow, ident string) (*nodegroup, *apiError) {
 	for _, ng := range c.nodegroups {

@@ -18,14 +18,6 @@ type quotaRow struct {
 	updatedAt *time.Time
 }
 
-func (s *magnumService) registerQuotas(m *magnumRouter) {
-	m.handle("GET /v1/quotas", minAPIVersion, s.listQuotas)
-	m.handle("POST /v1/quotas", minAPIVersion, s.createQuota)
-	m.handle("GET /v1/quotas/{project}/{resource}", minAPIVersion, s.getQuota)
-	m.handle("PATCH /v1/quotas/{project}/{resource}", minAPIVersion, s.patchQuota)
-	m.handle("DELETE /v1/quotas/{project}/{resource}", minAPIVersion, s.deleteQuota)
-}
-
 func (s *magnumService) quotaView(q *quotaRow) *pyDict {
 	out := newPyDict()
 	out.Set("id", int64(q.id))

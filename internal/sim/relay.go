@@ -41,11 +41,9 @@ type relay struct {
 	opts     RelayOptions
 	keystone *url.URL // Keystone's root, without /v3
 	client   *http.Client
-	// routes knows the simulator's patterns, so the request log and the
-	// counters name routes exactly as the simulator does; names is the
-	// in-process simulator whose handlers they are, never called.
+	// routes knows the simulator's patterns (routes.go), so the request
+	// log and the counters name routes exactly as the simulator does.
 	routes *http.ServeMux
-	names  *inProcess
 
 	mu       sync.Mutex
 	magnum   *url.URL             // Magnum's root, from the catalog
@@ -81,22 +79,13 @@ func newRelay(opts RelayOptions) (*relay, error) {
 	if err != nil || ks.Host == "" {
 		return nil, fmt.Errorf("relay: bad Keystone URL %q", opts.KeystoneURL)
 	}
-	// The simulator's own route table names the relayed requests; its
-	// services answer none of them.
-	names, err := newInProcess(Options{})
-	if err != nil {
-		return nil, err
-	}
 	rl := &relay{
 		opts: opts, keystone: ks,
 		client:   &http.Client{Timeout: 90 * time.Second},
-		routes:   http.NewServeMux(),
-		names:    names,
+		routes:   routeNames(),
 		callers:  map[string][2]string{},
 		sessions: map[string]*relaySession{},
 	}
-	names.keystone.register(rl.routes)
-	names.magnum.register(rl.routes)
 	// Magnum's root comes from the catalog, as a client would find it.
 	anyUser := ""
 	for name := range opts.Users {

@@ -14,11 +14,6 @@ import (
 // conductorStarted stands for the time the conductor first reported in.
 var conductorStarted = sync.OnceValue(func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) })
 
-func (s *magnumService) registerServices(m *magnumRouter) {
-	m.handle("GET /v1/mservices", minAPIVersion, s.listServices)
-	m.handle("GET /v1/stats", minAPIVersion, s.stats)
-}
-
 // listServices shows the one conductor; the policy is admin only.
 func (s *magnumService) listServices(w http.ResponseWriter, r *http.Request, c *magnumCall) {
 	if !c.p.isAdmin() {

@@ -22,14 +22,17 @@
 //	               httpfaults.go, control.go), in front of a backend
 //	backend        the test API's view of the cloud (backend.go): inProcess
 //	               (inprocess.go) or a real cloud through the relay
-//	               (relay.go, relay_backend.go)
+//	               (relay.go, relay_backend.go), which names requests
+//	               from the route tables (routes.go) the in-process
+//	               Keystone and Magnum register their handlers from
 //	identity       Keystone (identity.go, keystone_api.go)
 //	magnumService  magnum-api over Magnum's database, store (magnum.go,
 //	               cluster*.go, templates.go, nodegroup*.go, ...); it calls
 //	               Keystone through keystoneAuth and casts to the conductor
 //	conductor      magnum-conductor (conductor*.go, kubenodes.go): runs the
 //	               operations and the status poll, under the database's
-//	               lock; calls Heat through orchestrator, as a client, and
+//	               lock (store.go says why the API and the conductor share
+//	               it); calls Heat through orchestrator, as a client, and
 //	               starts the bays' Kubernetes APIs
 //	heat.Engine    Heat (package heat)
 //	openstackAPI   Nova, Glance and Neutron over the fixtures (openstack.go)

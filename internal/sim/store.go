@@ -10,6 +10,44 @@ import (
 // check and write atomically the way Magnum's DB transactions do.
 // Clusters, bays, nodegroups, certificates and quotas get their tables here
 // and their handlers in files of their own.
+//
+// magnum-api (magnumService) and magnum-conductor (conductor) are two
+// clients of this database, as in real Magnum, but they share its lock
+// for the whole of a request rather than for short row reads and writes.
+// That is deliberate, for three reasons:
+//
+//   - The conductor has no goroutine. Its periodic status sync is computed
+//     from the clock when a row is read: every GET, list and introspection
+//     call runs conductor.sync on the rows it returns, and sync writes them
+//     (status, stack_id, api_address, node addresses, the op it finishes).
+//     An API read is therefore a conductor write, and the two must be one
+//     atomic step, or a GET could show a status whose addresses or
+//     nodegroups are not written yet.
+//   - Rows are shared by pointer. Handlers and the conductor hold
+//     *clusterRow and *nodegroup and change them in place, and an
+//     operation (clusterOp) carries closures (restore, onDone) that write
+//     the rows the API wrote when it accepted the request. A lock held only
+//     while rows are copied in and out would let those writes land on rows
+//     another request is in the middle of changing.
+//   - Magnum's rules span tables and are checked before they write: the
+//     quota count against the cluster insert, a template's use by clusters
+//     against its update or delete, a name's uniqueness against the
+//     insert. In Magnum these are DB transactions; here the lock is the
+//     transaction.
+//
+// Splitting them needs a conductor that runs on its own (a loop on
+// ConductorInterval writing rows through store methods) and API handlers
+// that only read and insert copies. Reads would then depend on when that
+// loop last ran, so an answer would no longer be a function of the clock
+// alone: OperationTimeline's exact milestones, the benchmarks' notice
+// delays and the tests that move the clock rely on that.
+//
+// Lock order: store.mu is taken first. Keystone (identity.mu) is asked
+// before it, never under it (authenticate, projectExists). Under it the
+// conductor calls Heat (heat.Engine's lock), armedFaults.mu and the
+// kubeapi backend (which writes a bay's files and opens its listener, and
+// starts any real kube-apiserver in the background), none of which calls
+// back into Magnum.
 type store struct {
 	mu sync.Mutex
 	// nextID is the autoincrement primary key shared by all tables; only

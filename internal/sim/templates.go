@@ -13,22 +13,6 @@ import (
 // Cluster templates (/v1/clustertemplates) and, in the zed profile,
 // baymodels (/v1/baymodels): two API faces of one table.
 
-func (s *magnumService) registerTemplates(m *magnumRouter) {
-	kinds := []*templateKind{clusterTemplateKind}
-	if s.profile.bays {
-		kinds = append(kinds, baymodelKind)
-	}
-	for _, k := range kinds {
-		base := "/v1/" + k.collection
-		m.handle("GET "+base, minAPIVersion, s.listTemplates(k))
-		m.handle("GET "+base+"/detail", minAPIVersion, s.listTemplates(k))
-		m.handle("POST "+base, minAPIVersion, s.createTemplate(k))
-		m.handle("GET "+base+"/{id}", minAPIVersion, s.getTemplate(k))
-		m.handle("PATCH "+base+"/{id}", minAPIVersion, s.patchTemplate(k))
-		m.handle("DELETE "+base+"/{id}", minAPIVersion, s.deleteTemplate(k))
-	}
-}
-
 const (
 	magnumTime      = "2006-01-02T15:04:05-07:00"
 	magnumTimeMicro = "2006-01-02T15:04:05.000000-07:00"

@@ -6,8 +6,13 @@
 # script then checks that the host has none under the chroot.
 set -uo pipefail
 
-STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real-2025.1}
-ROOT=${MAGNUM_TRIXIE_ROOT:-/var/cache/magnum-real/trixie}
+if [ -n "${MAGNUM_CAPI:-}" ]; then
+	STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real-capi}
+	ROOT=${MAGNUM_TRIXIE_ROOT:-/var/cache/magnum-real/trixie-capi}
+else
+	STATE=${MAGNUM_REAL_STATE:-/tmp/magnum-real-2025.1}
+	ROOT=${MAGNUM_TRIXIE_ROOT:-/var/cache/magnum-real/trixie}
+fi
 RUN=$STATE/run
 export PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 

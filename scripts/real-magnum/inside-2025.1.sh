@@ -3,12 +3,16 @@
 # namespaces, and starts PostgreSQL 17, RabbitMQ, Keystone 27 (uwsgi),
 # Magnum 20 (uwsgi + conductor) and the Go stand-ins. $STATE is the state
 # directory (bind-mounted at the same path as on the host), $T0 the start
-# time for the timings.
+# time for the timings. With CAPI=1 the stand-ins also run the Cluster API
+# management cluster and Octavia, and Magnum's services get its kubeconfig
+# and helm.
 set -euo pipefail
 
 : "${STATE:?}" "${T0:?}"
 HEAT_CREATE=${HEAT_CREATE:-2s}
+CAPI=${CAPI:-}
 PGPORT=5432
+KUBECONFIG_CAPI=$STATE/etc/capi/kubeconfig
 
 TPREV=$(date +%s.%N)
 step() {
@@ -103,7 +107,7 @@ step "keystone database"
 uwsgi --ini "$STATE/etc/keystone/uwsgi.ini" --daemonize2 "$STATE/log/keystone-uwsgi.log" >/dev/null 2>&1 || fail "keystone uwsgi did not start"
 wait_for keystone 90 http_ok http://127.0.0.1:5000/v3
 step "keystone up"
-python3 "$STATE/bin/keystone-setup.py" >"$STATE/log/keystone-setup.log" 2>&1 || fail "keystone-setup.py failed"
+OCTAVIA=$CAPI python3 "$STATE/bin/keystone-setup.py" >"$STATE/log/keystone-setup.log" 2>&1 || fail "keystone-setup.py failed"
 step "keystone users and catalog"
 
 # --- Magnum 20 ---------------------------------------------------------------
@@ -122,9 +126,23 @@ EOF
 magnum-db-manage --config-file "$STATE/etc/magnum/magnum.conf" stamp head >>"$STATE/log/magnum-schema.log" 2>&1 || fail "magnum-db-manage stamp failed"
 step "magnum schema"
 
-start openstack-services "$STATE/bin/magnum-sim" -openstack-services 127.0.0.1 -heat-create "$HEAT_CREATE" -log
+standin_args=()
+if [ -n "$CAPI" ]; then
+	standin_args=(-capi-kubeconfig "$KUBECONFIG_CAPI" -capi-crds "$STATE/capi-crds" -kube-bins "$STATE/bin/kube" -capi-audit-dir "$STATE/log/capi-audit" -fixtures "$STATE/etc/fixtures.json")
+fi
+# Whatever the stand-ins write (the management cluster's etcd, say) goes
+# with the state directory.
+mkdir -p "$STATE/tmp"
+TMPDIR=$STATE/tmp start openstack-services "$STATE/bin/magnum-sim" -openstack-services 127.0.0.1 -heat-create "$HEAT_CREATE" -log "${standin_args[@]}"
 wait_for "rabbitmq on 5672" 180 port_open 5672
 step "rabbitmq up"
+if [ -n "$CAPI" ]; then
+	# magnum-cluster-api reads the kubeconfig when Magnum loads its driver
+	# (pykube's KubeConfig.from_env: $KUBECONFIG), and runs helm.
+	wait_for "the Cluster API management cluster" 300 test -s "$KUBECONFIG_CAPI"
+	export KUBECONFIG=$KUBECONFIG_CAPI PATH=$STATE/bin:$PATH
+	step "capi management cluster up"
+fi
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
 cat >"$STATE/etc/magnum/uwsgi.ini" <<EOF
 [uwsgi]
@@ -143,6 +161,9 @@ need-app = true
 add-header = Connection: close
 pidfile = $STATE/run/magnum-api.pid
 EOF
+if [ -n "$CAPI" ]; then
+	printf 'env = KUBECONFIG=%s\nenv = PATH=%s\n' "$KUBECONFIG" "$PATH" >>"$STATE/etc/magnum/uwsgi.ini"
+fi
 uwsgi --ini "$STATE/etc/magnum/uwsgi.ini" --daemonize2 "$STATE/log/magnum-api-uwsgi.log" >/dev/null 2>&1 || fail "magnum-api uwsgi did not start"
 wait_for magnum-api 90 http_ok http://127.0.0.1:9511/v1/
 wait_for "the stand-ins" 30 port_open 8004

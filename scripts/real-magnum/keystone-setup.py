@@ -3,11 +3,13 @@
 
 Magnum's service user, the domain Magnum creates trustee users in, the test
 users (demo and demo2 in project demo, alt in project alt) and a catalog
-whose Heat, Nova, Glance, Neutron and Cinder entries lead to the project's
-Go stand-ins. Safe to run twice: everything is looked up before it is made.
+whose Heat, Nova, Glance, Neutron and Cinder entries (and Octavia's, with
+OCTAVIA=1) lead to the project's Go stand-ins. Safe to run twice:
+everything is looked up before it is made.
 
 Run with Debian's /usr/bin/python3: the OpenStack libraries live there.
 """
+import os
 import sys
 
 from keystoneauth1 import session
@@ -27,6 +29,10 @@ CATALOG = [
     ("neutron", "network", HOST + ":9696"),
     ("cinderv3", "volumev3", HOST + ":8776/v3/%(project_id)s"),
 ]
+# The capi stack (OCTAVIA=1): the Octavia stand-in, which a Cluster API
+# driver asks for a cluster's load balancers.
+if os.environ.get("OCTAVIA"):
+    CATALOG.append(("octavia", "load-balancer", HOST + ":9876"))
 
 
 def named(items, name):

@@ -12,6 +12,10 @@
 # Every command in the chroot gets private /proc, /sys, /dev/pts and /dev/shm
 # mounts in a throwaway mount namespace: nothing is left mounted on the host.
 #
+# MAGNUM_TRIXIE_EXTRA adds packages (the capi stack's magnum-cluster-api);
+# MAGNUM_TRIXIE_BASE names a complete chroot to copy instead of running
+# debootstrap, so the capi chroot starts as a copy of the 2025.1 one.
+#
 # Usage: scripts/real-magnum/trixie-chroot.sh   (root; timings in $TIMINGS)
 set -euo pipefail
 
@@ -22,7 +26,8 @@ TIMINGS=${TIMINGS:-/dev/null}
 # RabbitMQ 4. The Cluster API driver packages stay out: without a management
 # cluster they break every template create (see README.md).
 PACKAGES="keystone magnum-api magnum-conductor python3-magnumclient python3-openstackclient rabbitmq-server
-uwsgi-plugin-python3 python3-psycopg2 postgresql-17 curl memcached python3-memcache"
+uwsgi-plugin-python3 python3-psycopg2 postgresql-17 curl memcached python3-memcache ${MAGNUM_TRIXIE_EXTRA:-}"
+BASE=${MAGNUM_TRIXIE_BASE:-}
 MARK=$ROOT/.magnum-real-packages
 
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
@@ -70,9 +75,17 @@ for t in debootstrap unshare chroot; do
 	}
 done
 
-LOG=$(dirname "$ROOT")/build.log
+LOG=$(dirname "$ROOT")/build${MAGNUM_TRIXIE_EXTRA:+-$(basename "$ROOT")}.log
 mkdir -p "$(dirname "$ROOT")"
 
+if [ ! -x "$ROOT/usr/bin/apt-get" ] && [ -n "$BASE" ] && [ -f "$BASE/.magnum-real-packages" ]; then
+	rm -rf "$ROOT.tmp"
+	cp -a --reflink=auto "$BASE" "$ROOT.tmp"
+	rm -rf "$ROOT.tmp/tmp/"* "$ROOT.tmp/.magnum-real-packages"
+	rm -rf "$ROOT"
+	mv "$ROOT.tmp" "$ROOT"
+	step "copied $BASE"
+fi
 if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
 	rm -rf "$ROOT.tmp"
 	debootstrap --variant=minbase trixie "$ROOT.tmp" "$MIRROR" >"$LOG" 2>&1 || {

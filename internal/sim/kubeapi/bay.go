@@ -364,7 +364,15 @@ func (b *bay) track(p *process) {
 func (b *bay) path(name string) string { return filepath.Join(b.dir, name) }
 
 func (b *bay) apiserverArgs(etcdURL string, port int) []string {
-	return []string{
+	var audit []string
+	if b.r.auditDir != "" {
+		audit = []string{
+			"--audit-policy-file=" + filepath.Join(b.r.auditDir, auditPolicyFile),
+			"--audit-log-path=" + filepath.Join(b.r.auditDir, strings.ReplaceAll(b.name, "/", "_")+".audit.jsonl"),
+			"--audit-log-format=json", "--audit-log-mode=blocking",
+		}
+	}
+	return append(audit, []string{
 		"--etcd-servers=" + etcdURL, "--etcd-prefix=" + strings.TrimSuffix(b.prefix, "/"),
 		"--bind-address=127.0.0.1", "--secure-port=" + strconv.Itoa(port),
 		"--advertise-address=" + advertiseAddress,
@@ -380,7 +388,7 @@ func (b *bay) apiserverArgs(etcdURL string, port int) []string {
 		// Magnum's Heat driver: Node,RBAC with NodeRestriction admission.
 		"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
 		"--allow-privileged=true", "--profiling=false",
-	}
+	}...)
 }
 
 // writeStaticFiles writes what stays the same across CA rotations: the

@@ -142,6 +142,11 @@ type Options struct {
 	// Logf receives what the backend wants the simulator's log to say: which
 	// API bays get, and any bay whose API fails.
 	Logf func(format string, args ...any)
+	// AuditDir, with the real backend, makes every bay's kube-apiserver
+	// write an audit log there, <bay name>.audit.jsonl (AuditPolicy says
+	// what it holds), to record what a client such as a Cluster API driver
+	// asked for.
+	AuditDir string
 }
 
 // New picks the backend opts ask for.
@@ -164,5 +169,5 @@ func New(opts Options) (Backend, error) {
 	default:
 		return nil, fmt.Errorf("unknown Kubernetes API mode %q: want %s, %s or %s", opts.Mode, ModeAuto, ModeReal, ModeFake)
 	}
-	return newReal(dir, opts.Logf)
+	return newReal(dir, opts.Logf, opts.AuditDir)
 }

@@ -26,9 +26,10 @@ const startTimeout = 2 * time.Minute
 // Real runs a real control plane per bay on one etcd shared by the
 // simulator's bays, each bay under its own key prefix.
 type Real struct {
-	bin  string
-	dir  string
-	logf func(format string, args ...any)
+	bin      string
+	dir      string
+	logf     func(format string, args ...any)
+	auditDir string
 
 	etcdOnce sync.Once
 	etcd     *process
@@ -41,7 +42,15 @@ type Real struct {
 	closed bool
 }
 
-func newReal(binDir string, logf func(string, ...any)) (*Real, error) {
+func newReal(binDir string, logf func(string, ...any), auditDir string) (*Real, error) {
+	if auditDir != "" {
+		if err := os.MkdirAll(auditDir, 0o700); err != nil {
+			return nil, fmt.Errorf("kubeapi: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(auditDir, auditPolicyFile), []byte(AuditPolicy), 0o600); err != nil {
+			return nil, fmt.Errorf("kubeapi: %w", err)
+		}
+	}
 	dir, err := os.MkdirTemp("", "magnum-sim-kube-")
 	if err != nil {
 		return nil, fmt.Errorf("kubeapi: %w", err)
@@ -49,8 +58,32 @@ func newReal(binDir string, logf func(string, ...any)) (*Real, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Real{bin: binDir, dir: dir, logf: logf, bays: map[*bay]struct{}{}}, nil
+	return &Real{bin: binDir, dir: dir, logf: logf, auditDir: auditDir, bays: map[*bay]struct{}{}}, nil
 }
+
+const auditPolicyFile = "audit-policy.yaml"
+
+// AuditPolicy is what Options.AuditDir's logs hold: every request of a
+// client outside the simulator, with its bodies, and the writes of the
+// Cluster API stand-ins (user capi-controllers); the API server's, the
+// controller manager's, the scheduler's and the simulator's own requests
+// are left out. Secrets and ConfigMaps are logged without their data: they
+// carry private keys, application credentials and kubeconfigs.
+const AuditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  users: [system:apiserver, system:kube-controller-manager, system:kube-scheduler, magnum-sim]
+- level: None
+  userGroups: [system:nodes, system:serviceaccounts]
+- level: None
+  users: [capi-controllers]
+  verbs: [get, list, watch]
+- level: Metadata
+  resources: [{group: "", resources: [secrets, configmaps]}]
+- level: RequestResponse
+`
 
 // Describe names the backend for the simulator's log.
 func (r *Real) Describe() string {

@@ -1,0 +1,54 @@
+package diagnose
+
+import (
+	"fmt"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+)
+
+// BayRepair is what a plan says about a bay Magnum reports as failed or as
+// going away, which must never plan "No changes".
+type BayRepair struct {
+	Name, ID, Status string
+	// StatusReason and Faults are Magnum's words on the status.
+	StatusReason string
+	Faults       map[string]string
+	// NodeCount is the configured node_count; Changed says the
+	// configuration changes node_count or baymodel_id.
+	NodeCount int64
+	Changed   bool
+}
+
+// Warning explains the status and what the plan does about it; both are
+// "" for a status that needs no repair.
+func (r BayRepair) Warning() (summary, detail string) {
+	why := ""
+	if s := ClusterStatus(&magnum.Cluster{StatusReason: r.StatusReason, Faults: r.Faults}); s != "" {
+		why = " (" + s + ")"
+	}
+	summary = fmt.Sprintf("Bay %q is %s", r.Name, r.Status)
+	switch r.Status {
+	case "UPDATE_FAILED":
+		what := fmt.Sprintf("resizes the bay to its configured node_count, %d, which makes Magnum update it again", r.NodeCount)
+		if r.Changed {
+			what = "applies the configured change again"
+		}
+		detail = fmt.Sprintf("Magnum reports bay %q (%s) as UPDATE_FAILED%s.\n\n"+
+			"This plan retries the update: it %s. If the cause is still there the apply fails again with Magnum's reason; "+
+			"change the configuration or fix the cloud first.", r.Name, r.ID, why, what)
+	case "CREATE_FAILED":
+		detail = fmt.Sprintf("Magnum reports bay %q (%s) as CREATE_FAILED%s.\n\n"+
+			"A bay whose create failed cannot be repaired in place, so this plan replaces it: the failed bay is deleted and a new one created.",
+			r.Name, r.ID, why)
+	case "DELETE_FAILED":
+		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_FAILED%s: a delete was started (perhaps outside Terraform) and failed, "+
+			"so the bay is half torn down.\n\nThis plan deletes it again and creates it anew.", r.Name, r.ID, why)
+	case "DELETE_IN_PROGRESS":
+		summary = fmt.Sprintf("Bay %q is being deleted", r.Name)
+		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n"+
+			"This plan waits for the delete to finish and creates the bay anew.", r.Name, r.ID)
+	default:
+		return "", ""
+	}
+	return summary, detail
+}

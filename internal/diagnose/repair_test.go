@@ -1,0 +1,43 @@
+package diagnose
+
+import "testing"
+
+func TestBayRepairWarning(t *testing.T) {
+	t.Parallel()
+	base := BayRepair{Name: "web", ID: "c1", NodeCount: 3}
+	with := func(status, reason string, faults map[string]string, changed bool) BayRepair {
+		r := base
+		r.Status, r.StatusReason, r.Faults, r.Changed = status, reason, faults, changed
+		return r
+	}
+	cases := []struct {
+		name            string
+		in              BayRepair
+		summary, detail string
+	}{
+		{"update failed, same configuration", with("UPDATE_FAILED", "Resource UPDATE failed", map[string]string{"w": "no host", "m": "quota"}, false),
+			`Bay "web" is UPDATE_FAILED`,
+			"Magnum reports bay \"web\" (c1) as UPDATE_FAILED (status_reason: Resource UPDATE failed; fault in m: quota; fault in w: no host).\n\n" +
+				"This plan retries the update: it resizes the bay to its configured node_count, 3, which makes Magnum update it again. " +
+				"If the cause is still there the apply fails again with Magnum's reason; change the configuration or fix the cloud first."},
+		{"update failed, changed configuration", with("UPDATE_FAILED", "", nil, true), `Bay "web" is UPDATE_FAILED`,
+			"Magnum reports bay \"web\" (c1) as UPDATE_FAILED.\n\nThis plan retries the update: it applies the configured change again. " +
+				"If the cause is still there the apply fails again with Magnum's reason; change the configuration or fix the cloud first."},
+		{"create failed", with("CREATE_FAILED", "Stack CREATE failed", nil, false), `Bay "web" is CREATE_FAILED`,
+			"Magnum reports bay \"web\" (c1) as CREATE_FAILED (status_reason: Stack CREATE failed).\n\n" +
+				"A bay whose create failed cannot be repaired in place, so this plan replaces it: the failed bay is deleted and a new one created."},
+		{"delete failed", with("DELETE_FAILED", "", nil, false), `Bay "web" is DELETE_FAILED`,
+			"Magnum reports bay \"web\" (c1) as DELETE_FAILED: a delete was started (perhaps outside Terraform) and failed, " +
+				"so the bay is half torn down.\n\nThis plan deletes it again and creates it anew."},
+		{"being deleted", with("DELETE_IN_PROGRESS", "ignored", nil, false), `Bay "web" is being deleted`,
+			"Magnum reports bay \"web\" (c1) as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n" +
+				"This plan waits for the delete to finish and creates the bay anew."},
+		{"healthy", with("CREATE_COMPLETE", "", nil, false), "", ""},
+	}
+	for _, tc := range cases {
+		summary, detail := tc.in.Warning()
+		if summary != tc.summary || detail != tc.detail {
+			t.Errorf("%s: got\n%q\n%s\nwant\n%q\n%s", tc.name, summary, detail, tc.summary, tc.detail)
+		}
+	}
+}
