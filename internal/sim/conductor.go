@@ -38,6 +38,7 @@ import (
 // through orchestrator, as the real conductor calls heatclient, and starts
 // and stops the bays' Kubernetes APIs (kubenodes.go).
 type conductor struct {
+	// opts.ConductorEpoch may be moved by SetConductorEpoch, under st.mu.
 	opts    Options
 	profile *profile
 	now     func() time.Time
@@ -118,20 +119,16 @@ func (cd *conductor) picks(at, now time.Time) (time.Time, bool) {
 	return t, now.After(t)
 }
 
-// pollAfter is the first periodic-task run at or after t.
+// pollAfter is the first periodic-task run at or after t, on the one grid
+// every cluster shares.
 func (cd *conductor) pollAfter(op *clusterOp, t time.Time) time.Time {
 	iv := cd.opts.ConductorInterval
 	if iv <= 0 {
 		return t
 	}
-	if !cd.opts.ConductorEpoch.IsZero() {
-		return syncOnGrid(cd.opts.ConductorEpoch, iv, op.at, t)
-	}
-	n := (t.Sub(op.at) + iv - 1) / iv
-	if n < 1 {
-		n = 1
-	}
-	return op.at.Add(n * iv)
+	// A sync before the conductor has handled the operation's cast does
+	// not see it: the cluster is not in progress yet.
+	return syncOnGrid(cd.opts.ConductorEpoch, iv, op.at.Add(cd.castLag()), t)
 }
 
 func timePtr(t time.Time) *time.Time {
