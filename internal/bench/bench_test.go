@@ -241,3 +241,43 @@ func TestPhasedSweepMeetsTheTargets(t *testing.T) {
 		t.Errorf("the plain schedule failed %d phased targets, want the delay and the rate", failed)
 	}
 }
+
+// Scenario 1's runs put Magnum's report at different points of the poll
+// interval, and its check takes each run's own T.
+func TestNoticeOffsetsSpreadOverThePollInterval(t *testing.T) {
+	got := NoticeOffsets(20*time.Second, 6)
+	want := []time.Duration{125, 375, 625, 875, 1125, 1375}
+	for i := range want {
+		if got[i] != want[i]*time.Millisecond {
+			t.Fatalf("NoticeOffsets(20s, 6) = %v, want 0.125 s … 1.375 s, 0.25 s apart", got)
+		}
+	}
+	// A long wait's poll interval is longer than the conductor's period:
+	// the period bounds the spread.
+	if long := NoticeOffsets(10*time.Minute, 4); long[3] >= ConductorInterval {
+		t.Errorf("NoticeOffsets(10m, 4) = %v, beyond the %s period", long, ConductorInterval)
+	}
+}
+
+func TestOneBayCheckUsesEachRunsT(t *testing.T) {
+	run := func(apply, base, T time.Duration) OverheadRun {
+		return OverheadRun{Apply: apply, Baseline: base, MagnumT: T, Overhead: apply - base - T}
+	}
+	s := time.Second
+	met := OneBayCheck([]OverheadRun{
+		run(23900*time.Millisecond, s/2, 22500*time.Millisecond),
+		run(24300*time.Millisecond, s/2, 23*s),
+		run(24600*time.Millisecond, s/2, 23500*time.Millisecond),
+	}, 20*s)
+	// apply − T: 1.4, 1.3, 1.1 s; median 1.3 s − 0.5 s baseline = 0.8 s.
+	if !met.Met || !strings.Contains(met.Got, "= 0.80 s") {
+		t.Errorf("want met at 0.80 s: %s", met)
+	}
+	missed := OneBayCheck([]OverheadRun{run(25*s, s/2, 22*s), run(25*s, s/2, 23*s), run(26*s, s/2, 23*s)}, 20*s)
+	if missed.Met {
+		t.Errorf("a median of 1.5 s passed: %s", missed)
+	}
+	if OneBayCheck(nil, 20*s).Met {
+		t.Error("no runs passed")
+	}
+}

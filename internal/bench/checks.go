@@ -18,27 +18,17 @@ func checks(res *Results, cfg Config) []Check {
 	}
 	// Scenario 1.
 	if len(res.Overhead) > 0 {
-		var ov, vh, notice []time.Duration
+		var vh []time.Duration
 		gap := time.Duration(0)
 		for _, r := range res.Overhead {
-			ov, vh, notice = append(ov, r.Overhead), append(vh, r.VsHeat), append(notice, r.Notice)
+			vh = append(vh, r.VsHeat)
 			if gap == 0 || r.MinGap < gap {
 				gap = r.MinGap
 			}
 		}
-		T := res.Overhead[0].MagnumT
-		var applies, bases, spans []time.Duration
-		for _, r := range res.Overhead {
-			applies, bases, spans = append(applies, r.Apply), append(bases, r.Baseline), append(spans, r.Span)
-		}
-		med := medianDuration(applies) - medianDuration(bases) - T
-		out = append(out, Check{Target: fmt.Sprintf("measured overhead, one bay, T = %s (Magnum reported after %s): median ≤ %s",
-			cfg.BayT, secs(T), secs(OverheadBound(T))),
-			Got: fmt.Sprintf("median apply − median baseline − T = %s (per run %s); provider's own create span − T: median %s; the GET that saw CREATE_COMPLETE came %s after Magnum first reported it",
-				secs(med), durList(ov), secs(medianDuration(spans)), secs(medianDuration(notice))),
-			Met: med <= OverheadBound(T)})
+		out = append(out, OneBayCheck(res.Overhead, cfg.BayT))
 		out = append(out, Check{Target: "measured overhead against Heat's completion (includes Magnum's conductor lag)", Info: true,
-			Got: fmt.Sprintf("median %s: Magnum copies the stack's status every %s and flips %s after its poll", secs(medianDuration(vh)), ConductorInterval, ConductorInterval/5)})
+			Got: fmt.Sprintf("median %s: Magnum copies the stack's status at its next sync (every %s) and flips %s after it", secs(medianDuration(vh)), ConductorInterval, ConductorInterval/5)})
 		out = append(out, Check{Target: "measured: never more than 1 request/s per bay",
 			Got: fmt.Sprintf("shortest gap between two GETs of the bay: %s (arrival times at the simulator)", secs(gap)), Met: gap >= waiter.MinInterval})
 	}
@@ -72,6 +62,35 @@ func checks(res *Results, cfg Config) []Check {
 		}
 	}
 	return out
+}
+
+// OneBayCheck judges scenario 1: the median over runs of apply − T, where
+// T is when Magnum first reported that run's bay complete (it differs from
+// run to run with the conductor's phase), minus the median baseline,
+// against OverheadBound of the longest T.
+func OneBayCheck(runs []OverheadRun, bayT time.Duration) Check {
+	var lessT, bases, spans, before, notice, after, ov []time.Duration
+	var loT, hiT time.Duration
+	for i, r := range runs {
+		lessT, bases, spans = append(lessT, r.Apply-r.MagnumT), append(bases, r.Baseline), append(spans, r.Span)
+		before, notice, after = append(before, r.BeforePost), append(notice, r.Notice), append(after, r.AfterNotice)
+		ov = append(ov, r.Overhead)
+		if i == 0 || r.MagnumT < loT {
+			loT = r.MagnumT
+		}
+		hiT = max(hiT, r.MagnumT)
+	}
+	med := medianDuration(lessT) - medianDuration(bases)
+	reported := secs(loT)
+	if hiT != loT {
+		reported = secs(loT) + "–" + secs(hiT)
+	}
+	return Check{Target: fmt.Sprintf("measured overhead, one bay, T = %s (Magnum reported after %s over %d runs): median ≤ %s",
+		bayT, reported, len(runs), secs(OverheadBound(hiT))),
+		Got: fmt.Sprintf("median (apply − T) − median baseline = %s (per run %s); provider's own create span − T: median %s "+
+			"(before the POST %s, the GET that saw CREATE_COMPLETE %s after Magnum first reported it, then %s to the last answer)",
+			secs(med), durList(ov), secs(medianDuration(spans)), secs(medianDuration(before)), secs(medianDuration(notice)), secs(medianDuration(after))),
+		Met: len(runs) > 0 && med <= OverheadBound(hiT)}
 }
 
 // perBayCheck judges a plan's requests per bay: at most two, no

@@ -7,7 +7,9 @@
 // kind of failure reads the same everywhere. It also holds what explains an
 // outcome beyond an error: ownership (a name taken, a lost create, another
 // project's object, an ambiguous name), a bay's failed status and its
-// repair, a refused COE, a baymodel in use, a lost update.
+// repair, a refused COE, a baymodel in use, a lost update, and what a
+// driver is known to fail on (a Cluster API driver's missing
+// dns_nameserver).
 //
 // The boundary: everything that explains an API outcome, a wait, ownership
 // or a cloud refusal is here. What stays in internal/provider is the

@@ -37,6 +37,9 @@ func BayWaitError(err error, c *magnum.Cluster, appCredential bool, failures Hea
 		if hint := TrustFailure(c.StatusReason, appCredential); hint != "" {
 			b.WriteString("\n\n" + hint)
 		}
+		if hint := DNSNameserverFailure(c); hint != "" {
+			b.WriteString("\n\n" + hint)
+		}
 	}
 	// A wait that ran out of time, or saw no start, still has Magnum's
 	// latest account: a Cluster API driver never fails a create whose

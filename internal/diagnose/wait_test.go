@@ -29,6 +29,8 @@ func TestBayWaitError(t *testing.T) {
 		StatusReason: "CAPI Cluster status: Provisioned: Cluster kube-phx1l is Provisioned. CAPI OpenstackCluster status reason: SuccessfulAssociateFloatingIP: Associated floating IP 127.0.0.1 with port 0a3f38b7"}
 	resizeFailed := &magnum.Cluster{Status: "UPDATE_FAILED", StackID: "kube-hkj8z", StatusReason: "'annotations'",
 		Faults: map[string]string{"default-worker": "'annotations'"}}
+	// magnum-cluster-api 0.16 and a baymodel without dns_nameserver.
+	noDNS := &magnum.Cluster{Status: "CREATE_FAILED", StackID: "kube-phx1l", StatusReason: "'NoneType' object has no attribute 'split'"}
 	heatSays := func(string) ([]heat.Resource, error) {
 		return []heat.Resource{{Name: "kube_masters", Type: "OS::Heat::ResourceGroup", Status: "CREATE_FAILED", StatusReason: "No valid host"}}, nil
 	}
@@ -57,6 +59,10 @@ func TestBayWaitError(t *testing.T) {
 				return nil, &magnum.Error{StatusCode: 404, Method: "GET", URL: "http://h/v1/p/stacks/kube-phx1l/resources", Message: "The Stack (kube-phx1l) could not be found."}
 			},
 			[]string{"CREATE_FAILED"}, []string{"Heat", "could not be found"}, 1},
+		{"magnum-cluster-api without dns_nameserver", &waiter.FailedError{What: "bay", State: "CREATE_FAILED"}, noDNS, nil,
+			[]string{"CREATE_FAILED", "baymodel has no dns_nameserver", "Set dns_nameserver on the baymodel"}, nil, 0},
+		{"the same words from a Heat bay say nothing of dns", failed, &magnum.Cluster{Status: "CREATE_FAILED", StackID: "3f1e2d4c-0000-4000-8000-000000000001",
+			StatusReason: noDNS.StatusReason}, nil, []string{"CREATE_FAILED"}, []string{"dns_nameserver"}, 0},
 		{"an API error reads as Magnum's", &magnum.Error{StatusCode: 500, Method: "GET", URL: "http://m/v1/clusters/c1", Message: "boom"}, nil, heatSays,
 			[]string{"Magnum said: boom", "HTTP status: 500"}, nil, 0},
 	}

@@ -62,7 +62,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 			return updateFailedAtOnce(before, c) ||
 				(c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c))
 		},
-	}, timeout)
+	}, timeout, nil)
 }
 
 // updateFailedAtOnce tells an update the conductor failed inside its RPC

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"crypto"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -63,6 +65,129 @@ type credentialSource struct {
 	// knownCA, when set, is the bay's CA as read before: fill uses it
 	// instead of asking Magnum.
 	knownCA string
+	// key, when set, is a client key generated ahead (while a create
+	// waited for Magnum); sign uses it instead of making one then.
+	key *pendingKey
+	// ahead, when set, is what a create read and signed while Magnum was
+	// still building the bay; fill uses it instead of asking again.
+	ahead *credentialsAhead
+}
+
+// credentialsAhead reads a new bay's CA and has its client certificate
+// signed while Magnum still builds the bay. Magnum's conductor makes the
+// bay's certificates before it creates the Heat stack, so once the bay
+// shows a stack id both requests work; after Magnum reports the bay ready
+// nothing is left to ask. On a real cloud these are the create's slowest
+// requests after the wait (Magnum asks Keystone several times for each).
+type credentialsAhead struct {
+	key     *pendingKey
+	mu      sync.Mutex
+	started bool
+	done    chan struct{}
+	ca      string
+	caErr   error
+	cert    signed
+}
+
+func newCredentialsAhead(kind string) *credentialsAhead {
+	return &credentialsAhead{key: newPendingKey(kind), done: make(chan struct{})}
+}
+
+// see starts the reads, once, from the first poll that shows the bay's
+// stack id. Clouds without Heat (Cluster API drivers) show none: their
+// credentials are read after the wait, as before.
+func (a *credentialsAhead) see(ctx context.Context, m *magnum.Client, c *magnum.Cluster) {
+	if a == nil || c.StackID == "" {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.started {
+		return
+	}
+	a.started = true
+	cactx, sctx := ownLogFields(ctx, "read_ca_ahead"), ownLogFields(ctx, "sign_ahead")
+	go func() {
+		defer close(a.done)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.ca, a.caErr = m.GetCA(cactx, c.UUID, magnum.CATypeKubernetes)
+		}()
+		a.cert.cert, a.cert.key, a.cert.err = credentialSource{magnum: m, key: a.key}.sign(sctx, c.UUID)
+		wg.Wait()
+	}()
+}
+
+// result is the CA read ahead ("" if none or it failed) and the client
+// certificate signed ahead (nil if none, it failed, or the CA read did).
+func (a *credentialsAhead) result(ctx context.Context) (string, *signed) {
+	if a == nil {
+		return "", nil
+	}
+	a.mu.Lock()
+	started := a.started
+	a.mu.Unlock()
+	if !started {
+		return "", nil
+	}
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+		return "", nil
+	}
+	if a.caErr != nil || a.ca == "" {
+		return "", nil
+	}
+	if a.cert.err != nil || a.cert.cert == "" {
+		return a.ca, nil
+	}
+	return a.ca, &a.cert
+}
+
+// pendingKey is a client key being generated in the background. An RSA key
+// takes tens of milliseconds of CPU, seconds on a loaded machine: a create
+// starts it before waiting for the bay, so signing after Magnum reports the
+// bay ready does not wait for it.
+type pendingKey struct {
+	done chan struct{}
+	key  crypto.Signer
+	pem  string
+	err  error
+}
+
+func newPendingKey(kind string) *pendingKey {
+	k := &pendingKey{done: make(chan struct{})}
+	go func() {
+		defer close(k.done)
+		k.key, k.pem, k.err = kubeconfig.NewKey(kind)
+	}()
+	return k
+}
+
+// ownLogFields gives a goroutine its own copy of ctx's log fields, made
+// before it starts. tflog masks a message's fields in place, in a map that
+// contexts derived from one another share, so two goroutines logging under
+// one context write the same map at once: the provider crashed with
+// "concurrent map writes" in make bench's 200-bay apply before this.
+func ownLogFields(ctx context.Context, task string) context.Context {
+	return tflog.SetField(ctx, "task", task)
+}
+
+// signed is the outcome of a signing started before the CA was read.
+type signed struct {
+	cert, key string
+	err       error
+}
+
+func (k *pendingKey) get(ctx context.Context) (crypto.Signer, string, error) {
+	select {
+	case <-k.done:
+		return k.key, k.pem, k.err
+	case <-ctx.Done():
+		return nil, "", ctx.Err()
+	}
 }
 
 // refreshCredentials fills ca_cert, kubeconfig and docker_tls, and signs a
@@ -72,8 +197,11 @@ type credentialSource struct {
 // meta.CARead holds the bay's fingerprint from then, and is updated here.
 // Failures are warnings: the bay itself is fine, and the next refresh tries
 // again.
-func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool) diag.Diagnostics {
-	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store)}
+func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster, meta *bayMeta, m *bayAttributes, store types.Bool, ahead *credentialsAhead) diag.Diagnostics {
+	src := credentialSource{magnum: r.data.Magnum, now: time.Now, withoutClientCert: !storesCredentials(store), ahead: ahead}
+	if ahead != nil {
+		src.key = ahead.key
+	}
 	fp := caFingerprint(c)
 	if meta.CARead != "" && meta.CARead == fp && !m.CACert.IsNull() && !m.CACert.IsUnknown() && m.CACert.ValueString() != "" {
 		tflog.Debug(ctx, "the bay has not changed since its CA was read; reusing it", map[string]any{"bay": c.Name})
@@ -114,10 +242,33 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	}
 
 	current := s.currentCredentials(ctx, m, isKube)
+	var aheadCA string
+	var aheadCert *signed
+	if !meta.TLSDisabled {
+		aheadCA, aheadCert = s.ahead.result(ctx)
+	}
+	var early chan signed
 	caPEM := ""
-	if !meta.TLSDisabled && s.knownCA != "" {
+	switch {
+	case meta.TLSDisabled:
+	case s.knownCA != "":
 		caPEM = s.knownCA
-	} else if !meta.TLSDisabled {
+	case aheadCA != "":
+		caPEM = aheadCA
+	default:
+		// Without a client certificate to keep (a create, or credentials
+		// requested) a TLS bay gets a new one whatever its CA says, so the
+		// signing need not wait for the CA read: both requests go out at
+		// once.
+		if !s.withoutClientCert && aheadCert == nil && (current.CertPEM == "" || !reuse) {
+			early = make(chan signed, 1)
+			sctx := ownLogFields(ctx, "sign")
+			go func() {
+				var r signed
+				r.cert, r.key, r.err = s.sign(sctx, c.UUID)
+				early <- r
+			}()
+		}
 		pem, err := s.magnum.GetCA(ctx, c.UUID, magnum.CATypeKubernetes)
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not read the CA of bay %q", c.Name), diagnose.CredentialsKept(err))
@@ -138,7 +289,15 @@ func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayM
 	if renew && caPEM != "" {
 		tflog.Info(ctx, "signing a new client certificate for the bay", map[string]any{"bay": c.Name, "reason": why})
 		var err error
-		certPEM, keyPEM, err = s.sign(ctx, c.UUID)
+		switch {
+		case aheadCert != nil && aheadCA == caPEM:
+			certPEM, keyPEM = aheadCert.cert, aheadCert.key
+		case early != nil:
+			r := <-early
+			certPEM, keyPEM, err = r.cert, r.key, r.err
+		default:
+			certPEM, keyPEM, err = s.sign(ctx, c.UUID)
+		}
 		if err != nil {
 			diags.AddWarning(fmt.Sprintf("Could not sign a client certificate for bay %q", c.Name), diagnose.CredentialsKept(err))
 			return diags
@@ -211,7 +370,12 @@ func (s credentialSource) currentCredentials(ctx context.Context, m *bayAttribut
 // sign makes a key and a CSR for CN=admin, O=system:masters (what
 // magnumclient asks for) and has Magnum sign it with the bay's CA.
 func (s credentialSource) sign(ctx context.Context, clusterID string) (certPEM, keyPEM string, err error) {
-	key, keyPEM, err := kubeconfig.NewKey(kubeconfig.KeyRSA2048)
+	var key crypto.Signer
+	if s.key != nil {
+		key, keyPEM, err = s.key.get(ctx)
+	} else {
+		key, keyPEM, err = kubeconfig.NewKey(kubeconfig.KeyRSA2048)
+	}
 	if err != nil {
 		return "", "", err
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
+	"github.com/magnumtf/terraform-provider-magnum/internal/kubeconfig"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -405,6 +406,8 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	// The name look-up does not need the baymodel: both go out at once.
+	names := startListing(ctx, r.data.listBays)
 	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
 	if err != nil {
 		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
@@ -427,7 +430,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	}
 
 	name := plan.Name.ValueString()
-	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), r.data.listBays,
+	id, adopted, err := guardedCreate(ctx, r.data, "bay", name, plan.AdoptExisting.ValueBool(), names.get,
 		func(ctx context.Context) (string, error) { return r.data.Magnum.CreateCluster(ctx, create) })
 	if err == nil && adopted {
 		err = r.checkAdoptable(ctx, id, plan, ct.UUID)
@@ -455,7 +458,14 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		cond.Target = append(cond.Target, "UPDATE_COMPLETE")
 		cond.Pending = append(cond.Pending, "UPDATE_IN_PROGRESS")
 	}
-	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout)
+	// The client key is made, the CA read and the certificate signed
+	// while Magnum builds the bay, not after.
+	var ahead *credentialsAhead
+	if storesCredentials(plan.StoreCredentials) && (meta.COE == "kubernetes" || meta.COE == "swarm" || meta.COE == "swarm-mode") && !meta.TLSDisabled {
+		ahead = newCredentialsAhead(kubeconfig.KeyRSA2048)
+	}
+	c, werr := r.waitForBay(ctx, id, plan.Name.ValueString(), "created", cond, timeout,
+		func(c *magnum.Cluster) { ahead.see(ctx, r.data.Magnum, c) })
 	if werr == nil && adopted {
 		c, werr = r.resizeAdopted(ctx, c, plan, timeout)
 	}
@@ -469,7 +479,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 				diagnose.BayUnread(werr, id))
 		return
 	}
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials, ahead)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -516,7 +526,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	resp.Diagnostics.Append(bayFromAPI(ctx, c, &state.bayAttributes, compareWith)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, c, &state, priorCount)...)
 	state.StoreCredentials = types.BoolValue(storesCredentials(state.StoreCredentials))
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -628,7 +638,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
-	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials)...)
+	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
@@ -669,7 +679,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		Started:      deleteStarted(),
 		StateOfError: magnum.DeleteStateOfError,
 		IsTransient:  magnum.TransientWhileDeleting,
-	}, timeout)
+	}, timeout, nil)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -127,13 +128,17 @@ func rideOutTransient400(ctx context.Context, fn func(context.Context) error, tr
 	return last
 }
 
-func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration) (*magnum.Cluster, error) {
+// waitForBay polls the bay until cond is met. seen, if set, is shown every
+// bay a poll reads.
+func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, cond waiter.Conditions[*magnum.Cluster], timeout time.Duration, seen func(*magnum.Cluster)) (*magnum.Cluster, error) {
 	start := time.Now()
 	cond.Describe = diagnose.ClusterStatus
 	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
 	// The Heat stack's own status is read once per change of the bay's
-	// status, for the progress log only: a few requests per wait.
-	var seen, stack string
+	// status, for the progress log only: a few requests per wait. Not on
+	// the poll that ends the wait in success: the stack is done then, and
+	// reading it would only delay the end by a round trip or two.
+	var logged, stack string
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
 		Timeout: timeout,
@@ -158,8 +163,14 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		if err != nil {
 			return nil, "", err
 		}
-		if key := c.Status + "/" + c.StackID; key != seen {
-			seen, stack = key, r.stackStatus(ctx, c)
+		if seen != nil {
+			seen(c)
+		}
+		if key := c.Status + "/" + c.StackID; key != logged {
+			logged, stack = key, ""
+			if !slices.Contains(cond.Target, c.Status) {
+				stack = r.stackStatus(ctx, c)
+			}
 		}
 		return c, c.Status, nil
 	}, cond)

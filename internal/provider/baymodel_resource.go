@@ -129,6 +129,17 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	for _, p := range baymodelReplacePaths(state.baymodelModel, plan.baymodelModel) {
 		resp.RequiresReplace = append(resp.RequiresReplace, p)
 	}
+	// The driver is known here while the image stays: a baymodel that
+	// keeps it, or changes only dns_nameserver, is warned about at plan
+	// time; a new one when its create tells the driver.
+	planned := plan.baymodelModel
+	if plan.ImageID.Equal(state.ImageID) {
+		planned.Driver = state.Driver
+	}
+	if planned.Name.IsUnknown() {
+		planned.Name = state.Name
+	}
+	warnMissingDNSNameserver(planned, &resp.Diagnostics)
 }
 
 func (r *baymodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -192,6 +203,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name, "adopted": adopted})
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	warnMissingDNSNameserver(plan.baymodelModel, &resp.Diagnostics)
 }
 
 func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -282,6 +294,18 @@ func (r *baymodelResource) ImportState(ctx context.Context, req resource.ImportS
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ct.UUID)...)
+}
+
+// warnMissingDNSNameserver warns, on dns_nameserver, about a baymodel whose
+// driver (once Magnum has told it) fails every bay without one. No default
+// is set instead: that would change the plans of existing baymodels.
+func warnMissingDNSNameserver(m baymodelModel, diags *diag.Diagnostics) {
+	if m.Driver.IsUnknown() || m.DNSNameserver.IsUnknown() {
+		return
+	}
+	if summary, detail := diagnose.MissingDNSNameserver(m.Name.ValueString(), m.Driver.ValueString(), m.DNSNameserver.ValueString()); summary != "" {
+		diags.AddAttributeWarning(path.Root("dns_nameserver"), summary, detail)
+	}
 }
 
 // readOrPatch avoids an empty PATCH when only computed values moved.

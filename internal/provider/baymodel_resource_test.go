@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -367,4 +368,87 @@ data "magnum_baymodel" "named" {
 			},
 		}},
 	})
+}
+
+// On a cloud whose baymodels get vexxhost's magnum-cluster-api driver, a
+// baymodel without dns_nameserver is warned about when its create tells
+// the driver and on every later plan, and the warning is true: a bay from
+// it fails with the driver's error, which says what to do, and doing it
+// works. A baymodel with one is not warned about, and none gets a default.
+func TestAccBaymodel_clusterAPIDriverWithoutDNSNameserverWarns(t *testing.T) {
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	baymodels := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo") + `
+resource "magnum_baymodel" "nodns" {
+  name                = "capi-nodns"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  network_driver      = "calico"
+  labels              = { kube_tag = "v1.30.2" }
+}
+
+resource "magnum_baymodel" "withdns" {
+  name                = "capi-withdns"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = "v1.30.2" }
+}
+`
+	cli.writeConfig(baymodels)
+	out := cli.run("apply", "-auto-approve")
+	warning := `Warning: Baymodel "capi-nodns" has no dns_nameserver, which its Cluster API driver needs`
+	expectInOutput(t, out, warning, `Magnum reports driver "k8s_cluster_api_flatcar" for baymodel "capi-nodns"`,
+		`CREATE_FAILED, status_reason "'NoneType' object has no attribute 'split'"`, "with magnum_baymodel.nodns")
+	if strings.Contains(out, `"capi-withdns" has no dns_nameserver`) {
+		t.Errorf("the baymodel with a dns_nameserver was warned about:\n%s", out)
+	}
+	code, out := cli.planExitCode()
+	if code != 0 {
+		t.Errorf("plan after the apply exited %d, want 0 (no default is planned):\n%s", code, out)
+	}
+	expectInOutput(t, out, warning)
+
+	cli.writeConfig(baymodels + `
+resource "magnum_bay" "doomed" {
+  name        = "doomed"
+  baymodel_id = magnum_baymodel.nodns.id
+}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd, buf := cli.command(ctx, "apply", "-auto-approve")
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("a bay from the baymodel without dns_nameserver was created:\n%s", buf)
+	}
+	expectInOutput(t, buf.String(), "status CREATE_FAILED: status_reason: 'NoneType' object has no attribute 'split'",
+		"Set dns_nameserver on the baymodel; the next apply then replaces this bay.")
+
+	// What the hint says works: the failed bay goes, the baymodel
+	// changes, a new bay is built.
+	cli.writeConfig(strings.Replace(baymodels, `  name                = "capi-nodns"`, `  name                = "capi-nodns"
+  dns_nameserver      = "1.1.1.1"`, 1) + `
+resource "magnum_bay" "doomed" {
+  name        = "doomed"
+  baymodel_id = magnum_baymodel.nodns.id
+}
+`)
+	out = cli.run("apply", "-auto-approve")
+	if bay, ok := cli.bayInState(); !ok || bay.Status != "CREATE_COMPLETE" || bay.Tainted || strings.Contains(out, "has no dns_nameserver") {
+		t.Errorf("after setting dns_nameserver: bay %+v (in state: %v)\n%s", bay, ok, out)
+	}
+	cli.run("destroy", "-auto-approve")
 }

@@ -74,9 +74,11 @@ func baymodelResourceAttributes() map[string]schema.Attribute {
 		},
 		"volume_driver": optString("The volume driver for persistent storage: `cinder` (Kubernetes) or `rexray` (Swarm).", stringvalidator.OneOf(volumeDriverValues...)),
 		"dns_nameserver": schema.StringAttribute{
-			MarkdownDescription: "The DNS server(s) for the bay's private network: a comma-separated list of IP addresses.",
-			Optional:            true,
-			Validators:          []validator.String{ipListValidator{}},
+			MarkdownDescription: "The DNS server(s) for the bay's private network: a comma-separated list of IP addresses. " +
+				"vexxhost's Cluster API driver (a `driver` of `k8s_cluster_api_*`) needs it: without it every bay fails to create " +
+				"(`'NoneType' object has no attribute 'split'`); the `magnum_baymodel` resource warns when it is unset.",
+			Optional:   true,
+			Validators: []validator.String{ipListValidator{}},
 		},
 		"fixed_network": optString("An existing Neutron network (name or UUID) for the bay, instead of a new one."),
 		"fixed_subnet":  optString("An existing Neutron subnet (name or UUID) for the bay, with `fixed_network`."),

@@ -297,3 +297,39 @@ func (a *createAttempt) start(d *ProviderData, local time.Time) {
 	}
 	a.notBefore = server.Add(-skew).Truncate(time.Second)
 }
+
+// listedOnce is a name look-up started ahead of guardedCreate, so that it
+// runs beside the create's other reads (a bay's baymodel) instead of after
+// them. Its first call answers with that listing; later calls (the search
+// after a lost POST answer) list afresh, as they must.
+type listedOnce struct {
+	list func(context.Context) ([]ownedObject, error)
+	done chan struct{}
+	objs []ownedObject
+	err  error
+	used bool
+}
+
+func startListing(ctx context.Context, list func(context.Context) ([]ownedObject, error)) *listedOnce {
+	l := &listedOnce{list: list, done: make(chan struct{})}
+	lctx := ownLogFields(ctx, "name_lookup")
+	go func() {
+		defer close(l.done)
+		l.objs, l.err = list(lctx)
+	}()
+	return l
+}
+
+// get is guardedCreate's list; guardedCreate calls it from one goroutine.
+func (l *listedOnce) get(ctx context.Context) ([]ownedObject, error) {
+	if l.used {
+		return l.list(ctx)
+	}
+	l.used = true
+	select {
+	case <-l.done:
+		return l.objs, l.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +176,21 @@ func ids(objs []ownedObject) []string {
 		out[i] = o.ID
 	}
 	return out
+}
+
+// A look-up started ahead answers guardedCreate's first call only: the
+// search after a lost POST answer must see the project as it is then.
+func TestListedOnceListsAfreshAfterItsFirstAnswer(t *testing.T) {
+	calls := 0
+	list := func(context.Context) ([]ownedObject, error) {
+		calls++
+		return []ownedObject{{ID: fmt.Sprintf("listing-%d", calls)}}, nil
+	}
+	l := startListing(context.Background(), list)
+	for i, want := range []string{"listing-1", "listing-2", "listing-3"} {
+		objs, err := l.get(context.Background())
+		if err != nil || len(objs) != 1 || objs[0].ID != want {
+			t.Fatalf("call %d: %v, %v; want %s", i+1, objs, err, want)
+		}
+	}
 }

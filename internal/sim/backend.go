@@ -1,6 +1,9 @@
 package sim
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // The Sim's test API (introspection, fault injection, out-of-band control)
 // acts on a backend: the in-process services (inprocess.go) or a real
@@ -37,6 +40,7 @@ type backend interface {
 	setPassword(userName, password string) error
 	upgradeRequests() []UpgradeRequest
 	operationTimeline(uuid string) (Timeline, bool)
+	setConductorEpoch(t time.Time) error
 	kubeAPI() (mode, description string)
 	kubeAPIsRunning() int
 
@@ -157,6 +161,14 @@ func (s *Sim) Upgrades() []UpgradeRequest { return s.backend.upgradeRequests() }
 func (s *Sim) OperationTimeline(uuid string) (Timeline, bool) {
 	return s.backend.operationTimeline(uuid)
 }
+
+// SetConductorEpoch moves the conductor's one sync grid
+// (Options.ConductorEpoch) to t + n×ConductorInterval. A real conductor's
+// grid is fixed when it starts, so where an operation's end falls in its
+// period is chance; a benchmark uses this to sample that chance evenly
+// rather than take whatever its timing gives. What was already reported
+// stays; operations in progress follow the new grid.
+func (s *Sim) SetConductorEpoch(t time.Time) error { return s.backend.setConductorEpoch(t) }
 
 // KubeAPI says what answers at bays' api_address: kubeapi.ModeReal or
 // kubeapi.ModeFake, and a sentence for logs.

@@ -68,6 +68,14 @@ type clusterRow struct {
 	visibleFrom time.Time
 	deleted     bool
 
+	// capiVersion is a Cluster API cluster's spec.topology.version: the
+	// kube_tag of its create, then of its last upgrade, which the driver
+	// applies without Magnum saving it into the labels.
+	capiVersion string
+	// capiFloatingPort is the Neutron port the OpenStackCluster's events
+	// name (capiProgressReason).
+	capiFloatingPort string
+
 	ca, etcdCA, proxyCA *pki.CA
 	kube                kubeapi.Endpoint
 }

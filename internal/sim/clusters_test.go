@@ -90,7 +90,8 @@ func newClusterEnv(t *testing.T, opts Options) *clusterEnv {
 	e := &clusterEnv{t: t, clock: clock, s: s, demo: newMagnum(t, s, "demo")}
 	body := validTemplate("ct-main")
 	if opts.Profile == "master" {
-		body = with(body, "image_id", "ubuntu-2204-kube-v1.30.2", "network_driver", "calico",
+		// magnum-cluster-api needs a dns_nameserver (capiCreateFailure).
+		body = with(body, "image_id", "ubuntu-2204-kube-v1.30.2", "network_driver", "calico", "dns_nameserver", "8.8.8.8",
 			"labels", map[string]any{"kube_tag": "v1.30.2"})
 	}
 	e.ct = e.demo.create("/v1/clustertemplates", body)["uuid"].(string)

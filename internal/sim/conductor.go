@@ -38,6 +38,7 @@ import (
 // through orchestrator, as the real conductor calls heatclient, and starts
 // and stops the bays' Kubernetes APIs (kubenodes.go).
 type conductor struct {
+	// opts.ConductorEpoch may be moved by SetConductorEpoch, under st.mu.
 	opts    Options
 	profile *profile
 	now     func() time.Time
@@ -91,9 +92,11 @@ type clusterOp struct {
 	heat bool
 	// failNow makes the conductor fail the operation as soon as it handles
 	// it, the way an exception inside the conductor does; restore undoes
-	// what the API wrote first.
-	failNow *string
-	restore func()
+	// what the API wrote first. stackIDFirst: a Cluster API driver raised
+	// after it saved the cluster's stack_id.
+	failNow      *string
+	stackIDFirst bool
+	restore      func()
 	// capiFault is an injected failure for a stack-less (Cluster API)
 	// operation.
 	capiFault *Fault
@@ -116,20 +119,16 @@ func (cd *conductor) picks(at, now time.Time) (time.Time, bool) {
 	return t, now.After(t)
 }
 
-// pollAfter is the first periodic-task run at or after t.
+// pollAfter is the first periodic-task run at or after t, on the one grid
+// every cluster shares.
 func (cd *conductor) pollAfter(op *clusterOp, t time.Time) time.Time {
 	iv := cd.opts.ConductorInterval
 	if iv <= 0 {
 		return t
 	}
-	if !cd.opts.ConductorEpoch.IsZero() {
-		return syncOnGrid(cd.opts.ConductorEpoch, iv, op.at, t)
-	}
-	n := (t.Sub(op.at) + iv - 1) / iv
-	if n < 1 {
-		n = 1
-	}
-	return op.at.Add(n * iv)
+	// A sync before the conductor has handled the operation's cast does
+	// not see it: the cluster is not in progress yet.
+	return syncOnGrid(cd.opts.ConductorEpoch, iv, op.at.Add(cd.castLag()), t)
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -162,6 +161,9 @@ func (cd *conductor) pick(c *clusterRow, op *clusterOp, at time.Time) {
 	op.picked = true
 	c.updatedAt = timePtr(at)
 	if op.failNow != nil {
+		if op.stackIDFirst {
+			c.stackID = "kube-" + randomBase36(5)
+		}
 		c.status = op.action + "_FAILED"
 		c.statusReason = *op.failNow
 		if op.restore != nil {
@@ -326,10 +328,12 @@ func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time)
 // ignore create_timeout).
 func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
 	if op.capiFault != nil && op.capiFault.Timeout {
+		cd.showCAPIProgress(c, op, time.Time{}, now)
 		return false
 	}
 	done := cd.pollAfter(op, op.at.Add(op.duration))
 	if now.Before(done) {
+		cd.showCAPIProgress(c, op, done, now)
 		return false
 	}
 	c.updatedAt = timePtr(done)
@@ -343,10 +347,7 @@ func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bo
 		cd.destroy(c)
 		return true
 	}
-	tag := c.label("kube_tag")
-	if tag == "" {
-		tag = capiDefaultKubeTag
-	}
+	tag := c.capiVersion
 	c.coeVersion = tag
 	cd.refreshKubeNodes(c)
 	if ok, err := cd.kubeSettled(c); err != nil {

@@ -130,6 +130,16 @@ func reasonOf(aerr *apiError) *string {
 // Kubernetes endpoint, and the Heat stack. Callers hold st.mu.
 func (cd *conductor) startCreate(c *clusterRow, o createOpts) {
 	now := cd.now()
+	stackIDFirst := false
+	if c.driver == driverCAPI {
+		c.capiVersion = c.label("kube_tag")
+		if c.capiVersion == "" {
+			c.capiVersion = capiDefaultKubeTag
+		}
+		if reason := cd.capiCreateFailure(c); o.failNow == nil && reason != nil {
+			o.failNow, stackIDFirst = reason, true
+		}
+	}
 	ca, err := pki.NewCA(c.name, now)
 	switch {
 	case err != nil && o.failNow == nil:
@@ -157,7 +167,7 @@ func (cd *conductor) startCreate(c *clusterRow, o createOpts) {
 	}
 	op := &clusterOp{
 		action: actionCreate, at: now, duration: cd.heatCreateDuration(),
-		timeout: time.Duration(timeout) * cd.heatMinute, failNow: o.failNow,
+		timeout: time.Duration(timeout) * cd.heatMinute, failNow: o.failNow, stackIDFirst: stackIDFirst,
 	}
 	switch {
 	case o.failNow != nil:
@@ -365,10 +375,23 @@ func (cd *conductor) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup)
 	} else {
 		op.capiFault = cd.takeFault(c, actionUpdate)
 	}
-	// The conductor switches the template and copies only kube_tag into
-	// the cluster's and nodegroups' labels.
 	c.templateUUID = t.uuid
-	if hasTag {
+	switch {
+	case !hasTag:
+	case c.driver == driverCAPI:
+		// magnum-cluster-api sets kube_tag in the cluster's and the
+		// nodegroups' label dicts in place, which oslo.versionedobjects
+		// does not see as a change: Magnum saves the template and the
+		// nodegroups' image_id, the labels keep the old kube_tag (real
+		// 0.16.0; the same code upstream), and the Cluster API cluster
+		// runs the new one.
+		c.capiVersion = tag
+		for _, g := range c.nodegroups {
+			g.imageID = t.v["image_id"]
+		}
+	default:
+		// The Heat conductor copies only kube_tag into the cluster's and
+		// nodegroups' labels.
 		c.labels = c.labels.Clone()
 		if c.labels == nil {
 			c.labels = newPyDict()

@@ -55,15 +55,29 @@ func TestMasterProfileClusters(t *testing.T) {
 	if c = e.cluster(id); c["status"] != "UPDATE_COMPLETE" || c["node_count"] != float64(3) {
 		t.Errorf("resize: %v %v", c["status"], c["node_count"])
 	}
-	newer := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "image_id", "ubuntu-2204-kube-v1.30.2",
-		"network_driver", "calico", "labels", map[string]any{"kube_tag": "v1.31.0", "other": "x"}))["uuid"].(string)
+	// The same image by its id, so that the nodegroups' image_id shows
+	// the upgrade's template.
+	const imageByID = "1a2b3c4d-0003-4000-8000-000000002204"
+	newer := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-new"), "image_id", imageByID,
+		"network_driver", "calico", "dns_nameserver", "8.8.8.8", "labels", map[string]any{"kube_tag": "v1.31.0", "other": "x"}))["uuid"].(string)
 	if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": newer, "max_batch_size": 1}); r.status != 202 {
 		t.Fatalf("upgrade: %d %s", r.status, r.raw)
 	}
 	e.clock.Advance(2 * time.Second)
 	c = e.cluster(id)
-	if c["status"] != "UPDATE_COMPLETE" || c["coe_version"] != "v1.31.0" || jsonString(c["labels"]) != `{"kube_tag":"v1.31.0"}` {
-		t.Errorf("upgrade copies only kube_tag: %v %v %v", c["status"], c["coe_version"], c["labels"])
+	// The driver runs the new kube_tag, but Magnum never saves the labels
+	// it set in place: the cluster's and nodegroups' keep the old one.
+	if c["status"] != "UPDATE_COMPLETE" || c["coe_version"] != "v1.31.0" || c["cluster_template_id"] != newer ||
+		jsonString(c["labels"]) != `{"kube_tag":"v1.30.2"}` {
+		t.Errorf("upgrade: %v %v %v %v", c["status"], c["coe_version"], c["cluster_template_id"], c["labels"])
+	}
+	if v := e.kubeVersion(id); v != "v1.31.0" {
+		t.Errorf("kube /version after the upgrade = %q", v)
+	}
+	for _, ng := range []string{"default-master", "default-worker"} {
+		if g := e.nodegroup(id, ng); jsonString(g["labels"]) != `{"kube_tag":"v1.30.2"}` || g["image_id"] != imageByID {
+			t.Errorf("%s after the upgrade: labels %v image_id %v", ng, g["labels"], g["image_id"])
+		}
 	}
 	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+id, nil), 400, "'rotate_ca_certificate' is not supported by this driver.")
 

@@ -105,6 +105,9 @@ func (ip *inProcess) upgradeRequests() []UpgradeRequest { return ip.magnum.upgra
 func (ip *inProcess) operationTimeline(uuid string) (Timeline, bool) {
 	return ip.magnum.cond.operationTimeline(uuid)
 }
+func (ip *inProcess) setConductorEpoch(t time.Time) error {
+	return ip.magnum.cond.setConductorEpoch(t)
+}
 func (ip *inProcess) kubeAPI() (mode, description string) { return ip.kube.Mode(), ip.kube.Describe() }
 
 func (ip *inProcess) kubeAPIsRunning() int {

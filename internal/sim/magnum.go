@@ -73,6 +73,10 @@ type stackFaults interface {
 // for a profile without orchestration.
 func newMagnumService(opts Options, prof *profile, now func() time.Time, keystone keystoneAuth, fx *fixtures, hs orchestrator, hf stackFaults, kube kubeapi.Backend) *magnumService {
 	st := newStore()
+	if opts.ConductorEpoch.IsZero() {
+		// magnum-conductor starts with the cloud.
+		opts.ConductorEpoch = now()
+	}
 	return &magnumService{
 		opts: opts, profile: prof, now: now,
 		keystone: keystone, fx: fx, heat: hs,

@@ -66,6 +66,8 @@ func (rl *relay) upgradeRequests() []UpgradeRequest { return nil }
 
 func (rl *relay) operationTimeline(string) (Timeline, bool) { return Timeline{}, false }
 
+func (rl *relay) setConductorEpoch(time.Time) error { return errRelayUnsupported }
+
 func (rl *relay) kubeAPI() (mode, description string) {
 	return "", "the real cloud's bays' Kubernetes APIs"
 }

@@ -86,11 +86,11 @@ type Options struct {
 	// statuses trail their stacks by up to this much (real Magnum: 10s);
 	// 0 makes them follow Heat at once.
 	ConductorInterval time.Duration
-	// ConductorEpoch, when set, puts every sync of every cluster on one
-	// grid, ConductorEpoch + n×ConductorInterval, as a real conductor's
-	// periodic task runs (its phase is fixed when magnum-conductor starts;
-	// see conductor_phase.go). Zero keeps each operation's syncs on a grid
-	// of its own, counted from the operation's start.
+	// ConductorEpoch is where the conductor's sync grid starts: every sync
+	// of every cluster falls on ConductorEpoch + n×ConductorInterval, as a
+	// real conductor's periodic task runs on a grid fixed when
+	// magnum-conductor starts (see conductor_phase.go). Zero starts the
+	// grid when the simulator starts.
 	ConductorEpoch time.Time
 	// NotFoundAfterCreate hides a new cluster for this long after its POST,
 	// the brief 404 magnum-api.md warns about (never seen in the
