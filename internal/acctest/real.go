@@ -1,7 +1,6 @@
 package acctest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -207,20 +206,7 @@ func readOpenRC(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("%s: %w", OpenRCEnv, err)
 	}
 	defer f.Close()
-	vars := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "export ") {
-			continue
-		}
-		for _, field := range strings.Fields(strings.TrimPrefix(line, "export ")) {
-			if k, v, ok := strings.Cut(field, "="); ok {
-				vars[k] = strings.Trim(v, `'"`)
-			}
-		}
-	}
-	return vars, sc.Err()
+	return sim.ParseOpenRC(f)
 }
 
 // startReal gives the test its own domain and users on the real cloud and

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -298,20 +297,8 @@ func ReadOpenRC(path string) (sim.Credentials, error) {
 }
 
 func parseOpenRC(r io.Reader) (sim.Credentials, error) {
-	vars := map[string]string{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "export ") {
-			continue
-		}
-		for _, field := range strings.Fields(strings.TrimPrefix(line, "export ")) {
-			if k, v, ok := strings.Cut(field, "="); ok {
-				vars[k] = strings.Trim(v, `'"`)
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
+	vars, err := sim.ParseOpenRC(r)
+	if err != nil {
 		return sim.Credentials{}, err
 	}
 	c := sim.Credentials{
