@@ -126,7 +126,7 @@ PY
 		fail "merging the capi fixtures failed"
 	step "kube-bins, helm and Cluster API CRDs"
 fi
-cp "$HERE/inside-2025.1.sh" "$HERE/keystone-setup.py" "$STATE/bin/"
+cp "$HERE/inside-2025.1.sh" "$HERE/keystone-setup.py" "$HERE/magnum-api-wsgi.py" "$STATE/bin/"
 for f in keystone.conf.in magnum.conf.in; do cp "$HERE/$f" "$STATE/etc/"; done
 
 # --- 2. the namespace --------------------------------------------------------

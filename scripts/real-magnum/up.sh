@@ -265,27 +265,11 @@ epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | sed -n 1p 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
 # magnum-api's own server (werkzeug) handles one request at a time, which
 # parallel acceptance tests queue behind; Debian serves it with uwsgi too.
-# magnum-api's WSGI application, with Magnum's driver map built before the
-# first request. Driver.get_drivers() fills a class-level dict lazily and
-# without a lock, so two threads of a fresh worker can meet it half built and
-# refuse a supported image ("Cluster type (vm, fedora-coreos, kubernetes) not
-# supported."), as a real Zed did once under the parallel acceptance suite.
-cat >"$STATE/etc/magnum/api-wsgi.py" <<'PYEOF'
-exec(compile(open("/usr/bin/magnum-api-wsgi").read(), "/usr/bin/magnum-api-wsgi", "exec"))
-from magnum.drivers.common import driver as _driver
-try:
-    _driver.Driver.get_drivers()
-except Exception as e:
-    # A driver that cannot load fails its own requests, as without this.
-    _driver.Driver.definitions = None
-    import sys
-    print("magnum-api: driver map not built ahead: %r" % (e,), file=sys.stderr)
-PYEOF
 cat >"$STATE/etc/magnum/uwsgi.ini" <<EOF
 [uwsgi]
 plugins = python3
 http-socket = 127.0.0.1:9511
-wsgi-file = $STATE/etc/magnum/api-wsgi.py
+wsgi-file = $HERE/magnum-api-wsgi.py
 pyargv = --config-file $STATE/etc/magnum/magnum.conf
 master = true
 processes = 2
