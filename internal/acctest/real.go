@@ -38,17 +38,33 @@ const TargetEnv = "MAGNUM_ACC_TARGET"
 const OpenRCEnv = "MAGNUM_ACC_OPENRC"
 
 // ReleaseEnv names the environment variable that says which real Magnum
-// the target is: "zed" (the default; Magnum 15.0.1) or "2025.1" (Magnum
-// 20.0.0), as scripts/real-magnum/stack names them. Tests that cannot
-// apply on a release skip with what that release answers, and tests that
-// ask for the simulator profile of the same name run against it.
+// the target is: "zed" (the default; Magnum 15.0.1), "2025.1" (Magnum
+// 20.0.0) or "capi" (Magnum 20.0.0 whose bays the magnum-cluster-api
+// driver builds), as scripts/real-magnum/stack names them. Tests that
+// cannot apply on a release skip with what that release answers, and tests
+// that ask for the simulator profile of the release's API run against it.
 const ReleaseEnv = "MAGNUM_ACC_RELEASE"
 
 // realReleases are the real targets scripts/real-magnum brings up.
 var realReleases = map[string]string{
 	"zed":    "Magnum 15.0.1 (Zed)",
 	"2025.1": "Magnum 20.0.0 (2025.1)",
+	"capi":   "Magnum 20.0.0 with magnum-cluster-api 0.16.0 (capi)",
 }
+
+// releaseAPIs names the simulator profile whose API each real target
+// speaks: the capi stack is Magnum 20.0.0 like 2025.1, only its driver
+// differs.
+var releaseAPIs = map[string]string{"zed": "zed", "2025.1": "2025.1", "capi": "2025.1"}
+
+// RealAPI is the simulator profile whose API the real target speaks
+// ("zed" or "2025.1"); "" against the simulator.
+func RealAPI() string { return releaseAPIs[RealRelease()] }
+
+// CAPITarget reports whether the real target builds bays with a Cluster
+// API driver (MAGNUM_ACC_RELEASE=capi): no Heat stacks, no node
+// addresses, and the driver's own refusals.
+func CAPITarget() bool { return RealRelease() == "capi" }
 
 // RealRelease is the release of the real target, "zed" or "2025.1"; ""
 // against the simulator.
@@ -72,9 +88,24 @@ func RealReleaseName() string { return realReleases[RealRelease()] }
 func SkipOnRelease(t testing.TB, release, cloudSays, why string) {
 	t.Helper()
 	if RealRelease() == release {
-		t.Skipf("%s cannot run this: it answers %q. The test checks %s, which the simulator's other profiles and the other real target cover.",
-			RealReleaseName(), cloudSays, why)
+		skipRefused(t, cloudSays, why)
 	}
+}
+
+// SkipOnAPI is SkipOnRelease for what Magnum's API refuses whatever the
+// driver: it skips on every real target whose API is the release's (the
+// capi target's is 2025.1's).
+func SkipOnAPI(t testing.TB, release, cloudSays, why string) {
+	t.Helper()
+	if RealAPI() == release {
+		skipRefused(t, cloudSays, why)
+	}
+}
+
+func skipRefused(t testing.TB, cloudSays, why string) {
+	t.Helper()
+	t.Skipf("%s cannot run this: it answers %q. The test checks %s, which the simulator's other profiles and the other real target cover.",
+		RealReleaseName(), cloudSays, why)
 }
 
 var realAdmin struct {
@@ -87,7 +118,7 @@ func init() {
 	if RealTarget() {
 		loadRealAdmin()
 		if _, ok := realReleases[RealRelease()]; !ok && realAdmin.err == nil {
-			realAdmin.err = fmt.Errorf("%s=%s: want zed or 2025.1", ReleaseEnv, RealRelease())
+			realAdmin.err = fmt.Errorf("%s=%s: want zed, 2025.1 or capi", ReleaseEnv, RealRelease())
 		}
 	}
 }
@@ -118,7 +149,7 @@ func SkipUnlessSimulator(t testing.TB, reason string) {
 // for states, not for times.
 func simOnlyOptions(o sim.Options) string {
 	switch {
-	case o.Profile != "" && o.Profile != RealRelease():
+	case o.Profile != "" && o.Profile != RealAPI():
 		return fmt.Sprintf("the %s profile (the real target is %s)", o.Profile, RealReleaseName())
 	case o.Now != nil:
 		return "a clock the test controls"
@@ -378,4 +409,17 @@ func (k *keystone) call(ctx context.Context, token, method, path string, in, out
 		}
 	}
 	return resp.Header, nil
+}
+
+// SkipHeatOnCAPI skips, on the capi target, a test about bays of the Heat
+// driver (fedora-coreos images, Heat stacks and their diagnostics): the
+// target's Magnum would still build them on its Heat stand-in, but a cloud
+// with a Cluster API driver may have no Heat at all, and the 2025.1 target
+// runs the same Magnum with Heat. why says what the test checks.
+func SkipHeatOnCAPI(t testing.TB, why string) {
+	t.Helper()
+	if CAPITarget() {
+		t.Skipf("needs a Heat bay (%s); %s builds its bays with magnum-cluster-api, without Heat, and the 2025.1 target runs this test",
+			why, RealReleaseName())
+	}
 }

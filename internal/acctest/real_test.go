@@ -53,6 +53,50 @@ func TestSimOnlyOptionsOn2025(t *testing.T) {
 	}
 }
 
+// The capi target speaks 2025.1's API: tests asking for that profile run
+// there, and its baymodels name the Cluster API driver's image, flavors,
+// network driver, DNS server and the image's kube_tag.
+func TestCAPITarget(t *testing.T) {
+	t.Setenv(TargetEnv, "real")
+	t.Setenv(ReleaseEnv, "capi")
+	if !CAPITarget() || RealAPI() != "2025.1" {
+		t.Fatalf("CAPITarget() = %v, RealAPI() = %q; want true, 2025.1", CAPITarget(), RealAPI())
+	}
+	if got := simOnlyOptions(sim.Options{Profile: "2025.1"}); got != "" {
+		t.Errorf("2025.1 profile on the capi target: %q, want runnable", got)
+	}
+	if got, want := simOnlyOptions(sim.Options{Profile: "master"}), "the master profile (the real target is Magnum 20.0.0 with magnum-cluster-api 0.16.0 (capi))"; got != want {
+		t.Errorf("master profile on the capi target: %q, want %q", got, want)
+	}
+	k := Kube()
+	attrs := k.Attributes()
+	for _, want := range []string{`image_id            = "ubuntu-2204-kube-v1.26.11"`, `master_flavor_id    = "m1.medium"`,
+		`network_driver      = "calico"`, `dns_nameserver      = "8.8.8.8"`} {
+		if !strings.Contains(attrs, want) {
+			t.Errorf("Kube().Attributes() lacks %s:\n%s", want, attrs)
+		}
+	}
+	if k.KubeTag != "v1.26.11" || k.Next().Image != "ubuntu-2204-kube-v1.27.4" || k.Next().KubeTag != "v1.27.4" {
+		t.Errorf("Kube() = %+v, Next() = %+v", k, k.Next())
+	}
+	if f := k.Fields(); f["master_flavor_id"] != "m1.medium" || f["dns_nameserver"] != "8.8.8.8" {
+		t.Errorf("Kube().Fields() = %v", f)
+	}
+}
+
+// Elsewhere the baymodels stay on the Heat driver's image, with no DNS
+// server or master flavor the tests did not ask for.
+func TestKubeModelOffCAPI(t *testing.T) {
+	t.Setenv(TargetEnv, "")
+	k := Kube()
+	if k.Image != "fedora-coreos-35" || k.KubeTag != "v1.23.3-rancher1" || k.Next().KubeTag != "v1.24.3-rancher1" {
+		t.Errorf("Kube() = %+v", k)
+	}
+	if attrs := k.Attributes(); strings.Contains(attrs, "dns_nameserver") || strings.Contains(attrs, "master_flavor_id") {
+		t.Errorf("Kube().Attributes() off the capi target:\n%s", attrs)
+	}
+}
+
 func TestReadOpenRC(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "openrc")
 	content := "# written by up.sh\n" +

@@ -30,6 +30,9 @@ type badInput struct {
 	// want are literal parts of the error, in order; the first names the
 	// attribute or setting.
 	want []string
+	// heatOnly says why the input is bad only for the Heat driver: the
+	// case skips on the capi target, whose driver builds the bay.
+	heatOnly string
 }
 
 // baymodelWith is a valid baymodel with attrs added, or replacing coe or
@@ -177,7 +180,8 @@ func badInputs(t *testing.T) []badInput {
 		{name: "bay fixed_network id Neutron does not have", config: bayOnRealModel(`fixed_network = "5c1f8a3e-0009-4000-8000-000000000000"`),
 			want: fixedNetworkRefusal("Unable to find fixed network 5c1f8a3e-0009-4000-8000-000000000000.")},
 		{name: "bay discovery_url that is not a URL", config: bayOnRealModel(`discovery_url = "not-a-url"`),
-			want: []string{`Bay "badbay"`, "status CREATE_FAILED", "Failed to get the size of cluster from 'not-a-url'."}},
+			want:     []string{`Bay "badbay"`, "status CREATE_FAILED", "Failed to get the size of cluster from 'not-a-url'."},
+			heatOnly: "magnum-cluster-api never reads discovery_url (kubeadm forms the control plane's etcd), so the bay builds"},
 		{name: "baymodel external network Neutron does not have", config: baymodelWith(`external_network_id = "no-such-net"`),
 			want: []string{"Error creating baymodel", "no-such-net"}},
 
@@ -262,6 +266,9 @@ func TestAccBadInput(t *testing.T) {
 				// Keystone domain, three users and a credential per case.
 				t.Skip("caught before any API request: the run against the simulator covers it")
 			}
+			if tc.heatOnly != "" && acctest.CAPITarget() {
+				t.Skipf("bad only for the Heat driver: %s", tc.heatOnly)
+			}
 			s := acctest.StartSim(t, sim.Options{})
 			cfg := tc.config(s)
 			if !tc.ownProvider {
@@ -306,7 +313,7 @@ func countBeforeAPI(cases []badInput) int {
 // not have reads: Zed's conductor fails the create (CREATE_FAILED with the
 // reason); Magnum 2025.1's API refuses the POST with the same words.
 func fixedNetworkRefusal(says string) []string {
-	if os.Getenv(acctest.ReleaseEnv) == "2025.1" {
+	if acctest.RealAPI() == "2025.1" {
 		return []string{`Error creating bay "badbay"`, says, "HTTP status: 400"}
 	}
 	return []string{`Bay "badbay"`, "did not become ready", "status CREATE_FAILED", says}

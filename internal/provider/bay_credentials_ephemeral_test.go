@@ -283,7 +283,7 @@ ephemeral "magnum_bay_credentials" "k8s_by_name" {
 // a Kubernetes and a Swarm bay, checks that they work, that every opening
 // signs a new certificate, and that the state file keeps none of them.
 func TestAccBayCredentialsEphemeral_kubernetesAndSwarm(t *testing.T) {
-	acctest.SkipOnRelease(t, "2025.1", swarmRefusal2025, "ephemeral credentials of a swarm bay beside a kubernetes one")
+	acctest.SkipOnAPI(t, "2025.1", swarmRefusal2025, "ephemeral credentials of a swarm bay beside a kubernetes one")
 	acctest.PreCheck(t)
 	dir := rawStateDir(t)
 	s := acctest.StartSim(t, fastBays())

@@ -83,7 +83,7 @@ func TestAccBay_caRotationRenewsCredentials(t *testing.T) {
 const swarmRefusal2025 = "Invalid input for field/attribute coe. Value: 'swarm'. Value should be one of: kubernetes"
 
 func TestAccBay_swarmHasDockerTLS(t *testing.T) {
-	acctest.SkipOnRelease(t, "2025.1", swarmRefusal2025, "a swarm bay's Docker TLS credentials")
+	acctest.SkipOnAPI(t, "2025.1", swarmRefusal2025, "a swarm bay's Docker TLS credentials")
 	s := acctest.StartSim(t, fastBays())
 	cfg := acctest.ProviderBlock(s, "demo") + `
 resource "magnum_baymodel" "swarm" {

@@ -59,25 +59,24 @@ func TestCompareKubeVersions(t *testing.T) {
 
 // upgradeConfig has two baymodels that differ only in kube_tag, and a bay
 // on one of them.
+// On the capi target v123 and v124 stand for the driver's two releases
+// (acctest.Kube and its Next).
 func upgradeConfig(bayOn, upgrade, extra string) string {
-	model := func(name, tag string) string {
+	model := func(name string, k acctest.KubeModel) string {
 		return fmt.Sprintf(`
 resource "magnum_baymodel" %[1]q {
   name                = "k8s-%[1]s"
   coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
+%[3]s  keypair_id          = "testkey"
   external_network_id = "public"
-  flavor_id           = "m1.small"
   docker_volume_size  = 5
-  network_driver      = "flannel"
   labels = {
     kube_tag = %[2]q
   }
 }
-`, name, tag)
+`, name, k.KubeTag, k.Attributes())
 	}
-	return model("v123", "v1.23.3-rancher1") + model("v124", "v1.24.3-rancher1") + extra + fmt.Sprintf(`
+	return model("v123", acctest.Kube()) + model("v124", acctest.Kube().Next()) + extra + fmt.Sprintf(`
 resource "magnum_bay" "test" {
   name        = "upbay"
   baymodel_id = %s
@@ -124,7 +123,7 @@ func TestAccBay_upgradeOptionsAndDowngrade(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionUpdate)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().NextKubeTag)),
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("upgrade").AtMapKey("max_batch_size"), knownvalue.Int64Exact(2)),
 				},
 				Check: resource.ComposeTestCheckFunc(upgrades(1), func(st *terraform.State) error {
@@ -149,9 +148,10 @@ func TestAccBay_upgradeOptionsAndDowngrade(t *testing.T) {
 			},
 			{
 				// Refused by the plan itself.
-				Config:      p + upgradeConfig("magnum_baymodel.v123.id", options, ""),
-				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Bay downgrade refused.*Bay "upbay" would move from baymodel "k8s-v124".*kube_tag\s+v1\.24\.3-rancher1\).*to\s+baymodel\s+"k8s-v123".*kube_tag\s+v1\.23\.3-rancher1\)`),
+				Config:   p + upgradeConfig("magnum_baymodel.v123.id", options, ""),
+				PlanOnly: true,
+				ExpectError: regexp.MustCompile(`(?s)Bay downgrade refused.*Bay "upbay" would move from baymodel "k8s-v124".*kube_tag\s+` +
+					regexp.QuoteMeta(acctest.Kube().NextKubeTag) + `\).*to\s+baymodel\s+"k8s-v123".*kube_tag\s+` + regexp.QuoteMeta(acctest.Kube().KubeTag) + `\)`),
 			},
 			{
 				Config: p + upgradeConfig("magnum_baymodel.v122.id", options, `
@@ -174,7 +174,7 @@ resource "magnum_baymodel" "v122" {
 				// count also proves neither refused downgrade reached it.
 				Config: p + upgradeConfig("magnum_baymodel.v123.id", `upgrade = { allow_downgrade = true }`, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().KubeTag)),
 				},
 				Check: upgrades(2),
 			},
@@ -186,31 +186,7 @@ func TestAccBay_upgradeInPlace(t *testing.T) {
 	acctest.SkipOnRelease(t, "2025.1", heatUpgradeRefusal, "an in-place upgrade of a Heat bay (TestAccBay_heatUpgradeReplaced covers 2025.1)")
 	s := acctest.StartSim(t, fastBays())
 	cfg := func(template string) string {
-		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
-resource "magnum_baymodel" "v123" {
-  name                = "k8s-v1-23"
-  coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
-  external_network_id = "public"
-  flavor_id           = "m1.small"
-  labels = {
-    kube_tag = "v1.23.3-rancher1"
-  }
-}
-
-resource "magnum_baymodel" "v124" {
-  name                = "k8s-v1-24"
-  coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
-  external_network_id = "public"
-  flavor_id           = "m1.small"
-  labels = {
-    kube_tag = "v1.24.3-rancher1"
-  }
-}
-
+		return acctest.ProviderBlock(s, "demo") + twoKubeModels(acctest.Kube()) + fmt.Sprintf(`
 resource "magnum_bay" "test" {
   name        = "upgraded"
   baymodel_id = magnum_baymodel.%s.id
@@ -225,7 +201,7 @@ resource "magnum_bay" "test" {
 			{
 				Config: cfg("v123"),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.23.3-rancher1")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().KubeTag)),
 				},
 			},
 			{
@@ -235,7 +211,7 @@ resource "magnum_bay" "test" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
-					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact("v1.24.3-rancher1")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().NextKubeTag)),
 					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("baymodel_id"), "magnum_baymodel.v124", tfjsonpath.New("id"), compare.ValuesSame()),
 				},
 				Check: checkBayCount(s, 1),
@@ -244,34 +220,36 @@ resource "magnum_bay" "test" {
 	})
 }
 
-// upgradeConfigs is two baymodels, v1.23 and v1.24, and a bay on one of
-// them; extra goes into the bay's block.
+// twoKubeModels is two baymodels, v123 and v124, of k's release and the
+// next (on the capi target v1.26.11 and v1.27.4, which its images carry).
+func twoKubeModels(k acctest.KubeModel) string {
+	model := func(name, label string, k acctest.KubeModel) string {
+		return fmt.Sprintf(`
+resource "magnum_baymodel" %[1]q {
+  name                = %[2]q
+  coe                 = "kubernetes"
+%[3]s  keypair_id          = "testkey"
+  external_network_id = "public"
+  labels = {
+    kube_tag = %[4]q
+  }
+}
+`, name, label, k.Attributes(), k.KubeTag)
+	}
+	return model("v123", "k8s-v1-23", k) + model("v124", "k8s-v1-24", k.Next())
+}
+
+// heatKubeModel is the Heat driver's model on every target: the
+// fedora-coreos image the capi stack's Magnum also serves with Heat.
+func heatKubeModel() acctest.KubeModel {
+	return acctest.KubeModel{Image: "fedora-coreos-35", Flavor: "m1.small", NetworkDriver: "flannel",
+		KubeTag: "v1.23.3-rancher1", NextImage: "fedora-coreos-35", NextKubeTag: "v1.24.3-rancher1"}
+}
+
+// upgradeConfigs is two Heat baymodels, v1.23 and v1.24, and a bay on one
+// of them; extra goes into the bay's block.
 func upgradeConfigs(s *sim.Sim, template, extra string) string {
-	return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
-resource "magnum_baymodel" "v123" {
-  name                = "k8s-v1-23"
-  coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
-  external_network_id = "public"
-  flavor_id           = "m1.small"
-  labels = {
-    kube_tag = "v1.23.3-rancher1"
-  }
-}
-
-resource "magnum_baymodel" "v124" {
-  name                = "k8s-v1-24"
-  coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
-  external_network_id = "public"
-  flavor_id           = "m1.small"
-  labels = {
-    kube_tag = "v1.24.3-rancher1"
-  }
-}
-
+	return acctest.ProviderBlock(s, "demo") + twoKubeModels(heatKubeModel()) + fmt.Sprintf(`
 resource "magnum_bay" "test" {
   name        = "heatbay"
   baymodel_id = magnum_baymodel.%s.id
@@ -288,6 +266,7 @@ resource "magnum_bay" "test" {
 // bay of that name, which the create refuses before asking Magnum; without
 // it the old bay goes first.
 func TestAccBay_heatUpgradeReplaced(t *testing.T) {
+	acctest.SkipHeatOnCAPI(t, "a new baymodel_id of a Heat bay planned as a replacement")
 	opts := fastBays()
 	opts.Profile = "2025.1"
 	s := acctest.StartSim(t, opts)

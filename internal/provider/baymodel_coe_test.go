@@ -36,7 +36,7 @@ func TestAccBaymodel_refusedCOE(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.profile+" "+tt.coe, func(t *testing.T) {
 			if tt.profile == "zed" {
-				acctest.SkipOnRelease(t, "2025.1", "Invalid input for field/attribute coe. Value: 'mesos'. Value should be one of: kubernetes",
+				acctest.SkipOnAPI(t, "2025.1", "Invalid input for field/attribute coe. Value: 'mesos'. Value should be one of: kubernetes",
 					"Magnum 15's refusal of mesos, worded by its COE validator")
 			}
 			opts := fastBays()

@@ -92,11 +92,9 @@ func testMoveFromOpenstack(t *testing.T, bayLabels, bayAction string, withNodegr
 	mc := acctest.MagnumClient(t, s, "demo")
 	str := func(v string) *string { return &v }
 	size := 5
-	ct, err := mc.CreateClusterTemplate(ctx, magnum.ClusterTemplateCreate{
-		Name: str("k8s-moved"), COE: "kubernetes", ImageID: "fedora-coreos-35", KeypairID: str("testkey"),
-		ExternalNetworkID: str("public"), FlavorID: str("m1.small"), DockerVolumeSize: &size, NetworkDriver: str("flannel"),
-		Labels: map[string]string{"kube_tag": "v1.23.3-rancher1"},
-	})
+	ct, err := mc.CreateClusterTemplate(ctx, acctest.Kube().Template(magnum.ClusterTemplateCreate{
+		Name: str("k8s-moved"), COE: "kubernetes", KeypairID: str("testkey"), ExternalNetworkID: str("public"), DockerVolumeSize: &size,
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,14 +174,11 @@ moved {
 resource "magnum_baymodel" "k8s" {
   name                = "k8s-moved"
   coe                 = "kubernetes"
-  image_id            = "fedora-coreos-35"
-  keypair_id          = "testkey"
+`+acctest.Kube().Attributes()+`  keypair_id          = "testkey"
   external_network_id = "public"
-  flavor_id           = "m1.small"
   docker_volume_size  = 5
-  network_driver      = "flannel"
   labels = {
-    kube_tag = "v1.23.3-rancher1"
+    kube_tag = "`+acctest.Kube().KubeTag+`"
   }
 }
 

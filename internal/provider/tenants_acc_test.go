@@ -36,11 +36,9 @@ func createBayAs(t *testing.T, s *sim.Sim, project, name string, public bool) (t
 	defer cancel()
 	mc := acctest.MagnumClient(t, s, project)
 	str := func(v string) *string { return &v }
-	ct, err := mc.CreateClusterTemplate(ctx, magnum.ClusterTemplateCreate{
-		Name: str(name + "-model"), COE: "kubernetes", ImageID: "fedora-coreos-35", KeypairID: str("testkey"),
-		ExternalNetworkID: str("public"), FlavorID: str("m1.small"), NetworkDriver: str("flannel"), Public: &public,
-		Labels: map[string]string{"kube_tag": "v1.23.3-rancher1"},
-	})
+	ct, err := mc.CreateClusterTemplate(ctx, acctest.Kube().Template(magnum.ClusterTemplateCreate{
+		Name: str(name + "-model"), COE: "kubernetes", KeypairID: str("testkey"), ExternalNetworkID: str("public"), Public: &public,
+	}))
 	if err != nil {
 		t.Fatalf("creating a template as %s: %v", project, err)
 	}
@@ -67,9 +65,11 @@ func createBayAs(t *testing.T, s *sim.Sim, project, name string, public bool) (t
 func TestAccTenants_isolation(t *testing.T) {
 	s := acctest.StartSim(t, fastBays())
 	altModel, altBay := createBayAs(t, s, "alt", "alt-private", false)
-	public := createBaymodelAs(t, s, "admin", map[string]any{
-		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-coreos-35", "keypair_id": "testkey",
-		"external_network_id": "public", "flavor_id": "m1.small", "network_driver": "flannel", "public": true})
+	body := acctest.Kube().Fields()
+	for k, v := range map[string]any{"name": "admin-public", "coe": "kubernetes", "keypair_id": "testkey", "external_network_id": "public", "public": true} {
+		body[k] = v
+	}
+	public := createBaymodelAs(t, s, "admin", body)
 
 	// Resizing or deleting another project's bay fails as not found, with
 	// the client the provider uses, so it never reaches the bay.

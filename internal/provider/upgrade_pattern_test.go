@@ -46,8 +46,12 @@ func TestAccBay_createBeforeDestroyUpgrade(t *testing.T) {
 		{"replaced where Heat bays cannot upgrade", "2025.1", plancheck.ResourceActionDestroyBeforeCreate, "CREATE_COMPLETE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// The example's fedora-coreos image selects the Heat driver on
+			// every Magnum 20, the capi target's included.
 			if tc.profile == "" {
-				acctest.SkipOnRelease(t, "2025.1", heatUpgradeRefusal, "an in-place upgrade through the example")
+				acctest.SkipOnAPI(t, "2025.1", heatUpgradeRefusal, "an in-place upgrade through the example")
+			} else {
+				acctest.SkipHeatOnCAPI(t, "the example's fedora-coreos image")
 			}
 			opts := fastBays()
 			opts.Profile = tc.profile
