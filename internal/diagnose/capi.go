@@ -34,6 +34,27 @@ func MissingDNSNameserver(baymodel, driver, dnsNameserver string) (summary, deta
 	return summary, detail
 }
 
+// MissingMasterFlavor warns about a baymodel whose driver is
+// magnum-cluster-api and which has no master_flavor_id: Magnum gives a bay
+// the baymodel's master flavor unless the bay names one, the driver's
+// validation lets a missing one through, and the control plane's machine
+// then has no flavor, so its server is never created and the bay stays
+// CREATE_IN_PROGRESS until its create timeout. Seen with Magnum 20 and
+// magnum-cluster-api 0.16.0 (Debian trixie's). Both strings are "" when
+// there is nothing to warn about.
+func MissingMasterFlavor(baymodel, driver, masterFlavor string) (summary, detail string) {
+	if masterFlavor != "" || !strings.HasPrefix(driver, magnumClusterAPIDriverPrefix) {
+		return "", ""
+	}
+	summary = fmt.Sprintf("Baymodel %q has no master_flavor_id, which its Cluster API driver needs", baymodel)
+	detail = fmt.Sprintf("Magnum reports driver %q for baymodel %q: vexxhost's magnum-cluster-api, which boots a bay's "+
+		"control plane on the bay's master_flavor_id, or else the baymodel's, and does not refuse a bay with neither: "+
+		"its control-plane server is then never created (\"error getting flavor from flavor name : Resource not found\" "+
+		"on the Cluster API machine), and the bay stays CREATE_IN_PROGRESS until its create timeout.\n\n"+
+		"Set master_flavor_id on the baymodel, or on every bay created from it.", driver, baymodel)
+	return summary, detail
+}
+
 // capiStackID is the stack_id magnum-cluster-api gives a bay: the name of
 // its Cluster API cluster, saved before anything can fail.
 var capiStackID = regexp.MustCompile(`^kube-[a-z0-9]{5}$`)

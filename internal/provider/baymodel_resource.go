@@ -140,6 +140,7 @@ func (r *baymodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		planned.Name = state.Name
 	}
 	warnMissingDNSNameserver(planned, &resp.Diagnostics)
+	warnMissingMasterFlavor(planned, &resp.Diagnostics)
 }
 
 func (r *baymodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -204,6 +205,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	warnMissingDNSNameserver(plan.baymodelModel, &resp.Diagnostics)
+	warnMissingMasterFlavor(plan.baymodelModel, &resp.Diagnostics)
 }
 
 func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -305,6 +307,18 @@ func warnMissingDNSNameserver(m baymodelModel, diags *diag.Diagnostics) {
 	}
 	if summary, detail := diagnose.MissingDNSNameserver(m.Name.ValueString(), m.Driver.ValueString(), m.DNSNameserver.ValueString()); summary != "" {
 		diags.AddAttributeWarning(path.Root("dns_nameserver"), summary, detail)
+	}
+}
+
+// warnMissingMasterFlavor warns, on master_flavor_id, about a baymodel
+// whose driver (once Magnum has told it) never boots the control plane of
+// a bay that names no master flavor either.
+func warnMissingMasterFlavor(m baymodelModel, diags *diag.Diagnostics) {
+	if m.Driver.IsUnknown() || m.MasterFlavorID.IsUnknown() {
+		return
+	}
+	if summary, detail := diagnose.MissingMasterFlavor(m.Name.ValueString(), m.Driver.ValueString(), m.MasterFlavorID.ValueString()); summary != "" {
+		diags.AddAttributeWarning(path.Root("master_flavor_id"), summary, detail)
 	}
 }
 

@@ -393,6 +393,7 @@ resource "magnum_baymodel" "nodns" {
   image_id            = "ubuntu-2204-kube-v1.30.2"
   external_network_id = "public"
   flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
   network_driver      = "calico"
   labels              = { kube_tag = "v1.30.2" }
 }
@@ -403,6 +404,7 @@ resource "magnum_baymodel" "withdns" {
   image_id            = "ubuntu-2204-kube-v1.30.2"
   external_network_id = "public"
   flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
   network_driver      = "calico"
   dns_nameserver      = "8.8.8.8"
   labels              = { kube_tag = "v1.30.2" }
@@ -449,6 +451,75 @@ resource "magnum_bay" "doomed" {
 	out = cli.run("apply", "-auto-approve")
 	if bay, ok := cli.bayInState(); !ok || bay.Status != "CREATE_COMPLETE" || bay.Tainted || strings.Contains(out, "has no dns_nameserver") {
 		t.Errorf("after setting dns_nameserver: bay %+v (in state: %v)\n%s", bay, ok, out)
+	}
+	cli.run("destroy", "-auto-approve")
+}
+
+// A baymodel of vexxhost's Cluster API driver without master_flavor_id is
+// warned about at apply and plan; a bay from it that names no master
+// flavor either never leaves CREATE_IN_PROGRESS (real magnum-cluster-api
+// 0.16.0 never creates its control-plane server), and its create timeout
+// shows the driver's progress reason; a bay that names one is built.
+func TestAccBaymodel_clusterAPIDriverWithoutMasterFlavorWarns(t *testing.T) {
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	baymodel := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo") + `
+resource "magnum_baymodel" "nomaster" {
+  name                = "capi-nomaster"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = "v1.30.2" }
+}
+`
+	cli.writeConfig(baymodel)
+	out := cli.run("apply", "-auto-approve")
+	warning := `Warning: Baymodel "capi-nomaster" has no master_flavor_id, which its Cluster API driver needs`
+	expectInOutput(t, out, warning, `Magnum reports driver "k8s_cluster_api_flatcar" for baymodel "capi-nomaster"`,
+		"CREATE_IN_PROGRESS until its create timeout", "with magnum_baymodel.nomaster")
+	code, out := cli.planExitCode()
+	if code != 0 {
+		t.Errorf("plan after the apply exited %d, want 0:\n%s", code, out)
+	}
+	expectInOutput(t, out, warning)
+
+	bay := func(extra string) string {
+		return baymodel + `
+resource "magnum_bay" "capi" {
+  name        = "capibay"
+  baymodel_id = magnum_baymodel.nomaster.id
+  ` + extra + `
+}
+`
+	}
+	cli.writeConfig(bay(`timeouts {
+    create = "5s"
+  }`))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd, buf := cli.command(ctx, "apply", "-auto-approve")
+	if err := cmd.Run(); err == nil {
+		t.Fatalf("a bay with no master flavor anywhere was created:\n%s", buf)
+	}
+	expectInOutput(t, buf.String(), "timed out", "CREATE_IN_PROGRESS", "CAPI Cluster status: Provisioned")
+
+	// Naming the master flavor on the bay is enough: the tainted bay is
+	// replaced by one that is built.
+	cli.writeConfig(bay(`master_flavor_id = "m1.medium"`))
+	out = cli.run("apply", "-auto-approve")
+	if b, ok := cli.bayInState(); !ok || b.Status != "CREATE_COMPLETE" || b.Tainted {
+		t.Errorf("with master_flavor_id on the bay: %+v (in state: %v)\n%s", b, ok, out)
 	}
 	cli.run("destroy", "-auto-approve")
 }

@@ -44,6 +44,18 @@ func (cd *conductor) capiCreateFailure(c *clusterRow) *string {
 	return nil
 }
 
+// capiControlPlaneNeverBoots reports a create magnum-cluster-api can
+// never finish: with no master_flavor_id on the cluster or its template the
+// driver's validation lets None through (utils.validate_flavor_name) and
+// the control plane's OpenStackMachineTemplate gets no flavor, so CAPO
+// never creates its server ("error getting flavor from flavor name :
+// Resource not found", an event on the OpenStackMachine only) and Magnum
+// shows CREATE_IN_PROGRESS with the Cluster's progress reason for ever, as
+// real 0.16.0 did. Callers hold st.mu.
+func (cd *conductor) capiControlPlaneNeverBoots(c *clusterRow, op *clusterOp) bool {
+	return op.action == actionCreate && cd.vexxhost(c) && pyStrOrEmpty(c.masterFlavorID) == ""
+}
+
 // capiProgressReason is the status_reason magnum-cluster-api's status
 // sync writes while an operation is in progress: the latest Event of the
 // CAPI Cluster and of its OpenStackCluster (driver.py

@@ -125,3 +125,33 @@ func TestMasterProfileTemplateWithoutDNS(t *testing.T) {
 		t.Errorf("k8s_capi_helm_v1 without dns_nameserver: %v %q", c["status"], c["status_reason"])
 	}
 }
+
+// magnum-cluster-api 0.16.0 lets a cluster without master_flavor_id (on
+// the cluster or its template) through, and its control plane never gets a
+// server: CREATE_IN_PROGRESS with the Cluster's progress reason for ever,
+// as on the real capi stack. A master flavor on the cluster itself is
+// enough; StackHPC's driver is not modelled to hang.
+func TestMasterProfileWithoutMasterFlavor(t *testing.T) {
+	e := newClusterEnv(t, Options{Profile: "master", ConductorInterval: 10 * time.Second, HeatCreateDuration: 5 * time.Second})
+	base := with(validTemplate("ct-nomaster"), "image_id", "ubuntu-2204-kube-v1.30.2", "network_driver", "calico",
+		"dns_nameserver", "8.8.8.8", "labels", map[string]any{"kube_tag": "v1.30.2"})
+	delete(base, "master_flavor_id")
+	e.ct = e.demo.create("/v1/clustertemplates", base)["uuid"].(string)
+	stuck := e.create("nomaster")
+	given := e.create("given", "master_flavor_id", "m1.medium")
+	e.clock.Advance(30 * time.Minute)
+	c := e.cluster(stuck)
+	if c["status"] != "CREATE_IN_PROGRESS" || c["master_flavor_id"] != nil ||
+		!regexp.MustCompile(`^CAPI Cluster status: Provisioned: Cluster kube-[a-z0-9]{5} is Provisioned\. `).MatchString(pyStrOrEmpty(c["status_reason"])) {
+		t.Errorf("half an hour after a create without master_flavor_id: %v %v %q", c["status"], c["master_flavor_id"], c["status_reason"])
+	}
+	if c := e.cluster(given); c["status"] != "CREATE_COMPLETE" || c["master_flavor_id"] != "m1.medium" {
+		t.Errorf("with master_flavor_id on the cluster: %v %v %q", c["status"], c["master_flavor_id"], c["status_reason"])
+	}
+	// It can still be deleted.
+	e.demo.do("DELETE", "/v1/clusters/"+stuck, nil)
+	e.clock.Advance(time.Minute)
+	if r := e.get(stuck); r.status != 404 {
+		t.Errorf("after delete: %d %s", r.status, r.raw)
+	}
+}

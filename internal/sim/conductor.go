@@ -327,7 +327,7 @@ func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time)
 // takes its duration, and an injected timeout never ends (those drivers
 // ignore create_timeout).
 func (cd *conductor) advanceCAPI(c *clusterRow, op *clusterOp, now time.Time) bool {
-	if op.capiFault != nil && op.capiFault.Timeout {
+	if (op.capiFault != nil && op.capiFault.Timeout) || cd.capiControlPlaneNeverBoots(c, op) {
 		cd.showCAPIProgress(c, op, time.Time{}, now)
 		return false
 	}
