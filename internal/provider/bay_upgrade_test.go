@@ -174,12 +174,27 @@ resource "magnum_baymodel" "v122" {
 				// count also proves neither refused downgrade reached it.
 				Config: p + upgradeConfig("magnum_baymodel.v123.id", `upgrade = { allow_downgrade = true }`, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().KubeTag)),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(downgradedTo())),
+					statecheck.CompareValuePairs("magnum_bay.test", tfjsonpath.New("baymodel_id"), "magnum_baymodel.v123", tfjsonpath.New("id"), compare.ValuesSame()),
 				},
 				Check: upgrades(2),
 			},
 		},
 	})
+}
+
+// downgradedTo is the coe_version a bay shows after the downgrade back to
+// v123. magnum-cluster-api 0.16.0 (the capi target) compares the new
+// baymodel's kube_tag with the bay's label, which its own upgrade left at
+// the old value (it changes the label in place and Magnum never saves it),
+// so a downgrade back to the first release looks like no change to it:
+// UPDATE_COMPLETE on the new baymodel, the bay still on the newer release.
+// Seen on the real stack; a driver that fixes it fails this check.
+func downgradedTo() string {
+	if acctest.CAPITarget() {
+		return acctest.Kube().NextKubeTag
+	}
+	return acctest.Kube().KubeTag
 }
 
 func TestAccBay_upgradeInPlace(t *testing.T) {
