@@ -294,9 +294,6 @@ func (c *Client) firstRead(ctx context.Context, req request) error {
 		probe.out = reflect.New(reflect.TypeOf(req.out).Elem()).Interface()
 	}
 	h, err := c.http.do(ctx, probe)
-	if ctx.Err() != nil {
-		return err
-	}
 	n, served, ok, nerr := c.adopt(h)
 	if nerr != nil {
 		return nerr
