@@ -270,8 +270,8 @@ func (c *Client) adopt(h http.Header) (n *negotiated, served Version, ok bool, e
 // firstReadVersion is what a read sends before anything is negotiated:
 // the version this client would use against a cloud as new as it knows.
 // Without a pin that is "latest" rather than MaxKnownVersion, which a
-// cloud behind this client (Zed's 1.10, 2025.1's 1.11) would refuse with
-// a 406 every time; the answer then says which version served it.
+// cloud older than this client (Zed's 1.10, 2025.1's 1.11) would refuse
+// with a 406 every time; the answer then says which version served it.
 func (c *Client) firstReadVersion() string {
 	if c.pin.IsZero() {
 		return "latest"
