@@ -151,7 +151,7 @@ func TestBaymodelReads(t *testing.T) {
 // (Terraform plans again while applying, in another call of the
 // provider), and once in the Update, which checks the baymodels again
 // because its plan could not read one created in the same apply. Before,
-// the upgrade read them 7 times each. After a resize made elsewhere, an
+// the upgrade read them 6 and 10 times. After a resize made elsewhere, an
 // apply that does not refresh finds the bay changed since its CA was
 // read: the one CA read goes out alongside the update, not after it.
 func TestAccBay_ownUpdatesKeepTheCA(t *testing.T) {
