@@ -347,6 +347,18 @@ func TestKubeadmControlPlaneUpgrade(t *testing.T) {
 		if slices.Contains(versions, "v1.26.11") && k.str("status", "version") != "v1.26.11" {
 			t.Errorf("status.version is not the lowest Machine version: %s", states[len(states)-1])
 		}
+		// KCP v1.8's Ready summarizes MachinesSpecUpToDate, so the
+		// Cluster's ControlPlaneReady (which the driver requires) is False
+		// while a Machine is outdated.
+		if slices.Contains(versions, "v1.26.11") && isTrue(k, "Ready") {
+			t.Errorf("KCP Ready while a Machine runs v1.26.11: %v", getCond(k, "MachinesSpecUpToDate"))
+		}
+		// One outdated Machine of the two is rolling.
+		if len(versions) == 2 {
+			if c := getCond(k, "MachinesSpecUpToDate"); c == nil || !strings.HasPrefix(fmt.Sprint(c["message"]), "Rolling 1 replicas with outdated spec") {
+				t.Errorf("MachinesSpecUpToDate during the surge = %v", c)
+			}
+		}
 	})
 	if last := states[len(states)-1]; last != "COMPLETE version=v1.27.4 machines=[v1.27.4]" {
 		t.Errorf("after the upgrade: %s\nall: %s", last, strings.Join(states, "\n"))
