@@ -382,6 +382,7 @@ func TestClusterStatus(t *testing.T) {
 	}{
 		{name: "nothing yet", phase: "Pending", ready: "False", cpReady: "False", infra: "False"},
 		{name: "infrastructure being made", infraRef: true, phase: "Provisioning", ready: "False", cpReady: "False", infra: "False"},
+		{name: "infrastructure ready, no endpoint yet", infraRef: true, oscReady: true, phase: "Provisioning", ready: "False", cpReady: "False", infra: "True"},
 		{name: "infrastructure ready", infraRef: true, endpoint: true, oscReady: true, phase: "Provisioned", ready: "False", cpReady: "False", infra: "True"},
 		{name: "control plane initialized, not ready", infraRef: true, endpoint: true, oscReady: true, init: true, phase: "Provisioned", ready: "False", cpReady: "False", infra: "True"},
 		{name: "all ready", infraRef: true, endpoint: true, oscReady: true, init: true, kcpReady: true, phase: "Provisioned", ready: "True", cpReady: "True", infra: "True"},
