@@ -87,3 +87,19 @@ func NoUpgradeLabels(bay, current string, to magnum.ClusterTemplate) (summary, d
 			"Otherwise add a kube_tag label to baymodel %q, or rebuild the bay (for example under a new name).",
 			bay, current, to.Name, to.UUID, to.Name)
 }
+
+// UpgradeNotApplied explains an upgrade Magnum reported complete while the
+// bay still runs another Kubernetes release than its new baymodel's
+// kube_tag. vexxhost's magnum-cluster-api (0.16.0) does this to an upgrade
+// back to a release the bay ran before: it compares the new kube_tag with
+// the bay's kube_tag label, which its own earlier upgrade left at the old
+// value, sees no change, and leaves the cluster as it is.
+func UpgradeNotApplied(bay, baymodel, kubeTag, coeVersion string) (summary, detail string) {
+	summary = fmt.Sprintf("Bay %q still runs Kubernetes %s after its upgrade", bay, coeVersion)
+	detail = fmt.Sprintf("Magnum reports the upgrade of bay %q to baymodel %q (kube_tag %s) complete, but the bay reports "+
+		"coe_version %s: its driver did not apply the release. vexxhost's magnum-cluster-api does this to an upgrade back to a "+
+		"release the bay ran before (it compares the baymodel's kube_tag with the bay's kube_tag label, which its earlier "+
+		"upgrade left unchanged). The bay now names the new baymodel; to run %s, replace the bay.", bay, baymodel, kubeTag,
+		coeVersion, kubeTag)
+	return summary, detail
+}

@@ -601,6 +601,9 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				r.saveAfterFailedUpdate(ctx, resp, state, last, meta)
 				return
 			}
+			if summary, detail := upgradeNotApplied(name, ct, c); summary != "" {
+				resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), summary, detail)
+			}
 		}
 		meta = bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
 	}

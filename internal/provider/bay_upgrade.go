@@ -261,3 +261,18 @@ func (r *bayResource) checkUpgradeLabels(ctx context.Context, bm *baymodelReads,
 	diags.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 	return diags
 }
+
+// upgradeNotApplied warns about an upgrade Magnum reported complete while
+// the bay's coe_version is another release than the baymodel's kube_tag
+// (diagnose.UpgradeNotApplied); nothing when either is unknown or they
+// are the same version (v1.24.3 and v1.24.3-rancher1 alike).
+func upgradeNotApplied(bay string, ct *magnum.ClusterTemplate, c *magnum.Cluster) (summary, detail string) {
+	tag := ct.Labels["kube_tag"]
+	if c == nil || tag == "" || c.COEVersion == "" {
+		return "", ""
+	}
+	if cmp, err := compareKubeVersions(c.COEVersion, tag); err != nil || cmp == 0 {
+		return "", ""
+	}
+	return diagnose.UpgradeNotApplied(bay, ct.Name, tag, c.COEVersion)
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -417,4 +418,95 @@ resource "magnum_bay" "test" {
 			},
 		},
 	})
+}
+
+func TestUpgradeNotApplied(t *testing.T) {
+	ct := &magnum.ClusterTemplate{Name: "k8s-v1-26", Labels: magnum.Labels{"kube_tag": "v1.26.11"}}
+	for _, tc := range []struct {
+		name, coe string
+		cluster   bool
+		warn      bool
+	}{
+		{"the driver left the newer release", "v1.27.4", true, true},
+		{"applied", "v1.26.11", true, false},
+		{"applied, with a build suffix", "v1.26.11-rancher1", true, false},
+		{"no coe_version reported", "", true, false},
+		{"no bay read", "", false, false},
+	} {
+		var c *magnum.Cluster
+		if tc.cluster {
+			c = &magnum.Cluster{COEVersion: tc.coe}
+		}
+		summary, detail := upgradeNotApplied("capibay", ct, c)
+		if (summary != "") != tc.warn {
+			t.Errorf("%s: %q, want a warning: %v", tc.name, summary, tc.warn)
+			continue
+		}
+		if tc.warn {
+			for _, want := range []string{`Bay "capibay" still runs Kubernetes v1.27.4 after its upgrade`} {
+				if !strings.Contains(summary, want) {
+					t.Errorf("%s: summary %q lacks %q", tc.name, summary, want)
+				}
+			}
+			for _, want := range []string{`baymodel "k8s-v1-26" (kube_tag v1.26.11)`, "coe_version v1.27.4", "magnum-cluster-api", "replace the bay"} {
+				if !strings.Contains(detail, want) {
+					t.Errorf("%s: detail lacks %q:\n%s", tc.name, want, detail)
+				}
+			}
+		}
+	}
+	if s, _ := upgradeNotApplied("b", &magnum.ClusterTemplate{}, &magnum.Cluster{COEVersion: "v1.27.4"}); s != "" {
+		t.Errorf("a baymodel without kube_tag warned: %q", s)
+	}
+}
+
+// On the master profile (vexxhost's driver) an upgrade back to the bay's
+// first release completes without applying it; the apply warns, naming
+// both releases, instead of passing in silence.
+func TestAccBay_upgradeBackNotAppliedWarns(t *testing.T) {
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	model := func(name, tag string) string {
+		return fmt.Sprintf(`
+resource "magnum_baymodel" %[1]q {
+  name                = %[1]q
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = %[2]q }
+}
+`, name, tag)
+	}
+	cfg := func(on, extra string) string {
+		return `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo") + model("v130", "v1.30.2") + model("v131", "v1.31.1") + `
+resource "magnum_bay" "capi" {
+  name        = "backbay"
+  baymodel_id = magnum_baymodel.` + on + `.id
+  ` + extra + `
+}
+`
+	}
+	cli.writeConfig(cfg("v130", ""))
+	cli.run("apply", "-auto-approve")
+	cli.writeConfig(cfg("v131", ""))
+	if out := cli.run("apply", "-auto-approve"); strings.Contains(out, "still runs Kubernetes") {
+		t.Errorf("the applied upgrade warned:\n%s", out)
+	}
+	cli.writeConfig(cfg("v130", `upgrade = { allow_downgrade = true }`))
+	out := cli.run("apply", "-auto-approve")
+	expectInOutput(t, out, `Warning: Bay "backbay" still runs Kubernetes v1.31.1 after its upgrade`,
+		`to baymodel "v130" (kube_tag v1.30.2) complete`, "coe_version v1.31.1", "with magnum_bay.capi")
+	cli.run("destroy", "-auto-approve")
 }

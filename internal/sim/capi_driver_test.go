@@ -155,3 +155,31 @@ func TestMasterProfileWithoutMasterFlavor(t *testing.T) {
 		t.Errorf("after delete: %d %s", r.status, r.raw)
 	}
 }
+
+// magnum-cluster-api's upgrade leaves the cluster's kube_tag label stale
+// and compares the new template's kube_tag with it: an upgrade back to the
+// first release completes on that template with the cluster still on the
+// newer one, as real 0.16.0 did on the capi stack.
+func TestMasterProfileUpgradeBackIsANoOp(t *testing.T) {
+	e := newClusterEnv(t, Options{Profile: "master"})
+	first := e.ct
+	id := e.completed("back")
+	newer := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-newer"), "image_id", "ubuntu-2204-kube-v1.30.2",
+		"network_driver", "calico", "dns_nameserver", "8.8.8.8", "labels", map[string]any{"kube_tag": "v1.31.1"}))["uuid"].(string)
+	upgrade := func(to string) map[string]any {
+		t.Helper()
+		if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/upgrade", map[string]any{"cluster_template": to, "max_batch_size": 1}); r.status != 202 {
+			t.Fatalf("upgrade: %d %s", r.status, r.raw)
+		}
+		e.clock.Advance(time.Minute)
+		return e.cluster(id)
+	}
+	c := upgrade(newer)
+	if c["status"] != "UPDATE_COMPLETE" || c["coe_version"] != "v1.31.1" || c["cluster_template_id"] != newer || jsonString(c["labels"]) != `{"kube_tag":"v1.30.2"}` {
+		t.Fatalf("after the upgrade: %v %v on %v, labels %v", c["status"], c["coe_version"], c["cluster_template_id"], jsonString(c["labels"]))
+	}
+	c = upgrade(first)
+	if c["status"] != "UPDATE_COMPLETE" || c["coe_version"] != "v1.31.1" || c["cluster_template_id"] != first {
+		t.Errorf("after the upgrade back: %v %v on %v, want UPDATE_COMPLETE, still v1.31.1, on the first template", c["status"], c["coe_version"], c["cluster_template_id"])
+	}
+}

@@ -384,8 +384,14 @@ func (cd *conductor) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup)
 		// does not see as a change: Magnum saves the template and the
 		// nodegroups' image_id, the labels keep the old kube_tag (real
 		// 0.16.0; the same code upstream), and the Cluster API cluster
-		// runs the new one.
-		c.capiVersion = tag
+		// runs the new one. The driver compares the template's kube_tag
+		// with that stale label, not with what the cluster runs: an
+		// upgrade back to the label's release changes nothing in Cluster
+		// API, and the cluster completes on the new template still on the
+		// newer release (seen with 0.16.0 on the capi stack).
+		if cur, _ := c.labels.getStr("kube_tag"); !cd.vexxhost(c) || cur != tag {
+			c.capiVersion = tag
+		}
 		for _, g := range c.nodegroups {
 			g.imageID = t.v["image_id"]
 		}
