@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,9 +37,14 @@ type RealConfig struct {
 	Self      string
 	Runs      int
 	PlanSizes []int
-	PollEvery time.Duration
-	JSONOut   string
-	Log       io.Writer
+	// Ops says which parts run: the lifecycle, the plans, or both.
+	Ops RealOps
+	// SetupParallelism is terraform's -parallelism for the unmeasured
+	// create and destroy of the plans' bays.
+	SetupParallelism int
+	PollEvery        time.Duration
+	JSONOut          string
+	Log              io.Writer
 }
 
 // RealResults is what one real run produced; it is written as JSON.
@@ -63,6 +70,41 @@ type PollerStats struct {
 	MaxRTT    time.Duration `json:"max_rtt_ns"`
 	LastError string        `json:"last_error,omitempty"`
 }
+
+// RealOps are the parts of the real benchmark to run.
+type RealOps struct {
+	Lifecycle bool // create, resize, upgrade and destroy of one bay
+	Plans     bool // the plan of N unchanged bays, for each of PlanSizes
+}
+
+// ParseRealOps reads -ops: a comma-separated list of "lifecycle" and
+// "plan"; "all" (or nothing) is both.
+func ParseRealOps(s string) (RealOps, error) {
+	var ops RealOps
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		switch f {
+		case "all":
+			ops = RealOps{Lifecycle: true, Plans: true}
+		case "lifecycle":
+			ops.Lifecycle = true
+		case "plan", "plans":
+			ops.Plans = true
+		default:
+			return RealOps{}, fmt.Errorf("%q is not a part of the benchmark (want lifecycle, plan or all)", f)
+		}
+	}
+	if !ops.Lifecycle && !ops.Plans {
+		ops = RealOps{Lifecycle: true, Plans: true}
+	}
+	return ops, nil
+}
+
+// The set-up of the plans (not measured) retries this many times, with
+// this pause between tries to let the cloud settle.
+const (
+	setupAttempts = 3
+	setupPause    = 30 * time.Second
+)
 
 // heatUpgradeRefused: releases whose Heat driver refuses upgrades (the
 // bench asks the cloud and quotes its answer instead of measuring).
@@ -135,8 +177,11 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 	// The peer reads these; the provider ignores them.
 	b.env = []string{"OS_INTERFACE=public", "OS_IDENTITY_API_VERSION=3", "HOME=" + b.ws.dir}
 
-	runErr := b.lifecycle(ctx)
-	if runErr == nil {
+	var runErr error
+	if cfg.Ops.Lifecycle {
+		runErr = b.lifecycle(ctx)
+	}
+	if runErr == nil && cfg.Ops.Plans {
 		for _, n := range cfg.PlanSizes {
 			if runErr = b.plans(ctx, n); runErr != nil {
 				break
@@ -147,9 +192,14 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 		b.cleanup()
 	}
 
-	ops := []string{OpCreate, OpResize, OpUpgrade, OpDestroy}
-	for _, n := range cfg.PlanSizes {
-		ops = append(ops, PlanOp(n))
+	var ops []string
+	if cfg.Ops.Lifecycle {
+		ops = append(ops, OpCreate, OpResize, OpUpgrade, OpDestroy)
+	}
+	if cfg.Ops.Plans {
+		for _, n := range cfg.PlanSizes {
+			ops = append(ops, PlanOp(n))
+		}
 	}
 	rows := FoldRealRuns(b.runs, ops)
 	res.Runs, res.Checks = b.runs, RealChecks(rows)
@@ -195,7 +245,9 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 func (b *realBench) ensureQuota(ctx context.Context) error {
 	need := 2
 	for _, n := range b.cfg.PlanSizes {
-		need = max(need, 2*n+2)
+		if b.cfg.Ops.Plans {
+			need = max(need, 2*n+2)
+		}
 	}
 	if need <= 20 {
 		return nil
@@ -369,20 +421,15 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 			return err
 		}
 		dirs[p] = dir
-		b.live[dir] = []string{"destroy", "-auto-approve", "-no-color"}
-		b.logf("%s: %s creates %d bay(s) (not measured)", op, p, n)
+		b.live[dir] = setupArgs("destroy", b.cfg.SetupParallelism)
+		b.logf("%s: %s creates %d bay(s), at most %d at a time (not measured)", op, p, n, b.cfg.SetupParallelism)
 		// The peer gives up on Zed's transient 400 of a cluster polled
-		// before its nodegroups exist ("master_count ... Value: '0'"); the
-		// set-up is not measured, so a second apply replaces what it left.
-		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-auto-approve", "-no-color")
-		if err != nil {
-			b.logf("  the apply failed, once more: %s", firstLine(err.Error()))
-			r, err = b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-auto-approve", "-no-color")
+		// before its nodegroups exist ("master_count ... Value: '0'"), and
+		// a loaded cloud fails a create now and then; the set-up is not
+		// measured, so another apply replaces what it left.
+		if err := b.setup(ctx, dir, prefixes[p], n, setupArgs("apply", b.cfg.SetupParallelism)); err != nil {
+			return fmt.Errorf("%s %s: creating the bays: %w", p, op, err)
 		}
-		if err != nil {
-			return err
-		}
-		b.logf("  %s", secs(r.wall))
 	}
 	// Magnum's health check saves the clusters soon after a create; an
 	// apply -refresh-only stores what the plan will compare with.
@@ -421,18 +468,98 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 	for _, p := range []string{Ours, Peer} {
 		b.logf("%s: %s destroys its bays (not measured)", op, p)
 		// The peer gives up likewise on the 400 of a cluster whose
-		// nodegroups are already gone; a second destroy finishes it.
-		_, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "destroy", "-auto-approve", "-no-color")
-		if err != nil {
-			b.logf("  the destroy failed, once more: %s", firstLine(err.Error()))
-			_, err = b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "destroy", "-auto-approve", "-no-color")
-		}
-		if err != nil {
-			return err
+		// nodegroups are already gone; another destroy finishes it.
+		if err := b.setup(ctx, dirs[p], prefixes[p], n, setupArgs("destroy", b.cfg.SetupParallelism)); err != nil {
+			return fmt.Errorf("%s %s: destroying the bays: %w", p, op, err)
 		}
 		delete(b.live, dirs[p])
 	}
 	return nil
+}
+
+// setup runs one unmeasured Terraform command on a plan's bays, up to
+// setupAttempts times, and says after each try where the bays stand.
+func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args []string) error {
+	return retry(ctx, setupAttempts, setupPause, func(attempt int) error {
+		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
+		status := baySummary(b.hist.Latest(), prefix, n)
+		if err != nil {
+			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum says: %s", args[0], attempt, setupAttempts, secs(r.wall),
+				firstLine(err.Error()), status)
+			return err
+		}
+		b.logf("  terraform %s, try %d/%d: %s; Magnum says: %s", args[0], attempt, setupAttempts, secs(r.wall), status)
+		return nil
+	}, b.logf)
+}
+
+// setupArgs are the arguments of an unmeasured apply or destroy: gentle
+// on the cloud, at most parallelism operations at a time.
+func setupArgs(verb string, parallelism int) []string {
+	args := []string{verb, "-auto-approve", "-no-color"}
+	if parallelism > 0 {
+		args = append(args, fmt.Sprintf("-parallelism=%d", parallelism))
+	}
+	return args
+}
+
+// retry calls do until it succeeds, at most attempts times, pausing
+// between tries; the error says how many tries failed and the last one's
+// error.
+func retry(ctx context.Context, attempts int, pause time.Duration, do func(attempt int) error, logf func(string, ...any)) error {
+	var err error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if err = do(attempt); err == nil {
+			return nil
+		}
+		if attempt == attempts {
+			break
+		}
+		logf("  trying again in %s", pause)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped after %d failed tries: %w", attempt, err)
+		case <-time.After(pause):
+		}
+	}
+	return fmt.Errorf("%d tries failed, the last: %w", attempts, err)
+}
+
+// baySummary counts the bays prefix-0 … prefix-(n-1) by the status Magnum
+// last listed them in ("absent": never listed, or gone), with the most
+// common reason of each failed status.
+func baySummary(latest map[string]ClusterState, prefix string, n int) string {
+	counts, reasons := map[string]int{}, map[string]map[string]int{}
+	for i := range n {
+		c, ok := latest[fmt.Sprintf("%s-%d", prefix, i)]
+		status := c.Status
+		if !ok || status == Gone {
+			status = "absent"
+		}
+		counts[status]++
+		if strings.HasSuffix(status, "_FAILED") {
+			if reasons[status] == nil {
+				reasons[status] = map[string]int{}
+			}
+			reasons[status][c.StatusReason]++
+		}
+	}
+	statuses := slices.Sorted(maps.Keys(counts))
+	parts := make([]string, 0, len(statuses))
+	for _, s := range statuses {
+		part := fmt.Sprintf("%d %s", counts[s], s)
+		if rs := reasons[s]; len(rs) > 0 {
+			common := slices.SortedFunc(maps.Keys(rs), func(a, b string) int {
+				if rs[a] != rs[b] {
+					return rs[b] - rs[a]
+				}
+				return strings.Compare(a, b)
+			})[0]
+			part += fmt.Sprintf(" (%d: %.200q)", rs[common], common)
+		}
+		parts = append(parts, part)
+	}
+	return fmt.Sprintf("of %d bays, %s", n, strings.Join(parts, ", "))
 }
 
 // cleanup destroys what a failed run left, so the cloud is reusable.

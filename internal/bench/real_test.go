@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -291,5 +293,129 @@ func TestNoticeAndTail(t *testing.T) {
 	}
 	if _, _, ok := noticeAndTail(reqs[:3], "u1", t0, t0.Add(time.Second)); ok {
 		t.Error("a GET from before the report counted as the one that noticed it")
+	}
+}
+
+func TestParseRealOps(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    RealOps
+		wantErr bool
+	}{
+		{"", RealOps{Lifecycle: true, Plans: true}, false},
+		{"all", RealOps{Lifecycle: true, Plans: true}, false},
+		{"plan", RealOps{Plans: true}, false},
+		{"lifecycle", RealOps{Lifecycle: true}, false},
+		{"lifecycle,plan", RealOps{Lifecycle: true, Plans: true}, false},
+		{"plans", RealOps{Plans: true}, false},
+		{"plan,upgrade", RealOps{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseRealOps(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseRealOps(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestSetupArgs(t *testing.T) {
+	if got := strings.Join(setupArgs("apply", 5), " "); got != "apply -auto-approve -no-color -parallelism=5" {
+		t.Errorf("setupArgs(apply, 5) = %q", got)
+	}
+	if got := strings.Join(setupArgs("destroy", 0), " "); got != "destroy -auto-approve -no-color" {
+		t.Errorf("setupArgs(destroy, 0) = %q: 0 must leave terraform's default", got)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	boom := errors.New("409 Conflict")
+	tests := []struct {
+		name      string
+		failFirst int // tries that fail before one succeeds
+		attempts  int
+		wantTries int
+		wantErr   string
+	}{
+		{"first try", 0, 3, 1, ""},
+		{"third try", 2, 3, 3, ""},
+		{"every try fails", 5, 3, 3, "3 tries failed, the last: 409 Conflict"},
+		{"one try", 1, 1, 1, "1 tries failed, the last: 409 Conflict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tries, pauses := 0, 0
+			err := retry(context.Background(), tt.attempts, time.Millisecond, func(attempt int) error {
+				tries++
+				if attempt != tries {
+					t.Errorf("attempt %d on try %d", attempt, tries)
+				}
+				if tries <= tt.failFirst {
+					return boom
+				}
+				return nil
+			}, func(string, ...any) { pauses++ })
+			if tries != tt.wantTries {
+				t.Errorf("%d tries, want %d", tries, tt.wantTries)
+			}
+			if pauses != tries-1 {
+				t.Errorf("%d pauses announced for %d tries: one between tries, none after the last", pauses, tries)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tt.wantErr != "" && fmt.Sprint(err) != tt.wantErr:
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			case tt.wantErr != "" && !errors.Is(err, boom):
+				t.Errorf("the error %v does not wrap the last try's", err)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tries := 0
+	err := retry(ctx, 3, time.Hour, func(int) error { tries++; return boom }, func(string, ...any) {})
+	if tries != 1 || err == nil || !strings.Contains(err.Error(), "stopped after 1 failed tries") {
+		t.Errorf("cancelled: %d tries, error %v; want 1 try and a stop", tries, err)
+	}
+}
+
+func TestBaySummary(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	h := NewHistory()
+	cl := func(uuid, name, status, reason string) ClusterState {
+		return ClusterState{UUID: uuid, Name: name, Status: status, StatusReason: reason}
+	}
+	h.Observe(t0, t0, []ClusterState{
+		cl("u0", "p-0", "CREATE_IN_PROGRESS", ""), cl("u1", "p-1", "CREATE_IN_PROGRESS", ""),
+		cl("u2", "p-2", "CREATE_IN_PROGRESS", ""), cl("u3", "p-3", "CREATE_IN_PROGRESS", ""),
+		cl("u4", "p-4", "CREATE_IN_PROGRESS", ""), cl("x", "other-0", "CREATE_FAILED", "not ours"),
+	})
+	h.Observe(t0.Add(time.Second), t0.Add(time.Second), []ClusterState{
+		cl("u0", "p-0", "CREATE_COMPLETE", "Stack CREATE completed successfully"),
+		cl("u1", "p-1", "CREATE_FAILED", "Failed to list services"),
+		cl("u2", "p-2", "CREATE_FAILED", "Failed to list services"),
+		cl("u3", "p-3", "CREATE_FAILED", "ConnectFailure"),
+		cl("x", "other-0", "CREATE_FAILED", "not ours"),
+	})
+	latest := h.Latest()
+	if got := latest["p-1"]; got.Status != "CREATE_FAILED" || got.StatusReason != "Failed to list services" {
+		t.Fatalf("Latest()[p-1] = %+v", got)
+	}
+	if got := latest["p-4"].Status; got != Gone {
+		t.Fatalf("Latest()[p-4].Status = %q, want %s (the last listing lacked it)", got, Gone)
+	}
+	tests := []struct {
+		prefix string
+		n      int
+		want   string
+	}{
+		{"p", 6, `of 6 bays, 1 CREATE_COMPLETE, 3 CREATE_FAILED (2: "Failed to list services"), 2 absent`},
+		{"p", 1, `of 1 bays, 1 CREATE_COMPLETE`},
+		{"q", 2, `of 2 bays, 2 absent`},
+	}
+	for _, tt := range tests {
+		if got := baySummary(latest, tt.prefix, tt.n); got != tt.want {
+			t.Errorf("baySummary(%s, %d) = %s\nwant %s", tt.prefix, tt.n, got, tt.want)
+		}
 	}
 }
