@@ -244,8 +244,8 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 // when the plans need more: both providers' bays exist at once.
 func (b *realBench) ensureQuota(ctx context.Context) error {
 	need := 2
-	for _, n := range b.cfg.PlanSizes {
-		if b.cfg.Ops.Plans {
+	if b.cfg.Ops.Plans {
+		for _, n := range b.cfg.PlanSizes {
 			need = max(need, 2*n+2)
 		}
 	}
@@ -434,8 +434,8 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 	// Magnum's health check saves the clusters soon after a create; an
 	// apply -refresh-only stores what the plan will compare with.
 	for _, p := range []string{Ours, Peer} {
-		if _, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "apply", "-refresh-only", "-auto-approve", "-no-color"); err != nil {
-			return err
+		if err := b.setup(ctx, dirs[p], prefixes[p], n, []string{"apply", "-refresh-only", "-auto-approve", "-no-color"}); err != nil {
+			return fmt.Errorf("%s %s: refreshing the bays: %w", p, op, err)
 		}
 	}
 	settled := time.Now()
@@ -484,11 +484,11 @@ func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args [
 		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
 		status := baySummary(b.hist.Latest(), prefix, n)
 		if err != nil {
-			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum says: %s", args[0], attempt, setupAttempts, secs(r.wall),
+			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
 				firstLine(err.Error()), status)
 			return err
 		}
-		b.logf("  terraform %s, try %d/%d: %s; Magnum says: %s", args[0], attempt, setupAttempts, secs(r.wall), status)
+		b.logf("  terraform %s, try %d/%d: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall), status)
 		return nil
 	}, b.logf)
 }
