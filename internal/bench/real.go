@@ -482,7 +482,7 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args []string) error {
 	return retry(ctx, setupAttempts, setupPause, func(attempt int) error {
 		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
-		status := baySummary(b.hist.Latest(), prefix, n)
+		status := baySummary(b.listBays(ctx), prefix, n)
 		if err != nil {
 			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
 				firstLine(err.Error()), status)
@@ -491,6 +491,23 @@ func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args [
 		b.logf("  terraform %s, try %d/%d: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall), status)
 		return nil
 	}, b.logf)
+}
+
+// listBays is the project's clusters by name as Magnum lists them now
+// (the poller's last listing may be a round trip behind), or as the
+// poller last saw them when the listing fails.
+func (b *realBench) listBays(ctx context.Context) map[string]ClusterState {
+	var page struct {
+		Clusters []ClusterState `json:"clusters"`
+	}
+	if code, _, err := b.user.call(ctx, http.MethodGet, "/clusters/detail", nil, &page); err != nil || code != http.StatusOK {
+		return b.hist.Latest()
+	}
+	out := make(map[string]ClusterState, len(page.Clusters))
+	for _, c := range page.Clusters {
+		out[c.Name] = c
+	}
+	return out
 }
 
 // setupArgs are the arguments of an unmeasured apply or destroy: gentle
