@@ -479,18 +479,90 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 
 // setup runs one unmeasured Terraform command on a plan's bays, up to
 // setupAttempts times, and says after each try where the bays stand.
+// After a failed create, the bays Magnum lists CREATE_COMPLETE that the
+// provider gave up waiting on (a transient error, a timeout) are untainted,
+// so the next try replaces only the bays that failed.
 func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args []string) error {
 	return retry(ctx, setupAttempts, setupPause, func(attempt int) error {
+		args := retryArgs(args, attempt)
 		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
-		status := baySummary(b.listBays(ctx), prefix, n)
+		listing := b.listBays(ctx)
+		status := baySummary(listing, prefix, n)
 		if err != nil {
 			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
 				firstLine(err.Error()), status)
+			if args[0] == "apply" && !containsArg(args, "-refresh-only") && attempt < setupAttempts {
+				b.untaintComplete(ctx, dir, prefix, listing)
+			}
 			return err
 		}
 		b.logf("  terraform %s, try %d/%d: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall), status)
 		return nil
 	}, b.logf)
+}
+
+// untaintComplete untaints the bays the state holds tainted whose cluster
+// Magnum lists CREATE_COMPLETE under the same UUID.
+func (b *realBench) untaintComplete(ctx context.Context, dir, prefix string, listing map[string]ClusterState) {
+	state, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		b.logf("  reading the state: %v", err)
+		return
+	}
+	addrs, err := completeButTainted(state, prefix, listing)
+	if err != nil {
+		b.logf("  reading the state: %v", err)
+		return
+	}
+	done := 0
+	for _, a := range addrs {
+		if _, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "untaint", "-no-color", a); err != nil {
+			b.logf("  untaint %s: %s", a, firstLine(err.Error()))
+			continue
+		}
+		done++
+	}
+	if len(addrs) > 0 {
+		b.logf("  untainted %d of %d tainted bays Magnum lists CREATE_COMPLETE (the provider gave up waiting on them)", done, len(addrs))
+	}
+}
+
+// completeButTainted reads a Terraform state (format 4) and returns the
+// addresses of the tainted bays (resource "b", indexed) whose UUID is the
+// one Magnum lists as CREATE_COMPLETE under the name prefix-index.
+func completeButTainted(state []byte, prefix string, listing map[string]ClusterState) ([]string, error) {
+	var doc struct {
+		Resources []struct {
+			Mode, Type, Name string
+			Instances        []struct {
+				IndexKey   any    `json:"index_key"`
+				Status     string `json:"status"`
+				Attributes struct {
+					ID string `json:"id"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(state, &doc); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range doc.Resources {
+		if r.Mode != "managed" || r.Name != "b" || (r.Type != "magnum_bay" && r.Type != "openstack_containerinfra_cluster_v1") {
+			continue
+		}
+		for _, inst := range r.Instances {
+			idx, ok := inst.IndexKey.(float64)
+			if !ok || inst.Status != "tainted" {
+				continue
+			}
+			c, listed := listing[fmt.Sprintf("%s-%d", prefix, int(idx))]
+			if listed && c.UUID == inst.Attributes.ID && c.Status == "CREATE_COMPLETE" {
+				out = append(out, fmt.Sprintf("%s.b[%d]", r.Type, int(idx)))
+			}
+		}
+	}
+	return out, nil
 }
 
 // listBays is the project's clusters by name as Magnum lists them now
@@ -508,6 +580,18 @@ func (b *realBench) listBays(ctx context.Context) map[string]ClusterState {
 		out[c.Name] = c
 	}
 	return out
+}
+
+// retryArgs are a set-up command's arguments for the given try: a retried
+// apply or destroy does not refresh. The peer's refresh of a cluster whose
+// create failed before Magnum made its CA fails (its kubeconfig reads the
+// CA: "A key pair None could not be found"), so a refreshing retry would
+// fail the same way before it replaced or deleted anything.
+func retryArgs(args []string, attempt int) []string {
+	if attempt <= 1 || containsArg(args, "-refresh-only") || containsArg(args, "-refresh=false") {
+		return args
+	}
+	return append(slices.Clone(args), "-refresh=false")
 }
 
 // setupArgs are the arguments of an unmeasured apply or destroy: gentle

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -417,5 +418,66 @@ func TestBaySummary(t *testing.T) {
 		if got := baySummary(latest, tt.prefix, tt.n); got != tt.want {
 			t.Errorf("baySummary(%s, %d) = %s\nwant %s", tt.prefix, tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestRetryArgs(t *testing.T) {
+	tests := []struct {
+		args    string
+		attempt int
+		want    string
+	}{
+		{"apply -auto-approve -parallelism=5", 1, "apply -auto-approve -parallelism=5"},
+		{"apply -auto-approve -parallelism=5", 2, "apply -auto-approve -parallelism=5 -refresh=false"},
+		{"destroy -auto-approve", 3, "destroy -auto-approve -refresh=false"},
+		{"apply -refresh-only -auto-approve", 2, "apply -refresh-only -auto-approve"},
+		{"apply -refresh=false", 2, "apply -refresh=false"},
+	}
+	for _, tt := range tests {
+		args := strings.Fields(tt.args)
+		if got := strings.Join(retryArgs(args, tt.attempt), " "); got != tt.want {
+			t.Errorf("retryArgs(%q, %d) = %q, want %q", tt.args, tt.attempt, got, tt.want)
+		}
+		if strings.Join(args, " ") != tt.args {
+			t.Errorf("retryArgs changed its argument to %q", args)
+		}
+	}
+}
+
+func TestCompleteButTainted(t *testing.T) {
+	state := []byte(`{"version": 4, "resources": [
+  {"mode": "managed", "type": "openstack_containerinfra_clustertemplate_v1", "name": "v123",
+   "instances": [{"status": "tainted", "attributes": {"id": "t1"}}]},
+  {"mode": "managed", "type": "openstack_containerinfra_cluster_v1", "name": "b", "instances": [
+    {"index_key": 0, "status": "tainted", "attributes": {"id": "u0"}},
+    {"index_key": 1, "status": "tainted", "attributes": {"id": "u1"}},
+    {"index_key": 2, "attributes": {"id": "u2"}},
+    {"index_key": 3, "status": "tainted", "attributes": {"id": "u3-old"}},
+    {"index_key": 4, "status": "tainted", "attributes": {"id": "u4"}}
+  ]},
+  {"mode": "data", "type": "magnum_bay", "name": "b", "instances": [{"index_key": 5, "status": "tainted", "attributes": {"id": "u5"}}]}
+]}`)
+	listing := map[string]ClusterState{
+		"p-0": {UUID: "u0", Status: "CREATE_COMPLETE"}, // the provider gave up on it: untaint
+		"p-1": {UUID: "u1", Status: "CREATE_FAILED"},   // failed: the next apply replaces it
+		"p-2": {UUID: "u2", Status: "CREATE_COMPLETE"}, // not tainted
+		"p-3": {UUID: "u3", Status: "CREATE_COMPLETE"}, // another cluster of that name
+		"p-5": {UUID: "u5", Status: "CREATE_COMPLETE"}, // a data source is not a bay
+	}
+	got, err := completeButTainted(state, "p", listing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"openstack_containerinfra_cluster_v1.b[0]"}; !slices.Equal(got, want) {
+		t.Errorf("completeButTainted = %q, want %q", got, want)
+	}
+	ours := []byte(`{"version": 4, "resources": [{"mode": "managed", "type": "magnum_bay", "name": "b",
+  "instances": [{"index_key": 7, "status": "tainted", "attributes": {"id": "u7"}}]}]}`)
+	got, err = completeButTainted(ours, "p", map[string]ClusterState{"p-7": {UUID: "u7", Status: "CREATE_COMPLETE"}})
+	if err != nil || !slices.Equal(got, []string{"magnum_bay.b[7]"}) {
+		t.Errorf("completeButTainted(ours) = %q, %v; want magnum_bay.b[7]", got, err)
+	}
+	if _, err := completeButTainted([]byte("not json"), "p", listing); err == nil {
+		t.Error("a state that is not JSON was read")
 	}
 }
