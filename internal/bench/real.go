@@ -490,7 +490,7 @@ func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args [
 		status := baySummary(listing, prefix, n)
 		if err != nil {
 			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
-				firstLine(err.Error()), status)
+				tfErrors(r.output, firstLine(err.Error())), status)
 			if args[0] == "apply" && !containsArg(args, "-refresh-only") && attempt < setupAttempts {
 				b.untaintComplete(ctx, dir, prefix, listing)
 			}
@@ -580,6 +580,31 @@ func (b *realBench) listBays(ctx context.Context) map[string]ClusterState {
 		out[c.Name] = c
 	}
 	return out
+}
+
+// tfErrors is the distinct "Error: ..." summaries of Terraform's output
+// with how often each came, or orElse when it has none.
+func tfErrors(output, orElse string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, line := range strings.Split(output, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(line, "│╷╵ "))
+		if !strings.HasPrefix(line, "Error: ") {
+			continue
+		}
+		if counts[line] == 0 {
+			order = append(order, line)
+		}
+		counts[line]++
+	}
+	if len(order) == 0 {
+		return orElse
+	}
+	parts := make([]string, 0, len(order))
+	for _, l := range order {
+		parts = append(parts, fmt.Sprintf("%d× %.200s", counts[l], l))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // retryArgs are a set-up command's arguments for the given try: a retried

@@ -481,3 +481,26 @@ func TestCompleteButTainted(t *testing.T) {
 		t.Error("a state that is not JSON was read")
 	}
 }
+
+func TestTFErrors(t *testing.T) {
+	out := `openstack_containerinfra_cluster_v1.b[3]: Refreshing state... [id=u3]
+╷
+│ Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found
+│ 
+│   with openstack_containerinfra_cluster_v1.b[3],
+╵
+╷
+│ Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found
+╵
+╷
+│ Error: Error waiting for openstack_containerinfra_cluster_v1 u9 to become ready
+╵
+`
+	want := "2× Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found; 1× Error: Error waiting for openstack_containerinfra_cluster_v1 u9 to become ready"
+	if got := tfErrors(out, "exit status 1"); got != want {
+		t.Errorf("tfErrors = %q\nwant %q", got, want)
+	}
+	if got := tfErrors("Apply complete!", "exit status 1"); got != "exit status 1" {
+		t.Errorf("tfErrors without errors = %q, want the fallback", got)
+	}
+}
