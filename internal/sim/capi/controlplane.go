@@ -145,7 +145,7 @@ func (m *Management) reconcileKCP(ctx context.Context, st *state, kcp obj) error
 	}
 	if len(outdated) > 0 {
 		conds = append(conds, condFalse("MachinesSpecUpToDate", "RollingUpdateInProgress", "Warning",
-			fmt.Sprintf("Rolling %d replicas with outdated spec (%d replicas up to date)", n, updated)))
+			fmt.Sprintf("Rolling %d replicas with outdated spec (%d replicas up to date)", len(outdated), updated)))
 	} else {
 		conds = append(conds, condTrue("MachinesSpecUpToDate"))
 	}

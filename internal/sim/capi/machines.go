@@ -151,6 +151,9 @@ func (m *Management) reconcileMD(ctx context.Context, st *state, md obj) error {
 					return err
 				}
 				m.rec.normal(ctx, md, rMD, mdComponent, "SuccessfulScale", "Scaled down MachineSet %v: %d -> %d", ms.name(), mustReplicas(ms), 0)
+				// The status below sees the set scaled, as Cluster API
+				// computes it after scaling in the same reconcile.
+				ms.set(int64(0), "spec", "replicas")
 			} else if mustReplicas(ms) == 0 {
 				if st, _ := ms.num("status", "replicas"); st == 0 && !ms.deleting() {
 					if err := m.k.remove(ctx, rMS, ns, ms.name()); err != nil {
@@ -161,46 +164,9 @@ func (m *Management) reconcileMD(ctx context.Context, st *state, md obj) error {
 			}
 		}
 	}
-	// Status.
 	fresh := clone(md)
-	var total, updated, ready, available int64
-	for _, ms := range sets {
-		r, _ := ms.num("status", "replicas")
-		rd, _ := ms.num("status", "readyReplicas")
-		total += r
-		ready += rd
-		available += rd
-		if ms.label(labelTemplateHash) == hash {
-			updated = r
-		}
-	}
-	s := map[string]any{
-		"selector": selector(map[string]string{labelClusterName: md.str("spec", "clusterName"), labelDeploymentName: md.label(labelDeploymentName), labelTopologyOwned: ""}),
-		"replicas": total, "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": available,
-		"unavailableReplicas": max(0, replicas-available), "observedGeneration": md.generation(),
-	}
-	// Cluster API v1.8's rule (computeStatus in machinedeployment_sync.go):
-	// Running once every wanted replica is ready, ScalingUp while fewer
-	// are, ScalingDown when more are available than exist, and no phase at
-	// all while more are ready than wanted. A Machine whose server failed
-	// is never ready, and v1.8's MachineSets do not report their Machines'
-	// failures, so such a MachineDeployment stays ScalingUp: the driver's
-	// nodegroup stays *_IN_PROGRESS, never *_FAILED.
-	phase := ""
-	switch {
-	case md.deleting():
-		phase = "ScalingDown"
-	case total-available < 0:
-		phase = "ScalingDown"
-	case replicas > ready:
-		phase = "ScalingUp"
-	case replicas == ready:
-		phase = "Running"
-	}
-	if phase != "" {
-		s["phase"] = phase
-	}
-	fresh["status"] = s
+	fresh["status"] = mdStatus(md, sets, hash, replicas)
+	available, _ := obj(fresh).num("status", "availableReplicas")
 	conds := []cond{}
 	if available >= replicas {
 		conds = append(conds, condTrue("Available"))
@@ -216,6 +182,60 @@ func (m *Management) reconcileMD(ctx context.Context, st *state, md obj) error {
 	conds = append(conds, summary(conds, "Available"))
 	setConds(fresh, conds...)
 	return m.writeStatus(ctx, rMD, md, fresh)
+}
+
+// mdStatus is a MachineDeployment's v1beta1 status over its MachineSets
+// (sets; the current template's hash), as Cluster API v1.8's
+// calculateStatus (machinedeployment_sync.go) computes it: replicas and
+// readyReplicas are the sets' actual counts, updatedReplicas the current
+// set's actual replicas (Machines, ready or not), and unavailableReplicas
+// what the sets ask for (their spec.replicas) minus what is available.
+// The phase the driver reads: Running once spec.replicas Machines are
+// ready, ScalingUp while fewer are, ScalingDown when the sets ask for
+// fewer than are available (a scale down or the end of a rollout), and no
+// phase at all otherwise. A Machine whose server failed is never ready,
+// and v1.8's MachineSets do not report their Machines' failures, so such a
+// MachineDeployment stays ScalingUp: the driver's nodegroup stays
+// *_IN_PROGRESS, never *_FAILED.
+func mdStatus(md obj, sets []obj, hash string, replicas int64) map[string]any {
+	var asked, actual, updated, ready, available int64
+	for _, ms := range sets {
+		r, _ := ms.num("status", "replicas")
+		rd, _ := ms.num("status", "readyReplicas")
+		av, _ := ms.num("status", "availableReplicas")
+		asked += mustReplicas(ms)
+		actual += r
+		ready += rd
+		available += av
+		if ms.label(labelTemplateHash) == hash {
+			updated = r
+		}
+	}
+	s := map[string]any{
+		"selector": selector(map[string]string{labelClusterName: md.str("spec", "clusterName"), labelDeploymentName: md.label(labelDeploymentName), labelTopologyOwned: ""}),
+		"replicas": actual, "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": available,
+		"unavailableReplicas": max(0, asked-available), "observedGeneration": md.generation(),
+	}
+	phase := ""
+	switch {
+	case md.deleting():
+		phase = "ScalingDown"
+	case asked-available < 0:
+		phase = "ScalingDown"
+	case replicas > ready:
+		phase = "ScalingUp"
+	case replicas == ready:
+		phase = "Running"
+	}
+	if phase != "" {
+		s["phase"] = phase
+	}
+	// The conditions carry over, so a condition keeps its
+	// lastTransitionTime while its status holds.
+	if c := md.get("status", "conditions"); c != nil {
+		s["conditions"] = clone(c)
+	}
+	return s
 }
 
 func mustReplicas(o obj) int64 {

@@ -255,7 +255,7 @@ func (m *Management) reconcileTopology(ctx context.Context, st *state, c obj) er
 	// MachineDeployments: create, update, or delete what the topology
 	// no longer lists. Workers follow a version change only once the
 	// control plane runs it.
-	cpAtVersion := kcp.str("status", "version") == version && !rollingOut(kcp)
+	cpAtVersion := controlPlaneAt(kcp, version)
 	wanted := map[string]bool{}
 	for _, t := range c.list("spec", "topology", "workers", "machineDeployments") {
 		mdt, ok := asMap(t)
@@ -387,6 +387,26 @@ func (m *Management) reconcileTemplateClone(ctx context.Context, st *state, c, c
 	return ref(r, created), nil
 }
 
+// controlPlaneAt reports whether the control plane runs version on every
+// Machine: its status.version (the lowest of its Machines') is version and
+// no Machine is left to roll.
+func controlPlaneAt(kcp obj, version string) bool {
+	return kcp.str("status", "version") == version && !rollingOut(kcp)
+}
+
+// workerVersion is the version the topology gives a MachineDeployment
+// (cur, nil when it is yet to be created): Cluster API v1.8's
+// computeMachineDeploymentVersion holds an existing MachineDeployment at
+// its version until the control plane has finished its upgrade, so workers
+// never run a newer kubelet than the API servers; a new one gets the
+// topology's version at once.
+func workerVersion(cur obj, version string, cpAtVersion bool) string {
+	if cur != nil && !cpAtVersion {
+		return cur.str("spec", "template", "spec", "version")
+	}
+	return version
+}
+
 // reconcileTopologyMD computes one MachineDeployment of the topology.
 func (m *Management) reconcileTopologyMD(ctx context.Context, st *state, c, class obj, mdt map[string]any, version string, cpAtVersion bool) error {
 	ns := c.namespace()
@@ -436,10 +456,7 @@ func (m *Management) reconcileTopologyMD(ctx context.Context, st *state, c, clas
 	if err != nil {
 		return err
 	}
-	mdVersion := version
-	if cur != nil && !cpAtVersion {
-		mdVersion = cur.str("spec", "template", "spec", "version")
-	}
+	mdVersion := workerVersion(cur, version, cpAtVersion)
 	topo := obj(mdt)
 	labels := map[string]string{}
 	maps.Copy(labels, topo.strMap("metadata", "labels"))
