@@ -492,13 +492,47 @@ func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args [
 			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
 				tfErrors(r.output, firstLine(err.Error())), status)
 			if args[0] == "apply" && !containsArg(args, "-refresh-only") && attempt < setupAttempts {
-				b.untaintComplete(ctx, dir, prefix, listing)
+				b.untaintComplete(ctx, dir, prefix, b.settle(ctx, prefix, n, listing))
 			}
 			return err
 		}
 		b.logf("  terraform %s, try %d/%d: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall), status)
 		return nil
 	}, b.logf)
+}
+
+// settle waits, a bounded while, until Magnum has none of the bays in
+// progress: a provider that gave up waiting on a transient error leaves
+// bays that Magnum goes on creating, and only a finished one can be
+// untainted.
+func (b *realBench) settle(ctx context.Context, prefix string, n int, listing map[string]ClusterState) map[string]ClusterState {
+	for deadline := time.Now().Add(settleFor); inProgress(listing, prefix, n) > 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return listing
+		case <-time.After(10 * time.Second):
+		}
+		listing = b.listBays(ctx)
+	}
+	if k := inProgress(listing, prefix, n); k > 0 {
+		b.logf("  %d bays still in progress after %s", k, settleFor)
+	}
+	return listing
+}
+
+// settleFor bounds settle.
+const settleFor = 5 * time.Minute
+
+// inProgress counts the bays prefix-0 … prefix-(n-1) Magnum lists in an
+// *_IN_PROGRESS status.
+func inProgress(listing map[string]ClusterState, prefix string, n int) int {
+	k := 0
+	for i := range n {
+		if strings.HasSuffix(listing[fmt.Sprintf("%s-%d", prefix, i)].Status, "_IN_PROGRESS") {
+			k++
+		}
+	}
+	return k
 }
 
 // untaintComplete untaints the bays the state holds tainted whose cluster

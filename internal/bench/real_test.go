@@ -504,3 +504,26 @@ func TestTFErrors(t *testing.T) {
 		t.Errorf("tfErrors without errors = %q, want the fallback", got)
 	}
 }
+
+func TestInProgress(t *testing.T) {
+	listing := map[string]ClusterState{
+		"p-0": {Status: "CREATE_IN_PROGRESS"}, "p-1": {Status: "CREATE_COMPLETE"},
+		"p-2": {Status: "DELETE_IN_PROGRESS"}, "p-3": {Status: "CREATE_FAILED"},
+		"p-9": {Status: "CREATE_IN_PROGRESS"}, "q-0": {Status: "CREATE_IN_PROGRESS"},
+	}
+	tests := []struct {
+		prefix string
+		n      int
+		want   int
+	}{
+		{"p", 4, 2}, // p-9 is beyond n, q-0 another prefix
+		{"p", 10, 3},
+		{"p", 0, 0},
+		{"r", 5, 0}, // absent bays are not in progress
+	}
+	for _, tt := range tests {
+		if got := inProgress(listing, tt.prefix, tt.n); got != tt.want {
+			t.Errorf("inProgress(%s, %d) = %d, want %d", tt.prefix, tt.n, got, tt.want)
+		}
+	}
+}
