@@ -214,6 +214,17 @@ func TestPerBayCheckJudges(t *testing.T) {
 	}
 }
 
+func TestNoDiscoveryCheckJudges(t *testing.T) {
+	plan := Row{Name: "5a. plan", Bays: 1, Requests: map[string]int{"GET /v1/clusters/{id}": 1, "GET /v1/clustertemplates/{id}": 1, tokensRoute: 1}}
+	if c := noDiscoveryCheck("plan", plan); !c.Met {
+		t.Errorf("a plan without discovery failed: %s", c)
+	}
+	plan.Requests[versionsRoute] = 1
+	if c := noDiscoveryCheck("plan", plan); c.Met || c.Info {
+		t.Errorf("a plan that fetched the versions document passed: %s", c)
+	}
+}
+
 // Polling on the conductor's phase meets the issue-16 targets with and
 // without Heat, and the checks can tell when it does not.
 func TestPhasedSweepMeetsTheTargets(t *testing.T) {

@@ -4,7 +4,9 @@
 // build the URLs and check the status codes. This package adds what
 // gophercloud lacks: retries by request safety (transport.go), Magnum's
 // error text (errors.go), microversion negotiation and gates (client.go,
-// version.go), response types that keep Magnum's nulls and newer fields,
+// version.go; the first read negotiates from its own answer's headers, so
+// a plan costs no extra round trip), response types that keep Magnum's
+// nulls and newer fields,
 // and listing that survives Magnum's next links. It knows Magnum's real
 // behaviour (see reference/magnum-api.md and the captures' FINDINGS.md) and
 // nothing about Terraform.
@@ -18,6 +20,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -55,6 +58,9 @@ type Client struct {
 	sc  *gophercloud.ServiceClient
 	pin Version
 
+	// mu guards negotiate and is held across a discovery, so concurrent
+	// callers that need the version before sending share one. A first
+	// read holds it only to memoize what its answer said.
 	mu        sync.Mutex
 	negotiate *negotiated
 }
@@ -148,8 +154,10 @@ func splitEndpoint(endpoint string) (base, root string, err error) {
 func (c *Client) BaseURL() string { return c.sc.ResourceBase }
 
 // Microversion negotiates once and then returns the memoized version:
-// the lowest of the server's maximum, MaxKnownVersion and the pin. A
-// failed negotiation is not memoized, so a later call tries again.
+// the lowest of the server's maximum, MaxKnownVersion and the pin. The
+// memo comes from the first read's answer when one came first, else from
+// a discovery. A failed negotiation is not memoized, so a later call
+// tries again.
 func (c *Client) Microversion(ctx context.Context) (Version, error) {
 	n, err := c.negotiated(ctx)
 	if err != nil {
@@ -204,6 +212,16 @@ func (c *Client) negotiated(ctx context.Context) (*negotiated, error) {
 	if err != nil {
 		return nil, err
 	}
+	n, err := c.settle(minV, maxV)
+	if err != nil {
+		return nil, err
+	}
+	c.negotiate = n
+	return n, nil
+}
+
+// settle picks the version to use from the range a server advertises.
+func (c *Client) settle(minV, maxV Version) (*negotiated, error) {
 	use := minVersion(maxV, MaxKnownVersion)
 	if !c.pin.IsZero() {
 		if c.pin.Less(minV) {
@@ -211,15 +229,107 @@ func (c *Client) negotiated(ctx context.Context) (*negotiated, error) {
 		}
 		use = minVersion(use, c.pin)
 	}
-	c.negotiate = &negotiated{use: use, serverMin: minV, serverMax: maxV}
-	return c.negotiate, nil
+	return &negotiated{use: use, serverMin: minV, serverMax: maxV}, nil
+}
+
+// memoized is the negotiation so far, nil before the first.
+func (c *Client) memoized() *negotiated {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.negotiate
+}
+
+// adopt negotiates from the version headers Magnum puts on every answer
+// of a /v1 route, errors included (the captures' FINDINGS.md): the same
+// range as the versions document, and the version that served this
+// answer. ok is false when the answer has no usable headers (a 401 from
+// keystonemiddleware, a blank 406, a proxy's own answer). A memo that
+// another caller made first is kept.
+func (c *Client) adopt(h http.Header) (n *negotiated, served Version, ok bool, err error) {
+	hi, cur := h.Get("OpenStack-API-Maximum-Version"), h.Get("OpenStack-API-Version")
+	if hi == "" || cur == "" {
+		return nil, Version{}, false, nil
+	}
+	minV, maxV, err := parseRange(h.Get("OpenStack-API-Minimum-Version"), hi, c.sc.ResourceBase)
+	if err != nil {
+		return nil, Version{}, false, nil
+	}
+	if served, err = ParseVersion(cur); err != nil {
+		return nil, Version{}, false, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.negotiate == nil {
+		if c.negotiate, err = c.settle(minV, maxV); err != nil {
+			return nil, Version{}, false, err
+		}
+	}
+	return c.negotiate, served, true, nil
+}
+
+// firstReadVersion is what a read sends before anything is negotiated:
+// the version this client would use against a cloud as new as it knows.
+// Without a pin that is "latest" rather than MaxKnownVersion, which a
+// cloud older than this client (Zed's 1.10, 2025.1's 1.11) would refuse
+// with a 406 every time; the answer then says which version served it.
+func (c *Client) firstReadVersion() string {
+	if c.pin.IsZero() {
+		return "latest"
+	}
+	return minVersion(c.pin, MaxKnownVersion).String()
+}
+
+// firstRead sends a read at firstReadVersion and negotiates from the
+// answer's headers, saving the versions document's round trip. The answer
+// stands when it was served at the negotiated version. One served at a
+// newer version than this client knows (or the pin allows), a 406, or an
+// answer without version headers is discarded, and the read is sent again
+// at the version negotiated from those headers or, without them, by
+// discovery.
+func (c *Client) firstRead(ctx context.Context, req request) error {
+	probe := req
+	probe.version = c.firstReadVersion()
+	if req.out != nil {
+		// A discarded answer must leave nothing behind in out.
+		probe.out = reflect.New(reflect.TypeOf(req.out).Elem()).Interface()
+	}
+	h, err := c.http.do(ctx, probe)
+	n, served, ok, nerr := c.adopt(h)
+	if nerr != nil {
+		return nerr
+	}
+	if ok && served == n.use {
+		var me *Error
+		if errors.As(err, &me) {
+			me.Microversion = served.String()
+		}
+		if err == nil && req.out != nil {
+			reflect.ValueOf(req.out).Elem().Set(reflect.ValueOf(probe.out).Elem())
+		}
+		return err
+	}
+	if !ok && err != nil && StatusCode(err) != http.StatusNotAcceptable {
+		// Nothing was learnt and the read failed for its own reasons.
+		return err
+	}
+	if n == nil {
+		if n, err = c.negotiated(ctx); err != nil {
+			return err
+		}
+	}
+	req.version = n.use.String()
+	_, err = c.http.do(ctx, req)
+	return err
 }
 
 // discover reads min_version/max_version from the root versions document
 // (gophercloud's apiversions shape; its List pages outside the retry
 // layer and accepts no 300, which some proxies answer). Should a proxy
 // hide the root, the v1 document's OpenStack-API-{Minimum,Maximum}-Version
-// headers say the same.
+// headers say the same. It costs a round trip before the request that
+// needs it, so it runs only for a first request that is not a read, for
+// Supports and its kin before any read, and when a first read's answer
+// had no version headers.
 func (c *Client) discover(ctx context.Context) (minV, maxV Version, err error) {
 	root, base := c.sc.Endpoint, c.sc.ResourceBase
 	var doc struct {
@@ -288,15 +398,25 @@ func (c *Client) url(segments ...string) string {
 	return c.sc.ServiceURL(e...)
 }
 
-// call sends a Magnum request at the negotiated microversion (or at v
-// when given).
+// call sends a Magnum request at the negotiated microversion (or at
+// req.version when given). Before anything is negotiated a read goes out
+// at once and negotiates from its answer (firstRead); anything else waits
+// for a discovery, since a request that changes the cloud must not be
+// sent at a version that might be discarded.
 func (c *Client) call(ctx context.Context, req request) error {
 	if req.version == "" {
-		v, err := c.Microversion(ctx)
-		if err != nil {
-			return err
+		switch n := c.memoized(); {
+		case n != nil:
+			req.version = n.use.String()
+		case req.safety == read:
+			return c.firstRead(ctx, req)
+		default:
+			v, err := c.Microversion(ctx)
+			if err != nil {
+				return err
+			}
+			req.version = v.String()
 		}
-		req.version = v.String()
 	}
 	_, err := c.http.do(ctx, req)
 	return err

@@ -2,8 +2,10 @@ package magnum
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,13 +122,16 @@ func TestMicroversionFallsBackToV1Headers(t *testing.T) {
 	}
 }
 
-func TestMicroversionIsNegotiatedOnceAndSent(t *testing.T) {
+// TestConcurrentFirstReads: many first reads at once (a plan refreshes
+// bays in parallel) each go out at once, none waits for a discovery, and
+// they settle on one memo that every later request uses.
+func TestConcurrentFirstReads(t *testing.T) {
 	f := newFakeMagnum(t, "1.10")
 	f.handle("GET /v1/clusters/c1", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"uuid": "u1", "status": "CREATE_COMPLETE"})
 	})
 	c, _ := newTestClient(t, f, nil)
-	if f.count("GET", "/") != 0 {
+	if len(f.requests()) != 0 || f.count("GET", "/") != 0 {
 		t.Fatal("NewClient sent a request; it must not")
 	}
 	var wg sync.WaitGroup
@@ -134,8 +139,8 @@ func TestMicroversionIsNegotiatedOnceAndSent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.GetCluster(context.Background(), "c1"); err != nil {
-				t.Errorf("GetCluster: %v", err)
+			if cl, err := c.GetCluster(context.Background(), "c1"); err != nil || cl.UUID != "u1" {
+				t.Errorf("GetCluster = %+v, %v", cl, err)
 			}
 		}()
 	}
@@ -146,16 +151,222 @@ func TestMicroversionIsNegotiatedOnceAndSent(t *testing.T) {
 	if ok, _ := c.Supports(context.Background(), "1.13"); ok {
 		t.Error("Supports(1.13) = true against a 1.10 cloud")
 	}
-	if n := f.count("GET", "/"); n != 1 {
-		t.Errorf("versions document fetched %d times, want 1", n)
+	if _, err := c.GetCluster(context.Background(), "c1"); err != nil {
+		t.Fatal(err)
 	}
-	for _, r := range f.requests() {
-		if got := r.Header.Get("OpenStack-API-Version"); got != "container-infra 1.10" {
+	if n := f.count("GET", "/"); n != 0 {
+		t.Errorf("versions document fetched %d times, want none", n)
+	}
+	reqs := f.requests()
+	if len(reqs) != 21 {
+		t.Fatalf("%d requests, want 21: one per GetCluster and none to negotiate", len(reqs))
+	}
+	for _, r := range reqs[:20] {
+		if got := r.Header.Get("OpenStack-API-Version"); got != "container-infra latest" && got != "container-infra 1.10" {
 			t.Errorf("%s %s sent OpenStack-API-Version %q", r.Method, r.Path, got)
 		}
+	}
+	for _, r := range reqs {
 		if got := r.Header.Get("X-Auth-Token"); got != testToken {
 			t.Errorf("%s %s sent X-Auth-Token %q", r.Method, r.Path, got)
 		}
+	}
+	if got := reqs[20].Header.Get("OpenStack-API-Version"); got != "container-infra 1.10" {
+		t.Errorf("the read after negotiation sent %q, want container-infra 1.10", got)
+	}
+}
+
+// TestFirstRequest: what the first request of a client sends, and what it
+// negotiates. Reads go out at once at "latest" (or the pin) and negotiate
+// from the answer's headers; requests that change the cloud negotiate
+// first.
+func TestFirstRequest(t *testing.T) {
+	ctx := context.Background()
+	// cluster answers at every version, with a field only the discarded
+	// answer of a too-new version has.
+	cluster := func(w http.ResponseWriter, r *http.Request) {
+		body := map[string]any{"uuid": "c1", "status": "CREATE_COMPLETE"}
+		if v, _ := ParseVersion(w.Header().Get("OpenStack-API-Version")); MaxKnownVersion.Less(v) {
+			body["status_reason"] = "answered at " + v.String()
+		}
+		writeJSON(w, 200, body)
+	}
+	stripHeaders := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			for _, k := range []string{"OpenStack-API-Minimum-Version", "OpenStack-API-Maximum-Version", "OpenStack-API-Version"} {
+				w.Header().Del(k)
+			}
+			h(w, r)
+		}
+	}
+	getCluster := func(c *Client) error {
+		cl, err := c.GetCluster(ctx, "c1")
+		if err == nil && (cl.UUID != "c1" || cl.StatusReason != "") {
+			t.Errorf("GetCluster = %+v, want the answer at the negotiated version", cl)
+		}
+		return err
+	}
+	tests := []struct {
+		name            string
+		serverMin       string // "" is 1.1
+		serverMax, pin  string
+		route           string
+		handler         http.HandlerFunc
+		call            func(c *Client) error
+		retries         int      // Retry.MaxAttempts; 0 is the default
+		wantSent        []string // OpenStack-API-Version of each request to route
+		wantDiscoveries int
+		wantUse         string // the memo after the call; "" means none
+		wantErr         string
+		wantErrVersion  string // the *Error's Microversion
+	}{
+		{
+			name: "zed: a read goes at latest and is kept", serverMax: "1.10",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"latest"}, wantUse: "1.10",
+		},
+		{
+			name: "2025.1: the same at 1.11", serverMax: "1.11",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"latest"}, wantUse: "1.11",
+		},
+		{
+			name: "a cloud newer than the client: resent at what it knows, body of the resend only", serverMax: "1.20",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"latest", "1.14"}, wantUse: "1.14",
+		},
+		{
+			name: "a pin below the cloud's maximum is sent as is", serverMax: "1.10", pin: "1.8",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"1.8"}, wantUse: "1.8",
+		},
+		{
+			name: "a pin above what the client knows sends the client's maximum", serverMax: "1.20", pin: "1.16",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"1.14"}, wantUse: "1.14",
+		},
+		{
+			name: "a pin above the cloud's maximum: 406, then resent at the range it gave", serverMax: "1.10", pin: "1.13",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"1.13", "1.10"}, wantUse: "1.10",
+		},
+		{
+			name: "a pin below the cloud's minimum is refused with the range from the 406", serverMin: "1.5", serverMax: "1.10", pin: "1.2",
+			route: "GET /v1/clusters/c1", handler: cluster, call: getCluster,
+			wantSent: []string{"1.2"}, wantErr: "max microversion 1.2 is below this cloud's minimum 1.5",
+		},
+		{
+			name: "an answer without version headers: discovery, then resent", serverMax: "1.10",
+			route: "GET /v1/clusters/c1", handler: stripHeaders(cluster), call: getCluster,
+			wantSent: []string{"latest", "1.10"}, wantDiscoveries: 1, wantUse: "1.10",
+		},
+		{
+			name: "a blank 406 to latest (a proxy): discovery, then resent", serverMax: "1.10",
+			route: "GET /v1/clusters/c1",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.Header.Get("OpenStack-API-Version"), "latest") {
+					stripHeaders(func(w http.ResponseWriter, r *http.Request) {
+						writeJSON(w, 406, map[string]any{"errors": []any{map[string]any{"request_id": "", "code": "", "status": 406, "title": "", "detail": "", "links": []any{}}}})
+					})(w, r)
+					return
+				}
+				cluster(w, r)
+			},
+			call:     getCluster,
+			wantSent: []string{"latest", "1.10"}, wantDiscoveries: 1, wantUse: "1.10",
+		},
+		{
+			name: "a 404 carries the headers: it stands, and negotiates", serverMax: "1.10",
+			route:    "GET /v1/clusters/c1",
+			handler:  func(w http.ResponseWriter, r *http.Request) { magnumError(w, 404, "Cluster c1 could not be found.") },
+			call:     getCluster,
+			wantSent: []string{"latest"}, wantUse: "1.10",
+			wantErr: "Cluster c1 could not be found.", wantErrVersion: "1.10",
+		},
+		{
+			name: "a proxy's 503 says nothing: the error stands, nothing is memoized", serverMax: "1.10", retries: 1,
+			route:    "GET /v1/clusters/c1",
+			handler:  stripHeaders(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", 503) }),
+			call:     getCluster,
+			wantSent: []string{"latest"}, wantErr: "busy",
+		},
+		{
+			name: "a list is a read too", serverMax: "1.10",
+			route: "GET /v1/clustertemplates",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, map[string]any{"clustertemplates": []any{}})
+			},
+			call: func(c *Client) error {
+				_, err := c.ListClusterTemplates(ctx, ListOpts{})
+				return err
+			},
+			wantSent: []string{"latest"}, wantUse: "1.10",
+		},
+		{
+			name: "a create negotiates first", serverMax: "1.10",
+			route:   "POST /v1/clusters",
+			handler: func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 202, map[string]any{"uuid": "c1"}) },
+			call: func(c *Client) error {
+				_, err := c.CreateCluster(ctx, ClusterCreate{Name: "b", ClusterTemplateID: "ct"})
+				return err
+			},
+			wantSent: []string{"1.10"}, wantDiscoveries: 1, wantUse: "1.10",
+		},
+		{
+			name: "a delete negotiates first", serverMax: "1.11",
+			route:    "DELETE /v1/clusters/c1",
+			handler:  func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) },
+			call:     func(c *Client) error { return c.DeleteCluster(ctx, "c1") },
+			wantSent: []string{"1.11"}, wantDiscoveries: 1, wantUse: "1.11",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeMagnum(t, tt.serverMax)
+			if tt.serverMin != "" {
+				f.minVer = tt.serverMin
+			}
+			f.handle(tt.route, tt.handler)
+			c, _ := newTestClient(t, f, func(cfg *Config) {
+				cfg.MaxMicroversion = tt.pin
+				cfg.Retry.MaxAttempts = tt.retries
+			})
+			err := tt.call(c)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("call: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+			if tt.wantErrVersion != "" {
+				var me *Error
+				if !errors.As(err, &me) || me.Microversion != tt.wantErrVersion {
+					t.Errorf("err = %#v, want an *Error at microversion %s", err, tt.wantErrVersion)
+				}
+			}
+			method, path, _ := strings.Cut(tt.route, " ")
+			var sent []string
+			for _, r := range f.requests() {
+				if r.Method != method || r.Path != path {
+					t.Errorf("unexpected request %s %s", r.Method, r.Path)
+					continue
+				}
+				sent = append(sent, strings.TrimPrefix(r.Header.Get("OpenStack-API-Version"), "container-infra "))
+			}
+			if !slices.Equal(sent, tt.wantSent) {
+				t.Errorf("sent at %q, want %q", sent, tt.wantSent)
+			}
+			if n := f.count("GET", "/"); n != tt.wantDiscoveries {
+				t.Errorf("versions document fetched %d times, want %d", n, tt.wantDiscoveries)
+			}
+			got := ""
+			if n := c.memoized(); n != nil {
+				got = n.use.String()
+			}
+			if got != tt.wantUse {
+				t.Errorf("memoized %q, want %q", got, tt.wantUse)
+			}
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package magnum
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,11 +25,17 @@ type recorded struct {
 }
 
 // fakeMagnum serves Magnum's versions document plus whatever routes a test
-// registers, and records every request.
+// registers, and records every request. Under /v1 it applies Magnum's
+// microversion rules first, as real Magnum's v1 controller does (the
+// captures' FINDINGS.md): "latest" is the maximum, a version outside
+// minVer..maxVer gets the 406 with the range, a malformed header the blank
+// 406, and every other answer carries the three OpenStack-API-* headers
+// (a route's handler may remove them to play a proxy).
 type fakeMagnum struct {
 	t      *testing.T
 	srv    *httptest.Server
 	maxVer string
+	minVer string // "1.1" unless a test sets it
 	mu     sync.Mutex
 	reqs   []recorded
 	routes map[string]http.HandlerFunc // "METHOD /path"
@@ -36,7 +43,7 @@ type fakeMagnum struct {
 
 func newFakeMagnum(t *testing.T, maxVer string) *fakeMagnum {
 	t.Helper()
-	f := &fakeMagnum{t: t, maxVer: maxVer, routes: map[string]http.HandlerFunc{}}
+	f := &fakeMagnum{t: t, maxVer: maxVer, minVer: "1.1", routes: map[string]http.HandlerFunc{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -51,6 +58,9 @@ func (f *fakeMagnum) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	r.Body = io.NopCloser(strings.NewReader(string(body)))
 	w.Header().Set("X-OpenStack-Request-Id", "req-"+strings.ReplaceAll(strings.Trim(r.URL.Path, "/"), "/", "-"))
+	if (r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/")) && !f.versionHeaders(w, r) {
+		return
+	}
 	if h, ok := f.routes[r.Method+" "+r.URL.Path]; ok {
 		h(w, r)
 		return
@@ -59,13 +69,48 @@ func (f *fakeMagnum) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{
 			"name": "OpenStack Magnum API",
 			"versions": []any{map[string]any{
-				"id": "v1", "status": "CURRENT", "min_version": "1.1", "max_version": f.maxVer,
+				"id": "v1", "status": "CURRENT", "min_version": f.minVer, "max_version": f.maxVer,
 				"links": []any{map[string]any{"href": f.srv.URL + "/v1/", "rel": "self"}},
 			}},
 		})
 		return
 	}
 	writeJSON(w, 404, map[string]any{"errors": []any{map[string]any{"request_id": "", "code": "", "status": 404, "title": "", "detail": "", "links": []any{}}}})
+}
+
+// versionHeaders answers what Magnum's microversion check refuses and
+// reports whether the request goes on.
+func (f *fakeMagnum) versionHeaders(w http.ResponseWriter, r *http.Request) bool {
+	minV, maxV := MustParseVersion(f.minVer), MustParseVersion(f.maxVer)
+	asked := MinServerVersion
+	if h := r.Header.Get("OpenStack-API-Version"); h != "" {
+		service, v, _ := strings.Cut(strings.TrimSpace(h), " ")
+		var err error
+		switch {
+		case !strings.EqualFold(service, "container-infra"):
+			err = errors.New("another service")
+		case strings.EqualFold(v, "latest"):
+			asked = maxV
+		default:
+			asked, err = ParseVersion(v)
+		}
+		if err != nil {
+			writeJSON(w, 406, map[string]any{"errors": []any{map[string]any{"request_id": "", "code": "", "status": 406, "title": "", "detail": "", "links": []any{}}}})
+			return false
+		}
+	}
+	w.Header().Set("OpenStack-API-Minimum-Version", "container-infra "+minV.String())
+	w.Header().Set("OpenStack-API-Maximum-Version", "container-infra "+maxV.String())
+	w.Header().Set("OpenStack-API-Version", "container-infra "+asked.String())
+	if asked.Less(minV) || maxV.Less(asked) {
+		writeJSON(w, 406, map[string]any{"errors": []any{map[string]any{
+			"max_version": maxV.String(), "min_version": minV.String(), "code": "magnum.microversion-unsupported",
+			"links": []any{map[string]any{"rel": "help", "href": "http://docs.openstack.org/api-guide/compute/microversions.html"}},
+			"title": "Requested microversion is unsupported",
+		}}})
+		return false
+	}
+	return true
 }
 
 // requests returns the recorded requests other than version discovery.

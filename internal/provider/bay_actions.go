@@ -28,12 +28,13 @@ func (r *bayResource) resize(ctx context.Context, id string, n int) error {
 
 // applyAndWait sends an update and waits for the update it started, not for
 // an UPDATE_COMPLETE left over from an earlier one: Magnum answers 202 even
-// when it ignores the request.
-func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, timeout time.Duration, apply func(context.Context) error, done func(*magnum.Cluster) bool) (*magnum.Cluster, error) {
+// when it ignores the request. ca, when set, sees the bay as it was before.
+func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, timeout time.Duration, ca *caAcross, apply func(context.Context) error, done func(*magnum.Cluster) bool) (*magnum.Cluster, error) {
 	before, err := r.data.Magnum.GetCluster(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	ca.before(ctx, before)
 	if err := apply(ctx); err != nil {
 		if !magnum.IsOutcomeUnknown(err) {
 			return before, err

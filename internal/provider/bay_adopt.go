@@ -84,7 +84,7 @@ func (r *bayResource) resizeAdopted(ctx context.Context, c *magnum.Cluster, plan
 	if bayResized(ctx, r.data.Magnum, c, want) {
 		return c, nil
 	}
-	return r.applyAndWait(ctx, c.UUID, c.Name, fmt.Sprintf("resized to %d nodes", want), timeout, func(ctx context.Context) error {
+	return r.applyAndWait(ctx, c.UUID, c.Name, fmt.Sprintf("resized to %d nodes", want), timeout, nil, func(ctx context.Context) error {
 		return r.resize(ctx, c.UUID, want)
 	}, func(c *magnum.Cluster) bool { return bayResized(ctx, r.data.Magnum, c, want) })
 }

@@ -125,7 +125,7 @@ func onlyBaymodelSpelling(plan, state bayModel) bool {
 // configuration names the same baymodel another way (its name where the
 // state has its UUID, as after an import by name): Terraform then plans no
 // change. It reports whether it did.
-func (r *bayResource) sameBaymodel(ctx context.Context, private privateState, state, plan bayModel, resp *resource.ModifyPlanResponse) bool {
+func (r *bayResource) sameBaymodel(ctx context.Context, bm *baymodelReads, private privateState, state, plan bayModel, resp *resource.ModifyPlanResponse) bool {
 	if r.data == nil || plan.BaymodelID.IsUnknown() || plan.BaymodelID.IsNull() || state.BaymodelID.IsNull() {
 		return false
 	}
@@ -137,7 +137,7 @@ func (r *bayResource) sameBaymodel(ctx context.Context, private privateState, st
 	if current == "" {
 		current = state.BaymodelID.ValueString()
 	}
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
+	ct, err := bm.read(ctx, plan.BaymodelID.ValueString())
 	if err != nil || ct.UUID != current {
 		if err != nil {
 			tflog.Debug(ctx, "could not resolve the configured baymodel_id", map[string]any{"baymodel_id": plan.BaymodelID.ValueString(), "error": err.Error()})
@@ -153,11 +153,11 @@ func (r *bayResource) sameBaymodel(ctx context.Context, private privateState, st
 // retryFailedUpdate is the update a plan proposed for an UPDATE_FAILED bay
 // whose arguments did not change: a resize to the configured count, which
 // Magnum allows from UPDATE_FAILED to recover a bay.
-func (r *bayResource) retryFailedUpdate(ctx context.Context, id, name string, plan bayModel, timeout time.Duration) (*magnum.Cluster, diag.Diagnostics) {
+func (r *bayResource) retryFailedUpdate(ctx context.Context, id, name string, plan bayModel, timeout time.Duration, ca *caAcross) (*magnum.Cluster, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	want := int(plan.NodeCount.ValueInt64())
 	tflog.Info(ctx, "bay is UPDATE_FAILED; retrying the update with a resize to the configured count", map[string]any{"bay": name, "node_count": want})
-	c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("updated again (resized to %d nodes)", want), timeout, func(ctx context.Context) error {
+	c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("updated again (resized to %d nodes)", want), timeout, ca, func(ctx context.Context) error {
 		return r.resize(ctx, id, want)
 	}, func(c *magnum.Cluster) bool { return bayResized(ctx, r.data.Magnum, c, want) })
 	if err != nil {

@@ -349,7 +349,11 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	}
 	planRepair(ctx, state, plan, resp)
 	templateChanged := !plan.BaymodelID.IsUnknown() && !plan.BaymodelID.Equal(state.BaymodelID)
-	if templateChanged && r.sameBaymodel(ctx, req.Private, state, plan, resp) {
+	var bm *baymodelReads
+	if r.data != nil {
+		bm = newBaymodelReads(r.data.Magnum)
+	}
+	if templateChanged && r.sameBaymodel(ctx, bm, req.Private, state, plan, resp) {
 		// The framework marked the computed values unknown for what
 		// looked like a change; with nothing else asked for, the plan is
 		// the state.
@@ -367,7 +371,7 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			}
 			upgradable = ok
 			if ok {
-				if why := r.inPlaceUpgradeRefusal(ctx, req.Private, state); why != "" {
+				if why := r.inPlaceUpgradeRefusal(ctx, bm, req.Private, state); why != "" {
 					upgradable = false
 					summary, detail := diagnose.UpgradeReplaces(state.Name.ValueString(), why)
 					resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), summary, detail)
@@ -383,8 +387,8 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 			if meta, _ := r.bayMeta(ctx, req.Private, nil); meta.BaymodelUUID != "" {
 				current = meta.BaymodelUUID
 			}
-			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, state.BaymodelID.ValueString(), plan.BaymodelID.ValueString())...)
-			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, current, plan.BaymodelID.ValueString())...)
+			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, bm, plan, state.BaymodelID.ValueString(), plan.BaymodelID.ValueString())...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, bm, plan, current, plan.BaymodelID.ValueString())...)
 		}
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("coe_version"), types.StringUnknown())...)
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("effective_labels"), types.MapUnknown(types.StringType))...)
@@ -554,10 +558,12 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	id, name := state.ID.ValueString(), state.Name.ValueString()
+	ca := newCAAcross(r.data.Magnum, meta, state)
 
 	var last *magnum.Cluster
 	if !plan.BaymodelID.Equal(state.BaymodelID) {
-		ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
+		bm := newBaymodelReads(r.data.Magnum)
+		ct, err := bm.read(ctx, plan.BaymodelID.ValueString())
 		if err != nil {
 			if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), fmt.Sprintf("to upgrade bay %q to", name), err); ok {
 				resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
@@ -572,12 +578,12 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			// its warnings were shown then, so only a refusal counts here.
 			opts, diags := bayUpgradeOpts(ctx, plan, ct.UUID)
 			resp.Diagnostics.Append(diags...)
-			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
-			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
+			resp.Diagnostics.Append(r.checkBayDowngrade(ctx, bm, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
+			resp.Diagnostics.Append(r.checkUpgradeLabels(ctx, bm, plan, meta.BaymodelUUID, ct.UUID).Errors()...)
 			if resp.Diagnostics.HasError() {
 				return
 			}
-			c, err := r.applyAndWait(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, func(ctx context.Context) error {
+			c, err := r.applyAndWait(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, ca, func(ctx context.Context) error {
 				return r.data.Magnum.UpgradeCluster(ctx, id, opts)
 			}, func(c *magnum.Cluster) bool { return c.ClusterTemplateID == ct.UUID })
 			if c != nil {
@@ -601,7 +607,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 
 	if !plan.NodeCount.Equal(state.NodeCount) {
 		want := int(plan.NodeCount.ValueInt64())
-		c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("resized to %d nodes", want), timeout, func(ctx context.Context) error {
+		c, err := r.applyAndWait(ctx, id, name, fmt.Sprintf("resized to %d nodes", want), timeout, ca, func(ctx context.Context) error {
 			return r.resize(ctx, id, want)
 		}, func(c *magnum.Cluster) bool { return bayResized(ctx, r.data.Magnum, c, want) })
 		if c != nil {
@@ -615,7 +621,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	}
 
 	if last == nil && repairFor(state.Status.ValueString()) == repairRetry {
-		c, diags := r.retryFailedUpdate(ctx, id, name, plan, timeout)
+		c, diags := r.retryFailedUpdate(ctx, id, name, plan, timeout, ca)
 		if c != nil {
 			last = c
 		}
@@ -635,6 +641,10 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		last = c
 	}
 	plan.Kubeconfig, plan.DockerTLS, plan.CACert = state.Kubeconfig, state.DockerTLS, state.CACert
+	if pem := ca.result(ctx); pem != "" {
+		// The provider's own update kept the bay's CA: no read after it.
+		plan.CACert, meta.CARead = types.StringValue(pem), caFingerprint(last)
+	}
 	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)

@@ -94,7 +94,7 @@ func bayUpgradeOpts(ctx context.Context, plan bayModel, templateUUID string) (ma
 // checkBayDowngrade refuses moving a bay to a baymodel with an older
 // kube_tag. It needs both baymodels: when either cannot be read (the new
 // one may not exist until apply), Update checks again before upgrading.
-func (r *bayResource) checkBayDowngrade(ctx context.Context, plan bayModel, fromID, toID string) diag.Diagnostics {
+func (r *bayResource) checkBayDowngrade(ctx context.Context, bm *baymodelReads, plan bayModel, fromID, toID string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if r.data == nil || fromID == "" || toID == "" {
 		return diags
@@ -104,12 +104,12 @@ func (r *bayResource) checkBayDowngrade(ctx context.Context, plan bayModel, from
 	if u.AllowDowngrade.ValueBool() {
 		return diags
 	}
-	from, err := r.data.Magnum.GetClusterTemplate(ctx, fromID)
+	from, err := bm.read(ctx, fromID)
 	if err != nil {
 		tflog.Debug(ctx, "downgrade check skipped: the current baymodel is unreadable", map[string]any{"baymodel": fromID, "error": err.Error()})
 		return diags
 	}
-	to, err := r.data.Magnum.GetClusterTemplate(ctx, toID)
+	to, err := bm.read(ctx, toID)
 	if err != nil {
 		tflog.Debug(ctx, "downgrade check skipped: the new baymodel is unreadable", map[string]any{"baymodel": toID, "error": err.Error()})
 		return diags
@@ -200,7 +200,7 @@ func parseKubeVersion(tag string) ([]int, bool) {
 // place, or "": it refused before (recorded in the private state), or its
 // baymodel is on the Heat driver of a Magnum that no longer upgrades those
 // (2024.1 and later).
-func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private privateState, state bayModel) string {
+func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, bm *baymodelReads, private privateState, state bayModel) string {
 	meta, _ := r.bayMeta(ctx, private, nil)
 	if meta.UpgradeRefused != "" {
 		return diagnose.UpgradeRefusedBefore(meta.UpgradeRefused)
@@ -209,7 +209,7 @@ func (r *bayResource) inPlaceUpgradeRefusal(ctx context.Context, private private
 	if current == "" {
 		current = state.BaymodelID.ValueString()
 	}
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, current)
+	ct, err := bm.read(ctx, current)
 	if err != nil {
 		tflog.Debug(ctx, "could not read the bay's baymodel to tell whether it upgrades in place", map[string]any{"baymodel": current, "error": err.Error()})
 		return ""
@@ -239,12 +239,12 @@ var upgradeLabels = []string{"kube_tag", "ostree_commit", "ostree_remote"}
 // Magnum always refuses. Without it a configuration that points a bay back
 // at such a baymodel (after an upgrade made outside Terraform, say) would
 // plan an upgrade that fails on every apply.
-func (r *bayResource) checkUpgradeLabels(ctx context.Context, plan bayModel, fromID, toID string) diag.Diagnostics {
+func (r *bayResource) checkUpgradeLabels(ctx context.Context, bm *baymodelReads, plan bayModel, fromID, toID string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if r.data == nil || toID == "" {
 		return diags
 	}
-	to, err := r.data.Magnum.GetClusterTemplate(ctx, toID)
+	to, err := bm.read(ctx, toID)
 	if err != nil || to.UUID == fromID {
 		return diags
 	}
@@ -254,7 +254,7 @@ func (r *bayResource) checkUpgradeLabels(ctx context.Context, plan bayModel, fro
 		}
 	}
 	current := fromID
-	if from, err := r.data.Magnum.GetClusterTemplate(ctx, fromID); err == nil {
+	if from, err := bm.read(ctx, fromID); err == nil {
 		current = fmt.Sprintf("%q (%s)", from.Name, from.UUID)
 	}
 	summary, detail := diagnose.NoUpgradeLabels(plan.Name.ValueString(), current, *to)

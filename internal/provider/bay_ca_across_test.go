@@ -1,0 +1,294 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
+)
+
+func TestCAHoldsAt(t *testing.T) {
+	at := time.Date(2026, 12, 5, 14, 20, 44, 304700670, time.UTC)
+	bay := &magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443"}
+	fp := caFingerprint(bay)
+	moved := *bay
+	moved.UpdatedAt = at.Add(time.Second)
+	readdressed := *bay
+	readdressed.APIAddress = "https://10.0.0.6:6443"
+	for _, tt := range []struct {
+		name      string
+		stored    string
+		ca        string
+		bay       *magnum.Cluster
+		wantHolds bool
+	}{
+		{"the bay is as it was when the CA was read", fp, "PEM", bay, true},
+		{"the bay was saved since (a rotation among the possible causes)", fp, "PEM", &moved, false},
+		{"the bay's address changed", fp, "PEM", &readdressed, false},
+		{"the state holds no CA", fp, "", bay, false},
+		{"no fingerprint was kept (the CA read failed, or an older state)", "", "PEM", bay, false},
+		{"no bay was read", fp, "PEM", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := caHoldsAt(tt.stored, tt.ca, tt.bay); got != tt.wantHolds {
+				t.Errorf("caHoldsAt = %v, want %v", got, tt.wantHolds)
+			}
+		})
+	}
+}
+
+func TestCAAcrossBefore(t *testing.T) {
+	at := time.Date(2026, 12, 5, 14, 20, 44, 0, time.UTC)
+	bay := &magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443"}
+	later := *bay
+	later.UpdatedAt = at.Add(time.Minute)
+	kube := bayMeta{COE: "kubernetes", CARead: caFingerprint(bay)}
+	for _, tt := range []struct {
+		name    string
+		meta    bayMeta
+		stateCA string
+		seen    []*magnum.Cluster
+		want    string
+	}{
+		{"the state's CA holds as the update starts", kube, "STATE", []*magnum.Cluster{bay}, "STATE"},
+		{"only the first update's start counts: the second follows the provider's own", kube, "STATE", []*magnum.Cluster{bay, &later}, "STATE"},
+		{"TLS disabled: there is no CA", bayMeta{COE: "kubernetes", TLSDisabled: true, CARead: caFingerprint(bay)}, "STATE", []*magnum.Cluster{bay}, ""},
+		{"a COE without credentials", bayMeta{COE: "mesos", CARead: caFingerprint(bay)}, "STATE", []*magnum.Cluster{bay}, ""},
+		{"no update was sent", kube, "STATE", nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := bayModel{}
+			st.CACert = nullableStr(tt.stateCA)
+			k := newCAAcross(nil, tt.meta, st)
+			for _, c := range tt.seen {
+				k.before(context.Background(), c)
+			}
+			if got := k.result(context.Background()); got != tt.want {
+				t.Errorf("result = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	var none *caAcross
+	none.before(context.Background(), bay)
+	if got := none.result(context.Background()); got != "" {
+		t.Errorf("a nil caAcross gave %q", got)
+	}
+}
+
+func TestBaymodelReads(t *testing.T) {
+	v123 := &magnum.ClusterTemplate{UUID: "uuid-123", Name: "k8s-v1-23"}
+	notFound := errors.New("404 ClusterTemplate k8s-v1-99 could not be found")
+	for _, tt := range []struct {
+		name      string
+		reads     []string
+		wantCalls []string
+	}{
+		{"the same UUID twice is one request", []string{"uuid-123", "uuid-123"}, []string{"uuid-123"}},
+		{"a name, then its UUID, is one request", []string{"k8s-v1-23", "uuid-123"}, []string{"k8s-v1-23"}},
+		{"a UUID, then its name, is two: the name might now mean another baymodel", []string{"uuid-123", "k8s-v1-23"}, []string{"uuid-123", "k8s-v1-23"}},
+		{"a failure is kept for the call too", []string{"k8s-v1-99", "k8s-v1-99"}, []string{"k8s-v1-99"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var calls []string
+			bm := &baymodelReads{seen: map[string]baymodelRead{}, get: func(_ context.Context, id string) (*magnum.ClusterTemplate, error) {
+				calls = append(calls, id)
+				if id == "k8s-v1-99" {
+					return nil, notFound
+				}
+				return v123, nil
+			}}
+			for _, id := range tt.reads {
+				ct, err := bm.read(context.Background(), id)
+				if id == "k8s-v1-99" {
+					if !errors.Is(err, notFound) {
+						t.Fatalf("read(%s) = %v, want the lookup's error", id, err)
+					}
+					continue
+				}
+				if err != nil || ct != v123 {
+					t.Fatalf("read(%s) = %v, %v", id, ct, err)
+				}
+			}
+			if fmt.Sprint(calls) != fmt.Sprint(tt.wantCalls) {
+				t.Errorf("requests %v, want %v", calls, tt.wantCalls)
+			}
+		})
+	}
+
+	// A read cut short by the caller's context is not remembered.
+	calls := 0
+	bm := &baymodelReads{seen: map[string]baymodelRead{}, get: func(ctx context.Context, id string) (*magnum.ClusterTemplate, error) {
+		calls++
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		return v123, nil
+	}}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := bm.read(cancelled, "uuid-123"); err == nil {
+		t.Fatal("a cancelled read succeeded")
+	}
+	if ct, err := bm.read(context.Background(), "uuid-123"); err != nil || ct != v123 || calls != 2 {
+		t.Errorf("after a cancelled read: %v, %v after %d requests, want the baymodel after 2", ct, err, calls)
+	}
+}
+
+// TestAccBay_ownUpdatesKeepTheCA: a resize and an upgrade, each one
+// `terraform apply` as a user runs it, read no CA after the update (a
+// resize or an upgrade never changes the bay's CA), and the upgrade reads
+// each baymodel at most 4 times: once when the plan refreshes its
+// magnum_baymodel resource, once in each of the two plans of the bay
+// (Terraform plans again while applying, in another call of the
+// provider), and once in the Update, which checks the baymodels again
+// because its plan could not read one created in the same apply. Before,
+// the upgrade read them 6 and 10 times. After a resize made elsewhere, an
+// apply that does not refresh finds the bay changed since its CA was
+// read: the one CA read goes out alongside the update, not after it.
+func TestAccBay_ownUpdatesKeepTheCA(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "counts the provider's requests in the simulator's log, and rotates a CA out of band")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	head := `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+`
+	cfg := func(template string, nodes int) string {
+		return head + upgradeConfigs(s, template, fmt.Sprintf("node_count = %d", nodes))
+	}
+	mc := acctest.MagnumClient(t, s, "demo")
+	ctx := context.Background()
+	cli.writeConfig(cfg("v123", 1))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "heatbay")
+	checkCA := func(when string) {
+		t.Helper()
+		want, err := mc.GetCA(ctx, id, magnum.CATypeKubernetes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stateBayCA(t, cli); got != want {
+			t.Errorf("after %s the state's CA is not the bay's", when)
+		}
+		if code, out := cli.planExitCode(); code != 0 {
+			t.Errorf("the plan after %s exited %d, want 0:\n%s", when, code, out)
+		}
+	}
+
+	apply := func(args ...string) []sim.Request {
+		t.Helper()
+		mark := len(s.Requests())
+		cli.run(append([]string{"apply", "-auto-approve"}, args...)...)
+		return s.Requests()[mark:]
+	}
+
+	cli.writeConfig(cfg("v123", 2))
+	resized := apply()
+	expectNoCAReadAfter(t, resized, "POST /v1/clusters/{id}/actions/resize")
+	checkCA("the resize")
+
+	cli.writeConfig(cfg("v124", 2))
+	upgraded := apply()
+	expectNoCAReadAfter(t, upgraded, "POST /v1/clusters/{id}/actions/upgrade")
+	reads := map[string]int{}
+	for _, r := range upgraded {
+		if r.Route == "GET /v1/clustertemplates/{id}" {
+			reads[r.Path[strings.LastIndex(r.Path, "/")+1:]]++
+		}
+	}
+	t.Logf("the upgrade's apply read the baymodels %v", reads)
+	if len(reads) != 2 {
+		t.Errorf("the upgrade read baymodels %v, want both", reads)
+	}
+	for ct, n := range reads {
+		if n > 4 {
+			t.Errorf("the upgrade read baymodel %s %d times, want at most 4", ct, n)
+		}
+	}
+	checkCA("the upgrade")
+
+	// Resized elsewhere (an autoscaler), and an apply that does not refresh: the bay
+	// changed since its CA was read, so the update reads the CA, once,
+	// while Magnum works.
+	mustSim(t, s.SetNodeCount(id, 3))
+	cli.writeConfig(cfg("v124", 4))
+	stale := apply("-refresh=false")
+	caRead, lastBayRead := -1, -1
+	for i, r := range stale {
+		switch r.Route {
+		case "GET /v1/certificates/{id}":
+			if caRead >= 0 {
+				t.Errorf("the resize after one made elsewhere read the CA more than once")
+			}
+			caRead = i
+		case "GET /v1/clusters/{id}":
+			lastBayRead = i
+		}
+	}
+	if caRead < 0 || caRead > lastBayRead {
+		t.Errorf("the resize after one made elsewhere read the CA at request %d, want one read before the wait's last look at the bay (request %d)", caRead, lastBayRead)
+	}
+	checkCA("the resize after one made elsewhere")
+	cli.run("destroy", "-auto-approve")
+}
+
+// expectNoCAReadAfter fails when the CA was read after the last request of
+// route among reqs.
+func expectNoCAReadAfter(t *testing.T, reqs []sim.Request, route string) {
+	t.Helper()
+	at := -1
+	for i, r := range reqs {
+		if r.Route == route {
+			at = i
+		}
+	}
+	if at < 0 {
+		t.Fatalf("no %s among the %d requests", route, len(reqs))
+	}
+	for _, r := range reqs[at+1:] {
+		if r.Route == "GET /v1/certificates/{id}" {
+			t.Errorf("the CA was read after %s (at %s)", route, r.Time.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// stateBayCA is the ca_cert of the bay in terraform.tfstate.
+func stateBayCA(t *testing.T, cli *terraformCLI) string {
+	t.Helper()
+	var st struct {
+		Resources []struct {
+			Type      string `json:"type"`
+			Instances []struct {
+				Attributes struct {
+					CACert string `json:"ca_cert"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	raw, err := os.ReadFile(filepath.Join(cli.dir, "terraform.tfstate"))
+	if err != nil {
+		t.Fatalf("reading the state: %v", err)
+	}
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatalf("decoding the state: %v", err)
+	}
+	for _, r := range st.Resources {
+		if r.Type == "magnum_bay" && len(r.Instances) == 1 && r.Instances[0].Attributes.CACert != "" {
+			return r.Instances[0].Attributes.CACert
+		}
+	}
+	t.Fatal("no bay with a CA in the state")
+	return ""
+}
