@@ -54,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	peerDir := fs.String("peer", "", "-real: the directory holding terraform-provider-openstack (scripts/peer.sh path)")
 	planSizes := fs.String("plan-sizes", "1,10", "-real: numbers of bays of the plan with nothing changed")
 	pollEvery := fs.Duration("poll", 200*time.Millisecond, "-real: how often the poller lists Magnum's clusters")
+	realOps := fs.String("ops", "all", "-real: the parts to run, comma-separated: lifecycle (create, resize, upgrade, destroy of one bay), plan (the plans of -plan-sizes bays), or all")
+	setupPar := fs.Int("setup-parallelism", 5, "-real: terraform -parallelism of the unmeasured create and destroy of the plans' bays")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -86,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if *realRelease != "" {
 		return runReal(ctx, realFlags{release: *realRelease, openrc: *openrc, userOpenrc: *userOpenrc, peerDir: *peerDir,
-			planSizes: *planSizes, pollEvery: *pollEvery, json: *jsonOut, jsonSet: flagSet(fs, "json")},
+			planSizes: *planSizes, ops: *realOps, setupParallelism: *setupPar, pollEvery: *pollEvery, json: *jsonOut, jsonSet: flagSet(fs, "json")},
 			bench.RealConfig{Repo: *repo, Terraform: *tf, Self: self, Runs: max(*runs, 1), Log: stderr}, stdout, stderr)
 	}
 	res, err := bench.Run(ctx, bench.Config{
@@ -106,9 +108,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 type realFlags struct {
-	release, openrc, userOpenrc, peerDir, planSizes, json string
-	jsonSet                                               bool
-	pollEvery                                             time.Duration
+	release, openrc, userOpenrc, peerDir, planSizes, ops, json string
+	jsonSet                                                    bool
+	setupParallelism                                           int
+	pollEvery                                                  time.Duration
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {
@@ -148,7 +151,15 @@ func runReal(ctx context.Context, f realFlags, cfg bench.RealConfig, stdout, std
 		}
 		cfg.PlanSizes = append(cfg.PlanSizes, n)
 	}
-	cfg.Release, cfg.PeerDir, cfg.PollEvery = f.release, f.peerDir, f.pollEvery
+	if cfg.Ops, err = bench.ParseRealOps(f.ops); err != nil {
+		fmt.Fprintf(stderr, "magnum-bench: -ops: %v\n", err)
+		return 2
+	}
+	if f.setupParallelism < 1 {
+		fmt.Fprintf(stderr, "magnum-bench: -setup-parallelism %d: want at least 1\n", f.setupParallelism)
+		return 2
+	}
+	cfg.Release, cfg.PeerDir, cfg.PollEvery, cfg.SetupParallelism = f.release, f.peerDir, f.pollEvery, f.setupParallelism
 	cfg.JSONOut = "bench/real-" + f.release + ".json"
 	if f.jsonSet {
 		cfg.JSONOut = f.json

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,9 +37,14 @@ type RealConfig struct {
 	Self      string
 	Runs      int
 	PlanSizes []int
-	PollEvery time.Duration
-	JSONOut   string
-	Log       io.Writer
+	// Ops says which parts run: the lifecycle, the plans, or both.
+	Ops RealOps
+	// SetupParallelism is terraform's -parallelism for the unmeasured
+	// create and destroy of the plans' bays.
+	SetupParallelism int
+	PollEvery        time.Duration
+	JSONOut          string
+	Log              io.Writer
 }
 
 // RealResults is what one real run produced; it is written as JSON.
@@ -63,6 +70,41 @@ type PollerStats struct {
 	MaxRTT    time.Duration `json:"max_rtt_ns"`
 	LastError string        `json:"last_error,omitempty"`
 }
+
+// RealOps are the parts of the real benchmark to run.
+type RealOps struct {
+	Lifecycle bool // create, resize, upgrade and destroy of one bay
+	Plans     bool // the plan of N unchanged bays, for each of PlanSizes
+}
+
+// ParseRealOps reads -ops: a comma-separated list of "lifecycle" and
+// "plan"; "all" (or nothing) is both.
+func ParseRealOps(s string) (RealOps, error) {
+	var ops RealOps
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		switch f {
+		case "all":
+			ops = RealOps{Lifecycle: true, Plans: true}
+		case "lifecycle":
+			ops.Lifecycle = true
+		case "plan", "plans":
+			ops.Plans = true
+		default:
+			return RealOps{}, fmt.Errorf("%q is not a part of the benchmark (want lifecycle, plan or all)", f)
+		}
+	}
+	if !ops.Lifecycle && !ops.Plans {
+		ops = RealOps{Lifecycle: true, Plans: true}
+	}
+	return ops, nil
+}
+
+// The set-up of the plans (not measured) retries this many times, with
+// this pause between tries to let the cloud settle.
+const (
+	setupAttempts = 3
+	setupPause    = 30 * time.Second
+)
 
 // heatUpgradeRefused: releases whose Heat driver refuses upgrades (the
 // bench asks the cloud and quotes its answer instead of measuring).
@@ -135,8 +177,11 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 	// The peer reads these; the provider ignores them.
 	b.env = []string{"OS_INTERFACE=public", "OS_IDENTITY_API_VERSION=3", "HOME=" + b.ws.dir}
 
-	runErr := b.lifecycle(ctx)
-	if runErr == nil {
+	var runErr error
+	if cfg.Ops.Lifecycle {
+		runErr = b.lifecycle(ctx)
+	}
+	if runErr == nil && cfg.Ops.Plans {
 		for _, n := range cfg.PlanSizes {
 			if runErr = b.plans(ctx, n); runErr != nil {
 				break
@@ -147,9 +192,14 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 		b.cleanup()
 	}
 
-	ops := []string{OpCreate, OpResize, OpUpgrade, OpDestroy}
-	for _, n := range cfg.PlanSizes {
-		ops = append(ops, PlanOp(n))
+	var ops []string
+	if cfg.Ops.Lifecycle {
+		ops = append(ops, OpCreate, OpResize, OpUpgrade, OpDestroy)
+	}
+	if cfg.Ops.Plans {
+		for _, n := range cfg.PlanSizes {
+			ops = append(ops, PlanOp(n))
+		}
 	}
 	rows := FoldRealRuns(b.runs, ops)
 	res.Runs, res.Checks = b.runs, RealChecks(rows)
@@ -194,8 +244,10 @@ func RunReal(ctx context.Context, cfg RealConfig, out io.Writer) (*RealResults, 
 // when the plans need more: both providers' bays exist at once.
 func (b *realBench) ensureQuota(ctx context.Context) error {
 	need := 2
-	for _, n := range b.cfg.PlanSizes {
-		need = max(need, 2*n+2)
+	if b.cfg.Ops.Plans {
+		for _, n := range b.cfg.PlanSizes {
+			need = max(need, 2*n+2)
+		}
 	}
 	if need <= 20 {
 		return nil
@@ -369,26 +421,21 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 			return err
 		}
 		dirs[p] = dir
-		b.live[dir] = []string{"destroy", "-auto-approve", "-no-color"}
-		b.logf("%s: %s creates %d bay(s) (not measured)", op, p, n)
+		b.live[dir] = setupArgs("destroy", b.cfg.SetupParallelism)
+		b.logf("%s: %s creates %d bay(s), at most %d at a time (not measured)", op, p, n, b.cfg.SetupParallelism)
 		// The peer gives up on Zed's transient 400 of a cluster polled
-		// before its nodegroups exist ("master_count ... Value: '0'"); the
-		// set-up is not measured, so a second apply replaces what it left.
-		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-auto-approve", "-no-color")
-		if err != nil {
-			b.logf("  the apply failed, once more: %s", firstLine(err.Error()))
-			r, err = b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-auto-approve", "-no-color")
+		// before its nodegroups exist ("master_count ... Value: '0'"), and
+		// a loaded cloud fails a create now and then; the set-up is not
+		// measured, so another apply replaces what it left.
+		if err := b.setup(ctx, dir, prefixes[p], n, setupArgs("apply", b.cfg.SetupParallelism)); err != nil {
+			return fmt.Errorf("%s %s: creating the bays: %w", p, op, err)
 		}
-		if err != nil {
-			return err
-		}
-		b.logf("  %s", secs(r.wall))
 	}
 	// Magnum's health check saves the clusters soon after a create; an
 	// apply -refresh-only stores what the plan will compare with.
 	for _, p := range []string{Ours, Peer} {
-		if _, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "apply", "-refresh-only", "-auto-approve", "-no-color"); err != nil {
-			return err
+		if err := b.setup(ctx, dirs[p], prefixes[p], n, []string{"apply", "-refresh-only", "-auto-approve", "-no-color"}); err != nil {
+			return fmt.Errorf("%s %s: refreshing the bays: %w", p, op, err)
 		}
 	}
 	settled := time.Now()
@@ -421,18 +468,258 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 	for _, p := range []string{Ours, Peer} {
 		b.logf("%s: %s destroys its bays (not measured)", op, p)
 		// The peer gives up likewise on the 400 of a cluster whose
-		// nodegroups are already gone; a second destroy finishes it.
-		_, err := b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "destroy", "-auto-approve", "-no-color")
-		if err != nil {
-			b.logf("  the destroy failed, once more: %s", firstLine(err.Error()))
-			_, err = b.ws.runWith(ctx, b.relay, dirs[p], b.rc, b.env, "destroy", "-auto-approve", "-no-color")
-		}
-		if err != nil {
-			return err
+		// nodegroups are already gone; another destroy finishes it.
+		if err := b.setup(ctx, dirs[p], prefixes[p], n, setupArgs("destroy", b.cfg.SetupParallelism)); err != nil {
+			return fmt.Errorf("%s %s: destroying the bays: %w", p, op, err)
 		}
 		delete(b.live, dirs[p])
 	}
 	return nil
+}
+
+// setup runs one unmeasured Terraform command on a plan's bays, up to
+// setupAttempts times, and says after each try where the bays stand.
+// After a failed create, the bays Magnum lists CREATE_COMPLETE that the
+// provider gave up waiting on (a transient error, a timeout) are untainted,
+// so the next try replaces only the bays that failed.
+func (b *realBench) setup(ctx context.Context, dir, prefix string, n int, args []string) error {
+	return retry(ctx, setupAttempts, setupPause, func(attempt int) error {
+		args := retryArgs(args, attempt)
+		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...)
+		listing := b.listBays(ctx)
+		status := baySummary(listing, prefix, n)
+		if err != nil {
+			b.logf("  terraform %s, try %d/%d, failed after %s: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall),
+				tfErrors(r.output, firstLine(err.Error())), status)
+			if args[0] == "apply" && !containsArg(args, "-refresh-only") && attempt < setupAttempts {
+				b.untaintComplete(ctx, dir, prefix, b.settle(ctx, prefix, n, listing))
+			}
+			return err
+		}
+		b.logf("  terraform %s, try %d/%d: %s; Magnum lists %s", strings.Join(args, " "), attempt, setupAttempts, secs(r.wall), status)
+		return nil
+	}, b.logf)
+}
+
+// settle waits, a bounded while, until Magnum has none of the bays in
+// progress: a provider that gave up waiting on a transient error leaves
+// bays that Magnum goes on creating, and only a finished one can be
+// untainted.
+func (b *realBench) settle(ctx context.Context, prefix string, n int, listing map[string]ClusterState) map[string]ClusterState {
+	for deadline := time.Now().Add(settleFor); inProgress(listing, prefix, n) > 0 && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return listing
+		case <-time.After(10 * time.Second):
+		}
+		listing = b.listBays(ctx)
+	}
+	if k := inProgress(listing, prefix, n); k > 0 {
+		b.logf("  %d bays still in progress after %s", k, settleFor)
+	}
+	return listing
+}
+
+// settleFor bounds settle.
+const settleFor = 5 * time.Minute
+
+// inProgress counts the bays prefix-0 … prefix-(n-1) Magnum lists in an
+// *_IN_PROGRESS status.
+func inProgress(listing map[string]ClusterState, prefix string, n int) int {
+	k := 0
+	for i := range n {
+		if strings.HasSuffix(listing[fmt.Sprintf("%s-%d", prefix, i)].Status, "_IN_PROGRESS") {
+			k++
+		}
+	}
+	return k
+}
+
+// untaintComplete untaints the bays the state holds tainted whose cluster
+// Magnum lists CREATE_COMPLETE under the same UUID.
+func (b *realBench) untaintComplete(ctx context.Context, dir, prefix string, listing map[string]ClusterState) {
+	state, err := os.ReadFile(filepath.Join(dir, "terraform.tfstate"))
+	if err != nil {
+		b.logf("  reading the state: %v", err)
+		return
+	}
+	addrs, err := completeButTainted(state, prefix, listing)
+	if err != nil {
+		b.logf("  reading the state: %v", err)
+		return
+	}
+	done := 0
+	for _, a := range addrs {
+		if _, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "untaint", "-no-color", a); err != nil {
+			b.logf("  untaint %s: %s", a, firstLine(err.Error()))
+			continue
+		}
+		done++
+	}
+	if len(addrs) > 0 {
+		b.logf("  untainted %d of %d tainted bays Magnum lists CREATE_COMPLETE (the provider gave up waiting on them)", done, len(addrs))
+	}
+}
+
+// completeButTainted reads a Terraform state (format 4) and returns the
+// addresses of the tainted bays (resource "b", indexed) whose UUID is the
+// one Magnum lists as CREATE_COMPLETE under the name prefix-index.
+func completeButTainted(state []byte, prefix string, listing map[string]ClusterState) ([]string, error) {
+	var doc struct {
+		Resources []struct {
+			Mode, Type, Name string
+			Instances        []struct {
+				IndexKey   any    `json:"index_key"`
+				Status     string `json:"status"`
+				Attributes struct {
+					ID string `json:"id"`
+				} `json:"attributes"`
+			} `json:"instances"`
+		} `json:"resources"`
+	}
+	if err := json.Unmarshal(state, &doc); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range doc.Resources {
+		if r.Mode != "managed" || r.Name != "b" || (r.Type != "magnum_bay" && r.Type != "openstack_containerinfra_cluster_v1") {
+			continue
+		}
+		for _, inst := range r.Instances {
+			idx, ok := inst.IndexKey.(float64)
+			if !ok || inst.Status != "tainted" {
+				continue
+			}
+			c, listed := listing[fmt.Sprintf("%s-%d", prefix, int(idx))]
+			if listed && c.UUID == inst.Attributes.ID && c.Status == "CREATE_COMPLETE" {
+				out = append(out, fmt.Sprintf("%s.b[%d]", r.Type, int(idx)))
+			}
+		}
+	}
+	return out, nil
+}
+
+// listBays is the project's clusters by name as Magnum lists them now
+// (the poller's last listing may be a round trip behind), or as the
+// poller last saw them when the listing fails.
+func (b *realBench) listBays(ctx context.Context) map[string]ClusterState {
+	var page struct {
+		Clusters []ClusterState `json:"clusters"`
+	}
+	if code, _, err := b.user.call(ctx, http.MethodGet, "/clusters/detail", nil, &page); err != nil || code != http.StatusOK {
+		return b.hist.Latest()
+	}
+	out := make(map[string]ClusterState, len(page.Clusters))
+	for _, c := range page.Clusters {
+		out[c.Name] = c
+	}
+	return out
+}
+
+// tfErrors is the distinct "Error: ..." summaries of Terraform's output
+// with how often each came, or orElse when it has none.
+func tfErrors(output, orElse string) string {
+	counts := map[string]int{}
+	var order []string
+	for _, line := range strings.Split(output, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(line, "│╷╵ "))
+		if !strings.HasPrefix(line, "Error: ") {
+			continue
+		}
+		if counts[line] == 0 {
+			order = append(order, line)
+		}
+		counts[line]++
+	}
+	if len(order) == 0 {
+		return orElse
+	}
+	parts := make([]string, 0, len(order))
+	for _, l := range order {
+		parts = append(parts, fmt.Sprintf("%d× %.200s", counts[l], l))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// retryArgs are a set-up command's arguments for the given try: a retried
+// apply or destroy does not refresh. The peer's refresh of a cluster whose
+// create failed before Magnum made its CA fails (its kubeconfig reads the
+// CA: "A key pair None could not be found"), so a refreshing retry would
+// fail the same way before it replaced or deleted anything.
+func retryArgs(args []string, attempt int) []string {
+	if attempt <= 1 || containsArg(args, "-refresh-only") || containsArg(args, "-refresh=false") {
+		return args
+	}
+	return append(slices.Clone(args), "-refresh=false")
+}
+
+// setupArgs are the arguments of an unmeasured apply or destroy: gentle
+// on the cloud, at most parallelism operations at a time.
+func setupArgs(verb string, parallelism int) []string {
+	args := []string{verb, "-auto-approve", "-no-color"}
+	if parallelism > 0 {
+		args = append(args, fmt.Sprintf("-parallelism=%d", parallelism))
+	}
+	return args
+}
+
+// retry calls do until it succeeds, at most attempts times, pausing
+// between tries; the error says how many tries failed and the last one's
+// error.
+func retry(ctx context.Context, attempts int, pause time.Duration, do func(attempt int) error, logf func(string, ...any)) error {
+	var err error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if err = do(attempt); err == nil {
+			return nil
+		}
+		if attempt == attempts {
+			break
+		}
+		logf("  trying again in %s", pause)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("stopped after %d failed tries: %w", attempt, err)
+		case <-time.After(pause):
+		}
+	}
+	return fmt.Errorf("%d tries failed, the last: %w", attempts, err)
+}
+
+// baySummary counts the bays prefix-0 … prefix-(n-1) by the status Magnum
+// last listed them in ("absent": never listed, or gone), with the most
+// common reason of each failed status.
+func baySummary(latest map[string]ClusterState, prefix string, n int) string {
+	counts, reasons := map[string]int{}, map[string]map[string]int{}
+	for i := range n {
+		c, ok := latest[fmt.Sprintf("%s-%d", prefix, i)]
+		status := c.Status
+		if !ok || status == Gone {
+			status = "absent"
+		}
+		counts[status]++
+		if strings.HasSuffix(status, "_FAILED") {
+			if reasons[status] == nil {
+				reasons[status] = map[string]int{}
+			}
+			reasons[status][c.StatusReason]++
+		}
+	}
+	statuses := slices.Sorted(maps.Keys(counts))
+	parts := make([]string, 0, len(statuses))
+	for _, s := range statuses {
+		part := fmt.Sprintf("%d %s", counts[s], s)
+		if rs := reasons[s]; len(rs) > 0 {
+			common := slices.SortedFunc(maps.Keys(rs), func(a, b string) int {
+				if rs[a] != rs[b] {
+					return rs[b] - rs[a]
+				}
+				return strings.Compare(a, b)
+			})[0]
+			part += fmt.Sprintf(" (%d: %.200q)", rs[common], common)
+		}
+		parts = append(parts, part)
+	}
+	return fmt.Sprintf("of %d bays, %s", n, strings.Join(parts, ", "))
 }
 
 // cleanup destroys what a failed run left, so the cloud is reusable.

@@ -33,6 +33,8 @@ type ClusterState struct {
 	NodeCount  int    `json:"node_count"`
 	TemplateID string `json:"cluster_template_id"`
 	UpdatedAt  string `json:"updated_at"`
+	// StatusReason says why a create or delete failed.
+	StatusReason string `json:"status_reason"`
 }
 
 // StateEvent is a change of a cluster's state. At is when the poll that
@@ -119,6 +121,20 @@ func (h *History) Reported(uuid, status string, after time.Time) (reported, inPr
 		}
 	}
 	return time.Time{}, inProgress, false
+}
+
+// Latest is each cluster's last state, by name (Gone once a listing no
+// longer holds it).
+func (h *History) Latest() map[string]ClusterState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make(map[string]ClusterState, len(h.names))
+	for name, uuid := range h.names {
+		if evs := h.events[uuid]; len(evs) > 0 {
+			out[name] = evs[len(evs)-1].State
+		}
+	}
+	return out
 }
 
 // ChangedBetween reports whether Magnum changed the cluster (any field

@@ -3,7 +3,10 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -291,5 +294,236 @@ func TestNoticeAndTail(t *testing.T) {
 	}
 	if _, _, ok := noticeAndTail(reqs[:3], "u1", t0, t0.Add(time.Second)); ok {
 		t.Error("a GET from before the report counted as the one that noticed it")
+	}
+}
+
+func TestParseRealOps(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    RealOps
+		wantErr bool
+	}{
+		{"", RealOps{Lifecycle: true, Plans: true}, false},
+		{"all", RealOps{Lifecycle: true, Plans: true}, false},
+		{"plan", RealOps{Plans: true}, false},
+		{"lifecycle", RealOps{Lifecycle: true}, false},
+		{"lifecycle,plan", RealOps{Lifecycle: true, Plans: true}, false},
+		{"plans", RealOps{Plans: true}, false},
+		{"plan,upgrade", RealOps{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseRealOps(tt.in)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("ParseRealOps(%q) = %+v, %v; want %+v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestSetupArgs(t *testing.T) {
+	if got := strings.Join(setupArgs("apply", 5), " "); got != "apply -auto-approve -no-color -parallelism=5" {
+		t.Errorf("setupArgs(apply, 5) = %q", got)
+	}
+	if got := strings.Join(setupArgs("destroy", 0), " "); got != "destroy -auto-approve -no-color" {
+		t.Errorf("setupArgs(destroy, 0) = %q: 0 must leave terraform's default", got)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	boom := errors.New("409 Conflict")
+	tests := []struct {
+		name      string
+		failFirst int // tries that fail before one succeeds
+		attempts  int
+		wantTries int
+		wantErr   string
+	}{
+		{"first try", 0, 3, 1, ""},
+		{"third try", 2, 3, 3, ""},
+		{"every try fails", 5, 3, 3, "3 tries failed, the last: 409 Conflict"},
+		{"one try", 1, 1, 1, "1 tries failed, the last: 409 Conflict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tries, pauses := 0, 0
+			err := retry(context.Background(), tt.attempts, time.Millisecond, func(attempt int) error {
+				tries++
+				if attempt != tries {
+					t.Errorf("attempt %d on try %d", attempt, tries)
+				}
+				if tries <= tt.failFirst {
+					return boom
+				}
+				return nil
+			}, func(string, ...any) { pauses++ })
+			if tries != tt.wantTries {
+				t.Errorf("%d tries, want %d", tries, tt.wantTries)
+			}
+			if pauses != tries-1 {
+				t.Errorf("%d pauses announced for %d tries: one between tries, none after the last", pauses, tries)
+			}
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("error %v, want none", err)
+			case tt.wantErr != "" && fmt.Sprint(err) != tt.wantErr:
+				t.Errorf("error %v, want %q", err, tt.wantErr)
+			case tt.wantErr != "" && !errors.Is(err, boom):
+				t.Errorf("the error %v does not wrap the last try's", err)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tries := 0
+	err := retry(ctx, 3, time.Hour, func(int) error { tries++; return boom }, func(string, ...any) {})
+	if tries != 1 || err == nil || !strings.Contains(err.Error(), "stopped after 1 failed tries") {
+		t.Errorf("cancelled: %d tries, error %v; want 1 try and a stop", tries, err)
+	}
+}
+
+func TestBaySummary(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	h := NewHistory()
+	cl := func(uuid, name, status, reason string) ClusterState {
+		return ClusterState{UUID: uuid, Name: name, Status: status, StatusReason: reason}
+	}
+	h.Observe(t0, t0, []ClusterState{
+		cl("u0", "p-0", "CREATE_IN_PROGRESS", ""), cl("u1", "p-1", "CREATE_IN_PROGRESS", ""),
+		cl("u2", "p-2", "CREATE_IN_PROGRESS", ""), cl("u3", "p-3", "CREATE_IN_PROGRESS", ""),
+		cl("u4", "p-4", "CREATE_IN_PROGRESS", ""), cl("x", "other-0", "CREATE_FAILED", "not ours"),
+	})
+	h.Observe(t0.Add(time.Second), t0.Add(time.Second), []ClusterState{
+		cl("u0", "p-0", "CREATE_COMPLETE", "Stack CREATE completed successfully"),
+		cl("u1", "p-1", "CREATE_FAILED", "Failed to list services"),
+		cl("u2", "p-2", "CREATE_FAILED", "Failed to list services"),
+		cl("u3", "p-3", "CREATE_FAILED", "ConnectFailure"),
+		cl("x", "other-0", "CREATE_FAILED", "not ours"),
+	})
+	latest := h.Latest()
+	if got := latest["p-1"]; got.Status != "CREATE_FAILED" || got.StatusReason != "Failed to list services" {
+		t.Fatalf("Latest()[p-1] = %+v", got)
+	}
+	if got := latest["p-4"].Status; got != Gone {
+		t.Fatalf("Latest()[p-4].Status = %q, want %s (the last listing lacked it)", got, Gone)
+	}
+	tests := []struct {
+		prefix string
+		n      int
+		want   string
+	}{
+		{"p", 6, `of 6 bays, 1 CREATE_COMPLETE, 3 CREATE_FAILED (2: "Failed to list services"), 2 absent`},
+		{"p", 1, `of 1 bays, 1 CREATE_COMPLETE`},
+		{"q", 2, `of 2 bays, 2 absent`},
+	}
+	for _, tt := range tests {
+		if got := baySummary(latest, tt.prefix, tt.n); got != tt.want {
+			t.Errorf("baySummary(%s, %d) = %s\nwant %s", tt.prefix, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestRetryArgs(t *testing.T) {
+	tests := []struct {
+		args    string
+		attempt int
+		want    string
+	}{
+		{"apply -auto-approve -parallelism=5", 1, "apply -auto-approve -parallelism=5"},
+		{"apply -auto-approve -parallelism=5", 2, "apply -auto-approve -parallelism=5 -refresh=false"},
+		{"destroy -auto-approve", 3, "destroy -auto-approve -refresh=false"},
+		{"apply -refresh-only -auto-approve", 2, "apply -refresh-only -auto-approve"},
+		{"apply -refresh=false", 2, "apply -refresh=false"},
+	}
+	for _, tt := range tests {
+		args := strings.Fields(tt.args)
+		if got := strings.Join(retryArgs(args, tt.attempt), " "); got != tt.want {
+			t.Errorf("retryArgs(%q, %d) = %q, want %q", tt.args, tt.attempt, got, tt.want)
+		}
+		if strings.Join(args, " ") != tt.args {
+			t.Errorf("retryArgs changed its argument to %q", args)
+		}
+	}
+}
+
+func TestCompleteButTainted(t *testing.T) {
+	state := []byte(`{"version": 4, "resources": [
+  {"mode": "managed", "type": "openstack_containerinfra_clustertemplate_v1", "name": "v123",
+   "instances": [{"status": "tainted", "attributes": {"id": "t1"}}]},
+  {"mode": "managed", "type": "openstack_containerinfra_cluster_v1", "name": "b", "instances": [
+    {"index_key": 0, "status": "tainted", "attributes": {"id": "u0"}},
+    {"index_key": 1, "status": "tainted", "attributes": {"id": "u1"}},
+    {"index_key": 2, "attributes": {"id": "u2"}},
+    {"index_key": 3, "status": "tainted", "attributes": {"id": "u3-old"}},
+    {"index_key": 4, "status": "tainted", "attributes": {"id": "u4"}}
+  ]},
+  {"mode": "data", "type": "magnum_bay", "name": "b", "instances": [{"index_key": 5, "status": "tainted", "attributes": {"id": "u5"}}]}
+]}`)
+	listing := map[string]ClusterState{
+		"p-0": {UUID: "u0", Status: "CREATE_COMPLETE"}, // the provider gave up on it: untaint
+		"p-1": {UUID: "u1", Status: "CREATE_FAILED"},   // failed: the next apply replaces it
+		"p-2": {UUID: "u2", Status: "CREATE_COMPLETE"}, // not tainted
+		"p-3": {UUID: "u3", Status: "CREATE_COMPLETE"}, // another cluster of that name
+		"p-5": {UUID: "u5", Status: "CREATE_COMPLETE"}, // a data source is not a bay
+	}
+	got, err := completeButTainted(state, "p", listing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"openstack_containerinfra_cluster_v1.b[0]"}; !slices.Equal(got, want) {
+		t.Errorf("completeButTainted = %q, want %q", got, want)
+	}
+	ours := []byte(`{"version": 4, "resources": [{"mode": "managed", "type": "magnum_bay", "name": "b",
+  "instances": [{"index_key": 7, "status": "tainted", "attributes": {"id": "u7"}}]}]}`)
+	got, err = completeButTainted(ours, "p", map[string]ClusterState{"p-7": {UUID: "u7", Status: "CREATE_COMPLETE"}})
+	if err != nil || !slices.Equal(got, []string{"magnum_bay.b[7]"}) {
+		t.Errorf("completeButTainted(ours) = %q, %v; want magnum_bay.b[7]", got, err)
+	}
+	if _, err := completeButTainted([]byte("not json"), "p", listing); err == nil {
+		t.Error("a state that is not JSON was read")
+	}
+}
+
+func TestTFErrors(t *testing.T) {
+	out := `openstack_containerinfra_cluster_v1.b[3]: Refreshing state... [id=u3]
+╷
+│ Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found
+│ 
+│   with openstack_containerinfra_cluster_v1.b[3],
+╵
+╷
+│ Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found
+╵
+╷
+│ Error: Error waiting for openstack_containerinfra_cluster_v1 u9 to become ready
+╵
+`
+	want := "2× Error: Error getting kubeconfig for openstack_containerinfra_cluster_v1 u3: Resource not found; 1× Error: Error waiting for openstack_containerinfra_cluster_v1 u9 to become ready"
+	if got := tfErrors(out, "exit status 1"); got != want {
+		t.Errorf("tfErrors = %q\nwant %q", got, want)
+	}
+	if got := tfErrors("Apply complete!", "exit status 1"); got != "exit status 1" {
+		t.Errorf("tfErrors without errors = %q, want the fallback", got)
+	}
+}
+
+func TestInProgress(t *testing.T) {
+	listing := map[string]ClusterState{
+		"p-0": {Status: "CREATE_IN_PROGRESS"}, "p-1": {Status: "CREATE_COMPLETE"},
+		"p-2": {Status: "DELETE_IN_PROGRESS"}, "p-3": {Status: "CREATE_FAILED"},
+		"p-9": {Status: "CREATE_IN_PROGRESS"}, "q-0": {Status: "CREATE_IN_PROGRESS"},
+	}
+	tests := []struct {
+		prefix string
+		n      int
+		want   int
+	}{
+		{"p", 4, 2}, // p-9 is beyond n, q-0 another prefix
+		{"p", 10, 3},
+		{"p", 0, 0},
+		{"r", 5, 0}, // absent bays are not in progress
+	}
+	for _, tt := range tests {
+		if got := inProgress(listing, tt.prefix, tt.n); got != tt.want {
+			t.Errorf("inProgress(%s, %d) = %d, want %d", tt.prefix, tt.n, got, tt.want)
+		}
 	}
 }

@@ -83,8 +83,13 @@ env = OS_KEYSTONE_CONFIG_FILES=$STATE/etc/keystone/keystone.conf
 master = true
 # One thread per process, as for Zed: with threads a request could see the
 # roles of another thread's token.
-processes = 4
+# Eight processes and a deep listen queue: magnum-conductor validates and
+# fetches tokens for every cluster it syncs, and with 100 bays beside two
+# Terraform runs 4 processes and uwsgi's default queue of 100 dropped its
+# connections (ConnectFailure, RemoteDisconnected; clusters CREATE_FAILED).
+processes = 8
 threads = 1
+listen = 1024
 lazy-apps = true
 buffer-size = 65535
 die-on-term = true

@@ -207,9 +207,14 @@ master = true
 # One thread per process: with several, a request now and then saw the
 # roles of another thread's token (an application credential created by a
 # member failed with "Could not find role assignment" for admin).
-processes = 4
+# Eight processes and a deep listen queue: magnum-conductor validates and
+# fetches tokens for every cluster it syncs, and with 100 bays beside two
+# Terraform runs 4 processes and uwsgi's default queue of 100 dropped its
+# connections (ConnectFailure, RemoteDisconnected; clusters CREATE_FAILED).
+processes = 8
 threads = 1
 enable-threads = true
+listen = 1024
 lazy-apps = true
 buffer-size = 65535
 die-on-term = true
