@@ -34,6 +34,9 @@ var (
 	oneOfRE = regexp.MustCompile(`(one of: )([a-z\-]+(, [a-z\-]+)+)`)
 	// RPC message ids of "Timed out waiting for a reply to message ID".
 	msgIDRE = regexp.MustCompile(`message ID [0-9a-f]+`)
+	// Cluster API drivers' Cluster names, kube- and five random
+	// characters (capi-driver.md), in status reasons.
+	capiNameRE = regexp.MustCompile(`\bkube-[a-z0-9]{5}\b`)
 )
 
 func normString(s string) string {
@@ -45,6 +48,7 @@ func normString(s string) string {
 	s = strings.ReplaceAll(s, "://<host>/container-infra", "://<host>")
 	s = timeRE.ReplaceAllString(s, "<time>")
 	s = msgIDRE.ReplaceAllString(s, "message ID <hex>")
+	s = capiNameRE.ReplaceAllString(s, "kube-<name>")
 	s = oneOfRE.ReplaceAllStringFunc(s, func(m string) string {
 		parts := oneOfRE.FindStringSubmatch(m)
 		items := strings.Split(parts[2], ", ")
@@ -211,7 +215,7 @@ type knownDifference struct {
 	Path   string `yaml:"path"`
 	Reason string `yaml:"reason"`
 	// Releases limits the entry to comparisons with these real releases
-	// (zed, 2025.1); empty is every release.
+	// (zed, 2025.1, capi); empty is every release.
 	Releases []string `yaml:"releases"`
 }
 
@@ -267,7 +271,7 @@ func loadKnown(path string, stepNames map[string]bool) ([]knownDifference, error
 		}
 		for _, r := range k.Releases {
 			if _, ok := releases[r]; !ok {
-				return nil, fmt.Errorf("%s: entry %d names release %q (want one of zed, 2025.1)", path, i+1, r)
+				return nil, fmt.Errorf("%s: entry %d names release %q (want one of zed, 2025.1, capi)", path, i+1, r)
 			}
 		}
 	}
@@ -278,7 +282,7 @@ func loadKnown(path string, stepNames map[string]bool) ([]knownDifference, error
 func scriptSteps() map[string]bool {
 	names := map[string]bool{}
 	for _, rel := range releases {
-		for _, st := range script("000000", rel) {
+		for _, st := range rel.steps("000000") {
 			names[st.name] = true
 		}
 	}

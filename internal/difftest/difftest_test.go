@@ -42,8 +42,8 @@ func realUp() bool {
 }
 
 // TestDifferential sends the script to real Magnum and to the simulator's
-// profile of the same release (MAGNUM_DIFF_RELEASE: zed, the default, or
-// 2025.1) at the same time and compares every answer. A difference
+// profile of the same release (MAGNUM_DIFF_RELEASE: zed, the default,
+// 2025.1, or capi against the master profile) at the same time and compares every answer. A difference
 // fails the test unless known_differences.yaml explains it.
 func TestDifferential(t *testing.T) {
 	// Opt-in as well: `make test` must not depend on a stack someone left
@@ -56,7 +56,7 @@ func TestDifferential(t *testing.T) {
 	}
 	rel, ok := releases[os.Getenv("MAGNUM_DIFF_RELEASE")]
 	if !ok && os.Getenv("MAGNUM_DIFF_RELEASE") != "" {
-		t.Fatalf("MAGNUM_DIFF_RELEASE=%s: want zed or 2025.1", os.Getenv("MAGNUM_DIFF_RELEASE"))
+		t.Fatalf("MAGNUM_DIFF_RELEASE=%s: want zed, 2025.1 or capi", os.Getenv("MAGNUM_DIFF_RELEASE"))
 	}
 	if !ok {
 		rel = releases["zed"]
@@ -65,12 +65,16 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sim.Start(sim.Options{
-		Profile: rel.name,
+	opts := sim.Options{
+		Profile: rel.simProfile(),
 		// Zed and 2025.1 both leave a deleted nodegroup's row for ever.
 		NodegroupDeleteStuck: true,
 		HeatCreateDuration:   time.Second, HeatUpdateDuration: time.Second, HeatDeleteDuration: time.Second,
-	})
+	}
+	if rel.capi {
+		opts = capiSimOptions(t)
+	}
+	s, err := sim.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +105,7 @@ func TestDifferential(t *testing.T) {
 		beforeFailingCreate: func(match string) { s.InjectFault(match, sim.Fault{}) },
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Minute)
 	defer cancel()
 	run := time.Now().UTC().Format("150405")
 	ac, dropAppCred, err := real.newAppCred(ctx, "demo", "dt-ac-"+run)
@@ -122,8 +126,8 @@ func TestDifferential(t *testing.T) {
 		}
 	}
 
-	steps := script(run, rel)
-	t.Logf("comparing real Magnum %s with the simulator's %s profile", rel.name, rel.name)
+	steps := rel.steps(run)
+	t.Logf("comparing real Magnum %s with the simulator's %s profile", rel.name, rel.simProfile())
 	results := map[string][]exchange{}
 	errs := map[string]error{}
 	var mu sync.Mutex
@@ -222,6 +226,7 @@ func TestNormalize(t *testing.T) {
 		{"ports of loopback URLs", "https://127.0.0.1:6443", "https://<host>"},
 		{"set order of choices", "Value should be one of: swarm, kubernetes, dcos", "Value should be one of: dcos, kubernetes, swarm"},
 		{"generated names", "fuzzy-42-template", "<generated-name>"},
+		{"Cluster API cluster names", "CAPI Cluster status: Provisioned: Cluster kube-bzr8n is Provisioned.", "CAPI Cluster status: Provisioned: Cluster kube-<name> is Provisioned."},
 		{"items of other runs are dropped", map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}, map[string]any{"name": "b-r2"}}},
 			map[string]any{"clusters": []any{map[string]any{"name": "a-r1"}}}},
 		{"items of a run in name order", map[string]any{"bays": []any{map[string]any{"name": "dt-fail-r1"}, map[string]any{"name": "dt-bay-r1"}}},
@@ -302,5 +307,146 @@ func TestLoadKnownRefusesBroadEntries(t *testing.T) {
 	}
 	if _, err := loadKnown(ok, steps); err != nil {
 		t.Errorf("a one-field entry was refused: %v", err)
+	}
+}
+
+// capiSimOptions starts the master profile with the capi stack's Glance
+// images (scripts/real-magnum/capi-fixtures.json merged into the
+// simulator's fixtures, as up-2025.1.sh does for the real stack) and
+// operations of a few seconds, synced by a conductor on a grid of its own.
+func capiSimOptions(t *testing.T) sim.Options {
+	t.Helper()
+	path, err := mergeFixtures(t.TempDir(), "../sim/fixtures/default.json", "../../scripts/real-magnum/capi-fixtures.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim.Options{
+		Profile: "master", FixturesFile: path,
+		HeatCreateDuration: 8 * time.Second, HeatUpdateDuration: 8 * time.Second, HeatDeleteDuration: 4 * time.Second,
+		ConductorInterval: 2 * time.Second,
+	}
+}
+
+// mergeFixtures writes base with every list of extra appended to it.
+func mergeFixtures(dir, base, extra string) (string, error) {
+	var fx, more map[string][]json.RawMessage
+	for _, f := range []struct {
+		path string
+		into *map[string][]json.RawMessage
+	}{{base, &fx}, {extra, &more}} {
+		raw, err := os.ReadFile(f.path)
+		if err != nil {
+			return "", err
+		}
+		if err := json.Unmarshal(raw, f.into); err != nil {
+			return "", fmt.Errorf("%s: %w", f.path, err)
+		}
+	}
+	for k, v := range more {
+		fx[k] = append(fx[k], v...)
+	}
+	raw, err := json.Marshal(fx)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "fixtures.json")
+	return out, os.WriteFile(out, raw, 0o600)
+}
+
+// The capi script speaks the microversion both sides serve, bounds every
+// poll, and only ever waits for states a Cluster API cluster reaches.
+func TestCAPIScript(t *testing.T) {
+	rel := releases["capi"]
+	if rel.simProfile() != "master" || releases["zed"].simProfile() != "zed" {
+		t.Fatalf("profiles: capi %q, zed %q; want master, zed", rel.simProfile(), releases["zed"].simProfile())
+	}
+	steps := rel.steps("r1")
+	seen := map[string]bool{}
+	for _, st := range steps {
+		if seen[st.name] {
+			t.Errorf("step %s twice", st.name)
+		}
+		seen[st.name] = true
+		if st.version != rel.maxVersion {
+			t.Errorf("step %s at microversion %q, want %s", st.name, st.version, rel.maxVersion)
+		}
+		if st.until != nil && st.timeout <= 0 {
+			t.Errorf("poll step %s has no bound of its own", st.name)
+		}
+	}
+	for _, want := range []string{"capi-c-progress", "capi-c-wait", "capi-c-nodns-wait", "capi-c-upgrade-wait", "capi-c-resize-wait", "capi-c-gone"} {
+		if !seen[want] {
+			t.Errorf("the capi script lacks %s", want)
+		}
+	}
+	for _, st := range script("r1", releases["zed"]) {
+		if strings.HasPrefix(st.name, "capi-") {
+			t.Errorf("the Heat script has the capi step %s", st.name)
+		}
+	}
+}
+
+// untilReasonOrDone waits for the driver's in-progress reason or the end.
+func TestUntilReasonOrDone(t *testing.T) {
+	for _, tc := range []struct {
+		code int
+		body any
+		want bool
+	}{
+		{200, map[string]any{"status": "CREATE_IN_PROGRESS", "status_reason": nil}, false},
+		{200, map[string]any{"status": "CREATE_IN_PROGRESS", "status_reason": ""}, false},
+		{200, map[string]any{"status": "CREATE_IN_PROGRESS", "status_reason": "CAPI Cluster status: x"}, true},
+		{200, map[string]any{"status": "CREATE_COMPLETE", "status_reason": nil}, true},
+		{200, map[string]any{"status": "UPDATE_FAILED", "status_reason": "'annotations'"}, true},
+		{404, nil, true},
+	} {
+		if got := untilReasonOrDone(tc.code, tc.body); got != tc.want {
+			t.Errorf("untilReasonOrDone(%d, %v) = %v, want %v", tc.code, tc.body, got, tc.want)
+		}
+	}
+}
+
+// untilAfterProgress ignores the status an operation inherits from the
+// one before it, and each run of the step starts afresh.
+func TestUntilAfterProgress(t *testing.T) {
+	st := func(s string) map[string]any { return map[string]any{"status": s} }
+	fresh := untilAfterProgress("UPDATE_COMPLETE")
+	until := fresh()
+	for i, tc := range []struct {
+		code int
+		body any
+		want bool
+	}{
+		{200, st("UPDATE_COMPLETE"), false},
+		{200, st("UPDATE_IN_PROGRESS"), false},
+		{200, st("UPDATE_COMPLETE"), true},
+	} {
+		if got := until(tc.code, tc.body); got != tc.want {
+			t.Errorf("poll %d (%v) = %v, want %v", i, tc.body, got, tc.want)
+		}
+	}
+	again := fresh()
+	if again(200, st("UPDATE_COMPLETE")) {
+		t.Error("a new run of the step remembered the last run's progress")
+	}
+	if !again(200, st("UPDATE_FAILED")) || !again(404, nil) {
+		t.Error("a failure or a 404 did not end the wait")
+	}
+}
+
+// mergeFixtures appends the capi images to the simulator's own.
+func TestMergeFixtures(t *testing.T) {
+	path, err := mergeFixtures(t.TempDir(), "../sim/fixtures/default.json", "../../scripts/real-magnum/capi-fixtures.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"fedora-coreos-35"`, `"ubuntu-2204-kube-v1.26.11"`, `"ubuntu-2204-kube-v1.27.4"`, `"m1.nohost"`, `"testkey"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("merged fixtures lack %s", want)
+		}
 	}
 }

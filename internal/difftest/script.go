@@ -43,6 +43,10 @@ type step struct {
 	// onTemplate makes a poll step wait, too, until the cluster's
 	// cluster_template_id is this (expanded) template.
 	onTemplate string
+	// untilFresh, in place of until, makes a new condition for each run of
+	// the step, for conditions that remember earlier polls (both targets
+	// run the same steps at once).
+	untilFresh func() func(status int, body any) bool
 }
 
 // untilStatus is satisfied by any of the statuses, or by an answer that
@@ -468,6 +472,9 @@ func (r *runner) one(ctx context.Context, st step) (exchange, error) {
 		return exchange{Step: st.name, Method: st.method, Path: st.path, Body: "skipped: " + st.needs + " was not saved"}, nil
 	}
 	until := st.until
+	if st.untilFresh != nil {
+		until = st.untilFresh()
+	}
 	if st.onTemplate != "" && until != nil {
 		want, base := r.expand(st.onTemplate), until
 		until = func(code int, body any) bool {

@@ -20,8 +20,14 @@ import (
 
 // release is a real Magnum the check runs against.
 type release struct {
-	// name is both the MAGNUM_DIFF_RELEASE value and the simulator profile.
+	// name is the MAGNUM_DIFF_RELEASE value and, unless profile is set,
+	// the simulator profile.
 	name string
+	// profile is the simulator profile compared, when it is not name.
+	profile string
+	// capi selects capiScript: the Cluster API driver's lifecycle instead
+	// of the Heat-shaped script of the captures.
+	capi bool
 	// maxVersion is the newest microversion it serves; tooHigh the next.
 	maxVersion, tooHigh string
 	// bays reports whether /v1/bays and /v1/baymodels exist.
@@ -31,6 +37,26 @@ type release struct {
 var releases = map[string]release{
 	"zed":    {name: "zed", maxVersion: "1.10", tooHigh: "1.11", bays: true},
 	"2025.1": {name: "2025.1", maxVersion: "1.11", tooHigh: "1.12"},
+	// Magnum 20.0.0 with magnum-cluster-api 0.16.0 (scripts/real-magnum
+	// capi) against the master profile, which imitates Cluster API
+	// drivers; both answer at 1.11, the real one's newest.
+	"capi": {name: "capi", profile: "master", maxVersion: "1.11", tooHigh: "1.12", capi: true},
+}
+
+// simProfile is the simulator profile compared with the release.
+func (r release) simProfile() string {
+	if r.profile != "" {
+		return r.profile
+	}
+	return r.name
+}
+
+// steps is the script for the release.
+func (r release) steps(run string) []step {
+	if r.capi {
+		return capiScript(run, r)
+	}
+	return script(run, r)
 }
 
 // account is a user of a target cloud.
