@@ -76,12 +76,14 @@ func untilAfterProgress(statuses ...string) func() func(int, any) bool {
 // real driver's upgrade POST works synchronously for seconds and the first
 // status sync after it often completes the upgrade, so what a read in
 // between sees is a matter of timing (the create's, after a quick POST,
-// is not).
+// is not). Nor is a delete's: it ends in 8-20 s on the real stack, so
+// whether a 10 s status sync wrote "Deleting" before the 404 varies.
 func capiScript(run string, rel release) []step {
 	v := rel.maxVersion
 	ct, ct2 := "dt-capi-ct-"+run, "dt-capi-ct2-"+run
 	ctnd, ctfl := "dt-capi-nodns-"+run, "dt-capi-flannel-"+run
 	c, cnd, cfl := "dt-capi-c-"+run, "dt-capi-cnodns-"+run, "dt-capi-cflannel-"+run
+	cnm := "dt-capi-cnomf-" + run
 	long := 5 * time.Minute
 	return []step{
 		// templates
@@ -95,7 +97,6 @@ func capiScript(run string, rel release) []step {
 			body: capiTemplate(ctfl, map[string]any{"network_driver": "flannel"})},
 		{name: "capi-ct-no-master-flavor-create", who: "demo", method: "POST", path: "/v1/clustertemplates", version: v, save: "uuid", as: "ctnm",
 			body: capiTemplate("dt-capi-nomf-"+run, map[string]any{"master_flavor_id": nil})},
-		{name: "capi-ct-no-master-flavor-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctnm}", version: v, needs: "ctnm"},
 
 		// clusters, started together
 		{name: "capi-c-create", who: "demo", method: "POST", path: "/v1/clusters", version: v, save: "uuid", as: "c",
@@ -104,12 +105,18 @@ func capiScript(run string, rel release) []step {
 			body: map[string]any{"name": cnd, "cluster_template_id": "{ctnd}", "master_count": 1, "node_count": 1}},
 		{name: "capi-c-flannel-create", who: "demo", method: "POST", path: "/v1/clusters", version: v, save: "uuid", as: "cfl", needs: "ctfl",
 			body: map[string]any{"name": cfl, "cluster_template_id": "{ctfl}", "master_count": 1, "node_count": 1}},
+		// With no master flavor the control plane never boots: the create
+		// stays in progress with the Cluster's reason.
+		{name: "capi-c-no-master-flavor-create", who: "demo", method: "POST", path: "/v1/clusters", version: v, save: "uuid", as: "cnm", needs: "ctnm",
+			body: map[string]any{"name": cnm, "cluster_template_id": "{ctnm}", "master_count": 1, "node_count": 1}},
 		{name: "capi-c-progress", who: "demo", method: "GET", path: "/v1/clusters/{c}", version: v, until: untilReasonOrDone, timeout: long},
 		{name: "capi-c-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", version: v, until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED"), timeout: long},
 		{name: "capi-c-nodns-wait", who: "demo", method: "GET", path: "/v1/clusters/{cnd}", version: v, needs: "cnd",
 			until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED"), timeout: long},
 		{name: "capi-c-flannel-wait", who: "demo", method: "GET", path: "/v1/clusters/{cfl}", version: v, needs: "cfl",
 			until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED"), timeout: long},
+		{name: "capi-c-no-master-flavor-progress", who: "demo", method: "GET", path: "/v1/clusters/{cnm}", version: v, needs: "cnm",
+			until: untilReasonOrDone, timeout: long},
 		{name: "capi-ng-list", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups", version: v},
 		{name: "capi-ng-worker", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-worker", version: v},
 		{name: "capi-ng-master", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-master", version: v},
@@ -121,6 +128,13 @@ func capiScript(run string, rel release) []step {
 			until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED"), timeout: long},
 		{name: "capi-ng-worker-upgraded", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-worker", version: v},
 		{name: "capi-ng-master-upgraded", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-master", version: v},
+		// and back: 0.16.0 compares the template's kube_tag with the
+		// stale label, so Cluster API is left alone.
+		{name: "capi-c-upgrade-back", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/upgrade", version: v, needs: "upgraded",
+			body: map[string]any{"cluster_template": "{ct}", "max_batch_size": 1}, save: "uuid", as: "back"},
+		{name: "capi-c-upgrade-back-wait", who: "demo", method: "GET", path: "/v1/clusters/{c}", version: v, needs: "back", onTemplate: "{ct}",
+			until: untilStatus("UPDATE_COMPLETE", "UPDATE_FAILED"), timeout: long},
+		{name: "capi-ng-worker-upgraded-back", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-worker", version: v},
 
 		// resize the workers
 		{name: "capi-c-resize", who: "demo", method: "POST", path: "/v1/clusters/{c}/actions/resize", version: v, body: map[string]any{"node_count": 2}},
@@ -130,15 +144,18 @@ func capiScript(run string, rel release) []step {
 
 		// deletes
 		{name: "capi-c-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{c}", version: v},
+		{name: "capi-c-no-master-flavor-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cnm}", version: v, needs: "cnm"},
 		{name: "capi-c-nodns-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cnd}", version: v, needs: "cnd"},
 		{name: "capi-c-flannel-delete", who: "demo", method: "DELETE", path: "/v1/clusters/{cfl}", version: v, needs: "cfl"},
 		{name: "capi-c-gone", who: "demo", method: "GET", path: "/v1/clusters/{c}", version: v, until: untilGone, timeout: long},
+		{name: "capi-c-no-master-flavor-gone", who: "demo", method: "GET", path: "/v1/clusters/{cnm}", version: v, needs: "cnm", until: untilGone, timeout: long},
 		{name: "capi-c-nodns-gone", who: "demo", method: "GET", path: "/v1/clusters/{cnd}", version: v, needs: "cnd", until: untilGone, timeout: long},
 		{name: "capi-c-flannel-gone", who: "demo", method: "GET", path: "/v1/clusters/{cfl}", version: v, needs: "cfl", until: untilGone, timeout: long},
 		{name: "capi-ct-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ct}", version: v},
 		{name: "capi-ct2-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ct2}", version: v, needs: "ct2"},
 		{name: "capi-ct-nodns-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctnd}", version: v, needs: "ctnd"},
 		{name: "capi-ct-flannel-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctfl}", version: v, needs: "ctfl"},
+		{name: "capi-ct-no-master-flavor-delete", who: "demo", method: "DELETE", path: "/v1/clustertemplates/{ctnm}", version: v, needs: "ctnm"},
 		{name: "capi-ct-get-deleted", who: "demo", method: "GET", path: "/v1/clustertemplates/{ct}", version: v},
 	}
 }
