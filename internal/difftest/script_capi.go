@@ -117,6 +117,12 @@ func capiScript(run string, rel release) []step {
 			until: untilStatus("CREATE_COMPLETE", "CREATE_FAILED"), timeout: long},
 		{name: "capi-c-no-master-flavor-progress", who: "demo", method: "GET", path: "/v1/clusters/{cnm}", version: v, needs: "cnm",
 			until: untilReasonOrDone, timeout: long},
+		// vexxhost's update_cluster is not implemented; nor is CA rotation.
+		{name: "capi-c-patch-node-count", who: "demo", method: "PATCH", path: "/v1/clusters/{cfl}", version: v, needs: "cfl",
+			body: patch("replace", "/node_count", 2)},
+		{name: "capi-c-patch-node-count-wait", who: "demo", method: "GET", path: "/v1/clusters/{cfl}", version: v, needs: "cfl",
+			untilFresh: untilAfterProgress("UPDATE_COMPLETE"), timeout: long},
+		{name: "capi-ca-rotate", who: "demo", method: "PATCH", path: "/v1/certificates/{cfl}", version: v, needs: "cfl"},
 		{name: "capi-ng-list", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups", version: v},
 		{name: "capi-ng-worker", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-worker", version: v},
 		{name: "capi-ng-master", who: "demo", method: "GET", path: "/v1/clusters/{c}/nodegroups/default-master", version: v},

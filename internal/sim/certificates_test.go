@@ -296,3 +296,29 @@ func TestCARotationReportsAKubernetesAPIThatRefusesTheNewCA(t *testing.T) {
 		t.Errorf("log: %q", logs.String())
 	}
 }
+
+// rotate_ca_certificate refuses a cluster that is not in a *_COMPLETE
+// status before it asks the driver, and leaves the cluster as it was (real
+// Magnum 20 on an UPDATE_FAILED cluster: make difftest RELEASE=capi).
+func TestCARotationNeedsACompleteCluster(t *testing.T) {
+	e := newClusterEnv(t, Options{})
+	id := e.create("busy")
+	if st := e.cluster(id)["status"]; st != "CREATE_IN_PROGRESS" {
+		t.Fatalf("status = %v, want CREATE_IN_PROGRESS", st)
+	}
+	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+id, nil), 400, `Updating a cluster when status is "CREATE_IN_PROGRESS" is not supported.`)
+	if c := e.cluster(id); c["status"] != "CREATE_IN_PROGRESS" || c["status_reason"] != nil {
+		t.Errorf("after the refusal: %v %v, want CREATE_IN_PROGRESS and no reason", c["status"], c["status_reason"])
+	}
+
+	// A refused rotation leaves UPDATE_FAILED; a second one is refused for
+	// that status, not by the driver again.
+	atomic := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-atomic"), "image_id", "fedora-21-atomic-5"))["uuid"].(string)
+	aid := e.create("atomic", "cluster_template_id", atomic)
+	e.clock.Advance(3 * time.Second)
+	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+aid, nil), 400, "'rotate_ca_certificate' is not supported by this driver.")
+	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+aid, nil), 400, `Updating a cluster when status is "UPDATE_FAILED" is not supported.`)
+	if err := e.s.RotateCA(aid); err == nil {
+		t.Error("an out-of-band rotation of an UPDATE_FAILED cluster succeeded")
+	}
+}

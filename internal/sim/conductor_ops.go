@@ -443,12 +443,25 @@ func (cd *conductor) startDelete(c *clusterRow) {
 	c.op = op
 }
 
+// caRotatable are the statuses rotate_ca_certificate accepts
+// (allow_update_status in Magnum's ca_conductor, Zed to master).
+var caRotatable = map[string]bool{
+	"CREATE_COMPLETE": true, "UPDATE_COMPLETE": true, "RESUME_COMPLETE": true, "RESTORE_COMPLETE": true,
+	"ROLLBACK_COMPLETE": true, "SNAPSHOT_COMPLETE": true, "CHECK_COMPLETE": true, "ADOPT_COMPLETE": true,
+}
+
 // rotateCA is the synchronous rotate_ca_certificate call. Callers hold
 // st.mu.
 func (cd *conductor) rotateCA(c *clusterRow) *apiError {
 	t := cd.st.templates[c.templateUUID]
 	if t != nil && t.boolField("tls_disabled") {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
+	}
+	// ca_conductor.rotate_ca_certificate checks the status before it asks
+	// the driver, and leaves the cluster as it is (seen on Magnum 20 by
+	// make difftest RELEASE=capi: an UPDATE_FAILED cluster).
+	if !caRotatable[c.status] {
+		return errf(http.StatusBadRequest, "Updating a cluster when status is \"%s\" is not supported.", c.status)
 	}
 	now := cd.now()
 	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
