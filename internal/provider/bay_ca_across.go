@@ -34,6 +34,9 @@ type caAcross struct {
 	// stored is the fingerprint the state's CA was read at (bayMeta.CARead)
 	// and stateCA that CA; either empty means the state holds none.
 	stored, stateCA string
+	// meta is the bay's meta as the update starts, which decides the
+	// fingerprint's form.
+	meta bayMeta
 	// tls is whether the bay has a CA to read at all (a kubernetes or
 	// swarm bay whose baymodel enables TLS).
 	tls bool
@@ -50,15 +53,15 @@ func newCAAcross(m *magnum.Client, meta bayMeta, state bayModel) *caAcross {
 		ca = state.CACert.ValueString()
 	}
 	return &caAcross{
-		magnum: m, stored: meta.CARead, stateCA: ca,
+		magnum: m, stored: meta.CARead, stateCA: ca, meta: meta,
 		tls: !meta.TLSDisabled && (meta.COE == "kubernetes" || meta.COE == "swarm" || meta.COE == "swarm-mode"),
 	}
 }
 
 // caHoldsAt reports whether a CA read when the bay had fingerprint stored
 // is still the CA of bay c.
-func caHoldsAt(stored, ca string, c *magnum.Cluster) bool {
-	return stored != "" && ca != "" && c != nil && stored == caFingerprint(c)
+func caHoldsAt(stored, ca string, c *magnum.Cluster, meta bayMeta) bool {
+	return stored != "" && ca != "" && c != nil && stored == caFingerprint(c, meta)
 }
 
 // before sees the bay as read just before an update request. Only the
@@ -76,7 +79,7 @@ func (k *caAcross) before(ctx context.Context, c *magnum.Cluster) {
 	k.decided = true
 	switch {
 	case !k.tls:
-	case caHoldsAt(k.stored, k.stateCA, c):
+	case caHoldsAt(k.stored, k.stateCA, c, k.meta):
 		k.ca = k.stateCA
 	case c.APIAddress != "" && k.magnum != nil:
 		// A bay without an API address has not finished its create: its
