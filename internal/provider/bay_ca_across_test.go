@@ -358,3 +358,81 @@ func TestCAFingerprintAcrossAHealthSave(t *testing.T) {
 		t.Error("the two forms of the fingerprint compare equal")
 	}
 }
+
+// On a cloud whose driver cannot rotate a CA (magnum-cluster-api, the
+// simulator's master profile), Magnum's health check saving the bay every
+// minute does not make a refresh read the CA again; the one way its CA
+// changes, a refused rotation, does, and the state then holds Magnum's CA.
+func TestAccBay_caKeptAcrossHealthSaves(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "counts the provider's requests in the simulator's log, and saves and rotates out of band")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	cli.writeConfig(`terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo") + `
+resource "magnum_baymodel" "capi" {
+  name                = "capi"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = "v1.30.2" }
+}
+
+resource "magnum_bay" "capi" {
+  name        = "capibay"
+  baymodel_id = magnum_baymodel.capi.id
+}
+`)
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "capibay")
+	caReads := func(args ...string) int {
+		t.Helper()
+		mark := len(s.Requests())
+		cli.run(args...)
+		n := 0
+		for _, r := range s.Requests()[mark:] {
+			if r.Route == "GET /v1/certificates/{id}" {
+				n++
+			}
+		}
+		return n
+	}
+	before := stateBayCA(t, cli)
+
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("plan"); n != 0 {
+		t.Errorf("the plan after a health save read the CA %d times, want 0", n)
+	}
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 0 {
+		t.Errorf("the refresh after a health save read the CA %d times, want 0", n)
+	}
+	if got := stateBayCA(t, cli); got != before {
+		t.Error("the refresh after a health save changed the state's CA")
+	}
+
+	if err := s.RotateCA(id); err == nil {
+		t.Fatal("the simulator rotated the CA of a Cluster API bay")
+	}
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 1 {
+		t.Errorf("the refresh after a refused rotation read the CA %d times, want 1", n)
+	}
+	want, err := acctest.MagnumClient(t, s, "demo").GetCA(context.Background(), id, magnum.CATypeKubernetes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stateBayCA(t, cli); got != want || got == before {
+		t.Error("after the refused rotation the state's CA is not the one Magnum now reports")
+	}
+	cli.run("destroy", "-auto-approve")
+}

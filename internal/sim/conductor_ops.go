@@ -451,21 +451,24 @@ func (cd *conductor) rotateCA(c *clusterRow) *apiError {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
 	}
 	now := cd.now()
-	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
-		msg := "'rotate_ca_certificate' is not supported by this driver."
-		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", msg, timePtr(now)
-		return errf(http.StatusBadRequest, "%s", msg)
-	}
+	// ca_conductor.py regenerates the certificates before it asks the
+	// driver, and saves them with the failure too: a refused rotation
+	// leaves Magnum a new CA that the cluster's API never took.
 	ca, err := pki.NewCA(c.name, now)
 	if err != nil {
 		return errf(http.StatusInternalServerError, "%v", err)
 	}
+	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
+		msg := "'rotate_ca_certificate' is not supported by this driver."
+		c.ca, c.status, c.statusReason, c.updatedAt = ca, "UPDATE_FAILED", msg, timePtr(now)
+		return errf(http.StatusBadRequest, "%s", msg)
+	}
 	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: cd.heatUpdateDuration(), timeout: cd.heatTimeout(c)}
+	c.ca = ca
 	if aerr := cd.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
 		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
 		return aerr
 	}
-	c.ca = ca
 	if c.kube != nil {
 		if err := c.kube.RotateCA(ca); err != nil {
 			// The stack update goes on in Heat, but the cluster's API no
