@@ -11,8 +11,9 @@ import (
 // cluster's CA only through PATCH /v1/certificates/{cluster} (rotation),
 // and its conductor refuses that unless the cluster is in a *_COMPLETE
 // status; a resize or an upgrade never touches the CA (it stays at the
-// cluster's ca_cert_ref). Each of them moves updated_at, though, so the
-// fingerprint the refresh keeps (caFingerprint) misses after one and the
+// cluster's ca_cert_ref). Each of them moves updated_at and the node
+// count or the template, though, so the fingerprint the refresh keeps
+// (caFingerprint, in either of its forms) misses after one and the
 // CA would be read again after the wait, sequentially, before Terraform
 // can return. caAcross instead establishes the CA as of the moment the
 // update starts, and carries it to the bay as the update leaves it:
