@@ -255,6 +255,13 @@ func TestCARotation(t *testing.T) {
 	if after := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]; after == before || after == nil || before == nil {
 		t.Errorf("the refused rotation left the CA as it was (or unreadable): %v", after)
 	}
+	// Outside a *_COMPLETE status the conductor refuses before it
+	// regenerates anything.
+	failedCA := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]
+	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+aid, nil), 400, `Updating a cluster when status is "UPDATE_FAILED" is not supported.`)
+	if after := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]; after != failedCA {
+		t.Error("a rotation refused for the cluster's status changed its CA")
+	}
 	plain := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-notls"), "tls_disabled", true))["uuid"].(string)
 	pid := e.create("notls", "cluster_template_id", plain)
 	e.clock.Advance(3 * time.Second)

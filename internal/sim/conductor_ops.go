@@ -443,12 +443,23 @@ func (cd *conductor) startDelete(c *clusterRow) {
 	c.op = op
 }
 
+// rotatableStatus are the statuses ca_conductor.py rotate_ca_certificate
+// accepts (allow_update_status, Magnum 15 and 20 alike).
+var rotatableStatus = map[string]bool{
+	"CREATE_COMPLETE": true, "UPDATE_COMPLETE": true, "RESUME_COMPLETE": true, "RESTORE_COMPLETE": true,
+	"ROLLBACK_COMPLETE": true, "SNAPSHOT_COMPLETE": true, "CHECK_COMPLETE": true, "ADOPT_COMPLETE": true,
+}
+
 // rotateCA is the synchronous rotate_ca_certificate call. Callers hold
 // st.mu.
 func (cd *conductor) rotateCA(c *clusterRow) *apiError {
 	t := cd.st.templates[c.templateUUID]
 	if t != nil && t.boolField("tls_disabled") {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
+	}
+	if !rotatableStatus[c.status] {
+		// ca_conductor.py refuses before it touches anything.
+		return errf(http.StatusBadRequest, "Updating a cluster when status is %q is not supported.", c.status)
 	}
 	now := cd.now()
 	// ca_conductor.py regenerates the certificates before it asks the
