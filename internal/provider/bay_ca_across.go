@@ -11,8 +11,9 @@ import (
 // cluster's CA only through PATCH /v1/certificates/{cluster} (rotation),
 // and its conductor refuses that unless the cluster is in a *_COMPLETE
 // status; a resize or an upgrade never touches the CA (it stays at the
-// cluster's ca_cert_ref). Each of them moves updated_at, though, so the
-// fingerprint the refresh keeps (caFingerprint) misses after one and the
+// cluster's ca_cert_ref). Each of them moves updated_at and the node
+// count or the template, though, so the fingerprint the refresh keeps
+// (caFingerprint, in either of its forms) misses after one and the
 // CA would be read again after the wait, sequentially, before Terraform
 // can return. caAcross instead establishes the CA as of the moment the
 // update starts, and carries it to the bay as the update leaves it:
@@ -34,6 +35,9 @@ type caAcross struct {
 	// stored is the fingerprint the state's CA was read at (bayMeta.CARead)
 	// and stateCA that CA; either empty means the state holds none.
 	stored, stateCA string
+	// meta is the bay's meta as the update starts, which decides the
+	// fingerprint's form.
+	meta bayMeta
 	// tls is whether the bay has a CA to read at all (a kubernetes or
 	// swarm bay whose baymodel enables TLS).
 	tls bool
@@ -50,15 +54,15 @@ func newCAAcross(m *magnum.Client, meta bayMeta, state bayModel) *caAcross {
 		ca = state.CACert.ValueString()
 	}
 	return &caAcross{
-		magnum: m, stored: meta.CARead, stateCA: ca,
+		magnum: m, stored: meta.CARead, stateCA: ca, meta: meta,
 		tls: !meta.TLSDisabled && (meta.COE == "kubernetes" || meta.COE == "swarm" || meta.COE == "swarm-mode"),
 	}
 }
 
 // caHoldsAt reports whether a CA read when the bay had fingerprint stored
 // is still the CA of bay c.
-func caHoldsAt(stored, ca string, c *magnum.Cluster) bool {
-	return stored != "" && ca != "" && c != nil && stored == caFingerprint(c)
+func caHoldsAt(stored, ca string, c *magnum.Cluster, meta bayMeta) bool {
+	return stored != "" && ca != "" && c != nil && stored == caFingerprint(c, meta)
 }
 
 // before sees the bay as read just before an update request. Only the
@@ -76,7 +80,7 @@ func (k *caAcross) before(ctx context.Context, c *magnum.Cluster) {
 	k.decided = true
 	switch {
 	case !k.tls:
-	case caHoldsAt(k.stored, k.stateCA, c):
+	case caHoldsAt(k.stored, k.stateCA, c, k.meta):
 		k.ca = k.stateCA
 	case c.APIAddress != "" && k.magnum != nil:
 		// A bay without an API address has not finished its create: its

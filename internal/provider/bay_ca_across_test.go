@@ -19,7 +19,7 @@ import (
 func TestCAHoldsAt(t *testing.T) {
 	at := time.Date(2026, 12, 5, 14, 20, 44, 304700670, time.UTC)
 	bay := &magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443"}
-	fp := caFingerprint(bay)
+	fp := caFingerprint(bay, bayMeta{})
 	moved := *bay
 	moved.UpdatedAt = at.Add(time.Second)
 	readdressed := *bay
@@ -39,7 +39,7 @@ func TestCAHoldsAt(t *testing.T) {
 		{"no bay was read", fp, "PEM", nil, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := caHoldsAt(tt.stored, tt.ca, tt.bay); got != tt.wantHolds {
+			if got := caHoldsAt(tt.stored, tt.ca, tt.bay, bayMeta{}); got != tt.wantHolds {
 				t.Errorf("caHoldsAt = %v, want %v", got, tt.wantHolds)
 			}
 		})
@@ -51,7 +51,7 @@ func TestCAAcrossBefore(t *testing.T) {
 	bay := &magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443"}
 	later := *bay
 	later.UpdatedAt = at.Add(time.Minute)
-	kube := bayMeta{COE: "kubernetes", CARead: caFingerprint(bay)}
+	kube := bayMeta{COE: "kubernetes", CARead: caFingerprint(bay, bayMeta{})}
 	for _, tt := range []struct {
 		name    string
 		meta    bayMeta
@@ -61,8 +61,8 @@ func TestCAAcrossBefore(t *testing.T) {
 	}{
 		{"the state's CA holds as the update starts", kube, "STATE", []*magnum.Cluster{bay}, "STATE"},
 		{"only the first update's start counts: the second follows the provider's own", kube, "STATE", []*magnum.Cluster{bay, &later}, "STATE"},
-		{"TLS disabled: there is no CA", bayMeta{COE: "kubernetes", TLSDisabled: true, CARead: caFingerprint(bay)}, "STATE", []*magnum.Cluster{bay}, ""},
-		{"a COE without credentials", bayMeta{COE: "mesos", CARead: caFingerprint(bay)}, "STATE", []*magnum.Cluster{bay}, ""},
+		{"TLS disabled: there is no CA", bayMeta{COE: "kubernetes", TLSDisabled: true, CARead: caFingerprint(bay, bayMeta{})}, "STATE", []*magnum.Cluster{bay}, ""},
+		{"a COE without credentials", bayMeta{COE: "mesos", CARead: caFingerprint(bay, bayMeta{})}, "STATE", []*magnum.Cluster{bay}, ""},
 		{"no update was sent", kube, "STATE", nil, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -291,4 +291,148 @@ func stateBayCA(t *testing.T, cli *terraformCLI) string {
 	}
 	t.Fatal("no bay with a CA in the state")
 	return ""
+}
+
+func TestCAMayChangeSilently(t *testing.T) {
+	for _, tt := range []struct {
+		driver, distro string
+		want           bool
+	}{
+		{"k8s_cluster_api_flatcar", "flatcar", false},
+		{"k8s_cluster_api_ubuntu", "ubuntu", false},
+		{"k8s_cluster_api_ubuntu_focal", "ubuntu-focal", false},
+		{"k8s_cluster_api_rockylinux", "rockylinux", false},
+		{"k8s_fedora_coreos_v1", "fedora-coreos", true},
+		{"k8s_fedora_coreos_v1", "ubuntu", false},
+		{"k8s_fedora_atomic_v1", "fedora-atomic", false},
+		{"swarm_fedora_atomic_v2", "fedora-atomic", false},
+		{"mesos_ubuntu_v1", "ubuntu", false},
+		{"k8s_fedora_coreos_v1", "", true},
+		{"", "ubuntu", true},
+		{"", "fedora-coreos", true},
+		{"", "", true},
+		{"k8s_capi_helm_v1", "ubuntu", true},
+	} {
+		if got := caMayChangeSilently(tt.driver, tt.distro); got != tt.want {
+			t.Errorf("caMayChangeSilently(%q, %q) = %v, want %v", tt.driver, tt.distro, got, tt.want)
+		}
+	}
+}
+
+// TestCAFingerprintAcrossAHealthSave saves a bay as Magnum's health check
+// does (updated_at and the health fields move) and then as a failed CA
+// rotation does, on a Cluster API bay and on a Heat fedora-coreos bay.
+func TestCAFingerprintAcrossAHealthSave(t *testing.T) {
+	at := time.Date(2026, 12, 5, 14, 20, 44, 0, time.UTC)
+	bay := magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443", Status: "CREATE_COMPLETE",
+		ClusterTemplateID: "t1", NodeCount: 1, MasterCount: 1, HealthStatus: "UNKNOWN"}
+	health := bay
+	health.UpdatedAt, health.HealthStatus = at.Add(time.Minute), "HEALTHY"
+	health.HealthStatusReason = map[string]any{"api": "ok"}
+	failed := health
+	failed.UpdatedAt, failed.Status, failed.StatusReason = at.Add(2*time.Minute), "UPDATE_FAILED", "'rotate_ca_certificate' is not supported by this driver."
+	resizedBack := failed
+	resizedBack.UpdatedAt, resizedBack.Status, resizedBack.StatusReason, resizedBack.NodeCount = at.Add(3*time.Minute), "CREATE_COMPLETE", "", 2
+	capi := bayMeta{COE: "kubernetes", Driver: "k8s_cluster_api_flatcar", Distro: "flatcar"}
+	heat := bayMeta{COE: "kubernetes", Driver: "k8s_fedora_coreos_v1", Distro: "fedora-coreos"}
+	old := bayMeta{COE: "kubernetes"}
+	for _, tt := range []struct {
+		name      string
+		meta      bayMeta
+		after     magnum.Cluster
+		wantEqual bool
+	}{
+		{"Cluster API bay, health save", capi, health, true},
+		{"Cluster API bay, failed rotation", capi, failed, false},
+		{"Cluster API bay, failed rotation then a resize back to the old status", capi, resizedBack, false},
+		{"Heat fedora-coreos bay, health save", heat, health, false},
+		{"a state from before the driver was kept, health save", old, health, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := caFingerprint(&bay, tt.meta) == caFingerprint(&tt.after, tt.meta); got != tt.wantEqual {
+				t.Errorf("fingerprints equal = %v, want %v", got, tt.wantEqual)
+			}
+		})
+	}
+	if caFingerprint(&bay, capi) == caFingerprint(&bay, heat) {
+		t.Error("the two forms of the fingerprint compare equal")
+	}
+}
+
+// On a cloud whose driver cannot rotate a CA (magnum-cluster-api, the
+// simulator's master profile), Magnum's health check saving the bay every
+// minute does not make a refresh read the CA again; the one way its CA
+// changes, a refused rotation, does, and the state then holds Magnum's CA.
+func TestAccBay_caKeptAcrossHealthSaves(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "counts the provider's requests in the simulator's log, and saves and rotates out of band")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	opts := fastBays()
+	opts.Profile = "master"
+	s := acctest.StartSim(t, opts)
+	cli.writeConfig(`terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+` + acctest.ProviderBlock(s, "demo") + `
+resource "magnum_baymodel" "capi" {
+  name                = "capi"
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = "v1.30.2" }
+}
+
+resource "magnum_bay" "capi" {
+  name        = "capibay"
+  baymodel_id = magnum_baymodel.capi.id
+}
+`)
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "capibay")
+	caReads := func(args ...string) int {
+		t.Helper()
+		mark := len(s.Requests())
+		cli.run(args...)
+		n := 0
+		for _, r := range s.Requests()[mark:] {
+			if r.Route == "GET /v1/certificates/{id}" {
+				n++
+			}
+		}
+		return n
+	}
+	before := stateBayCA(t, cli)
+
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("plan"); n != 0 {
+		t.Errorf("the plan after a health save read the CA %d times, want 0", n)
+	}
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 0 {
+		t.Errorf("the refresh after a health save read the CA %d times, want 0", n)
+	}
+	if got := stateBayCA(t, cli); got != before {
+		t.Error("the refresh after a health save changed the state's CA")
+	}
+
+	if err := s.RotateCA(id); err == nil {
+		t.Fatal("the simulator rotated the CA of a Cluster API bay")
+	}
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 1 {
+		t.Errorf("the refresh after a refused rotation read the CA %d times, want 1", n)
+	}
+	want, err := acctest.MagnumClient(t, s, "demo").GetCA(context.Background(), id, magnum.CATypeKubernetes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stateBayCA(t, cli); got != want || got == before {
+		t.Error("after the refused rotation the state's CA is not the one Magnum now reports")
+	}
+	cli.run("destroy", "-auto-approve")
 }

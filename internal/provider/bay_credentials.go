@@ -202,7 +202,7 @@ func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster,
 	if ahead != nil {
 		src.key = ahead.key
 	}
-	fp := caFingerprint(c)
+	fp := caFingerprint(c, *meta)
 	if meta.CARead != "" && meta.CARead == fp && !m.CACert.IsNull() && !m.CACert.IsUnknown() && m.CACert.ValueString() != "" {
 		tflog.Debug(ctx, "the bay has not changed since its CA was read; reusing it", map[string]any{"bay": c.Name})
 		src.knownCA = m.CACert.ValueString()
@@ -215,12 +215,70 @@ func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster,
 	return diags
 }
 
-// caFingerprint identifies the bay as it was when its CA was read. Magnum
-// saves the cluster, moving updated_at, whenever it changes it, CA rotation
-// included (the conductor sets UPDATE_IN_PROGRESS, then the outcome), so an
-// unchanged fingerprint means the CA read then still holds.
-func caFingerprint(c *magnum.Cluster) string {
-	return c.UUID + " " + c.UpdatedAt.UTC().Format(time.RFC3339Nano) + " " + c.APIAddress
+// caFingerprint identifies the bay as it was when its CA was read, in one
+// of two forms that never compare equal to each other (a bay whose form
+// changes reads its CA once more).
+//
+// Where the CA may change with no lasting trace (caMayChangeSilently), it
+// includes updated_at: Magnum saves the cluster whenever it changes it, CA
+// rotation included (the conductor sets UPDATE_IN_PROGRESS, then the
+// outcome), so an unchanged updated_at means the CA read then still holds.
+// Magnum's health check (service/periodic.py sync_cluster_health_status,
+// every health_polling_interval, 60 s) saves every *_COMPLETE cluster
+// whose monitor answers, though, so that form misses on almost every plan.
+//
+// Where the driver cannot rotate, a CA change always comes with a status
+// change: ca_conductor.py rotate_ca_certificate refuses unless the status
+// is *_COMPLETE, regenerates the certificates, and on the driver's
+// NotSupported saves them with status UPDATE_FAILED and status_reason the
+// error. That form leaves out updated_at (and the health fields the health
+// check moves) and has status and status_reason instead. After a failed
+// rotation, an out-of-band resize (Magnum resizes UPDATE_FAILED clusters)
+// can bring the status and its reason back to what they were; node_count
+// catches that unless the bay was resized back to its old size, and
+// cluster_template_id catches an upgrade. What is left (a failed rotation
+// and then several operations that restore every field, all between two
+// plans) keeps the CA from before the rotation, which is still the one
+// the cluster's API serves: the driver never rolled the new one out.
+func caFingerprint(c *magnum.Cluster, meta bayMeta) string {
+	if caMayChangeSilently(meta.Driver, meta.Distro) {
+		return c.UUID + " " + c.UpdatedAt.UTC().Format(time.RFC3339Nano) + " " + c.APIAddress
+	}
+	return fmt.Sprintf("v2 %s %s %q %s %s %d %d", c.UUID, c.Status, c.StatusReason, c.APIAddress, c.ClusterTemplateID, c.NodeCount, c.MasterCount)
+}
+
+// capiDrivers are magnum-cluster-api's entry points (0.16.0, its
+// entry_points.txt). Its driver.py leaves rotate_ca_certificate commented
+// out, so it inherits drivers/common/driver.py's NotSupported.
+var capiDrivers = map[string]bool{
+	"k8s_cluster_api_flatcar": true, "k8s_cluster_api_rockylinux": true,
+	"k8s_cluster_api_ubuntu": true, "k8s_cluster_api_ubuntu_focal": true,
+}
+
+// heatDrivers are Magnum's in-tree drivers (15 to 20). All of them inherit
+// drivers/heat/driver.py's rotate_ca_certificate, which raises
+// NotSupported unless the baymodel's cluster_distro is "fedora-coreos".
+var heatDrivers = map[string]bool{
+	magnum.HeatDriverName: true, "k8s_fedora_atomic_v1": true, "k8s_coreos_v1": true,
+	"k8s_fedora_ironic_v1": true, "swarm_fedora_atomic_v1": true, "swarm_fedora_atomic_v2": true,
+	"mesos_ubuntu_v1": true,
+}
+
+// caMayChangeSilently reports whether a bay on the baymodel's driver and
+// cluster_distro can have its CA changed and end in the status it had
+// (see caFingerprint): false only when the driver provably cannot rotate a
+// CA. An unreported driver ("": Zed, or an image with no magnum_driver) is
+// picked by (server_type, cluster_distro, coe) among whatever drivers the
+// cloud installed, any of which may rotate, so it counts as able to.
+func caMayChangeSilently(driver, distro string) bool {
+	switch {
+	case capiDrivers[driver]:
+		return false
+	case heatDrivers[driver]:
+		return distro == "" || distro == "fedora-coreos"
+	default:
+		return true
+	}
 }
 
 func (s credentialSource) fill(ctx context.Context, c *magnum.Cluster, meta bayMeta, m *bayAttributes, reuse bool) diag.Diagnostics {

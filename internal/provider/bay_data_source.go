@@ -108,7 +108,7 @@ func (d *bayDataSource) Read(ctx context.Context, req datasource.ReadRequest, re
 		resp.Diagnostics.AddError(fmt.Sprintf("Error reading the baymodel of bay %q", ident), diagnose.APIError(err))
 		return
 	}
-	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
+	meta := newBayMeta(ct)
 	resp.Diagnostics.Append(bayFromAPI(ctx, c, &m.bayAttributes, meta)...)
 	m.Labels = types.MapNull(types.StringType)
 	m.MergeLabels = types.BoolNull()

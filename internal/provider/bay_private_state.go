@@ -22,9 +22,23 @@ type bayMeta struct {
 	// UpgradeRefused is the cloud's answer when it refused to upgrade this
 	// bay in place; later plans replace the bay instead of asking again.
 	UpgradeRefused string `json:"upgrade_refused,omitempty"`
+	// Driver and Distro are the baymodel's driver, as Magnum 18 (2024.1)
+	// and later report it ("" when the cloud reports none or the state
+	// predates them), and its cluster_distro. They decide which fingerprint
+	// the CA is kept at (caMayChangeSilently).
+	Driver string `json:"driver,omitempty"`
+	Distro string `json:"cluster_distro,omitempty"`
 	// CARead is the bay's fingerprint (caFingerprint) when the CA in the
-	// state was read; a refresh that finds the same reuses that CA.
+	// state was read; a refresh that finds the same reuses that CA. For a
+	// bay whose driver cannot rotate its CA the fingerprint leaves out
+	// updated_at, which Magnum's health check moves every minute; for any
+	// other bay (and states without Driver) it includes it.
 	CARead string `json:"ca_read,omitempty"`
+}
+
+// newBayMeta is what a bay takes from its baymodel ct, as read just now.
+func newBayMeta(ct *magnum.ClusterTemplate) bayMeta {
+	return bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled, Driver: ct.Driver, Distro: ct.ClusterDistro}
 }
 
 // bayMeta reads the private state, or rebuilds it from the baymodel after
@@ -52,7 +66,7 @@ func (r *bayResource) bayMeta(ctx context.Context, private privateState, c *magn
 		}
 		return meta, diags
 	}
-	return bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}, diags
+	return newBayMeta(ct), diags
 }
 
 type privateState interface {

@@ -422,7 +422,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 		resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
 		return
 	}
-	meta := bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
+	meta := newBayMeta(ct)
 	if plan.Name.IsUnknown() || plan.Name.IsNull() {
 		plan.Name = types.StringValue(generateBayName())
 	}
@@ -605,7 +605,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 				resp.Diagnostics.AddAttributeWarning(path.Root("baymodel_id"), summary, detail)
 			}
 		}
-		meta = bayMeta{BaymodelUUID: ct.UUID, COE: ct.COE, TLSDisabled: ct.TLSDisabled}
+		meta = newBayMeta(ct)
 	}
 
 	if !plan.NodeCount.Equal(state.NodeCount) {
@@ -646,7 +646,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	plan.Kubeconfig, plan.DockerTLS, plan.CACert = state.Kubeconfig, state.DockerTLS, state.CACert
 	if pem := ca.result(ctx); pem != "" {
 		// The provider's own update kept the bay's CA: no read after it.
-		plan.CACert, meta.CARead = types.StringValue(pem), caFingerprint(last)
+		plan.CACert, meta.CARead = types.StringValue(pem), caFingerprint(last, meta)
 	}
 	plannedCount := plan.NodeCount
 	resp.Diagnostics.Append(bayFromAPI(ctx, last, &plan.bayAttributes, meta)...)

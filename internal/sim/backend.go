@@ -31,6 +31,7 @@ type backend interface {
 	setNodegroupCount(clusterID, nodegroup string, n int) error
 	deleteClusterOutOfBand(id string) error
 	rotateCAOutOfBand(id string) error
+	saveHealthOutOfBand(id string) error
 
 	// What only a simulated cloud can show or do; the relay answers
 	// nothing or errRelayUnsupported.
@@ -136,6 +137,11 @@ func (s *Sim) DeleteClusterOutOfBand(id string) error { return s.backend.deleteC
 // including the resulting status change; the Kubernetes endpoint stops
 // accepting client certificates from the old CA.
 func (s *Sim) RotateCA(id string) error { return s.backend.rotateCAOutOfBand(id) }
+
+// SaveHealth saves the cluster as Magnum's health check does every minute
+// on a cluster whose monitor answers: healthy, with updated_at moved and
+// nothing else changed.
+func (s *Sim) SaveHealth(id string) error { return s.backend.saveHealthOutOfBand(id) }
 
 // IssuedTokens returns the ID of every Keystone token the simulator has
 // issued and still holds, expired ones included, sorted. Tests use it to

@@ -242,13 +242,25 @@ func TestCARotation(t *testing.T) {
 	}
 
 	// Only the fedora-coreos driver can rotate; the cluster is left
-	// UPDATE_FAILED.
+	// UPDATE_FAILED, with the new CA Magnum generated before it asked the
+	// driver, which the cluster's API never took.
 	atomic := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-atomic"), "image_id", "fedora-21-atomic-5"))["uuid"].(string)
 	aid := e.create("atomic", "cluster_template_id", atomic)
 	e.clock.Advance(3 * time.Second)
+	before := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]
 	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+aid, nil), 400, "'rotate_ca_certificate' is not supported by this driver.")
 	if c := e.cluster(aid); c["status"] != "UPDATE_FAILED" || c["status_reason"] != "'rotate_ca_certificate' is not supported by this driver." {
 		t.Errorf("after refused rotation: %v %v", c["status"], c["status_reason"])
+	}
+	if after := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]; after == before || after == nil || before == nil {
+		t.Errorf("the refused rotation left the CA as it was (or unreadable): %v", after)
+	}
+	// Outside a *_COMPLETE status the conductor refuses before it
+	// regenerates anything.
+	failedCA := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]
+	wantMagnumError(t, e.demo.do("PATCH", "/v1/certificates/"+aid, nil), 400, `Updating a cluster when status is "UPDATE_FAILED" is not supported.`)
+	if after := e.demo.do("GET", "/v1/certificates/"+aid, nil).body["pem"]; after != failedCA {
+		t.Error("a rotation refused for the cluster's status changed its CA")
 	}
 	plain := e.demo.create("/v1/clustertemplates", with(validTemplate("ct-notls"), "tls_disabled", true))["uuid"].(string)
 	pid := e.create("notls", "cluster_template_id", plain)

@@ -443,9 +443,9 @@ func (cd *conductor) startDelete(c *clusterRow) {
 	c.op = op
 }
 
-// caRotatable are the statuses rotate_ca_certificate accepts
-// (allow_update_status in Magnum's ca_conductor, Zed to master).
-var caRotatable = map[string]bool{
+// rotatableStatus are the statuses ca_conductor.py rotate_ca_certificate
+// accepts (allow_update_status, Magnum 15 and 20 alike).
+var rotatableStatus = map[string]bool{
 	"CREATE_COMPLETE": true, "UPDATE_COMPLETE": true, "RESUME_COMPLETE": true, "RESTORE_COMPLETE": true,
 	"ROLLBACK_COMPLETE": true, "SNAPSHOT_COMPLETE": true, "CHECK_COMPLETE": true, "ADOPT_COMPLETE": true,
 }
@@ -457,28 +457,29 @@ func (cd *conductor) rotateCA(c *clusterRow) *apiError {
 	if t != nil && t.boolField("tls_disabled") {
 		return errf(http.StatusBadRequest, "Rotating the CA certificate on a non-TLS cluster is not supported")
 	}
-	// ca_conductor.rotate_ca_certificate checks the status before it asks
-	// the driver, and leaves the cluster as it is (seen on Magnum 20 by
-	// make difftest RELEASE=capi: an UPDATE_FAILED cluster).
-	if !caRotatable[c.status] {
-		return errf(http.StatusBadRequest, "Updating a cluster when status is \"%s\" is not supported.", c.status)
+	if !rotatableStatus[c.status] {
+		// ca_conductor.py refuses before it touches anything.
+		return errf(http.StatusBadRequest, "Updating a cluster when status is %q is not supported.", c.status)
 	}
 	now := cd.now()
-	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
-		msg := "'rotate_ca_certificate' is not supported by this driver."
-		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", msg, timePtr(now)
-		return errf(http.StatusBadRequest, "%s", msg)
-	}
+	// ca_conductor.py regenerates the certificates before it asks the
+	// driver, and saves them with the failure too: a refused rotation
+	// leaves Magnum a new CA that the cluster's API never took.
 	ca, err := pki.NewCA(c.name, now)
 	if err != nil {
 		return errf(http.StatusInternalServerError, "%v", err)
 	}
+	if c.driver != driverHeat || t == nil || t.strField("cluster_distro") != "fedora-coreos" {
+		msg := "'rotate_ca_certificate' is not supported by this driver."
+		c.ca, c.status, c.statusReason, c.updatedAt = ca, "UPDATE_FAILED", msg, timePtr(now)
+		return errf(http.StatusBadRequest, "%s", msg)
+	}
 	op := &clusterOp{action: actionUpdate, at: now, picked: true, duration: cd.heatUpdateDuration(), timeout: cd.heatTimeout(c)}
+	c.ca = ca
 	if aerr := cd.heatUpdate(c, op, map[string]string{"ca_key": randomHex(8)}); aerr != nil {
 		c.status, c.statusReason, c.updatedAt = "UPDATE_FAILED", aerr.detail, timePtr(now)
 		return aerr
 	}
-	c.ca = ca
 	if c.kube != nil {
 		if err := c.kube.RotateCA(ca); err != nil {
 			// The stack update goes on in Heat, but the cluster's API no

@@ -429,6 +429,20 @@ func TestOutOfBandChanges(t *testing.T) {
 	if c := e.cluster(id); c["node_count"] != float64(5) || c["status"] != "UPDATE_COMPLETE" || c["updated_at"] == before {
 		t.Errorf("after SetNodeCount: %v %v %v", c["node_count"], c["status"], c["updated_at"])
 	}
+	resized := e.cluster(id)
+	e.clock.Advance(time.Minute)
+	if err := e.s.SaveHealth(id); err != nil {
+		t.Fatal(err)
+	}
+	c := e.cluster(id)
+	if c["health_status"] != "HEALTHY" || jsonString(c["health_status_reason"]) != `{"api":"ok"}` || c["updated_at"] == resized["updated_at"] {
+		t.Errorf("after SaveHealth: %v %v %v", c["health_status"], c["health_status_reason"], c["updated_at"])
+	}
+	for _, k := range []string{"status", "status_reason", "node_count", "api_address", "cluster_template_id"} {
+		if c[k] != resized[k] {
+			t.Errorf("SaveHealth changed %s from %v to %v", k, resized[k], c[k])
+		}
+	}
 	if err := e.s.DeleteClusterOutOfBand(id); err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,9 @@ func (ip *inProcess) deleteClusterOutOfBand(id string) error {
 	return ip.magnum.deleteClusterOutOfBand(id)
 }
 func (ip *inProcess) rotateCAOutOfBand(id string) error { return ip.magnum.rotateCAOutOfBand(id) }
+func (ip *inProcess) saveHealthOutOfBand(id string) error {
+	return ip.magnum.saveHealthOutOfBand(id)
+}
 func (ip *inProcess) issuedTokens() []string            { return ip.keystone.issuedTokens() }
 func (ip *inProcess) expireToken(tok string)            { ip.keystone.revoke(tok) }
 func (ip *inProcess) setPassword(user, pw string) error { return ip.keystone.setPassword(user, pw) }

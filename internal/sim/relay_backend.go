@@ -54,6 +54,8 @@ func (rl *relay) deleteClusterOutOfBand(id string) error { return rl.deleteClust
 
 func (rl *relay) rotateCAOutOfBand(string) error { return errRelayUnsupported }
 
+func (rl *relay) saveHealthOutOfBand(string) error { return errRelayUnsupported }
+
 // issuedTokens is empty: the real Keystone's tokens are not the relay's to
 // list.
 func (rl *relay) issuedTokens() []string { return nil }
