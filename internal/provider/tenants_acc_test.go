@@ -207,7 +207,7 @@ func TestAccTenants_certificateOfAnotherUser(t *testing.T) {
 func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]any) string {
 	t.Helper()
 	raw, _ := json.Marshal(body)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/container-infra/v1/clustertemplates", bytes.NewReader(raw))
 	if err != nil {
