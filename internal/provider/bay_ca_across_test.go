@@ -159,12 +159,7 @@ func TestAccBay_ownUpdatesKeepTheCA(t *testing.T) {
 	t.Parallel()
 	cli := newTerraformCLI(t)
 	s := acctest.StartSim(t, fastBays())
-	head := `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-`
+	head := cliHead
 	cfg := func(template string, nodes int) string {
 		return head + upgradeConfigs(s, template, fmt.Sprintf("node_count = %d", nodes))
 	}
@@ -370,12 +365,7 @@ func TestAccBay_caKeptAcrossHealthSaves(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
-	cli.writeConfig(`terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo") + `
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + `
 resource "magnum_baymodel" "capi" {
   name                = "capi"
   coe                 = "kubernetes"

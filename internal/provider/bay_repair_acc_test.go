@@ -81,12 +81,7 @@ func TestAccBay_failedStatusesShowInPlan(t *testing.T) {
 	t.Parallel()
 	cli := newTerraformCLI(t)
 	s := acctest.StartSim(t, fastBays())
-	head := `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo")
+	head := cliHead + acctest.ProviderBlock(s, "demo")
 	cfg := head + testAccBayConfig("broken", 1, "")
 	cli.writeConfig(cfg)
 	cli.run("apply", "-auto-approve")

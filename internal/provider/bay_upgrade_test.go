@@ -485,12 +485,7 @@ resource "magnum_baymodel" %[1]q {
 `, name, tag)
 	}
 	cfg := func(on, extra string) string {
-		return `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo") + model("v130", "v1.30.2") + model("v131", "v1.31.1") + `
+		return cliHead + acctest.ProviderBlock(s, "demo") + model("v130", "v1.30.2") + model("v131", "v1.31.1") + `
 resource "magnum_bay" "capi" {
   name        = "backbay"
   baymodel_id = magnum_baymodel.` + on + `.id

@@ -381,12 +381,7 @@ func TestAccBaymodel_clusterAPIDriverWithoutDNSNameserverWarns(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
-	baymodels := `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo") + `
+	baymodels := cliHead + acctest.ProviderBlock(s, "demo") + `
 resource "magnum_baymodel" "nodns" {
   name                = "capi-nodns"
   coe                 = "kubernetes"
@@ -466,12 +461,7 @@ func TestAccBaymodel_clusterAPIDriverWithoutMasterFlavorWarns(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
-	baymodel := `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo") + `
+	baymodel := cliHead + acctest.ProviderBlock(s, "demo") + `
 resource "magnum_baymodel" "nomaster" {
   name                = "capi-nomaster"
   coe                 = "kubernetes"

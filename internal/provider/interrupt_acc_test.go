@@ -26,6 +26,16 @@ type terraformCLI struct {
 	env      []string
 }
 
+// cliHead opens every configuration the terraform CLI tests write: the
+// provider's address, which the CLI's development override points at the
+// binary under test.
+const cliHead = `terraform {
+  required_providers {
+    magnum = { source = "magnumtf/magnum" }
+  }
+}
+`
+
 func newTerraformCLI(t *testing.T) *terraformCLI {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
@@ -149,12 +159,7 @@ func TestAccBay_interruptedApply(t *testing.T) {
 	if !acctest.CAPITarget() {
 		s.InjectFault("ctrlc", sim.Fault{Timeout: true})
 	}
-	cli.writeConfig(`terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo") + testAccBayConfig("ctrlc", 1, ""))
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccBayConfig("ctrlc", 1, ""))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -215,12 +220,7 @@ func TestAccBay_killedApplyIsNotDoubled(t *testing.T) {
 	opts := fastBays()
 	opts.HeatCreateDuration = 10 * time.Second
 	s := acctest.StartSim(t, opts)
-	head := `terraform {
-  required_providers {
-    magnum = { source = "magnumtf/magnum" }
-  }
-}
-` + acctest.ProviderBlock(s, "demo")
+	head := cliHead + acctest.ProviderBlock(s, "demo")
 	full := testAccBayConfig("killed", 1, "")
 	cli.writeConfig(head + strings.SplitAfter(full, "}\n}\n")[0])
 	cli.run("apply", "-auto-approve")
