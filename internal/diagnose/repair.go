@@ -47,6 +47,12 @@ func (r BayRepair) Warning() (summary, detail string) {
 		summary = fmt.Sprintf("Bay %q is being deleted", r.Name)
 		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n"+
 			"This plan waits for the delete to finish and creates the bay anew.", r.Name, r.ID)
+	case "DELETE_COMPLETE":
+		// Magnum shows it between the save and the destroy of the row; on
+		// a Cluster API driver the trustee's deletion comes in between.
+		summary = fmt.Sprintf("Bay %q has been deleted", r.Name)
+		detail = fmt.Sprintf("Magnum reports bay %q (%s) as DELETE_COMPLETE: it was deleted (perhaps outside Terraform) and Magnum is removing its record.\n\n"+
+			"This plan waits for the record to go and creates the bay anew.", r.Name, r.ID)
 	default:
 		return "", ""
 	}

@@ -32,6 +32,9 @@ func TestBayRepairWarning(t *testing.T) {
 		{"being deleted", with("DELETE_IN_PROGRESS", "ignored", nil, false), `Bay "web" is being deleted`,
 			"Magnum reports bay \"web\" (c1) as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n" +
 				"This plan waits for the delete to finish and creates the bay anew."},
+		{"deleted, row not yet gone", with("DELETE_COMPLETE", "", nil, false), `Bay "web" has been deleted`,
+			"Magnum reports bay \"web\" (c1) as DELETE_COMPLETE: it was deleted (perhaps outside Terraform) and Magnum is removing its record.\n\n" +
+				"This plan waits for the record to go and creates the bay anew."},
 		{"healthy", with("CREATE_COMPLETE", "", nil, false), "", ""},
 	}
 	for _, tc := range cases {

@@ -35,7 +35,7 @@ func repairFor(status string) bayRepair {
 	switch status {
 	case "UPDATE_FAILED":
 		return repairRetry
-	case "CREATE_FAILED", "DELETE_FAILED", "DELETE_IN_PROGRESS":
+	case "CREATE_FAILED", "DELETE_FAILED", "DELETE_IN_PROGRESS", "DELETE_COMPLETE":
 		return repairReplace
 	}
 	return repairNone

@@ -263,6 +263,52 @@ func TestAccBay_planWhileDeletingConverges(t *testing.T) {
 	})
 }
 
+// TestAccBay_planAfterDeleteCompleteConverges: a bay deleted outside
+// Terraform, read while Magnum still shows it DELETE_COMPLETE. With
+// magnum-cluster-api that status stays readable while the conductor deletes
+// the trustee through Keystone (driver.py saves it, periodic.py destroys the
+// row after); a plan there said "No changes" for a bay that was gone. The
+// plan warns and replaces it, and the apply sends no second DELETE.
+func TestAccBay_planAfterDeleteCompleteConverges(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "a DELETE_COMPLETE held for 30 s; real Magnum shows it for as long as its teardown takes")
+	t.Parallel()
+	opts := fastBays()
+	opts.DeleteCompleteShownFor = 30 * time.Second
+	s := acctest.StartSim(t, opts)
+	cli := newTerraformCLI(t)
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccBayConfig("gone", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "gone")
+	if err := acctest.MagnumClient(t, s, "demo").DeleteCluster(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	waitForBayStatus(t, s, "gone", "DELETE_COMPLETE")
+	code, out := cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of a DELETE_COMPLETE bay exited %d, want 2 (changes):\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Bay "gone" has been deleted`, "DELETE_COMPLETE",
+		"This plan waits for the record to go and creates the bay anew", "must be replaced")
+	cli.run("apply", "-auto-approve")
+	bays := s.Clusters()
+	if len(bays) != 1 || bays[0].UUID == id || bays[0].Status != "CREATE_COMPLETE" {
+		t.Fatalf("after the apply: %+v; want one new CREATE_COMPLETE bay", bays)
+	}
+	deletes := 0
+	for _, r := range s.Requests() {
+		if r.Method == "DELETE" && strings.HasSuffix(r.Path, "/"+id) {
+			deletes++
+		}
+	}
+	if deletes != 1 {
+		t.Errorf("bay %s got %d DELETE requests, want 1 (the one made outside Terraform)", id, deletes)
+	}
+	if code, out := cli.planExitCode(); code != 0 {
+		t.Errorf("plan after the repair exited %d, want 0:\n%s", code, out)
+	}
+	cli.run("destroy", "-auto-approve")
+}
+
 // replaceWhileDeleting expects the plan made during the delete to replace
 // the bay. On a real cloud the delete may also have finished before the
 // refresh (real 2025.1 removes the row one conductor period after

@@ -673,9 +673,14 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 	defer cancel()
 	id, name := state.ID.ValueString(), state.Name.ValueString()
 
-	waitForStackID(ctx, func(ctx context.Context) (*magnum.Cluster, error) { return r.data.Magnum.GetCluster(ctx, id) },
+	last := waitForStackID(ctx, func(ctx context.Context) (*magnum.Cluster, error) { return r.data.Magnum.GetCluster(ctx, id) },
 		2*time.Second, 30*time.Second)
-	err := r.data.Magnum.DeleteCluster(ctx, id)
+	// A bay already DELETE_COMPLETE is deleted: Magnum is destroying its
+	// row, and a second DELETE would only race that.
+	var err error
+	if last == nil || last.Status != "DELETE_COMPLETE" {
+		err = r.data.Magnum.DeleteCluster(ctx, id)
+	}
 	if magnum.IsNotFound(err) {
 		return
 	}

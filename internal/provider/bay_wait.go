@@ -40,7 +40,8 @@ func deleteStarted() func(*magnum.Cluster, string) bool {
 			return seenOther
 		}
 		seenOther = true
-		return status == "DELETE_IN_PROGRESS"
+		// DELETE_COMPLETE is never a status a bay had before a delete.
+		return status == "DELETE_IN_PROGRESS" || status == "DELETE_COMPLETE"
 	}
 }
 
@@ -50,9 +51,11 @@ func deleteStarted() func(*magnum.Cluster, string) bool {
 // to build is never deleted: replacing a bay whose create was interrupted
 // with Ctrl-C left an orphan stack on real Magnum. The wait ends when the
 // bay has a stack id, leaves CREATE_IN_PROGRESS, is gone or cannot be read,
-// or after limit; the delete proceeds in every case.
-func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), interval, limit time.Duration) {
+// or after limit; the delete proceeds in every case. It returns the bay
+// as last read, nil if it could not be read.
+func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Cluster, error), interval, limit time.Duration) *magnum.Cluster {
 	const creating, ready = "CREATE_IN_PROGRESS without a stack id", "ready to delete"
+	var last *magnum.Cluster
 	// The outcome does not matter: the delete proceeds, and reports any
 	// error the bay still answers.
 	_, _ = waiter.Wait(ctx, waiter.Config{
@@ -63,6 +66,7 @@ func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Clus
 		IsTransient: func(error) bool { return false },
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
 		c, err := get(ctx)
+		last = c
 		switch {
 		case err != nil:
 			return nil, "", err
@@ -76,6 +80,7 @@ func waitForStackID(ctx context.Context, get func(context.Context) (*magnum.Clus
 		NotFoundIsTarget: true,
 		IsFailed:         func(string) bool { return false },
 	})
+	return last
 }
 
 // bayWaitMaxErrors is how many polls in a row may fail transiently (5xx,

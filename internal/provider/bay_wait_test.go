@@ -46,6 +46,7 @@ func TestDeleteStarted(t *testing.T) {
 		{"this delete's own failure, after it was seen in progress", []string{"DELETE_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED"}, []bool{false, true, true}},
 		{"a bay that was fine, then fails to delete", []string{"CREATE_COMPLETE", "DELETE_FAILED"}, []bool{false, true}},
 		{"an old status is no evidence", []string{"UPDATE_COMPLETE"}, []bool{false}},
+		{"a delete that finished before the first poll", []string{"DELETE_COMPLETE"}, []bool{true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +76,7 @@ func TestWaitForStackID(t *testing.T) {
 		{"a bay with its stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_COMPLETE", StackID: "s1"}}, time.Hour, 1},
 		{"a failed create without a stack is deleted at once", []*magnum.Cluster{{Status: "CREATE_FAILED"}}, time.Hour, 1},
 		{"a bay already gone", []*magnum.Cluster{nil}, time.Hour, 1},
+		{"a bay already deleted, its row not yet gone", []*magnum.Cluster{{Status: "DELETE_COMPLETE", StackID: "s1"}}, time.Hour, 1},
 		// The stack id never comes: only the limit can end the wait.
 		{"the limit ends the wait", []*magnum.Cluster{inProgress}, 5 * time.Millisecond, -1},
 	}
@@ -93,7 +95,10 @@ func TestWaitForStackID(t *testing.T) {
 			// ended the wait, this context would have.
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			waitForStackID(ctx, get, time.Millisecond, tc.limit)
+			last := waitForStackID(ctx, get, time.Millisecond, tc.limit)
+			if want := tc.answers[min(polls, len(tc.answers))-1]; last != want {
+				t.Errorf("returned %+v, want the last answer %+v", last, want)
+			}
 			if ctx.Err() != nil {
 				t.Fatalf("the wait ended only with its context, after %d polls", polls)
 			}

@@ -308,7 +308,7 @@ func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time)
 		op.tornDown = done
 		c.status, c.statusReason, c.updatedAt = "DELETE_COMPLETE", nil, timePtr(done)
 	}
-	at := done.Add(teardownSaved)
+	at := done.Add(max(teardownSaved, cd.opts.DeleteCompleteShownFor))
 	if !now.Before(at) {
 		c.nodegroups = slices.DeleteFunc(c.nodegroups, func(ng *nodegroup) bool { return ng.role == "master" })
 	}
