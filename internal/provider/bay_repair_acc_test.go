@@ -314,25 +314,31 @@ func TestAccBay_planAfterDeleteCompleteConverges(t *testing.T) {
 // refresh (real 2025.1 removes the row one conductor period after
 // DELETE_IN_PROGRESS, and nothing here can slow its Heat down), and then
 // the converging plan is a plain create; the simulator's 30 s Heat delete
-// keeps it to the replace.
+// keeps it to the replace. A failure names the status the refresh read, so
+// a plan that kept the bay shows what the provider took for a live one.
 func replaceWhileDeleting() plancheck.PlanCheck {
-	if !acctest.RealTarget() {
-		return plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionReplace)
-	}
-	return replaceOrCreate{}
+	return replaceOrCreate{createToo: acctest.RealTarget()}
 }
 
-type replaceOrCreate struct{}
+type replaceOrCreate struct{ createToo bool }
 
-func (replaceOrCreate) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+func (c replaceOrCreate) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	for _, rc := range req.Plan.ResourceChanges {
 		if rc.Address != "magnum_bay.test" {
 			continue
 		}
-		if rc.Change.Actions.Replace() || rc.Change.Actions.Create() {
+		if rc.Change.Actions.Replace() || c.createToo && rc.Change.Actions.Create() {
 			return
 		}
-		resp.Error = fmt.Errorf("magnum_bay.test: expected Replace, or Create once the delete finished, got %v", rc.Change.Actions)
+		want := "Replace"
+		if c.createToo {
+			want += ", or Create once the delete finished"
+		}
+		status := "none (not in state)"
+		if before, ok := rc.Change.Before.(map[string]any); ok {
+			status = fmt.Sprintf("%v (status_reason %v)", before["status"], before["status_reason"])
+		}
+		resp.Error = fmt.Errorf("magnum_bay.test: expected %s; got %v; the refresh read status %s", want, rc.Change.Actions, status)
 		return
 	}
 	resp.Error = errors.New("magnum_bay.test: not in the plan")
