@@ -308,8 +308,9 @@ const (
 )
 
 // tearDown plays those last moments of a successful delete whose stack (or
-// CAPI Cluster) was found gone at done, as of now; with Options.TransientDeleteError off the
-// row simply goes at done. It reports whether the row is gone.
+// CAPI Cluster) was found gone at done, as of now; with
+// Options.TransientDeleteError off the row simply goes at done. It reports
+// whether the row is gone.
 func (cd *conductor) tearDown(c *clusterRow, op *clusterOp, done, now time.Time) bool {
 	if !cd.opts.TransientDeleteError {
 		cd.destroy(c)
