@@ -55,7 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	planSizes := fs.String("plan-sizes", "1,10", "-real: numbers of bays of the plan with nothing changed")
 	pollEvery := fs.Duration("poll", 200*time.Millisecond, "-real: how often the poller lists Magnum's clusters")
 	realOps := fs.String("ops", "all", "-real: the parts to run, comma-separated: lifecycle (create, resize, upgrade, destroy of one bay), plan (the plans of -plan-sizes bays), or all")
-	setupPar := fs.Int("setup-parallelism", 5, "-real: terraform -parallelism of the unmeasured create and destroy of the plans' bays")
+	setupPar := fs.Int("setup-parallelism", 5, "-real: the most bays in progress at once in the unmeasured create and delete of the plans' bays (with -plan-setup=own, terraform's -parallelism)")
+	planSetup := fs.String("plan-setup", "shared", "-real: how the plans' bays are made: shared (the bench creates them through Magnum's API and both providers import them) or own (each provider creates and destroys its own)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -88,7 +89,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	if *realRelease != "" {
 		return runReal(ctx, realFlags{release: *realRelease, openrc: *openrc, userOpenrc: *userOpenrc, peerDir: *peerDir,
-			planSizes: *planSizes, ops: *realOps, setupParallelism: *setupPar, pollEvery: *pollEvery, json: *jsonOut, jsonSet: flagSet(fs, "json")},
+			planSizes: *planSizes, ops: *realOps, planSetup: *planSetup, setupParallelism: *setupPar, pollEvery: *pollEvery, json: *jsonOut, jsonSet: flagSet(fs, "json")},
 			bench.RealConfig{Repo: *repo, Terraform: *tf, Self: self, Runs: max(*runs, 1), Log: stderr}, stdout, stderr)
 	}
 	res, err := bench.Run(ctx, bench.Config{
@@ -108,10 +109,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 type realFlags struct {
-	release, openrc, userOpenrc, peerDir, planSizes, ops, json string
-	jsonSet                                                    bool
-	setupParallelism                                           int
-	pollEvery                                                  time.Duration
+	release, openrc, userOpenrc, peerDir, planSizes, ops, planSetup, json string
+	jsonSet                                                               bool
+	setupParallelism                                                      int
+	pollEvery                                                             time.Duration
 }
 
 func flagSet(fs *flag.FlagSet, name string) bool {
@@ -153,6 +154,10 @@ func runReal(ctx context.Context, f realFlags, cfg bench.RealConfig, stdout, std
 	}
 	if cfg.Ops, err = bench.ParseRealOps(f.ops); err != nil {
 		fmt.Fprintf(stderr, "magnum-bench: -ops: %v\n", err)
+		return 2
+	}
+	if cfg.PlanSetup, err = bench.ParsePlanSetup(f.planSetup); err != nil {
+		fmt.Fprintf(stderr, "magnum-bench: -plan-setup: %v\n", err)
 		return 2
 	}
 	if f.setupParallelism < 1 {

@@ -39,8 +39,12 @@ type RealConfig struct {
 	PlanSizes []int
 	// Ops says which parts run: the lifecycle, the plans, or both.
 	Ops RealOps
-	// SetupParallelism is terraform's -parallelism for the unmeasured
-	// create and destroy of the plans' bays.
+	// PlanSetup says how the plans' bays are made (SetupShared when
+	// empty).
+	PlanSetup PlanSetup
+	// SetupParallelism bounds the bays in progress at once in the
+	// unmeasured create and destroy of the plans' bays (terraform's
+	// -parallelism with SetupOwn).
 	SetupParallelism int
 	PollEvery        time.Duration
 	JSONOut          string
@@ -125,6 +129,8 @@ type realBench struct {
 	// live are the configurations that may hold bays, with the arguments
 	// that destroy them when the bench stops early.
 	live map[string][]string
+	// shared are the bench's own bays not yet deleted.
+	shared []*sharedSet
 }
 
 // RunReal runs the real benchmark, prints its tables and targets to out
@@ -409,26 +415,52 @@ func magnumMessage(raw []byte) string {
 	return strings.TrimSpace(string(raw))
 }
 
-// plans: n bays of each provider, created and refreshed beforehand (not
-// measured), then a plan with nothing changed, in turn, each round.
+// plans: n bays planned with nothing changed, by each provider in turn,
+// each round. The bays are made beforehand (not measured): with
+// SetupShared the bench creates them through Magnum's API and both
+// providers import the same bays; with SetupOwn each provider creates
+// bays of its own. Either way an apply -refresh-only then stores what
+// the plans compare with.
 func (b *realBench) plans(ctx context.Context, n int) error {
 	op := PlanOp(n)
 	dirs, prefixes := map[string]string{}, map[string]string{}
-	for _, p := range []string{Ours, Peer} {
-		prefixes[p] = fmt.Sprintf("%s-%s%d", b.tag, p[:1], n)
-		dir, err := b.ws.config("real-"+prefixes[p], planConfig(p, prefixes[p], n))
-		if err != nil {
-			return err
+	var set *sharedSet
+	if b.cfg.PlanSetup == SetupOwn {
+		for _, p := range []string{Ours, Peer} {
+			prefixes[p] = fmt.Sprintf("%s-%s%d", b.tag, p[:1], n)
+			dir, err := b.ws.config("real-"+prefixes[p], planConfig(p, prefixes[p], n))
+			if err != nil {
+				return err
+			}
+			dirs[p] = dir
+			b.live[dir] = setupArgs("destroy", b.cfg.SetupParallelism)
+			b.logf("%s: %s creates %d bay(s), at most %d at a time (not measured)", op, p, n, b.cfg.SetupParallelism)
+			// The peer gives up on Zed's transient 400 of a cluster polled
+			// before its nodegroups exist ("master_count ... Value: '0'"), and
+			// a loaded cloud fails a create now and then; the set-up is not
+			// measured, so another apply replaces what it left.
+			if err := b.setup(ctx, dir, prefixes[p], n, setupArgs("apply", b.cfg.SetupParallelism)); err != nil {
+				return fmt.Errorf("%s %s: creating the bays: %w", p, op, err)
+			}
 		}
-		dirs[p] = dir
-		b.live[dir] = setupArgs("destroy", b.cfg.SetupParallelism)
-		b.logf("%s: %s creates %d bay(s), at most %d at a time (not measured)", op, p, n, b.cfg.SetupParallelism)
-		// The peer gives up on Zed's transient 400 of a cluster polled
-		// before its nodegroups exist ("master_count ... Value: '0'"), and
-		// a loaded cloud fails a create now and then; the set-up is not
-		// measured, so another apply replaces what it left.
-		if err := b.setup(ctx, dir, prefixes[p], n, setupArgs("apply", b.cfg.SetupParallelism)); err != nil {
-			return fmt.Errorf("%s %s: creating the bays: %w", p, op, err)
+	} else {
+		prefix := fmt.Sprintf("%s-s%d", b.tag, n)
+		b.logf("%s: the bench creates %d bay(s) through Magnum's API, at most %d at a time (not measured)", op, n, b.cfg.SetupParallelism)
+		var err error
+		set, err = b.createShared(ctx, prefix, n)
+		b.shared = append(b.shared, set)
+		if err != nil {
+			return fmt.Errorf("%s: creating the bays: %w", op, err)
+		}
+		for _, p := range []string{Ours, Peer} {
+			prefixes[p] = prefix
+			if dirs[p], err = b.ws.config("real-"+prefix+"-"+p, sharedPlanConfig(p, set)); err != nil {
+				return err
+			}
+			b.logf("%s: %s imports the %d bay(s) and their baymodel (not measured)", op, p, n)
+			if err := b.adopt(ctx, dirs[p], prefix, n); err != nil {
+				return fmt.Errorf("%s %s: importing the bays: %w", p, op, err)
+			}
 		}
 	}
 	// Magnum's health check saves the clusters soon after a create; an
@@ -465,6 +497,16 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 			b.runs = append(b.runs, run)
 		}
 	}
+	if set != nil {
+		// Both states are discarded with the workspace: the bays were
+		// never theirs to destroy.
+		b.logf("%s: the bench deletes the bays through Magnum's API (not measured)", op)
+		if err := b.deleteShared(ctx, set); err != nil {
+			return fmt.Errorf("%s: deleting the bays: %w", op, err)
+		}
+		b.shared = slices.DeleteFunc(b.shared, func(s *sharedSet) bool { return s == set })
+		return nil
+	}
 	for _, p := range []string{Ours, Peer} {
 		b.logf("%s: %s destroys its bays (not measured)", op, p)
 		// The peer gives up likewise on the 400 of a cluster whose
@@ -475,6 +517,41 @@ func (b *realBench) plans(ctx context.Context, n int) error {
 		delete(b.live, dirs[p])
 	}
 	return nil
+}
+
+// adopt imports the bench's bays into one provider's state: a saved
+// plan that must do nothing but import (else the error names each
+// resource and attribute it would change, and nothing is applied, so no
+// provider changes a bay), then that plan applied. A failed try is tried
+// again; import blocks of resources already in the state do nothing.
+func (b *realBench) adopt(ctx context.Context, dir, prefix string, n int) error {
+	return retry(ctx, setupAttempts, setupPause, func(attempt int) error {
+		r, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "plan", "-no-color", "-out=import.tfplan")
+		if err != nil {
+			b.logf("  terraform plan (imports), try %d/%d, failed after %s: %s", attempt, setupAttempts, secs(r.wall), tfErrors(r.output, firstLine(err.Error())))
+			return err
+		}
+		show, err := b.ws.runWith(ctx, nil, dir, b.rc, b.env, "show", "-json", "import.tfplan")
+		if err != nil {
+			return fmt.Errorf("reading the import plan: %w", err)
+		}
+		changes, err := planChanges([]byte(show.output))
+		if err != nil {
+			return err
+		}
+		if len(changes) > 0 {
+			b.logf("  terraform plan (imports), try %d/%d: it would change %s", attempt, setupAttempts, strings.Join(changes, "; "))
+			return fmt.Errorf("the import plan would change %d resource(s), so it is not applied: %s", len(changes), strings.Join(changes, "; "))
+		}
+		b.logf("  terraform plan (imports), try %d/%d: %s, nothing but imports", attempt, setupAttempts, secs(r.wall))
+		a, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, "apply", "-no-color", "import.tfplan")
+		if err != nil {
+			b.logf("  terraform apply import.tfplan, try %d/%d, failed after %s: %s", attempt, setupAttempts, secs(a.wall), tfErrors(a.output, firstLine(err.Error())))
+			return err
+		}
+		b.logf("  terraform apply import.tfplan, try %d/%d: %s; Magnum lists %s", attempt, setupAttempts, secs(a.wall), baySummary(b.listBays(ctx), prefix, n))
+		return nil
+	}, b.logf)
 }
 
 // setup runs one unmeasured Terraform command on a plan's bays, up to
@@ -724,11 +801,17 @@ func baySummary(latest map[string]ClusterState, prefix string, n int) string {
 
 // cleanup destroys what a failed run left, so the cloud is reusable.
 func (b *realBench) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	for dir, args := range b.live {
 		b.logf("cleaning up: terraform destroy in %s", filepath.Base(dir))
 		if _, err := b.ws.runWith(ctx, b.relay, dir, b.rc, b.env, args...); err != nil {
+			b.logf("  %v", err)
+		}
+	}
+	for _, set := range b.shared {
+		b.logf("cleaning up: the bench deletes the bays %s-* through Magnum's API", set.prefix)
+		if err := b.deleteShared(ctx, set); err != nil {
 			b.logf("  %v", err)
 		}
 	}
@@ -738,7 +821,7 @@ func (b *realBench) cleanup() {
 // bay on the first, for each provider.
 func lifecycleConfig(provider, name string) string {
 	if provider == Peer {
-		return peerHeader + peerTemplate("v123", name, "v1.23.3-rancher1") + peerTemplate("v124", name, "v1.24.3-rancher1") +
+		return peerHeader + peerTemplate("v123", name, "v1.23.3-rancher1", "") + peerTemplate("v124", name, "v1.24.3-rancher1", "") +
 			fmt.Sprintf(`
 variable "nodes" { type = number }
 variable "tmpl" { type = string }
@@ -771,8 +854,14 @@ output "v124" { value = magnum_baymodel.v124.id }
 
 // planConfig is one baymodel and n bays named prefix-0 … prefix-(n-1).
 func planConfig(provider, prefix string, n int) string {
+	return planConfigWith(provider, prefix, n, "")
+}
+
+// planConfigWith is planConfig with peerExtra added to the peer's
+// baymodel.
+func planConfigWith(provider, prefix string, n int, peerExtra string) string {
 	if provider == Peer {
-		return peerHeader + peerTemplate("v123", prefix, "v1.23.3-rancher1") + fmt.Sprintf(`
+		return peerHeader + peerTemplate("v123", prefix, "v1.23.3-rancher1", peerExtra) + fmt.Sprintf(`
 resource "openstack_containerinfra_cluster_v1" "b" {
   count               = %d
   name                = "%s-${count.index}"
@@ -830,7 +919,7 @@ resource "magnum_baymodel" %[1]q {
 `, res, prefix, kubeTag)
 }
 
-func peerTemplate(res, prefix, kubeTag string) string {
+func peerTemplate(res, prefix, kubeTag, extra string) string {
 	return fmt.Sprintf(`
 resource "openstack_containerinfra_clustertemplate_v1" %[1]q {
   name                = "%[2]s-%[1]s"
@@ -842,11 +931,11 @@ resource "openstack_containerinfra_clustertemplate_v1" %[1]q {
   master_flavor       = "m1.small"
   docker_volume_size  = 5
   network_driver      = "flannel"
-  labels = {
+%[4]s  labels = {
     kube_tag = %[3]q
   }
 }
-`, res, prefix, kubeTag)
+`, res, prefix, kubeTag, extra)
 }
 
 func firstLine(s string) string {

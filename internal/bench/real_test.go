@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -525,5 +528,156 @@ func TestInProgress(t *testing.T) {
 		if got := inProgress(listing, tt.prefix, tt.n); got != tt.want {
 			t.Errorf("inProgress(%s, %d) = %d, want %d", tt.prefix, tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestParsePlanSetup(t *testing.T) {
+	for in, want := range map[string]PlanSetup{"": SetupShared, "shared": SetupShared, "own": SetupOwn} {
+		if got, err := ParsePlanSetup(in); err != nil || got != want {
+			t.Errorf("ParsePlanSetup(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParsePlanSetup("import"); err == nil {
+		t.Error(`ParsePlanSetup("import") was accepted`)
+	}
+}
+
+func TestSharedPlanConfig(t *testing.T) {
+	set := &sharedSet{prefix: "rbabc-s3", template: "t-uuid", bays: []string{"u0", "u1", "u2"}}
+	tests := []struct {
+		provider, tmplType, bayType string
+		// Magnum's default, which the bench's baymodel has: the peer's
+		// floating_ip_enabled left out means false.
+		floatingIP string
+	}{
+		{Ours, "magnum_baymodel", "magnum_bay", ""},
+		{Peer, "openstack_containerinfra_clustertemplate_v1", "openstack_containerinfra_cluster_v1", "true"},
+	}
+	for _, tt := range tests {
+		src := []byte(sharedPlanConfig(tt.provider, set))
+		file, diags := hclsyntax.ParseConfig(src, "main.tf", hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Fatalf("%s: the configuration does not parse: %s\n%s", tt.provider, diags, src)
+		}
+		imports, counts, names, fips := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+		for _, block := range file.Body.(*hclsyntax.Body).Blocks {
+			attrs := block.Body.Attributes
+			text := func(name string) string {
+				if a, ok := attrs[name]; ok {
+					return string(a.Expr.Range().SliceBytes(src))
+				}
+				return ""
+			}
+			switch {
+			case block.Type == "import":
+				imports[text("to")] = text("id")
+			case block.Type == "resource" && len(block.Labels) == 2:
+				addr := block.Labels[0] + "." + block.Labels[1]
+				counts[addr], names[addr], fips[addr] = text("count"), text("name"), text("floating_ip_enabled")
+			}
+		}
+		want := map[string]string{
+			tt.tmplType + ".v123": `"t-uuid"`,
+			tt.bayType + ".b[0]":  `"u0"`, tt.bayType + ".b[1]": `"u1"`, tt.bayType + ".b[2]": `"u2"`,
+		}
+		if !maps.Equal(imports, want) {
+			t.Errorf("%s: import blocks (to = id) %v, want %v", tt.provider, imports, want)
+		}
+		// The imports adopt what the configuration describes: as many bays
+		// as the set, under the names the bench gave them.
+		if got := counts[tt.bayType+".b"]; got != "3" {
+			t.Errorf("%s: count = %q, want 3", tt.provider, got)
+		}
+		if got := names[tt.bayType+".b"]; got != `"rbabc-s3-${count.index}"` {
+			t.Errorf("%s: bay name = %s, want the set's prefix and the index", tt.provider, got)
+		}
+		if got := names[tt.tmplType+".v123"]; got != `"rbabc-s3-v123"` {
+			t.Errorf("%s: baymodel name = %s", tt.provider, got)
+		}
+		if got := fips[tt.tmplType+".v123"]; got != tt.floatingIP {
+			t.Errorf("%s: baymodel floating_ip_enabled = %q, want %q", tt.provider, got, tt.floatingIP)
+		}
+	}
+}
+
+func TestCreateVerdict(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    int
+		status  string
+		since   time.Duration
+		want    waitVerdict
+		wantErr bool
+	}{
+		{"complete", 200, "CREATE_COMPLETE", time.Minute, waitReached, false},
+		{"failed", 200, "CREATE_FAILED", time.Minute, waitFailed, false},
+		{"in progress", 200, "CREATE_IN_PROGRESS", time.Minute, waitPending, false},
+		{"404 before the conductor inserts the row", 404, "", 30 * time.Second, waitPending, false},
+		{"404 at the end of the grace", 404, "", notFoundGrace, waitPending, false},
+		{"404 past the grace", 404, "", notFoundGrace + time.Second, waitPending, true},
+		{"Zed's 400 before the nodegroups exist", 400, "", time.Minute, waitPending, false},
+		{"a loaded API", 503, "", time.Minute, waitPending, false},
+		{"forbidden", 403, "", time.Minute, waitPending, true},
+		{"deleted under the bench", 200, "DELETE_IN_PROGRESS", time.Minute, waitPending, true},
+	}
+	for _, tt := range tests {
+		got, err := createVerdict(tt.code, tt.status, tt.since)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%s: createVerdict(%d, %q, %s) = %d, %v; want %d, error %v", tt.name, tt.code, tt.status, tt.since, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestDeleteVerdict(t *testing.T) {
+	tests := []struct {
+		name    string
+		code    int
+		status  string
+		want    waitVerdict
+		wantErr bool
+	}{
+		{"gone", 404, "", waitReached, false},
+		{"in progress", 200, "DELETE_IN_PROGRESS", waitPending, false},
+		{"not picked up yet", 200, "CREATE_COMPLETE", waitPending, false},
+		{"failed", 200, "DELETE_FAILED", waitFailed, false},
+		{"Zed's 400 once the nodegroups are gone", 400, "", waitPending, false},
+		{"a loaded API", 500, "", waitPending, false},
+		{"forbidden", 403, "", waitPending, true},
+	}
+	for _, tt := range tests {
+		got, err := deleteVerdict(tt.code, tt.status)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%s: deleteVerdict(%d, %q) = %d, %v; want %d, error %v", tt.name, tt.code, tt.status, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestPlanChanges(t *testing.T) {
+	plan := []byte(`{"format_version": "1.2", "resource_changes": [
+  {"address": "magnum_bay.b[0]", "change": {"actions": ["no-op"], "importing": {"id": "u0"},
+    "before": {"id": "u0", "node_count": 1}, "after": {"id": "u0", "node_count": 1}, "after_unknown": {}}},
+  {"address": "openstack_containerinfra_cluster_v1.b[1]", "change": {"actions": ["update"], "importing": {"id": "u1"},
+    "before": {"id": "u1", "labels": {"a": "1"}, "merge_labels": null, "node_count": 1},
+    "after": {"id": "u1", "labels": {}, "merge_labels": false, "node_count": 1}, "after_unknown": {"updated_at": true, "node_count": false}}},
+  {"address": "magnum_bay.b[2]", "change": {"actions": ["create"], "before": null,
+    "after": {"name": "p-2"}, "after_unknown": {"id": true}}},
+  {"address": "data.x.y", "change": {"actions": ["read"]}}
+]}`)
+	got, err := planChanges(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"openstack_containerinfra_cluster_v1.b[1] (update: labels, merge_labels, updated_at)",
+		"magnum_bay.b[2] (create: id, name)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("planChanges =\n%q\nwant\n%q", got, want)
+	}
+	if got, err := planChanges([]byte(`{"resource_changes": []}`)); err != nil || len(got) != 0 {
+		t.Errorf("an empty plan: %q, %v", got, err)
+	}
+	if _, err := planChanges([]byte("Error: no plan")); err == nil {
+		t.Error("output that is not JSON was read as a plan")
 	}
 }

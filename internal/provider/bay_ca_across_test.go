@@ -315,43 +315,116 @@ func TestCAMayChangeSilently(t *testing.T) {
 }
 
 // TestCAFingerprintAcrossAHealthSave saves a bay as Magnum's health check
-// does (updated_at and the health fields move) and then as a failed CA
-// rotation does, on a Cluster API bay and on a Heat fedora-coreos bay.
+// does (updated_at and the health fields move), as a CA rotation does
+// (carried out: UPDATE_COMPLETE; refused: UPDATE_FAILED) and as a resize
+// does, on a Cluster API bay and on a Heat fedora-coreos bay: equal
+// fingerprints mean the refresh keeps the CA it read.
 func TestCAFingerprintAcrossAHealthSave(t *testing.T) {
 	at := time.Date(2026, 12, 5, 14, 20, 44, 0, time.UTC)
-	bay := magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443", Status: "CREATE_COMPLETE",
+	created := magnum.Cluster{UUID: "b1", UpdatedAt: at, APIAddress: "https://10.0.0.5:6443", Status: "CREATE_COMPLETE",
 		ClusterTemplateID: "t1", NodeCount: 1, MasterCount: 1, HealthStatus: "UNKNOWN"}
-	health := bay
-	health.UpdatedAt, health.HealthStatus = at.Add(time.Minute), "HEALTHY"
-	health.HealthStatusReason = map[string]any{"api": "ok"}
-	failed := health
-	failed.UpdatedAt, failed.Status, failed.StatusReason = at.Add(2*time.Minute), "UPDATE_FAILED", "'rotate_ca_certificate' is not supported by this driver."
-	resizedBack := failed
+	healthSaved := func(c magnum.Cluster) magnum.Cluster {
+		c.UpdatedAt, c.HealthStatus = c.UpdatedAt.Add(time.Minute), "HEALTHY"
+		c.HealthStatusReason = map[string]any{"api": "ok"}
+		return c
+	}
+	// A rotation Magnum carried out ends UPDATE_COMPLETE with the reason a
+	// resize also leaves; a refused one UPDATE_FAILED with the error.
+	rotated := func(c magnum.Cluster) magnum.Cluster {
+		c.UpdatedAt, c.Status, c.StatusReason = c.UpdatedAt.Add(2*time.Minute), "UPDATE_COMPLETE", "Stack UPDATE completed successfully"
+		return c
+	}
+	refused := func(c magnum.Cluster) magnum.Cluster {
+		c.UpdatedAt, c.Status, c.StatusReason = c.UpdatedAt.Add(2*time.Minute), "UPDATE_FAILED", "'rotate_ca_certificate' is not supported by this driver."
+		return c
+	}
+	resizedBack := refused(healthSaved(created))
 	resizedBack.UpdatedAt, resizedBack.Status, resizedBack.StatusReason, resizedBack.NodeCount = at.Add(3*time.Minute), "CREATE_COMPLETE", "", 2
+	updated := rotated(created) // a bay resized (or rotated) before its CA was read
 	capi := bayMeta{COE: "kubernetes", Driver: "k8s_cluster_api_flatcar", Distro: "flatcar"}
 	heat := bayMeta{COE: "kubernetes", Driver: "k8s_fedora_coreos_v1", Distro: "fedora-coreos"}
 	old := bayMeta{COE: "kubernetes"}
 	for _, tt := range []struct {
-		name      string
-		meta      bayMeta
-		after     magnum.Cluster
-		wantEqual bool
+		name          string
+		meta          bayMeta
+		before, after magnum.Cluster
+		wantEqual     bool
 	}{
-		{"Cluster API bay, health save", capi, health, true},
-		{"Cluster API bay, failed rotation", capi, failed, false},
-		{"Cluster API bay, failed rotation then a resize back to the old status", capi, resizedBack, false},
-		{"Heat fedora-coreos bay, health save", heat, health, false},
-		{"a state from before the driver was kept, health save", old, health, false},
+		{"Cluster API bay, health save", capi, created, healthSaved(created), true},
+		{"Cluster API bay, failed rotation", capi, created, refused(healthSaved(created)), false},
+		{"Cluster API bay, failed rotation then a resize back to the old status", capi, created, resizedBack, false},
+		{"Cluster API bay updated before, health save", capi, updated, healthSaved(updated), true},
+		{"Heat fedora-coreos bay never updated, health save", heat, created, healthSaved(created), true},
+		{"Heat fedora-coreos bay never updated, rotated", heat, created, rotated(healthSaved(created)), false},
+		{"Heat fedora-coreos bay updated before, health save", heat, updated, healthSaved(updated), false},
+		{"Heat fedora-coreos bay updated before, rotated", heat, updated, rotated(updated), false},
+		{"a state from before the driver was kept, never updated, health save", old, created, healthSaved(created), true},
+		{"a state from before the driver was kept, updated before, health save", old, updated, healthSaved(updated), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := caFingerprint(&bay, tt.meta) == caFingerprint(&tt.after, tt.meta); got != tt.wantEqual {
+			if got := caFingerprint(&tt.before, tt.meta) == caFingerprint(&tt.after, tt.meta); got != tt.wantEqual {
 				t.Errorf("fingerprints equal = %v, want %v", got, tt.wantEqual)
 			}
 		})
 	}
-	if caFingerprint(&bay, capi) == caFingerprint(&bay, heat) {
+	if caFingerprint(&updated, capi) == caFingerprint(&updated, heat) {
 		t.Error("the two forms of the fingerprint compare equal")
 	}
+}
+
+// On a Heat bay that can rotate its CA, Magnum's health check saving the
+// bay every minute costs no CA read while the bay is still as it was
+// created; a rotation moves it to UPDATE_COMPLETE and is read, and from
+// then on a health save cannot be told from another rotation, so each one
+// is read.
+func TestAccBay_caKeptAcrossHealthSavesUntilUpdated(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "counts the provider's requests in the simulator's log, and saves and rotates out of band")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccBayConfig("healthy", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "healthy")
+	caReads := func(args ...string) int {
+		t.Helper()
+		mark := len(s.Requests())
+		cli.run(args...)
+		n := 0
+		for _, r := range s.Requests()[mark:] {
+			if r.Route == "GET /v1/certificates/{id}" {
+				n++
+			}
+		}
+		return n
+	}
+	before := stateBayCA(t, cli)
+
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("plan"); n != 0 {
+		t.Errorf("the plan after a health save of a CREATE_COMPLETE bay read the CA %d times, want 0", n)
+	}
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 0 {
+		t.Errorf("the refresh after a health save of a CREATE_COMPLETE bay read the CA %d times, want 0", n)
+	}
+
+	mustSim(t, s.RotateCA(id))
+	waitForBayStatus(t, s, "healthy", "UPDATE_COMPLETE")
+	if n := caReads("apply", "-refresh-only", "-auto-approve"); n != 1 {
+		t.Errorf("the refresh after a rotation read the CA %d times, want 1", n)
+	}
+	want, err := acctest.MagnumClient(t, s, "demo").GetCA(context.Background(), id, magnum.CATypeKubernetes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stateBayCA(t, cli); got != want || got == before {
+		t.Error("after the rotation the state's CA is not the one Magnum now reports")
+	}
+
+	mustSim(t, s.SaveHealth(id))
+	if n := caReads("plan"); n != 1 {
+		t.Errorf("the plan after a health save of an UPDATE_COMPLETE bay read the CA %d times, want 1", n)
+	}
+	cli.run("destroy", "-auto-approve")
 }
 
 // On a cloud whose driver cannot rotate a CA (magnum-cluster-api, the

@@ -240,8 +240,17 @@ func (r *bayResource) refreshCredentials(ctx context.Context, c *magnum.Cluster,
 // and then several operations that restore every field, all between two
 // plans) keeps the CA from before the rotation, which is still the one
 // the cluster's API serves: the driver never rolled the new one out.
+//
+// A bay still CREATE_COMPLETE takes the second form whatever its driver:
+// the conductor stores a rotated CA in the same save that sets
+// UPDATE_IN_PROGRESS (or UPDATE_FAILED), and from there no driver leads
+// back to a CREATE_* status (a Heat stack once updated never shows CREATE
+// again; the Cluster API drivers move UPDATE_IN_PROGRESS to
+// UPDATE_COMPLETE). So a bay read CREATE_COMPLETE both times kept its CA,
+// and the health check's saves of a bay never changed since its create,
+// the commonest bay, cost no CA read on any driver.
 func caFingerprint(c *magnum.Cluster, meta bayMeta) string {
-	if caMayChangeSilently(meta.Driver, meta.Distro) {
+	if caMayChangeSilently(meta.Driver, meta.Distro) && c.Status != "CREATE_COMPLETE" {
 		return c.UUID + " " + c.UpdatedAt.UTC().Format(time.RFC3339Nano) + " " + c.APIAddress
 	}
 	return fmt.Sprintf("v2 %s %s %q %s %s %d %d", c.UUID, c.Status, c.StatusReason, c.APIAddress, c.ClusterTemplateID, c.NodeCount, c.MasterCount)
