@@ -27,8 +27,8 @@ case $profile in
   *) echo "cli-check: unknown profile $profile" >&2; exit 2 ;;
 esac
 
-# Short stack durations keep the cluster steps quick; the zed profile also
-# ends deletes as Magnum 15 does (DELETE_COMPLETE, then a 400 while the rows go).
+# Short stack durations keep the cluster steps quick; deletes end as real
+# Magnum's do (DELETE_COMPLETE, then a 400 while the rows go).
 "$bin" -profile "$profile" -heat-create 1s -heat-update 1s -heat-delete 1s >"$work/env" 2>"$work/sim.log" &
 sim_pid=$!
 cleanup() {

@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	heatDelete := fs.Duration("heat-delete", time.Second, "how long a stack delete takes")
 	interval := fs.Duration("conductor-interval", 0, "Magnum's status poller period; statuses trail Heat by up to this (real Magnum: 10s)")
 	latency := fs.Duration("latency", 0, "delay added to every Keystone, Magnum and Heat response")
-	transient := fs.String("transient-delete-error", "auto", "end cluster deletes as Magnum 15 does, DELETE_COMPLETE then a 400 while the rows go: on, off, or auto (on for zed)")
+	transient := fs.String("transient-delete-error", "auto", "end cluster deletes as real Magnum does, DELETE_COMPLETE then a 400 while the rows go: on, off, or auto (on in every profile)")
 	standIns := fs.String("openstack-services", "", "instead of the simulator, serve stand-ins for Heat, Nova, Glance, Neutron, Cinder and etcd discovery on this host's fixed ports (8004, 8774, 9292, 9696, 8776, 8099) for a real Magnum; see scripts/real-magnum")
 	failMatch := fs.String("heat-fail-match", "fail", "with -openstack-services: stacks whose name contains this fail to create (\"-\" disables)")
 	var capiOpts capiFlags
@@ -79,7 +79,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		transientOn = true
 	case "off", "false":
 	case "auto":
-		transientOn = *profile == "zed"
+		// Measured in every release the profiles stand for: Zed and
+		// 2025.1 (transient-probe.py; SIMULATOR.md) and magnum-cluster-api
+		// 0.16.0 on Magnum 20 (the master profile; see the sim's tearDown).
+		transientOn = true
 	default:
 		fmt.Fprintf(stderr, "magnum-sim: -transient-delete-error must be on, off or auto\n")
 		return 2

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
@@ -35,6 +37,7 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 		return nil, err
 	}
 	ca.before(ctx, before)
+	workerBefore := r.workerFailedAgainEvidence(ctx, before)
 	if err := apply(ctx); err != nil {
 		if !magnum.IsOutcomeUnknown(err) {
 			return before, err
@@ -58,12 +61,69 @@ func (r *bayResource) applyAndWait(ctx context.Context, id, name, what string, t
 		Started: func(c *magnum.Cluster, _ string) bool {
 			if first == nil {
 				first = c
-				return updateFailedAtOnce(before, c)
+				return updateFailedAtOnce(before, c) || failedAgain(ctx, before, c, workerBefore)
 			}
 			return updateFailedAtOnce(before, c) ||
-				(c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c))
+				(c.UpdatedAt.After(first.UpdatedAt) && c.UpdatedAt.After(before.UpdatedAt) && done(c)) ||
+				failedAgain(ctx, before, c, workerBefore)
 		},
 	}, timeout, nil)
+}
+
+// failedAgainEvidence is what shows that an update sent to a bay already
+// failed ran and failed again. The conductor's resize saves the default
+// worker nodegroup (UPDATE_IN_PROGRESS) before it calls the driver and
+// again (UPDATE_FAILED) when the driver raises; the cluster's row it saves
+// with the same status and reason as before, which changes nothing, not
+// even updated_at (magnum-cluster-api 0.16.0's resize of an UPDATE_FAILED
+// bay on the capi stack). So the worker nodegroup's updated_at moving
+// while it shows a failure is the only sign. nil where the bay is not
+// failed or its nodegroups cannot be read (a cloud before 1.9): then there
+// is nothing to compare.
+type failedAgainEvidence struct {
+	read   func(context.Context) (*magnum.NodeGroup, error)
+	before time.Time
+}
+
+// workerFailedAgainEvidence reads the default worker nodegroup of a failed
+// bay before an update is sent.
+func (r *bayResource) workerFailedAgainEvidence(ctx context.Context, before *magnum.Cluster) *failedAgainEvidence {
+	if !strings.HasSuffix(before.Status, "_FAILED") {
+		return nil
+	}
+	read := func(ctx context.Context) (*magnum.NodeGroup, error) {
+		groups, err := r.data.Magnum.ListNodeGroups(ctx, before.UUID)
+		if err != nil {
+			return nil, err
+		}
+		g, ok := magnum.DefaultWorker(groups)
+		if !ok {
+			return nil, fmt.Errorf("bay %s has no default worker nodegroup", before.UUID)
+		}
+		// A listing leaves updated_at out.
+		return r.data.Magnum.GetNodeGroup(ctx, before.UUID, g.UUID)
+	}
+	g, err := read(ctx)
+	if err != nil {
+		tflog.Debug(ctx, "the failed bay's worker nodegroup could not be read; only the bay's status will show whether the update ran",
+			map[string]any{"bay": before.UUID, "error": err.Error()})
+		return nil
+	}
+	return &failedAgainEvidence{read: read, before: g.UpdatedAt}
+}
+
+// failedAgain reports an update to a failed bay that the conductor failed
+// again without changing the bay's row (failedAgainEvidence).
+func failedAgain(ctx context.Context, before, c *magnum.Cluster, ev *failedAgainEvidence) bool {
+	if ev == nil || c.Status != before.Status {
+		return false
+	}
+	g, err := ev.read(ctx)
+	if err != nil {
+		tflog.Debug(ctx, "reading the worker nodegroup", map[string]any{"bay": before.UUID, "error": err.Error()})
+		return false
+	}
+	return strings.HasSuffix(g.Status, "_FAILED") && g.UpdatedAt.After(ev.before)
 }
 
 // updateFailedAtOnce tells an update the conductor failed inside its RPC

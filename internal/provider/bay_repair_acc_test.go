@@ -160,6 +160,80 @@ resource "magnum_bay" "imported" {
 	}
 }
 
+// TestAccBay_driverResizeFailureSurfaces: on the capi target the failure
+// is the driver's own. magnum-cluster-api 0.16.0 fails every resize of a
+// nodegroup without autoscaling with status_reason "'annotations'"
+// (KeyError in MachineDeployment.equals_spec,
+// vexxhost/magnum-cluster-api#368, fixed after 0.16.0). A resize made
+// outside Terraform leaves the bay UPDATE_FAILED: the plan warns with the
+// driver's reason and proposes the retry, and the apply that retries it
+// fails at once with the driver's reason in its error, the bay kept.
+func TestAccBay_driverResizeFailureSurfaces(t *testing.T) {
+	if !acctest.CAPITarget() {
+		t.Skip("needs the capi target, whose magnum-cluster-api 0.16.0 fails every resize by itself; " +
+			"TestAccBay_failedStatusesShowInPlan arms such failures on the simulator and the Heat targets")
+	}
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccBayConfig("resized", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "resized")
+	mc := acctest.MagnumClient(t, s, "demo")
+	ctx := context.Background()
+	if err := mc.ResizeCluster(ctx, id, magnum.ResizeOpts{NodeCount: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var c *magnum.Cluster
+	for deadline := time.Now().Add(5 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+		var err error
+		if c, err = mc.GetCluster(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == "UPDATE_FAILED" || c.Status == "UPDATE_COMPLETE" {
+			break
+		}
+	}
+	switch {
+	case c.Status == "UPDATE_COMPLETE":
+		cli.run("destroy", "-auto-approve")
+		t.Skipf("%s resized the bay: its driver does not fail resizes, and this test shows a driver's failure", acctest.RealReleaseName())
+	case c.Status != "UPDATE_FAILED" || c.StatusReason == "":
+		t.Fatalf("after the resize: %s %q; want UPDATE_FAILED with the driver's reason", c.Status, c.StatusReason)
+	}
+	t.Logf("the driver failed the resize: %q", c.StatusReason)
+
+	code, out := cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of an UPDATE_FAILED bay exited %d, want 2 (changes):\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Bay "resized" is UPDATE_FAILED`, c.StatusReason,
+		"This plan retries the update: it resizes the bay to its configured node_count, 1", "will be updated in-place")
+
+	applyCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	apply, applyOut := cli.command(applyCtx, "apply", "-auto-approve")
+	if err := apply.Run(); err == nil {
+		t.Errorf("the retried resize succeeded; want the driver's failure:\n%s", applyOut)
+	}
+	// The conductor fails the retry again at once and leaves the bay's row
+	// as it was; the provider must still tell that failure from a request
+	// never started.
+	expectInOutput(t, applyOut.String(), `Error: Error retrying the failed update of bay "resized"`, "failed after",
+		"status UPDATE_FAILED", "status_reason: "+c.StatusReason)
+	if strings.Contains(applyOut.String(), "did not start it") {
+		t.Errorf("the driver's failure of the retry was reported as a request not started:\n%s", applyOut)
+	}
+	if b, ok := cli.bayInState(); !ok || b.ID != id {
+		t.Errorf("after the failed retry the state holds %+v (present %v); want bay %s kept", b, ok, id)
+	}
+
+	cli.run("destroy", "-auto-approve")
+	if n := len(s.Clusters()); n != 0 {
+		t.Fatalf("after destroy: %d bays left", n)
+	}
+}
+
 // TestAccBay_importByNamePlansNoChange: a healthy bay made outside
 // Terraform, imported by name and configured with its baymodel's name,
 // plans nothing at all (the import records the baymodel's UUID).
@@ -314,25 +388,31 @@ func TestAccBay_planAfterDeleteCompleteConverges(t *testing.T) {
 // refresh (real 2025.1 removes the row one conductor period after
 // DELETE_IN_PROGRESS, and nothing here can slow its Heat down), and then
 // the converging plan is a plain create; the simulator's 30 s Heat delete
-// keeps it to the replace.
+// keeps it to the replace. A failure names the status the refresh read, so
+// a plan that kept the bay shows what the provider took for a live one.
 func replaceWhileDeleting() plancheck.PlanCheck {
-	if !acctest.RealTarget() {
-		return plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionReplace)
-	}
-	return replaceOrCreate{}
+	return replaceOrCreate{createToo: acctest.RealTarget()}
 }
 
-type replaceOrCreate struct{}
+type replaceOrCreate struct{ createToo bool }
 
-func (replaceOrCreate) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+func (c replaceOrCreate) CheckPlan(ctx context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
 	for _, rc := range req.Plan.ResourceChanges {
 		if rc.Address != "magnum_bay.test" {
 			continue
 		}
-		if rc.Change.Actions.Replace() || rc.Change.Actions.Create() {
+		if rc.Change.Actions.Replace() || c.createToo && rc.Change.Actions.Create() {
 			return
 		}
-		resp.Error = fmt.Errorf("magnum_bay.test: expected Replace, or Create once the delete finished, got %v", rc.Change.Actions)
+		want := "Replace"
+		if c.createToo {
+			want += ", or Create once the delete finished"
+		}
+		status := "none (not in state)"
+		if before, ok := rc.Change.Before.(map[string]any); ok {
+			status = fmt.Sprintf("%v (status_reason %v)", before["status"], before["status_reason"])
+		}
+		resp.Error = fmt.Errorf("magnum_bay.test: expected %s; got %v; the refresh read status %s", want, rc.Change.Actions, status)
 		return
 	}
 	resp.Error = errors.New("magnum_bay.test: not in the plan")

@@ -240,8 +240,26 @@ func TestAccBay_applicationCredentialTrustRefused(t *testing.T) {
 	})
 }
 
+// TestAccBay_createTimeoutTaintsAndReplaces: a create that outlasts the
+// create timeout fails with the bay tainted in state, and the next apply
+// replaces it. On the capi target the slow bay is real: magnum-cluster-api
+// keeps a bay whose workers no host fits CREATE_IN_PROGRESS for ever (its
+// Machine's FailedCreateServer never reaches Magnum), and the capi
+// fixtures' m1.nohost is such a flavor; the replacement names the model's
+// worker flavor, since a tainted bay's flavor_id would otherwise carry
+// over from its state.
 func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
-	acctest.SkipUnlessSimulator(t, "a create slower than this test's timeout; the Heat stand-in builds every stack equally fast")
+	slow, replaced := `timeouts { create = "2s" }`, `timeouts { create = "2m" }`
+	if acctest.CAPITarget() {
+		// 45 s is the POST on a busy cloud with room to spare; 15 min a
+		// capi create (25-50 s here) at any load.
+		slow = `flavor_id = "m1.nohost"
+  timeouts { create = "45s" }`
+		replaced = fmt.Sprintf(`flavor_id = %q
+  timeouts { create = "15m" }`, acctest.Kube().Flavor)
+	} else {
+		acctest.SkipUnlessSimulator(t, "a create slower than this test's timeout; the Heat stand-in builds every stack equally fast")
+	}
 	opts := fastBays()
 	opts.HeatCreateDuration = 8 * time.Second
 	s := acctest.StartSim(t, opts)
@@ -251,13 +269,17 @@ func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
 		CheckDestroy:             checkNoBaysLeft(s),
 		Steps: []resource.TestStep{
 			{
-				Config:      acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, `timeouts { create = "2s" }`),
+				Config:      acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, slow),
 				ExpectError: regexp.MustCompile(`(?s)timed out after .* waiting for bay "slow".*CREATE_IN_PROGRESS.*tainted`),
 			},
 			{
-				Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, `timeouts { create = "2m" }`),
+				Config: acctest.ProviderBlock(s, "demo") + testAccBayConfig("slow", 1, replaced),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("magnum_bay.test", plancheck.ResourceActionDestroyBeforeCreate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("CREATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("flavor_id"), knownvalue.StringExact(acctest.Kube().Flavor)),
 				},
 				Check: checkBayCount(s, 1),
 			},

@@ -183,3 +183,38 @@ func TestMasterProfileUpgradeBackIsANoOp(t *testing.T) {
 		t.Errorf("after the upgrade back: %v %v on %v, want UPDATE_COMPLETE, still v1.31.1, on the first template", c["status"], c["coe_version"], c["cluster_template_id"])
 	}
 }
+
+// magnum-cluster-api's status sync saves DELETE_COMPLETE before periodic.py
+// deletes the trustee and the certificates through Keystone, so a finished
+// delete shows DELETE_COMPLETE for seconds (2.1 s, the median measured on
+// the capi stack) before the nodegroup rows go, then the 400 of a cluster
+// without master nodegroups, then the 404.
+func TestMasterProfileDeleteCompleteShown(t *testing.T) {
+	e := newClusterEnv(t, Options{Profile: "master", TransientDeleteError: true})
+	id := e.completed("capi")
+	from := e.clock.Now()
+	if r := e.demo.do("DELETE", "/v1/clusters/"+id, nil); r.status != 204 {
+		t.Fatalf("DELETE: %d %s", r.status, r.raw)
+	}
+	// The default 1 s operation, with no conductor grid: the CAPI Cluster
+	// is found gone 1 s after the DELETE.
+	done := time.Second
+	for _, ck := range []struct {
+		at     time.Duration
+		status string
+	}{
+		{done - time.Millisecond, "DELETE_IN_PROGRESS"},
+		{done, "DELETE_COMPLETE"},
+		{done + teardownSavedCAPI - time.Millisecond, "DELETE_COMPLETE"},
+	} {
+		e.until(from, ck.at)
+		if c := e.cluster(id); c["status"] != ck.status || c["master_count"] != float64(1) || c["node_count"] != float64(1) {
+			t.Errorf("%v after the DELETE: %v master_count %v node_count %v, want %s", ck.at, c["status"], c["master_count"],
+				c["node_count"], ck.status)
+		}
+	}
+	e.until(from, done+teardownSavedCAPI)
+	wantMagnumError(t, e.get(id), 400, "Invalid input for field/attribute master_count. Value: '0'. Value should be greater or equal to 1")
+	e.until(from, done+teardownSavedCAPI+teardownMasterGone+teardownAllGone)
+	wantMagnumError(t, e.get(id), 404, "Cluster "+id+" could not be found.")
+}

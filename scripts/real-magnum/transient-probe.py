@@ -5,8 +5,12 @@ field/attribute master_count. Value: '0'" and any 404 before the
 conductor has inserted the row.
 
 Usage (Debian's python3; --db needs python3-psycopg2):
-    transient-probe.py OPENRC [--runs N] [--zed] [--out FILE] [--db CONNINFO]
+    transient-probe.py OPENRC [--runs N] [--zed|--capi] [--out FILE] [--db CONNINFO]
     transient-probe.py --table FILE...   the --db timelines of earlier runs as a table
+
+With --capi the template is one magnum-cluster-api 0.16.0 builds (the
+capi stack's Ubuntu image, m1.medium for both flavors, calico, a DNS
+nameserver; internal/acctest's KubeModel), and a create may take minutes.
 
 For each run it creates a cluster template once, then per run: POST a
 cluster, poll until CREATE_COMPLETE, DELETE it, poll until every probe
@@ -314,16 +318,26 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", default="/dev/null")
     ap.add_argument("--zed", action="store_true", help="also probe /v1/bays (gone since Magnum 17)")
-    ap.add_argument("--image", default="fedora-coreos-35")
+    ap.add_argument("--capi", action="store_true", help="a template for the capi stack's magnum-cluster-api driver")
+    ap.add_argument("--image", help="image_id (default fedora-coreos-35, with --capi ubuntu-2204-kube-v1.26.11)")
     ap.add_argument("--db", help="libpq conninfo of Magnum's database, read every 5 ms")
     args = ap.parse_args()
     cloud = Cloud(read_openrc(args.openrc))
     ctl = cloud.conn()
     tag = uuid.uuid4().hex[:6]
-    st, ct = cloud.call(ctl, "POST", "/v1/clustertemplates", {
-        "name": "probe-ct-" + tag, "coe": "kubernetes", "image_id": args.image, "keypair_id": "testkey",
-        "external_network_id": "public", "flavor_id": "m1.small", "master_flavor_id": "m1.small",
-        "docker_volume_size": 5, "network_driver": "flannel", "labels": {"kube_tag": "v1.23.3-rancher1"}})
+    template = {
+        "name": "probe-ct-" + tag, "coe": "kubernetes", "image_id": args.image or "fedora-coreos-35",
+        "keypair_id": "testkey", "external_network_id": "public", "flavor_id": "m1.small",
+        "master_flavor_id": "m1.small", "docker_volume_size": 5, "network_driver": "flannel",
+        "labels": {"kube_tag": "v1.23.3-rancher1"}}
+    if args.capi:
+        # The driver boots the control plane on master_flavor_id, splits
+        # dns_nameserver unguarded, and runs kube_tag's release, which must
+        # be the image's.
+        template.update({"image_id": args.image or "ubuntu-2204-kube-v1.26.11", "flavor_id": "m1.medium",
+                         "master_flavor_id": "m1.medium", "network_driver": "calico",
+                         "dns_nameserver": "8.8.8.8", "labels": {"kube_tag": "v1.26.11"}})
+    st, ct = cloud.call(ctl, "POST", "/v1/clustertemplates", template)
     if st != 201:
         sys.exit("template: %d %s" % (st, ct))
     all_stretches = []
