@@ -288,6 +288,19 @@ func stateBayCA(t *testing.T, cli *terraformCLI) string {
 	return ""
 }
 
+// caReadsDuring counts the CA reads the simulator served while run ran.
+func caReadsDuring(s *sim.Sim, run func()) int {
+	mark := len(s.Requests())
+	run()
+	n := 0
+	for _, r := range s.Requests()[mark:] {
+		if r.Route == "GET /v1/certificates/{id}" {
+			n++
+		}
+	}
+	return n
+}
+
 func TestCAMayChangeSilently(t *testing.T) {
 	for _, tt := range []struct {
 		driver, distro string
@@ -387,15 +400,7 @@ func TestAccBay_caKeptAcrossHealthSavesUntilUpdated(t *testing.T) {
 	id := bayUUID(t, s, "healthy")
 	caReads := func(args ...string) int {
 		t.Helper()
-		mark := len(s.Requests())
-		cli.run(args...)
-		n := 0
-		for _, r := range s.Requests()[mark:] {
-			if r.Route == "GET /v1/certificates/{id}" {
-				n++
-			}
-		}
-		return n
+		return caReadsDuring(s, func() { cli.run(args...) })
 	}
 	before := stateBayCA(t, cli)
 
@@ -460,15 +465,7 @@ resource "magnum_bay" "capi" {
 	id := bayUUID(t, s, "capibay")
 	caReads := func(args ...string) int {
 		t.Helper()
-		mark := len(s.Requests())
-		cli.run(args...)
-		n := 0
-		for _, r := range s.Requests()[mark:] {
-			if r.Route == "GET /v1/certificates/{id}" {
-				n++
-			}
-		}
-		return n
+		return caReadsDuring(s, func() { cli.run(args...) })
 	}
 	before := stateBayCA(t, cli)
 
