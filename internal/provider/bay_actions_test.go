@@ -63,3 +63,43 @@ func TestFailedAgain(t *testing.T) {
 		})
 	}
 }
+
+func TestUpdateStarted(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 19, 0, 0, 0, time.UTC)
+	at := func(status, template string, nodes int, d time.Duration) *magnum.Cluster {
+		return &magnum.Cluster{Status: status, ClusterTemplateID: template, NodeCount: nodes, UpdatedAt: t0.Add(d)}
+	}
+	before := at("UPDATE_COMPLETE", "old", 1, 0)
+	resized := func(c *magnum.Cluster) bool { return c.NodeCount == 2 }
+	upgraded := func(c *magnum.Cluster) bool { return c.ClusterTemplateID == "new" }
+	conductorWrote := func(before, c *magnum.Cluster) bool { return !upgraded(before) && upgraded(c) }
+	// The API writes node_count itself: the first look proves nothing.
+	apiWroteCount := at("UPDATE_COMPLETE", "old", 2, time.Second)
+	cases := []struct {
+		name     string
+		first, c *magnum.Cluster
+		done     func(*magnum.Cluster) bool
+		proves   func(before, c *magnum.Cluster) bool
+		want     bool
+	}{
+		{"resize, first look: the API's own write of node_count", apiWroteCount, apiWroteCount, resized, nil, false},
+		{"resize, later look with updated_at moved", apiWroteCount, at("UPDATE_COMPLETE", "old", 2, 12*time.Second), resized, nil, true},
+		{"resize, later look unchanged", apiWroteCount, apiWroteCount, resized, nil, false},
+		{"failed at once", at("UPDATE_FAILED", "old", 1, time.Second), at("UPDATE_FAILED", "old", 1, time.Second), resized, nil, true},
+		{"upgrade completed before the first look", at("UPDATE_COMPLETE", "new", 1, 8*time.Second), at("UPDATE_COMPLETE", "new", 1, 8*time.Second), upgraded, conductorWrote, true},
+		{"upgrade not yet run at the first look", before, before, upgraded, conductorWrote, false},
+		{"upgrade without the proof, first look", at("UPDATE_COMPLETE", "new", 1, 8*time.Second), at("UPDATE_COMPLETE", "new", 1, 8*time.Second), upgraded, nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := updateStarted(before, tc.first, tc.c, tc.done, tc.proves); got != tc.want {
+				t.Errorf("updateStarted = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// A bay already on the target baymodel is no proof of this upgrade.
+	on := at("UPDATE_COMPLETE", "new", 1, 0)
+	if updateStarted(on, on, on, upgraded, conductorWrote) {
+		t.Error("a bay already on the new baymodel proved the upgrade ran")
+	}
+}

@@ -583,9 +583,10 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 			if resp.Diagnostics.HasError() {
 				return
 			}
-			c, err := r.applyAndWait(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, ca, func(ctx context.Context) error {
+			upgraded := func(c *magnum.Cluster) bool { return c.ClusterTemplateID == ct.UUID }
+			c, err := r.applyAndWaitProved(ctx, id, name, "upgraded to baymodel "+ct.Name, timeout, ca, func(ctx context.Context) error {
 				return r.data.Magnum.UpgradeCluster(ctx, id, opts)
-			}, func(c *magnum.Cluster) bool { return c.ClusterTemplateID == ct.UUID })
+			}, upgraded, func(before, c *magnum.Cluster) bool { return !upgraded(before) && upgraded(c) })
 			if c != nil {
 				last = c
 			}
