@@ -443,18 +443,7 @@ func TestAccBay_caKeptAcrossHealthSaves(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
-	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + `
-resource "magnum_baymodel" "capi" {
-  name                = "capi"
-  coe                 = "kubernetes"
-  image_id            = "ubuntu-2204-kube-v1.30.2"
-  external_network_id = "public"
-  flavor_id           = "m1.medium"
-  master_flavor_id    = "m1.medium"
-  network_driver      = "calico"
-  dns_nameserver      = "8.8.8.8"
-  labels              = { kube_tag = "v1.30.2" }
-}
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + capiBaymodel("capi", "capi", "v1.30.2") + `
 
 resource "magnum_bay" "capi" {
   name        = "capibay"

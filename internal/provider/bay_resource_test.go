@@ -504,22 +504,7 @@ func TestAccBay_masterProfileWithoutHeat(t *testing.T) {
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
 	cfg := func(nodes int) string {
-		return acctest.ProviderBlock(s, "demo") + fmt.Sprintf(`
-resource "magnum_baymodel" "capi" {
-  name                = "capi-v1.30"
-  coe                 = "kubernetes"
-  image_id            = "ubuntu-2204-kube-v1.30.2"
-  external_network_id = "public"
-  flavor_id           = "m1.medium"
-  master_flavor_id    = "m1.medium"
-  network_driver      = "calico"
-  # magnum-cluster-api fails every create without one.
-  dns_nameserver = "8.8.8.8"
-  labels = {
-    kube_tag = "v1.30.2"
-  }
-}
-
+		return acctest.ProviderBlock(s, "demo") + capiBaymodel("capi", "capi-v1.30", "v1.30.2") + fmt.Sprintf(`
 resource "magnum_bay" "capi" {
   name        = "capibay"
   baymodel_id = magnum_baymodel.capi.id

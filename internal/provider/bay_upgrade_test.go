@@ -469,21 +469,7 @@ func TestAccBay_upgradeBackNotAppliedWarns(t *testing.T) {
 	opts := fastBays()
 	opts.Profile = "master"
 	s := acctest.StartSim(t, opts)
-	model := func(name, tag string) string {
-		return fmt.Sprintf(`
-resource "magnum_baymodel" %[1]q {
-  name                = %[1]q
-  coe                 = "kubernetes"
-  image_id            = "ubuntu-2204-kube-v1.30.2"
-  external_network_id = "public"
-  flavor_id           = "m1.medium"
-  master_flavor_id    = "m1.medium"
-  network_driver      = "calico"
-  dns_nameserver      = "8.8.8.8"
-  labels              = { kube_tag = %[2]q }
-}
-`, name, tag)
-	}
+	model := func(name, tag string) string { return capiBaymodel(name, name, tag) }
 	cfg := func(on, extra string) string {
 		return cliHead + acctest.ProviderBlock(s, "demo") + model("v130", "v1.30.2") + model("v131", "v1.31.1") + `
 resource "magnum_bay" "capi" {
@@ -504,4 +490,23 @@ resource "magnum_bay" "capi" {
 	expectInOutput(t, out, `Warning: Bay "backbay" still runs Kubernetes v1.31.1 after its upgrade`,
 		`to baymodel "v130" (kube_tag v1.30.2) complete`, "coe_version v1.31.1", "with magnum_bay.capi")
 	cli.run("destroy", "-auto-approve")
+}
+
+// capiBaymodel is a baymodel the simulator's master profile (a Cluster API
+// driver) builds bays from: the driver's image, a master flavor, calico and
+// a DNS server, without which magnum-cluster-api fails every create.
+func capiBaymodel(label, name, kubeTag string) string {
+	return fmt.Sprintf(`
+resource "magnum_baymodel" %q {
+  name                = %q
+  coe                 = "kubernetes"
+  image_id            = "ubuntu-2204-kube-v1.30.2"
+  external_network_id = "public"
+  flavor_id           = "m1.medium"
+  master_flavor_id    = "m1.medium"
+  network_driver      = "calico"
+  dns_nameserver      = "8.8.8.8"
+  labels              = { kube_tag = %q }
+}
+`, label, name, kubeTag)
 }

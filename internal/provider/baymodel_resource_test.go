@@ -392,19 +392,7 @@ resource "magnum_baymodel" "nodns" {
   network_driver      = "calico"
   labels              = { kube_tag = "v1.30.2" }
 }
-
-resource "magnum_baymodel" "withdns" {
-  name                = "capi-withdns"
-  coe                 = "kubernetes"
-  image_id            = "ubuntu-2204-kube-v1.30.2"
-  external_network_id = "public"
-  flavor_id           = "m1.medium"
-  master_flavor_id    = "m1.medium"
-  network_driver      = "calico"
-  dns_nameserver      = "8.8.8.8"
-  labels              = { kube_tag = "v1.30.2" }
-}
-`
+` + capiBaymodel("withdns", "capi-withdns", "v1.30.2")
 	cli.writeConfig(baymodels)
 	out := cli.run("apply", "-auto-approve")
 	warning := `Warning: Baymodel "capi-nodns" has no dns_nameserver, which its Cluster API driver needs`
