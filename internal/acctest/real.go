@@ -127,6 +127,19 @@ func init() {
 // Magnum (MAGNUM_ACC_TARGET=real).
 func RealTarget() bool { return os.Getenv(TargetEnv) == "real" }
 
+// Bound is how long a test lets a command or a wait that depends on the
+// cloud run before it gives up: d against the simulator, five times d
+// against a real Magnum. In CI the three real stacks share two cores with
+// their three suites (load about 24), and there a real 2025.1 took over 80 s
+// to delete and recreate one bay, which a two-minute bound on the whole
+// apply did not allow.
+func Bound(d time.Duration) time.Duration {
+	if RealTarget() {
+		return 5 * d
+	}
+	return d
+}
+
 // SkipUnlessSimulator skips a test that needs what only the simulator can
 // do (fault injection beyond Heat, a fake clock, a Kubernetes endpoint, a
 // newer Magnum), saying why, when the target is a real Magnum. Such a test

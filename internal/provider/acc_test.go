@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 )
 
@@ -38,7 +39,7 @@ func newTestProvider() provider.Provider {
 func deleteWhenDone(t *testing.T, mc *magnum.Client, bayID, templateID string) {
 	t.Helper()
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(5*time.Minute))
 		defer cancel()
 		if bayID != "" {
 			if err := mc.DeleteCluster(ctx, bayID); err != nil && !magnum.IsNotFound(err) {

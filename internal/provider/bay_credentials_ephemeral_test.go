@@ -199,7 +199,7 @@ func kubectlWith(raw string) error {
 	if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	out, err := exec.CommandContext(ctx, kubectl, "--kubeconfig", path, "--request-timeout=20s", "get", "namespaces").CombinedOutput()
 	if err != nil {

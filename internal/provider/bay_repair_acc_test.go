@@ -26,7 +26,7 @@ import (
 func waitForBayStatus(t *testing.T, s *sim.Sim, name, status string) sim.ClusterInfo {
 	t.Helper()
 	var last sim.ClusterInfo
-	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(acctest.Bound(3 * time.Minute)); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		for _, c := range s.Clusters() {
 			if c.Name == name {
 				last = c
@@ -44,7 +44,7 @@ func waitForBayStatus(t *testing.T, s *sim.Sim, name, status string) sim.Cluster
 // changes, 1 an error.
 func (c *terraformCLI) planExitCode() (int, string) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	cmd, out := c.command(ctx, "plan", "-detailed-exitcode")
 	err := cmd.Run()

@@ -465,7 +465,7 @@ func checkKubectlWorks(address string) resource.TestCheckFunc {
 			return err
 		}
 		for _, args := range [][]string{{"get", "--raw", "/version"}, {"get", "namespaces"}} {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 			out, err := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig", path, "--request-timeout=20s"}, args...)...).CombinedOutput()
 			cancel()
 			if err != nil {

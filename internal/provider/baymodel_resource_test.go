@@ -413,7 +413,7 @@ resource "magnum_bay" "doomed" {
   baymodel_id = magnum_baymodel.nodns.id
 }
 `)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	cmd, buf := cli.command(ctx, "apply", "-auto-approve")
 	if err := cmd.Run(); err == nil {
@@ -484,7 +484,7 @@ resource "magnum_bay" "capi" {
 	cli.writeConfig(bay(`timeouts {
     create = "5s"
   }`))
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	cmd, buf := cli.command(ctx, "apply", "-auto-approve")
 	if err := cmd.Run(); err == nil {

@@ -98,7 +98,7 @@ func (c *terraformCLI) command(ctx context.Context, args ...string) (*exec.Cmd, 
 
 func (c *terraformCLI) run(args ...string) string {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	cmd, out := c.command(ctx, args...)
 	if err := cmd.Run(); err != nil {

@@ -85,7 +85,7 @@ func testMoveFromOpenstack(t *testing.T, bayLabels, bayAction string, withNodegr
 	}
 	t.Parallel()
 	s := acctest.StartSim(t, fastBays())
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(5*time.Minute))
 	defer cancel()
 
 	// What the peer created and has in its state.

@@ -26,7 +26,7 @@ import (
 // the baymodel named model.
 func createClusterAs(t *testing.T, s *sim.Sim, user, name, model string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	mc := acctest.MagnumClient(t, s, user)
 	ct, err := mc.GetClusterTemplate(ctx, model)

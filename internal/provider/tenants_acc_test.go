@@ -32,7 +32,7 @@ func createBayAs(t *testing.T, s *sim.Sim, project, name string, public bool) (t
 	// Real Magnum 15 here reports CREATE_COMPLETE 20-38 s after the POST
 	// on two cores at load 11-18 (12 creates, scripts/real-magnum/
 	// transient-probe.py); a minute left too little for a busier machine.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(3*time.Minute))
 	defer cancel()
 	mc := acctest.MagnumClient(t, s, project)
 	str := func(v string) *string { return &v }
@@ -207,7 +207,7 @@ func TestAccTenants_certificateOfAnotherUser(t *testing.T) {
 func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]any) string {
 	t.Helper()
 	raw, _ := json.Marshal(body)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/container-infra/v1/clustertemplates", bytes.NewReader(raw))
 	if err != nil {
