@@ -485,3 +485,49 @@ resource "magnum_bay" "capi" {
 	}
 	cli.run("destroy", "-auto-approve")
 }
+
+// An apply that does not refresh (-refresh=false, or a saved plan applied
+// later) plans the bay's credentials as the state holds them. When the CA
+// was rotated elsewhere in between, Update finds another CA; Terraform
+// accepts only the values its plan showed, so the apply keeps the planned
+// ones, says why, and the next refresh records Magnum's.
+func TestAccBay_unrefreshedUpdateKeepsPlannedCredentials(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "rotates the bay's CA out of band")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	head := cliHead + acctest.ProviderBlock(s, "demo")
+	cli.writeConfig(head + testAccBayConfig("stale", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "stale")
+	before := stateBayCA(t, cli)
+
+	mustSim(t, s.RotateCA(id))
+	waitForBayStatus(t, s, "stale", "UPDATE_COMPLETE")
+	rotated, err := acctest.MagnumClient(t, s, "demo").GetCA(context.Background(), id, magnum.CATypeKubernetes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rotated == before {
+		t.Fatal("the simulator's rotation kept the CA")
+	}
+
+	cli.writeConfig(head + testAccBayConfig("stale", 2, ""))
+	out := cli.run("apply", "-refresh=false", "-auto-approve")
+	expectInOutput(t, out, `Warning: Bay "stale" changed outside Terraform`, "ca_cert", "kubeconfig", "terraform apply -refresh-only")
+	if got := stateBayCA(t, cli); got != before {
+		t.Error("the unrefreshed apply stored a CA its plan did not show")
+	}
+	if c := waitForBayStatus(t, s, "stale", "UPDATE_COMPLETE"); c.NodeCount != 2 {
+		t.Errorf("the unrefreshed apply left %d nodes, want 2", c.NodeCount)
+	}
+
+	cli.run("apply", "-refresh-only", "-auto-approve")
+	if got := stateBayCA(t, cli); got != rotated {
+		t.Error("the refresh after the unrefreshed apply did not record Magnum's CA")
+	}
+	if code, out := cli.planExitCode(); code != 0 {
+		t.Errorf("plan after the refresh exited %d, want 0:\n%s", code, out)
+	}
+	cli.run("destroy", "-auto-approve")
+}

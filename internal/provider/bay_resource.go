@@ -654,6 +654,14 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	kept, diags := keepPlanned(ctx, req.Plan, &resp.State)
+	resp.Diagnostics.Append(diags...)
+	if len(kept) > 0 {
+		// The state's credentials are not the ones Magnum now serves: the
+		// next refresh must read them rather than trust the fingerprint.
+		meta.CARead = ""
+		resp.Diagnostics.AddWarning(changedOutsideWarning(name, id, kept))
+	}
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
 }
 
