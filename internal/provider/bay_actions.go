@@ -165,6 +165,7 @@ func updateFailedAtOnce(before, c *magnum.Cluster) bool {
 // update, keeping the old arguments so the next plan retries the change.
 func (r *bayResource) saveAfterFailedUpdate(ctx context.Context, resp *resource.UpdateResponse, state bayModel, c *magnum.Cluster, meta bayMeta) {
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+	resp.Diagnostics.Append(r.data.keepPhase(ctx, resp.Private)...)
 	if c == nil {
 		return
 	}

@@ -1,10 +1,16 @@
 package provider
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
 func TestSyncRewrote(t *testing.T) {
@@ -42,5 +48,126 @@ func TestConductorPhaseIsSharedAndNilSafe(t *testing.T) {
 	d := &ProviderData{}
 	if d.conductorPhase() == nil || d.conductorPhase() != d.conductorPhase() {
 		t.Error("the bay waits of one provider instance must share one Phase")
+	}
+}
+
+// A bay keeps the conductor's phase its create learnt, so a resize run
+// later by another terraform process (another provider process) polls once
+// per conductor period just after the sync from its first minute on,
+// instead of on the schedule's sparse polls, which notice up to a quarter
+// of the elapsed time late.
+func TestAccBay_laterRunPollsOnTheKeptPhase(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
+	t.Parallel()
+	const period = waiter.ConductorPeriod
+	opts := fastBays()
+	opts.ConductorInterval = period
+	opts.ConductorEpoch = time.Now().Truncate(period).Add(3700 * time.Millisecond)
+	// Long enough to poll three or four times past the first minute and
+	// a period.
+	opts.HeatUpdateDuration = 90 * time.Second
+	s := acctest.StartSim(t, opts)
+	cli := newTerraformCLI(t)
+	head := cliHead + acctest.ProviderBlock(s, "demo")
+	cli.writeConfig(head + testAccBayConfig("phased", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "phased")
+
+	cli.writeConfig(head + testAccBayConfig("phased", 2, ""))
+	mark := len(s.Requests())
+	// The resize alone takes Magnum about 100 s; on the schedule, without
+	// the phase, the wait may notice its end 15 s late.
+	cli.runWithin(4*time.Minute, "apply", "-auto-approve")
+	var polls []time.Time
+	for _, r := range s.Requests()[mark:] {
+		if r.Route == "GET /v1/clusters/{id}" && strings.HasSuffix(r.Path, id) {
+			polls = append(polls, r.Time)
+		}
+	}
+	if c := waitForBayStatus(t, s, "phased", "UPDATE_COMPLETE"); c.NodeCount != 2 {
+		t.Fatalf("the resize left %d nodes", c.NodeCount)
+	}
+	// The wait starts at the resize's first poll; the refresh before it
+	// reads the bay once more, some time earlier.
+	var late []time.Time
+	for i := 1; i < len(polls); i++ {
+		if polls[i].Sub(polls[1]) >= waiter.PhaseAfter+period {
+			late = append(late, polls[i])
+		}
+	}
+	if len(late) < 3 {
+		t.Fatalf("%d polls past the resize's first minute and a period, want at least 3: %v", len(late), polls)
+	}
+	// A sync's result shows a fifth of the period after the sync on the
+	// simulator's Heat bays (its sync reads the stack and saves, as real
+	// Magnum's does; sim/timeline.go): a poll on the phase comes just after.
+	visible := period / 5
+	for i, p := range late {
+		into := p.Sub(opts.ConductorEpoch) % period
+		if into < visible || into > visible+1500*time.Millisecond {
+			t.Errorf("poll %d past the first minute came %s into the conductor's period, want within 1.5 s after the sync's result shows (%s)", i, into, visible)
+		}
+		if i > 0 {
+			if gap := p.Sub(late[i-1]); gap < period-time.Second || gap > period+time.Second {
+				t.Errorf("polls %d and %d past the first minute are %s apart, want one period", i-1, i, gap)
+			}
+		}
+	}
+	cli.run("destroy", "-auto-approve")
+}
+
+// memPrivate is private state in memory.
+type memPrivate map[string][]byte
+
+func (m memPrivate) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return m[key], nil
+}
+
+func (m memPrivate) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
+	m[key] = value
+	return nil
+}
+
+func TestPhaseKeptInPrivateState(t *testing.T) {
+	ctx := context.Background()
+	at := func(off time.Duration) time.Time { return time.Unix(0, 0).Add(1000*waiter.ConductorPeriod + off) }
+	learnt := &ProviderData{}
+	kept := memPrivate{}
+	if d := learnt.keepPhase(ctx, kept); d.HasError() || len(kept) != 0 {
+		t.Fatalf("a process that knows no phase wrote %v", kept)
+	}
+	learnt.conductorPhase().Observe(at(2100*time.Millisecond), at(2600*time.Millisecond))
+	learnt.keepPhase(ctx, kept)
+
+	tests := []struct {
+		name      string
+		private   memPrivate
+		knows     bool // the new process learnt a window of its own first
+		wantLo    time.Duration
+		wantKnown bool
+	}{
+		{"a new process starts from the kept window", kept, false, 2100 * time.Millisecond, true},
+		{"a window of its own is kept", kept, true, 7 * time.Second, true},
+		{"nothing kept", memPrivate{}, false, 0, false},
+		{"unreadable", memPrivate{privateConductorPhase: []byte("{")}, false, 0, false},
+		{"another period", memPrivate{privateConductorPhase: []byte(`{"period_ns":60000000000,"lo_ns":2100000000,"hi_ns":2600000000}`)}, false, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := &ProviderData{}
+			if tt.knows {
+				d.conductorPhase().Observe(at(7*time.Second), at(7200*time.Millisecond))
+			}
+			d.seedPhase(ctx, tt.private)
+			lo, _, ok := d.conductorPhase().Window()
+			if ok != tt.wantKnown || lo != tt.wantLo {
+				t.Errorf("window from %s (%t), want from %s (%t)", lo, ok, tt.wantLo, tt.wantKnown)
+			}
+		})
+	}
+	var none *ProviderData
+	none.seedPhase(ctx, kept)
+	if d := none.keepPhase(ctx, memPrivate{}); d.HasError() {
+		t.Error(d)
 	}
 }

@@ -450,6 +450,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	// state (tainted), never orphaned.
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+	resp.Diagnostics.Append(r.data.keepPhase(ctx, resp.Private)...)
 
 	cond := waiter.Conditions[*magnum.Cluster]{
 		Target:        []string{"CREATE_COMPLETE"},
@@ -486,6 +487,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &plan.bayAttributes, plan.StoreCredentials, ahead)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+	resp.Diagnostics.Append(r.data.keepPhase(ctx, resp.Private)...)
 }
 
 func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -500,6 +502,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 		return
 	}
 	r.data.holdInState("bay", state.Name.ValueString(), state.ID.ValueString())
+	r.data.seedPhase(ctx, req.Private)
 	c, err := readBay(ctx, func(ctx context.Context) (*magnum.Cluster, error) {
 		return r.data.Magnum.GetCluster(ctx, state.ID.ValueString())
 	}, readBayTries, readBayInterval)
@@ -533,6 +536,7 @@ func (r *bayResource) Read(ctx context.Context, req resource.ReadRequest, resp *
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, c, &meta, &state.bayAttributes, state.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+	resp.Diagnostics.Append(r.data.keepPhase(ctx, resp.Private)...)
 }
 
 func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -544,6 +548,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		return
 	}
 	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
+	r.data.seedPhase(ctx, req.Private)
 	timeout, diags := plan.Timeouts.Update(ctx, defaultBayUpdateTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -663,6 +668,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 		resp.Diagnostics.AddWarning(changedOutsideWarning(name, id, kept))
 	}
 	resp.Diagnostics.Append(setBayMeta(ctx, resp.Private, meta)...)
+	resp.Diagnostics.Append(r.data.keepPhase(ctx, resp.Private)...)
 }
 
 func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -673,6 +679,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		return
 	}
 	resp.Diagnostics.Append(r.data.checkProject("bay", state.Name.ValueString(), state.ID.ValueString(), state.ProjectID)...)
+	r.data.seedPhase(ctx, req.Private)
 	timeout, diags := state.Timeouts.Delete(ctx, defaultBayDeleteTimeout)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {

@@ -98,7 +98,13 @@ func (c *terraformCLI) command(ctx context.Context, args ...string) (*exec.Cmd, 
 
 func (c *terraformCLI) run(args ...string) string {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), acctest.Bound(2*time.Minute))
+	return c.runWithin(acctest.Bound(2*time.Minute), args...)
+}
+
+// runWithin is run for a command that the test knows takes longer.
+func (c *terraformCLI) runWithin(bound time.Duration, args ...string) string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	cmd, out := c.command(ctx, args...)
 	if err := cmd.Run(); err != nil {

@@ -499,6 +499,9 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 			tflog.Info(ctx, fmt.Sprintf("nodegroup %q: %s", name, ch.To), map[string]any{"nodegroup": name, "id": id, "from": ch.From, "status": ch.To, "elapsed": ch.Elapsed.String()})
 		},
 		Logf: func(format string, args ...any) { tflog.Debug(ctx, fmt.Sprintf(format, args...)) },
+		// Magnum's conductor moves a nodegroup's status on the same
+		// periodic sync as its cluster's.
+		Phase: r.data.conductorPhase(),
 	}, func(ctx context.Context) (*magnum.NodeGroup, string, error) {
 		ng, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
 		if err != nil {

@@ -85,6 +85,37 @@ func (p *Phase) Observe(before, after time.Time) {
 	p.lo, p.hi = p.norm(p.lo), p.norm(p.lo)+(p.hi-p.lo)
 }
 
+// Window returns the learnt window, as offsets into the period, when it is
+// narrow enough to poll on: what a caller keeps to Seed a later Phase.
+func (p *Phase) Window() (lo, hi time.Duration, ok bool) {
+	if p == nil {
+		return 0, 0, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.usable() {
+		return 0, 0, false
+	}
+	return p.lo, p.hi, true
+}
+
+// Seed starts a Phase that has learnt nothing yet from a window an earlier
+// one learnt (Window): the conductor's grid is fixed when it starts, so
+// a window learnt by an earlier run holds until it restarts. A Phase that
+// already knows a window keeps it, and a seeded window is only a first
+// guess: an observation that contradicts it replaces it, as with any.
+func (p *Phase) Seed(lo, hi time.Duration) {
+	if p == nil || hi < lo || hi-lo > maxPhaseWidth {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known {
+		return
+	}
+	p.lo, p.hi, p.known = p.norm(lo), p.norm(lo)+(hi-lo), true
+}
+
 // Known reports whether a window narrow enough to poll on has been learnt.
 func (p *Phase) Known() bool {
 	if p == nil {

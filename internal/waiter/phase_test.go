@@ -114,3 +114,81 @@ func TestWaitPollsOnTheConductorPhase(t *testing.T) {
 		t.Error("a 30 s window taught the phase")
 	}
 }
+
+func TestPhaseSeed(t *testing.T) {
+	const period = 10 * time.Second
+	at := func(off time.Duration) time.Time { return time.Unix(0, 0).Add(1000*period + off) }
+	tests := []struct {
+		name           string
+		learnt         [][2]time.Duration // observed windows, as offsets
+		seedLo, seedHi time.Duration
+		wantLo, wantHi time.Duration
+		wantKnown      bool
+	}{
+		{"a seed starts an empty Phase", nil, 4 * time.Second, 4500 * time.Millisecond, 4 * time.Second, 4500 * time.Millisecond, true},
+		{"an offset past the period wraps", nil, 14 * time.Second, 14500 * time.Millisecond, 4 * time.Second, 4500 * time.Millisecond, true},
+		{"a learnt window is kept", [][2]time.Duration{{7 * time.Second, 7400 * time.Millisecond}}, 4 * time.Second, 4500 * time.Millisecond, 7 * time.Second, 7400 * time.Millisecond, true},
+		{"a seed too wide to poll on is ignored", nil, 1 * time.Second, 4 * time.Second, 0, 0, false},
+		{"an inverted seed is ignored", nil, 5 * time.Second, 4 * time.Second, 0, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := NewPhase(period)
+			for _, w := range tt.learnt {
+				p.Observe(at(w[0]), at(w[1]))
+			}
+			p.Seed(tt.seedLo, tt.seedHi)
+			lo, hi, ok := p.Window()
+			if ok != tt.wantKnown || lo != tt.wantLo || hi != tt.wantHi {
+				t.Errorf("window %s..%s (%t), want %s..%s (%t)", lo, hi, ok, tt.wantLo, tt.wantHi, tt.wantKnown)
+			}
+			if p.Known() != tt.wantKnown {
+				t.Errorf("Known() = %t", p.Known())
+			}
+		})
+	}
+	// A seeded window is a guess: a narrow observation elsewhere replaces it.
+	p := NewPhase(period)
+	p.Seed(4*time.Second, 4500*time.Millisecond)
+	p.Observe(at(8*time.Second), at(8300*time.Millisecond))
+	if lo, hi, _ := p.Window(); lo != 8*time.Second || hi != 8300*time.Millisecond {
+		t.Errorf("after a contradicting observation the window is %s..%s, want 8s..8.3s", lo, hi)
+	}
+	var none *Phase
+	none.Seed(time.Second, 2*time.Second)
+	if _, _, ok := none.Window(); ok {
+		t.Error("a nil Phase has a window")
+	}
+}
+
+// A window learnt by one wait and seeded into a new Phase (another run of
+// the provider) lets a long wait poll once per period just after the sync
+// from its first minute on, as the Phase that learnt it would.
+func TestWaitPollsOnASeededPhase(t *testing.T) {
+	const period = 10 * time.Second
+	c := newClock()
+	off := c.start.Sub(time.Unix(0, 0)) % period
+	done := 3*time.Minute + 4300*time.Millisecond - off
+	learnt := NewPhase(period)
+	learnt.Observe(c.start.Add(-24*time.Hour+4*time.Second-off), c.start.Add(-24*time.Hour+4500*time.Millisecond-off))
+	lo, hi, ok := learnt.Window()
+	if !ok {
+		t.Fatal("nothing learnt")
+	}
+	seeded := NewPhase(period)
+	seeded.Seed(lo, hi)
+	refresh := scripted(c, step{0, obj{State: "UPDATE_IN_PROGRESS"}, nil}, step{done, obj{State: "UPDATE_COMPLETE"}, nil})
+	cfg := c.config("seeded")
+	cfg.Phase = seeded
+	if _, err := Wait(context.Background(), cfg, refresh, Conditions[obj]{Target: []string{"UPDATE_COMPLETE"}, Pending: []string{"UPDATE_IN_PROGRESS"}}); err != nil {
+		t.Fatal(err)
+	}
+	if late := c.elapsed() - done; late < 0 || late > time.Second {
+		t.Errorf("noticed %s after the change, want within 1 s", late)
+	}
+	for i := 1; i < len(c.polls); i++ {
+		if c.polls[i-1] >= PhaseAfter && c.polls[i]-c.polls[i-1] < period {
+			t.Errorf("polls at %s and %s: closer than one period past the first minute", c.polls[i-1], c.polls[i])
+		}
+	}
+}
