@@ -101,11 +101,19 @@ func (rl *relay) magnumURL(path string) string {
 	return rl.magnum.String() + path
 }
 
+// relayCheckTimeout bounds one of the tests' own looks at the real cloud
+// (listings, an existence check, a fault armed on the Heat stand-in). In
+// CI the three real stacks share two cores with their three suites, and
+// there real Zed once took over a minute to answer GET /v1/clusters/detail;
+// a look that gives up reads as a leftover bay and fails a test that
+// passed.
+const relayCheckTimeout = 3 * time.Minute
+
 // listClusters lists the tenants' clusters through Magnum. A cluster being
 // deleted can make Magnum 15 answer 400 for a moment (its nodegroups go
 // before its row), so a 400 is retried a few times.
 func (rl *relay) listClusters() ([]ClusterInfo, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), relayCheckTimeout)
 	defer cancel()
 	type row struct {
 		UUID       string  `json:"uuid"`
@@ -165,7 +173,7 @@ func (rl *relay) mustClusters() []ClusterInfo {
 // cannot be asked the count is unknowable, and it answers a count no
 // no-orphan check can mistake for zero.
 func (rl *relay) stacks() int {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), relayCheckTimeout)
 	defer cancel()
 	n := 0
 	for _, name := range rl.tenants() {
@@ -188,7 +196,7 @@ func (rl *relay) stacks() int {
 // the public ones), each once, oldest first. A listing that fails answers
 // a row no check can mistake for "none of that name".
 func (rl *relay) mustTemplates() []TemplateInfo {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), relayCheckTimeout)
 	defer cancel()
 	type row struct {
 		UUID      string `json:"uuid"`
@@ -228,7 +236,7 @@ func (rl *relay) mustTemplates() []TemplateInfo {
 }
 
 func (rl *relay) templateExists(id string) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), relayCheckTimeout)
 	defer cancel()
 	who := "admin"
 	if _, ok := rl.opts.Users[who]; !ok {
@@ -261,7 +269,7 @@ func (rl *relay) owner(id string) (string, error) {
 
 // armFault arms a fault on the Heat stand-in behind the real Magnum.
 func (rl *relay) armFault(match string, f Fault) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), relayCheckTimeout)
 	defer cancel()
 	sess, err := rl.session(ctx, rl.tenants()[0])
 	if err != nil {
