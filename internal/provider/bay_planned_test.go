@@ -97,21 +97,13 @@ func TestPlannedFromStateAreStateFollowing(t *testing.T) {
 		var mods []string
 		switch a := a.(type) {
 		case schema.StringAttribute:
-			for _, m := range a.PlanModifiers {
-				mods = append(mods, m.Description(ctx))
-			}
+			mods = descriptions(ctx, a.PlanModifiers)
 		case schema.ListAttribute:
-			for _, m := range a.PlanModifiers {
-				mods = append(mods, m.Description(ctx))
-			}
+			mods = descriptions(ctx, a.PlanModifiers)
 		case schema.MapAttribute:
-			for _, m := range a.PlanModifiers {
-				mods = append(mods, m.Description(ctx))
-			}
+			mods = descriptions(ctx, a.PlanModifiers)
 		case schema.SingleNestedAttribute:
-			for _, m := range a.PlanModifiers {
-				mods = append(mods, m.Description(ctx))
-			}
+			mods = descriptions(ctx, a.PlanModifiers)
 		}
 		if !slices.ContainsFunc(mods, func(d string) bool {
 			return strings.Contains(d, "will not change") || strings.Contains(d, "prior state")
@@ -119,4 +111,12 @@ func TestPlannedFromStateAreStateFollowing(t *testing.T) {
 			t.Errorf("%s is not planned from state (modifiers %q)", name, mods)
 		}
 	}
+}
+
+func descriptions[M interface{ Description(context.Context) string }](ctx context.Context, mods []M) []string {
+	out := make([]string, len(mods))
+	for i, m := range mods {
+		out[i] = m.Description(ctx)
+	}
+	return out
 }
