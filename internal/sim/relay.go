@@ -81,7 +81,7 @@ func newRelay(opts RelayOptions) (*relay, error) {
 	}
 	rl := &relay{
 		opts: opts, keystone: ks,
-		client:   &http.Client{Timeout: 90 * time.Second},
+		client:   &http.Client{Timeout: relayCheckTimeout},
 		routes:   routeNames(),
 		callers:  map[string][2]string{},
 		sessions: map[string]*relaySession{},

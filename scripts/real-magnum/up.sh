@@ -270,6 +270,12 @@ epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | sed -n 1p 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
 # magnum-api's own server (werkzeug) handles one request at a time, which
 # parallel acceptance tests queue behind; Debian serves it with uwsgi too.
+# One thread per process, as for Keystone: Zed's magnum-api runs eventlet's
+# hub (oslo.messaging), whose green locks cannot be handed between threads.
+# With 2 processes of 8 threads, a clean-clone CI run logged "greenlet.error:
+# cannot switch to a different thread" (eventlet semaphore.py _do_acquire),
+# after which one worker never served again and the other served nothing for
+# 100 s, while every request of the Zed suite waited and timed out.
 cat >"$STATE/etc/magnum/uwsgi.ini" <<EOF
 [uwsgi]
 plugins = python3
@@ -277,9 +283,10 @@ http-socket = 127.0.0.1:9511
 wsgi-file = $HERE/magnum-api-wsgi.py
 pyargv = --config-file $STATE/etc/magnum/magnum.conf
 master = true
-processes = 2
-threads = 8
+processes = 8
+threads = 1
 enable-threads = true
+listen = 1024
 lazy-apps = true
 buffer-size = 65535
 die-on-term = true
