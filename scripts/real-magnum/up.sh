@@ -270,8 +270,8 @@ epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | sed -n 1p 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
 # magnum-api's own server (werkzeug) handles one request at a time, which
 # parallel acceptance tests queue behind; Debian serves it with uwsgi too.
-# One thread per process, as for Keystone: Zed's magnum-api runs eventlet's
-# hub (oslo.messaging), whose green locks cannot be handed between threads.
+# One thread per process, as for Keystone: eventlet's hub runs in Zed's
+# magnum-api, and its green locks cannot be handed between threads.
 # With 2 processes of 8 threads, a clean-clone CI run logged "greenlet.error:
 # cannot switch to a different thread" (eventlet semaphore.py _do_acquire),
 # after which one worker never served again and the other served nothing for
