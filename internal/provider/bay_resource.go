@@ -412,7 +412,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 
 	// The name look-up does not need the baymodel: both go out at once.
 	names := startListing(ctx, r.data.listBays)
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, plan.BaymodelID.ValueString())
+	ct, err := r.data.baymodels.read(ctx, plan.BaymodelID.ValueString(), r.data.Magnum.GetClusterTemplate)
 	if err != nil {
 		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)

@@ -202,6 +202,7 @@ func (r *baymodelResource) Create(ctx context.Context, req resource.CreateReques
 		}
 	}
 	tflog.Info(ctx, "created baymodel", map[string]any{"id": ct.UUID, "name": ct.Name, "adopted": adopted})
+	r.data.baymodels.remember(ct)
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	warnMissingDNSNameserver(plan.baymodelModel, &resp.Diagnostics)
@@ -227,6 +228,7 @@ func (r *baymodelResource) Read(ctx context.Context, req resource.ReadRequest, r
 		resp.Diagnostics.AddError("Error reading baymodel", diagnose.APIError(err))
 		return
 	}
+	r.data.baymodels.remember(ct)
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &state.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
@@ -260,6 +262,7 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.AddError(summary, detail)
 		return
 	}
+	r.data.baymodels.remember(ct)
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -272,6 +275,7 @@ func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.data.baymodels.forget(state.ID.ValueString())
 	users, err := r.deleteWhenUnused(ctx, state.ID.ValueString(), state.Name.ValueString())
 	if err == nil || magnum.IsNotFound(err) {
 		return

@@ -46,6 +46,10 @@ type ProviderData struct {
 	claims  *claimSet
 	secrets []string
 
+	// baymodels are the baymodels this process has just written or read,
+	// for the bays it creates from them (see recentBaymodels).
+	baymodels *recentBaymodels
+
 	// phase is the Magnum conductor's sync phase, learnt by the bay waits
 	// of this provider instance (see conductorPhase).
 	phaseOnce sync.Once
@@ -120,6 +124,7 @@ func newClients(ctx context.Context, pc *gophercloud.ProviderClient, r session.S
 		ProjectID:      projectID,
 		UserID:         userID,
 		claims:         newClaimSet(),
+		baymodels:      newRecentBaymodels(),
 		Magnum:         mc,
 		Heat:           hc,
 		ProviderClient: pc,
