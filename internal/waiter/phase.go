@@ -26,6 +26,10 @@ const phaseMargin = 250 * time.Millisecond
 // all the same, since several of them intersect to a narrow window.
 const maxPhaseWidth = 2 * time.Second
 
+// PhasedPollBound is how long after a change shows a phased poll comes at
+// the latest: the widest window a wait polls on, then the margin.
+const PhasedPollBound = maxPhaseWidth + phaseMargin
+
 // Phase learns when, within each conductor period, changes made by the
 // conductor's periodic sync become visible, from the waits that see one:
 // a change first seen by a poll answered at `after`, when the poll sent at
