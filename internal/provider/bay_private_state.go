@@ -56,7 +56,7 @@ func (r *bayResource) bayMeta(ctx context.Context, private privateState, c *magn
 	if c == nil || (meta.COE != "" && meta.BaymodelUUID == c.ClusterTemplateID) {
 		return meta, diags
 	}
-	ct, err := r.data.Magnum.GetClusterTemplate(ctx, c.ClusterTemplateID)
+	ct, err := r.data.readBaymodel(ctx, c.ClusterTemplateID)
 	if err != nil {
 		// The bay outlives a deleted baymodel only in odd cases; keep what
 		// we knew rather than failing the refresh.

@@ -351,7 +351,7 @@ func (r *bayResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanReq
 	templateChanged := !plan.BaymodelID.IsUnknown() && !plan.BaymodelID.Equal(state.BaymodelID)
 	var bm *baymodelReads
 	if r.data != nil {
-		bm = newBaymodelReads(r.data.Magnum)
+		bm = newBaymodelReads(r.data)
 	}
 	if templateChanged && r.sameBaymodel(ctx, bm, req.Private, state, plan, resp) {
 		// The framework marked the computed values unknown for what
@@ -412,7 +412,7 @@ func (r *bayResource) Create(ctx context.Context, req resource.CreateRequest, re
 
 	// The name look-up does not need the baymodel: both go out at once.
 	names := startListing(ctx, r.data.listBays)
-	ct, err := r.data.baymodels.read(ctx, plan.BaymodelID.ValueString(), r.data.Magnum.GetClusterTemplate)
+	ct, err := r.data.readBaymodel(ctx, plan.BaymodelID.ValueString())
 	if err != nil {
 		if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), "to create the bay from", err); ok {
 			resp.Diagnostics.AddAttributeError(path.Root("baymodel_id"), summary, detail)
@@ -567,7 +567,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 
 	var last *magnum.Cluster
 	if !plan.BaymodelID.Equal(state.BaymodelID) {
-		bm := newBaymodelReads(r.data.Magnum)
+		bm := newBaymodelReads(r.data)
 		ct, err := bm.read(ctx, plan.BaymodelID.ValueString())
 		if err != nil {
 			if summary, detail, ok := r.data.ambiguousName(ctx, "baymodel", plan.BaymodelID.ValueString(), fmt.Sprintf("to upgrade bay %q to", name), err); ok {

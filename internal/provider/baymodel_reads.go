@@ -12,10 +12,11 @@ import (
 // provider (a ModifyPlan, an Update): the checks a plan or an upgrade
 // makes each need the current and the new baymodel, and on a real cloud
 // every read costs a round trip through Magnum's policy and database.
-// It lives only as long as that call, so nothing it holds outlives the
-// moment its answer was true: ModifyPlan and Apply are separate calls
-// and each reads afresh. Failures are kept too: within one call a second
-// read would answer the same.
+// It lives only as long as that call. Behind it, the process's
+// recentBaymodels answer for a baymodel the same command has just read
+// or written (the plan's refresh of the baymodel itself, an apply's update
+// of it). Failures are kept too: within one call a second read would
+// answer the same.
 type baymodelReads struct {
 	get  func(ctx context.Context, idOrName string) (*magnum.ClusterTemplate, error)
 	mu   sync.Mutex
@@ -27,8 +28,13 @@ type baymodelRead struct {
 	err error
 }
 
-func newBaymodelReads(m *magnum.Client) *baymodelReads {
-	return &baymodelReads{get: m.GetClusterTemplate, seen: map[string]baymodelRead{}}
+func newBaymodelReads(d *ProviderData) *baymodelReads {
+	return &baymodelReads{get: d.readBaymodel, seen: map[string]baymodelRead{}}
+}
+
+// readBaymodel reads a baymodel through the process's recent ones.
+func (d *ProviderData) readBaymodel(ctx context.Context, idOrName string) (*magnum.ClusterTemplate, error) {
+	return d.baymodels.read(ctx, idOrName, d.Magnum.GetClusterTemplate)
 }
 
 // read returns the baymodel named or identified by idOrName. A baymodel
