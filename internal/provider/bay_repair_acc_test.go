@@ -21,29 +21,27 @@ import (
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
-// waitForBayStatus polls the simulator (or the real cloud through its relay)
-// until the named bay shows status, for at most three minutes.
+// waitForBayStatus waits until the simulator or the real cloud shows the
+// bay in status.
 func waitForBayStatus(t *testing.T, s *sim.Sim, name, status string) sim.ClusterInfo {
 	t.Helper()
-	var last sim.ClusterInfo
-	for deadline := time.Now().Add(acctest.Bound(3 * time.Minute)); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		for _, c := range s.Clusters() {
-			if c.Name == name {
-				last = c
-				if c.Status == status {
-					return c
-				}
-			}
-		}
-	}
-	t.Fatalf("bay %s did not reach %s; last seen %+v", name, status, last)
-	return last
+	return waitForBay(t, s, name, "reach "+status, func(c sim.ClusterInfo, listed bool) bool { return listed && c.Status == status })
 }
 
 // waitForDeleteUnderWay waits until Magnum shows the bay's delete under
 // way or done: DELETE_IN_PROGRESS, DELETE_COMPLETE, or the bay no longer
-// listed. A failed listing (an UNKNOWN entry) proves nothing.
+// listed.
 func waitForDeleteUnderWay(t *testing.T, s *sim.Sim, name string) {
+	t.Helper()
+	waitForBay(t, s, name, "show its delete", func(c sim.ClusterInfo, listed bool) bool {
+		return !listed || c.Status == "DELETE_IN_PROGRESS" || c.Status == "DELETE_COMPLETE"
+	})
+}
+
+// waitForBay polls the bay named name until done says so, with the bay as
+// last listed and whether this listing has it. A failed listing (an
+// UNKNOWN entry) proves nothing and is looked at again.
+func waitForBay(t *testing.T, s *sim.Sim, name, what string, done func(c sim.ClusterInfo, listed bool) bool) sim.ClusterInfo {
 	t.Helper()
 	var last sim.ClusterInfo
 	for deadline := time.Now().Add(acctest.Bound(3 * time.Minute)); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
@@ -56,14 +54,12 @@ func waitForDeleteUnderWay(t *testing.T, s *sim.Sim, name string) {
 				listed, last = true, c
 			}
 		}
-		if failed {
-			continue
-		}
-		if !listed || last.Status == "DELETE_IN_PROGRESS" || last.Status == "DELETE_COMPLETE" {
-			return
+		if !failed && done(last, listed) {
+			return last
 		}
 	}
-	t.Fatalf("bay %s: its delete did not show; last seen %+v", name, last)
+	t.Fatalf("bay %s did not %s; last seen %+v", name, what, last)
+	return last
 }
 
 // planExitCode runs terraform plan -detailed-exitcode: 0 no changes, 2
