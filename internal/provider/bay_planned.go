@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -22,13 +24,13 @@ var plannedFromState = []string{
 	"ca_cert", "kubeconfig", "docker_tls",
 }
 
-// keepPlanned sets back in state every attribute of plannedFromState whose
-// planned value was known and that the apply found changed, and names
-// them. The next refresh records what Magnum reports.
-func keepPlanned(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State) ([]string, diag.Diagnostics) {
+// keepPlanned sets back in state every attribute of names whose planned
+// value was known and that the apply found changed, and names them. The
+// next refresh records what Magnum reports.
+func keepPlanned(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State, names []string) ([]string, diag.Diagnostics) {
 	var kept []string
 	var diags diag.Diagnostics
-	for _, name := range plannedFromState {
+	for _, name := range names {
 		p := path.Root(name)
 		var planned, got attr.Value
 		diags.Append(plan.GetAttribute(ctx, p, &planned)...)
@@ -43,6 +45,24 @@ func keepPlanned(ctx context.Context, plan tfsdk.Plan, state *tfsdk.State) ([]st
 		kept = append(kept, name)
 	}
 	return kept, diags
+}
+
+// allAttributes names every top-level attribute of a resource's schema, in
+// order. For resources whose every setting Magnum lets another client
+// change (a baymodel, a nodegroup), any known planned value can be stale.
+func allAttributes(plan tfsdk.Plan) []string {
+	return slices.Sorted(maps.Keys(plan.Schema.GetAttributes()))
+}
+
+// changedElsewhereWarning explains the values keepPlanned kept on an object
+// whose settings changed elsewhere.
+func changedElsewhereWarning(kind, name, id string, kept []string) (string, string) {
+	return fmt.Sprintf("%s %q changed outside Terraform", strings.ToUpper(kind[:1])+kind[1:], name),
+		fmt.Sprintf("Magnum now reports other values for %s of %s %q (%s) than this apply's plan showed: the %s changed "+
+			"since the state was last refreshed (the plan was made with -refresh=false, or saved and applied later). "+
+			"Terraform accepts from an apply only the values its plan showed, so the state keeps those for now. "+
+			"Run `terraform plan`, or any plan or apply that refreshes, to see the difference; the next apply sets "+
+			"what the configuration says.", strings.Join(kept, ", "), kind, name, id, kind)
 }
 
 // changedOutsideWarning explains the values keepPlanned kept.

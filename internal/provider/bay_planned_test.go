@@ -61,7 +61,7 @@ func TestKeepPlanned(t *testing.T) {
 					t.Fatal(d)
 				}
 			}
-			kept, d := keepPlanned(ctx, plan, &state)
+			kept, d := keepPlanned(ctx, plan, &state, plannedFromState)
 			if d.HasError() {
 				t.Fatal(d)
 			}

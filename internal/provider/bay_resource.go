@@ -659,7 +659,7 @@ func (r *bayResource) Update(ctx context.Context, req resource.UpdateRequest, re
 	resp.Diagnostics.Append(reconcileBayAfterRead(ctx, r.data.Magnum, last, &plan, plannedCount)...)
 	resp.Diagnostics.Append(r.refreshCredentials(ctx, last, &meta, &plan.bayAttributes, plan.StoreCredentials, nil)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
-	kept, diags := keepPlanned(ctx, req.Plan, &resp.State)
+	kept, diags := keepPlanned(ctx, req.Plan, &resp.State, plannedFromState)
 	resp.Diagnostics.Append(diags...)
 	if len(kept) > 0 {
 		// The state's credentials are not the ones Magnum now serves: the

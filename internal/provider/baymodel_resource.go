@@ -265,6 +265,11 @@ func (r *baymodelResource) Update(ctx context.Context, req resource.UpdateReques
 	r.data.baymodels.remember(ct)
 	resp.Diagnostics.Append(baymodelFromAPI(ctx, ct, &plan.baymodelModel)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	kept, diags := keepPlanned(ctx, req.Plan, &resp.State, allAttributes(req.Plan))
+	resp.Diagnostics.Append(diags...)
+	if len(kept) > 0 {
+		resp.Diagnostics.AddWarning(changedElsewhereWarning("baymodel", state.Name.ValueString(), state.ID.ValueString(), kept))
+	}
 }
 
 func (r *baymodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -407,6 +407,11 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 	}
 	resp.Diagnostics.Append(nodegroupFromAPI(ctx, got, &plan, false)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, plan))...)
+	kept, diags := keepPlanned(ctx, req.Plan, &resp.State, allAttributes(req.Plan))
+	resp.Diagnostics.Append(diags...)
+	if len(kept) > 0 {
+		resp.Diagnostics.AddWarning(changedElsewhereWarning("nodegroup", name, id, kept))
+	}
 }
 
 func (r *nodegroupResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
