@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
@@ -290,5 +291,53 @@ func TestOneBayCheckUsesEachRunsT(t *testing.T) {
 	}
 	if OneBayCheck(nil, 20*s).Met {
 		t.Error("no runs passed")
+	}
+}
+
+func TestCreateSpan(t *testing.T) {
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	at := func(ms int, route string) sim.Request {
+		return sim.Request{Time: t0.Add(time.Duration(ms) * time.Millisecond), Route: route}
+	}
+	const lat = 50 * time.Millisecond
+	cases := []struct {
+		name             string
+		reqs             []sim.Request
+		accepted         time.Time
+		ok               bool
+		start, post, end int // milliseconds after t0
+	}{
+		{"name check only (the command wrote the baymodel)", []sim.Request{
+			at(0, "POST /v1/clustertemplates"), at(100, "GET /v1/clusters/detail"), at(160, "POST /v1/clusters"),
+			at(1200, "GET /v1/clusters/{id}"), at(1260, "GET /v1/certificates/{id}"), at(1270, "POST /v1/certificates"),
+		}, t0.Add(200 * time.Millisecond), true, 100, 160, 1320},
+		{"baymodel read beside the name check", []sim.Request{
+			at(90, "GET /v1/clustertemplates/{id}"), at(95, "GET /v1/clusters/detail"), at(150, "POST /v1/clusters"),
+			at(900, "POST /v1/certificates"), at(950, "GET /v1/certificates/{id}"),
+		}, t0.Add(160 * time.Millisecond), true, 90, 150, 1000},
+		{"no lookup before the POST", []sim.Request{
+			at(0, "POST /v1/clustertemplates"), at(150, "POST /v1/clusters"), at(900, "POST /v1/certificates"),
+		}, t0.Add(160 * time.Millisecond), false, 0, 0, 0},
+		{"no certificate after the POST", []sim.Request{
+			at(100, "GET /v1/clusters/detail"), at(150, "POST /v1/clusters"), at(900, "GET /v1/clusters/{id}"),
+		}, t0.Add(160 * time.Millisecond), false, 0, 0, 0},
+		{"no POST near the acceptance", []sim.Request{
+			at(100, "GET /v1/clusters/detail"), at(150, "POST /v1/clusters"), at(900, "POST /v1/certificates"),
+		}, t0.Add(10 * time.Second), false, 0, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sp, ok := createSpan(tc.reqs, tc.accepted, lat)
+			if ok != tc.ok {
+				t.Fatalf("ok = %v, want %v (span %+v)", ok, tc.ok, sp)
+			}
+			if !ok {
+				return
+			}
+			ms := func(x time.Time) int { return int(x.Sub(t0) / time.Millisecond) }
+			if ms(sp.start) != tc.start || ms(sp.post) != tc.post || ms(sp.end) != tc.end {
+				t.Errorf("span %d/%d/%d ms, want %d/%d/%d", ms(sp.start), ms(sp.post), ms(sp.end), tc.start, tc.post, tc.end)
+			}
+		})
 	}
 }

@@ -95,7 +95,8 @@ type OverheadRun struct {
 	Notice time.Duration
 	// MinGap is the shortest time between two GETs of the bay.
 	MinGap time.Duration
-	// BeforePost is from the start of the provider's baymodel read to the
+	// BeforePost is from the start of the provider's lookups before the
+	// POST (its name check, and any baymodel read) to the
 	// arrival of its POST; AfterNotice from the answer to the GET that saw
 	// CREATE_COMPLETE to the answer to the create's last request (signing
 	// the client certificate). Both come from the simulator's request log.

@@ -144,7 +144,10 @@ func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(st
 		run.Overhead = run.Apply - run.Baseline - run.MagnumT
 		run.VsHeat = run.Apply - run.Baseline - run.HeatT
 		run.Notice, run.MinGap = noticeDelay(s, c.UUID, t.Reported, cfg.Latency)
-		sp := createSpan(s, t.Accepted, cfg.Latency)
+		sp, ok := createSpan(s.Requests(), t.Accepted, cfg.Latency)
+		if !ok {
+			return r, fmt.Errorf("scenario 1: the request log does not show the create of %s (its lookups, POST and certificate requests)", c.UUID)
+		}
 		// The certificate requests may have been made during the wait:
 		// the span then ends with the GET that saw the bay ready.
 		if seen := t.Reported.Add(run.Notice); sp.end.Before(seen) {
@@ -184,16 +187,26 @@ func noticeDelay(s *sim.Sim, uuid string, reported time.Time, latency time.Durat
 }
 
 // span is a bay create as the request log shows it: the start of the
-// provider's first request for it (reading the baymodel), the arrival of
-// its POST, and the answer to its last certificate request (reading the CA
-// or signing the client certificate, during the wait or after it).
+// provider's first request for it (the lookups before its POST: the name
+// check, and the baymodel read when the command did not write the
+// baymodel), the arrival of its POST, and the answer to its last
+// certificate request (reading the CA or signing the client certificate,
+// during the wait or after it).
 type span struct{ start, post, end time.Time }
+
+// preCreateRoutes are the requests a bay create makes right before its
+// POST, side by side.
+var preCreateRoutes = map[string]bool{
+	"GET /v1/clusters/detail":       true,
+	"GET /v1/clusters":              true,
+	"GET /v1/clustertemplates/{id}": true,
+}
 
 // createSpan reads the request log for the provider's own time in a bay
 // create. Terraform's work around the resource is not in it, which makes
-// it a steadier figure than wall-time arithmetic on a busy machine.
-func createSpan(s *sim.Sim, accepted time.Time, latency time.Duration) span {
-	reqs := s.Requests()
+// it a steadier figure than wall-time arithmetic on a busy machine. It
+// reports false when the log does not show a whole create.
+func createSpan(reqs []sim.Request, accepted time.Time, latency time.Duration) (span, bool) {
 	post := -1
 	for i, r := range reqs {
 		if r.Route == "POST /v1/clusters" && !r.Time.After(accepted) && accepted.Sub(r.Time) < 5*time.Second {
@@ -201,14 +214,11 @@ func createSpan(s *sim.Sim, accepted time.Time, latency time.Duration) span {
 		}
 	}
 	if post < 0 {
-		return span{}
+		return span{}, false
 	}
 	sp := span{post: reqs[post].Time}
-	for i := post - 1; i >= 0; i-- {
-		if reqs[i].Route == "GET /v1/clustertemplates/{id}" {
-			sp.start = reqs[i].Time
-			break
-		}
+	for i := post - 1; i >= 0 && preCreateRoutes[reqs[i].Route]; i-- {
+		sp.start = reqs[i].Time
 	}
 	// The CA read and the signing may run side by side: the span ends
 	// with whichever is answered last.
@@ -219,8 +229,5 @@ func createSpan(s *sim.Sim, accepted time.Time, latency time.Duration) span {
 			}
 		}
 	}
-	if sp.start.IsZero() || sp.end.IsZero() {
-		return span{}
-	}
-	return sp
+	return sp, !sp.start.IsZero() && !sp.end.IsZero()
 }
