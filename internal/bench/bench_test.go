@@ -254,6 +254,21 @@ func TestPhasedSweepMeetsTheTargets(t *testing.T) {
 	}
 }
 
+// A wait that reads Heat's progress meets the notice targets at every T
+// even without the conductor's phase, and the check fails for the plain
+// schedule, which polls every 9 to 30 s past the first minute.
+func TestHeatNoticeCheck(t *testing.T) {
+	if c := HeatNoticeCheck(ProviderHeat, Sweep(ProviderHeat, SweepDurations())); !c.Met {
+		t.Errorf("%s", c)
+	}
+	if c := HeatNoticeCheck(ProviderSchedule, Sweep(ProviderSchedule, SweepDurations())); c.Met {
+		t.Errorf("the plain schedule passed: %s", c)
+	}
+	if c := HeatNoticeCheck(ProviderHeat, nil); c.Met {
+		t.Errorf("an empty sweep passed: %s", c)
+	}
+}
+
 // Scenario 1's runs put Magnum's report at different points of the poll
 // interval, and its check takes each run's own T.
 func TestNoticeOffsetsSpreadOverThePollInterval(t *testing.T) {

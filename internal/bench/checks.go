@@ -35,6 +35,7 @@ func checks(res *Results, cfg Config) []Check {
 	for _, st := range []Strategy{ProviderSchedule, ProviderHeat} {
 		out = append(out, SweepChecks(st, res.Sweep[st.Name])...)
 	}
+	out = append(out, HeatNoticeCheck(ProviderHeat, res.Sweep[ProviderHeat.Name]))
 	for _, st := range PhasedStrategies {
 		out = append(out, PhaseChecks(st, res.Sweep[st.Name])...)
 	}
@@ -122,10 +123,11 @@ func noDiscoveryCheck(what string, r Row) Check {
 		Got: fmt.Sprintf("%d per run", n), Met: r.Bays > 0 && n == 0}
 }
 
-// heatSavings reports what consulting Heat's progress saves on long waits.
+// heatSavings reports what consulting Heat's progress saves once a wait is
+// past its first minute.
 func heatSavings(sweep map[string][]SweepPoint) []Check {
 	var out []Check
-	for _, T := range []time.Duration{20 * time.Minute, time.Hour, 2 * time.Hour} {
+	for _, T := range []time.Duration{90 * time.Second, 5 * time.Minute, 20 * time.Minute, time.Hour, 2 * time.Hour} {
 		a, ok1 := pointAt(sweep[ProviderSchedule.Name], T)
 		b, ok2 := pointAt(sweep[ProviderHeat.Name], T)
 		if !ok1 || !ok2 {

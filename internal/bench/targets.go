@@ -113,6 +113,29 @@ func PhaseChecks(st Strategy, pts []SweepPoint) []Check {
 	}
 }
 
+// HeatNoticeCheck judges a wait that reads Heat's progress but does not
+// know the conductor's phase (a new provider process on a cloud with Heat)
+// against the notice targets: median ≤ 1 s and max ≤ 3 s at every T. The
+// stack's end tells it when Magnum's next sync can flip the bay, and it
+// polls every second from then on; what it cannot meet without the phase
+// is one GET per period in the seconds after the stack is done.
+func HeatNoticeCheck(st Strategy, pts []SweepPoint) Check {
+	var worstMed, worstMax SweepPoint
+	ok := len(pts) > 0
+	for _, p := range pts {
+		if p.MedianOverhead >= worstMed.MedianOverhead {
+			worstMed = p
+		}
+		if p.MaxOverhead >= worstMax.MaxOverhead {
+			worstMax = p
+		}
+		ok = ok && p.MedianOverhead <= PhasedMedianBound && p.MaxOverhead <= PhasedMaxBound
+	}
+	return Check{Target: st.Name + ": median notice delay ≤ 1 s and max ≤ 3 s at every T from 5 s to 2 h, without the conductor's phase",
+		Got: fmt.Sprintf("worst median %s (T = %s), worst max %s (T = %s)", secs(worstMed.MedianOverhead), shortDur(worstMed.T),
+			secs(worstMax.MaxOverhead), shortDur(worstMax.T)), Met: ok}
+}
+
 // ScheduleFalls checks that the schedule's interval never shrinks as the
 // wait grows, so the request rate only falls.
 func ScheduleFalls(s waiter.Schedule) Check {

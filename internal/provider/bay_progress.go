@@ -18,8 +18,9 @@ const progressDepth = 2
 
 // createProgress is the waiter hint of a bay create on a cloud with Heat:
 // how many of the stack's resources are created. The waiter consults it
-// only on long waits (waiter.HintAfter) and sparingly, and stops polling
-// Magnum densely until the stack is nearly done. Nil without Heat.
+// once a wait is past its first seconds (waiter.HintAfter), sparingly,
+// polls Magnum sparsely until the stack is nearly done and every second
+// once it is. Nil without Heat.
 func (r *bayResource) createProgress(name string) func(context.Context, *magnum.Cluster) (waiter.Hint, bool) {
 	if r.data == nil || r.data.Heat == nil {
 		return nil

@@ -2,16 +2,26 @@ package waiter
 
 import "time"
 
-// HintAfter is how long a wait runs before it consults its Hint. Until
-// then polls are dense enough that finding the end sooner is not worth the
-// extra requests (a 10-minute wait stays within 75), so short waits never
-// pay for hints; beyond it the hint saves more polls than it costs.
-const HintAfter = 10 * time.Minute
+// HintAfter is how long a wait runs before it consults its Hint. Shorter
+// waits are over before the backend's pace says anything, and the first
+// polls are dense anyway; from here on the hint tells the wait when the
+// backend has finished, so it can poll at MinInterval just then instead of
+// every 9 to 30 s. Without it a wait on a cloud with Heat that does not know
+// the conductor's phase noticed a 90 s to 10 min create 7.6 to 15.8 s late
+// at the median (the synthetic sweep in BENCHMARKS.md); with it, within 1 s.
+const HintAfter = 15 * time.Second
 
 // FinishedInterval is how often a wait polls once its Hint reports that the
 // backend has finished (or failed): Magnum copies a Heat outcome onto the
-// cluster within one conductor period, 10 s by default.
-const FinishedInterval = 2 * time.Second
+// cluster within one conductor period, 10 s by default, at a moment the
+// wait cannot know without the phase, so it looks as often as it may.
+const FinishedInterval = MinInterval
+
+// farStretch is how many times sparser than the schedule a wait polls
+// while its Hint says the backend cannot be done for more than four
+// scheduled intervals: the object cannot reach its target before its
+// backend is done, and a failure shows in the hint first.
+const farStretch = 4
 
 // hintBackoff spaces consults, in scheduled intervals, after a hint could
 // not be read or when the pace estimate proved wrong, so that a cloud whose
@@ -25,9 +35,9 @@ const hintBackoff = 4
 //
 //   - consults again halfway to that moment, so consults are sparse while
 //     the end is far and close in on it geometrically;
-//   - polls at most twice as sparsely as the schedule while that moment is
-//     more than four scheduled intervals away, since the object cannot
-//     reach its target before its backend is done;
+//   - polls at most farStretch times as sparsely as the schedule while
+//     that moment is more than four scheduled intervals away, since the
+//     object cannot reach its target before its backend is done;
 //   - while only the last part runs, consults and polls every
 //     NearDoneInterval, for at most twice the time a part has been taking;
 //   - polls every FinishedInterval once the backend is done, to catch the
@@ -145,7 +155,7 @@ func (p *hintPlan) interval(since, scheduled time.Duration) time.Duration {
 	}
 	iv := scheduled
 	if p.earliest() > 4*scheduled {
-		iv = 2 * scheduled
+		iv = farStretch * scheduled
 	}
 	if until := p.next - since; until < iv {
 		iv = until
