@@ -109,7 +109,8 @@ func (s *Sim) Stacks() int { return s.backend.stacks() }
 
 // InjectFault arms f for the next f.Action (CREATE by default) of any
 // cluster whose name contains clusterNameContains, existing or not yet
-// created. Each armed fault is used once. Against a real cloud it arms the
+// created, or of an extra nodegroup whose "<cluster>-<nodegroup>" does
+// (on the Heat driver). Each armed fault is used once. Against a real cloud it arms the
 // Heat stand-in, and panics when it cannot: tests arm faults before
 // anything else, and without the stand-in the test cannot mean anything.
 func (s *Sim) InjectFault(clusterNameContains string, f Fault) {

@@ -54,9 +54,16 @@ func (s *magnumService) faultsOf(c *clusterRow) (*pyDict, bool) {
 	if c.op != nil && c.op.action == actionDelete {
 		return out, true
 	}
-	if c.driver == driverHeat && c.ngReason != nil {
-		for _, ng := range c.nodegroups {
-			out.Set(ng.name, c.ngReason)
+	if c.driver != driverHeat {
+		return out, true
+	}
+	// Magnum's _collect_fault_info: the failed nodegroups' status_reason.
+	for _, ng := range c.nodegroups {
+		if !strings.HasSuffix(ngStatus(c, ng), "_FAILED") {
+			continue
+		}
+		if _, reason := ngStackAndReason(c, ng); reason != nil || !ng.isDefault {
+			out.Set(ng.name, reason)
 		}
 	}
 	return out, true

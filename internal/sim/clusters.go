@@ -62,7 +62,13 @@ type clusterRow struct {
 	// ngReason is the Heat stack_status_reason the poller copied onto
 	// both default nodegroups (they share the cluster stack).
 	ngReason any
-	op       *clusterOp
+	// ownStatus is the status of the cluster's own stack, which its
+	// default nodegroups show, once an extra nodegroup's operation has
+	// made the cluster's status an aggregate (UPDATE_* while the default
+	// nodegroups stay as they were, as Magnum's
+	// aggregate_nodegroup_statuses does); empty while the two agree.
+	ownStatus string
+	op        *clusterOp
 	// visibleFrom hides a freshly created row, as the conductor has not
 	// inserted it yet (Options.NotFoundAfterCreate).
 	visibleFrom time.Time

@@ -59,6 +59,13 @@ func (cd *conductor) startNodegroupOp(c *clusterRow, ng *nodegroup, action strin
 			err = cd.heat.DeleteStack(ng.heatStackID, op.duration)
 		}
 		op.heat = err == nil && ng.heatStackID != ""
+		// A fault armed for the nodegroup's stack name fails this
+		// operation, as one armed for a cluster's name fails the cluster's.
+		if op.heat {
+			if f, ok := cd.faults.take(c.projectID, c.name+"-"+ng.name, action); ok {
+				cd.armStack(c, ng.heatStackID, &f)
+			}
+		}
 	}
 	if action != actionDelete || !cd.opts.NodegroupDeleteStuck {
 		ng.status = action + "_IN_PROGRESS"
@@ -89,6 +96,9 @@ func (cd *conductor) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Tim
 		}
 		op.picked = true
 		if c.op == nil {
+			if c.ownStatus == "" {
+				c.ownStatus = c.status
+			}
 			c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(at)
 		}
 		if op.action == actionCreate {
@@ -129,9 +139,6 @@ func (cd *conductor) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Tim
 	switch {
 	case strings.HasSuffix(status, "_FAILED"):
 		ng.status, ng.statusReason = op.action+"_FAILED", reason
-		if c.op == nil {
-			c.status, c.statusReason = "UPDATE_FAILED", ng.name+" failed"
-		}
 	case op.action == actionDelete:
 		if cd.opts.NodegroupDeleteStuck {
 			// Zed never saves DELETE_IN_PROGRESS, so the poller never
@@ -154,21 +161,36 @@ func (cd *conductor) advanceNodegroup(c *clusterRow, ng *nodegroup, now time.Tim
 		}
 	}
 	cd.refreshKubeNodes(c)
-	if c.op == nil && !strings.HasSuffix(c.status, "_FAILED") && !c.nodegroupBusy() {
-		c.status, c.statusReason = "UPDATE_COMPLETE", nil
+	if c.op == nil {
+		c.status, c.statusReason = aggregateNodegroups(c)
 	}
 	c.updatedAt = timePtr(done)
 }
 
-// nodegroupBusy reports whether an extra nodegroup still has work in
-// flight.
-func (c *clusterRow) nodegroupBusy() bool {
+// aggregateNodegroups is Magnum's aggregate_nodegroup_statuses for a
+// cluster with extra nodegroups when one of their operations ends: any
+// nodegroup in progress keeps the cluster UPDATE_IN_PROGRESS, else any
+// failed one makes it UPDATE_FAILED, its status_reason naming them, else
+// UPDATE_COMPLETE. The default nodegroups count with their own stack's
+// status, not the aggregate.
+func aggregateNodegroups(c *clusterRow) (string, any) {
+	var failed []string
+	busy := false
 	for _, ng := range c.nodegroups {
-		if ng.op != nil {
-			return true
+		switch st := ngStatus(c, ng); {
+		case strings.HasSuffix(st, "_IN_PROGRESS"):
+			busy = true
+		case strings.HasSuffix(st, "_FAILED"):
+			failed = append(failed, ng.name+" failed")
 		}
 	}
-	return false
+	switch {
+	case busy:
+		return "UPDATE_IN_PROGRESS", nil
+	case len(failed) > 0:
+		return "UPDATE_FAILED", strings.Join(failed, ", ")
+	}
+	return "UPDATE_COMPLETE", nil
 }
 
 // resizeExtraNodegroup is cluster_resize on a nodegroup with its own stack.

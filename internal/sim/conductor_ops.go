@@ -184,7 +184,7 @@ func (cd *conductor) startCreate(c *clusterRow, o createOpts) {
 	default:
 		op.capiFault = cd.takeFault(c, actionCreate)
 	}
-	c.op = op
+	c.op, c.ownStatus = op, ""
 	if o.synchronous {
 		cd.pick(c, op, now)
 		// The captured 201 carries the new stack_id but no updated_at
@@ -300,7 +300,7 @@ func (cd *conductor) startNodeCountUpdate(c *clusterRow, ng *nodegroup, count in
 	default:
 		op.capiFault = cd.takeFault(c, actionUpdate)
 	}
-	c.op = op
+	c.op, c.ownStatus = op, ""
 }
 
 func (op *clusterOp) timeoutOr(def time.Duration) time.Duration {
@@ -413,7 +413,7 @@ func (cd *conductor) conductorUpgrade(c *clusterRow, t *template, ng *nodegroup)
 	}
 	_ = ng
 	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
-	c.op = op
+	c.op, c.ownStatus = op, ""
 	return nil
 }
 
@@ -440,7 +440,7 @@ func (cd *conductor) startDelete(c *clusterRow) {
 			op.capiFault = nil
 		}
 	}
-	c.op = op
+	c.op, c.ownStatus = op, ""
 }
 
 // rotatableStatus are the statuses ca_conductor.py rotate_ca_certificate
@@ -491,7 +491,7 @@ func (cd *conductor) rotateCA(c *clusterRow) *apiError {
 		}
 	}
 	c.status, c.statusReason, c.updatedAt = "UPDATE_IN_PROGRESS", nil, timePtr(now)
-	c.op = op
+	c.op, c.ownStatus = op, ""
 	return nil
 }
 

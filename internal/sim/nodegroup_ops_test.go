@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -262,5 +263,56 @@ func TestNodegroupMasterProfileTaints(t *testing.T) {
 	r = e.demo.do("PATCH", base+"/gpu", list)
 	if r.status != 202 || r.body["node_labels"].(map[string]any)["tier"] != "cpu" || len(r.body["node_taints"].([]any)) != 0 {
 		t.Errorf("PATCH node_labels: %d %s", r.status, r.raw)
+	}
+}
+
+// An extra nodegroup whose stack update fails leaves the default
+// nodegroups as they were and makes the cluster's status the aggregate
+// Magnum's aggregate_nodegroup_statuses computes: UPDATE_FAILED with
+// "<name> failed", and faults naming only the failed nodegroup
+// (_collect_fault_info). A retry that succeeds brings the cluster back to
+// UPDATE_COMPLETE.
+func TestNodegroupUpdateFailureAggregates(t *testing.T) {
+	e := newClusterEnv(t, Options{})
+	id := e.readyCluster("agg")
+	base := "/v1/clusters/" + id + "/nodegroups"
+	if r := e.demo.do("POST", base, map[string]any{"name": "ng-a", "node_count": 1}); r.status != http.StatusAccepted {
+		t.Fatalf("POST: %d %s", r.status, r.raw)
+	}
+	e.clock.Advance(10 * time.Second)
+	if ng := e.nodegroup(id, "ng-a"); ng["status"] != "CREATE_COMPLETE" {
+		t.Fatalf("nodegroup after create: %v", ng["status"])
+	}
+
+	e.s.InjectFault("agg-ng-a", Fault{Action: "UPDATE", Reason: "Quota exceeded for instances"})
+	resize := func() {
+		t.Helper()
+		if r := e.demo.do("POST", "/v1/clusters/"+id+"/actions/resize", map[string]any{"node_count": 2, "nodegroup": "ng-a"}); r.status != http.StatusAccepted {
+			t.Fatalf("resize: %d %s", r.status, r.raw)
+		}
+		e.clock.Advance(20 * time.Second)
+	}
+	resize()
+	ng := e.nodegroup(id, "ng-a")
+	if ng["status"] != "UPDATE_FAILED" || !strings.Contains(fmt.Sprint(ng["status_reason"]), "Quota exceeded for instances") {
+		t.Fatalf("failed nodegroup: %v %v", ng["status"], ng["status_reason"])
+	}
+	for _, def := range []string{"default-master", "default-worker"} {
+		if st := e.nodegroup(id, def)["status"]; st != "CREATE_COMPLETE" {
+			t.Errorf("%s is %v, want its own CREATE_COMPLETE", def, st)
+		}
+	}
+	c := e.cluster(id)
+	faults, _ := c["faults"].(map[string]any)
+	if c["status"] != "UPDATE_FAILED" || c["status_reason"] != "ng-a failed" || len(faults) != 1 || faults["ng-a"] != ng["status_reason"] {
+		t.Errorf("cluster: %v %v faults %v", c["status"], c["status_reason"], c["faults"])
+	}
+
+	resize()
+	if ng := e.nodegroup(id, "ng-a"); ng["status"] != "UPDATE_COMPLETE" {
+		t.Errorf("nodegroup after the retry: %v", ng["status"])
+	}
+	if c := e.cluster(id); c["status"] != "UPDATE_COMPLETE" || c["status_reason"] != nil || c["faults"] != nil {
+		t.Errorf("cluster after the retry: %v %v faults %v", c["status"], c["status_reason"], c["faults"])
 	}
 }

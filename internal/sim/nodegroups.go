@@ -64,6 +64,9 @@ func ngStatus(c *clusterRow, ng *nodegroup) string {
 	if !ng.isDefault {
 		return ng.status
 	}
+	if c.ownStatus != "" {
+		return c.ownStatus
+	}
 	return c.status
 }
 
