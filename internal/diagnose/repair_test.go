@@ -44,3 +44,42 @@ func TestBayRepairWarning(t *testing.T) {
 		}
 	}
 }
+
+func TestNodegroupRepairWarning(t *testing.T) {
+	t.Parallel()
+	with := func(status, reason string, changed bool) NodegroupRepair {
+		return NodegroupRepair{Name: "gpu", ID: "n1", Bay: "c1", Status: status, StatusReason: reason, NodeCount: 2, Changed: changed}
+	}
+	const retryTail = " If the cause is still there the apply fails again with Magnum's reason; change the configuration or fix the cloud first."
+	cases := []struct {
+		name            string
+		in              NodegroupRepair
+		summary, detail string
+	}{
+		{"update failed, same configuration", with("UPDATE_FAILED", "Quota exceeded", false), `Nodegroup "gpu" is UPDATE_FAILED`,
+			"Magnum reports nodegroup \"gpu\" (n1) of bay c1 as UPDATE_FAILED (Quota exceeded).\n\n" +
+				"This plan retries the update: it resizes the nodegroup to its configured node_count, 2, which makes Magnum update it again." + retryTail},
+		{"update failed, changed configuration", with("UPDATE_FAILED", "", true), `Nodegroup "gpu" is UPDATE_FAILED`,
+			"Magnum reports nodegroup \"gpu\" (n1) of bay c1 as UPDATE_FAILED.\n\n" +
+				"This plan retries the update: it applies the configured change and resizes the nodegroup to its configured node_count, 2." + retryTail},
+		{"create failed", with("CREATE_FAILED", "No valid host", false), `Nodegroup "gpu" is CREATE_FAILED`,
+			"Magnum reports nodegroup \"gpu\" (n1) of bay c1 as CREATE_FAILED (No valid host).\n\n" +
+				"A nodegroup whose create failed cannot be repaired in place, so this plan replaces it: the failed nodegroup is deleted and a new one created."},
+		{"delete failed", with("DELETE_FAILED", "", false), `Nodegroup "gpu" is DELETE_FAILED`,
+			"Magnum reports nodegroup \"gpu\" (n1) of bay c1 as DELETE_FAILED: a delete was started (perhaps outside Terraform) and failed.\n\n" +
+				"This plan deletes it again and creates it anew."},
+		{"being deleted", with("DELETE_IN_PROGRESS", "", false), `Nodegroup "gpu" is being deleted`,
+			"Magnum reports nodegroup \"gpu\" (n1) of bay c1 as DELETE_IN_PROGRESS: someone (perhaps outside Terraform) is deleting it.\n\n" +
+				"This plan waits for the delete to finish and creates the nodegroup anew."},
+		{"healthy", with("UPDATE_COMPLETE", "", false), "", ""},
+		{"in progress", with("UPDATE_IN_PROGRESS", "", false), "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			summary, detail := tc.in.Warning()
+			if summary != tc.summary || detail != tc.detail {
+				t.Errorf("got\n%q\n%q\nwant\n%q\n%q", summary, detail, tc.summary, tc.detail)
+			}
+		})
+	}
+}

@@ -35,6 +35,7 @@ var (
 	_ resource.ResourceWithConfigure      = &nodegroupResource{}
 	_ resource.ResourceWithImportState    = &nodegroupResource{}
 	_ resource.ResourceWithValidateConfig = &nodegroupResource{}
+	_ resource.ResourceWithModifyPlan     = &nodegroupResource{}
 )
 
 const (
@@ -241,6 +242,32 @@ func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.Val
 	}
 }
 
+// ModifyPlan never lets a nodegroup Magnum reports as failed, or as going
+// away, plan "No changes": a failed update is retried, the rest replaced.
+func (r *nodegroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return
+	}
+	var state, plan nodegroupModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	repair := repairFor(state.Status.ValueString())
+	if repair == repairNone {
+		return
+	}
+	resp.Diagnostics.AddWarning(nodegroupRepairWarning(state, plan))
+	// An unknown status is a change: the plan cannot say "No changes".
+	for _, name := range []string{"status", "status_reason", "updated_at"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), types.StringUnknown())...)
+	}
+	if repair == repairReplace {
+		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("status"))
+	}
+}
+
 func (r *nodegroupResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	ctx = r.data.MaskSecrets(ctx)
 	var plan nodegroupModel
@@ -364,18 +391,26 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 		return
 	}
 	var last *magnum.NodeGroup
-	if !plan.NodeCount.Equal(state.NodeCount) {
+	// A nodegroup left UPDATE_FAILED is updated again by a resize to the
+	// configured count, as the plan's repair said.
+	retry := repairFor(state.Status.ValueString()) == repairRetry
+	if !plan.NodeCount.Equal(state.NodeCount) || retry {
 		want := int(plan.NodeCount.ValueInt64())
+		what, failed := fmt.Sprintf("resized to %d nodes", want), fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id)
+		if retry {
+			tflog.Info(ctx, "nodegroup is UPDATE_FAILED; retrying the update with a resize to the configured count", map[string]any{"nodegroup": name, "node_count": want})
+			what, failed = fmt.Sprintf("updated again (resized to %d nodes)", want), fmt.Sprintf("Error retrying the failed update of nodegroup %q (%s)", name, id)
+		}
 		before, err := r.data.Magnum.GetNodeGroup(ctx, bayID, id)
 		if err == nil {
 			err = r.data.Magnum.ResizeCluster(ctx, bayID, magnum.ResizeOpts{NodeCount: want, NodeGroup: id})
 		}
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.APIError(err))
+			resp.Diagnostics.AddError(failed, diagnose.APIError(err))
 			return
 		}
 		var first *magnum.NodeGroup
-		last, err = r.wait(ctx, bayID, id, name, fmt.Sprintf("resized to %d nodes", want), waiter.Conditions[*magnum.NodeGroup]{
+		last, err = r.wait(ctx, bayID, id, name, what, waiter.Conditions[*magnum.NodeGroup]{
 			Target:  []string{"UPDATE_COMPLETE"},
 			Pending: []string{"UPDATE_IN_PROGRESS"},
 			// Without UPDATE_IN_PROGRESS in between, only a later
@@ -389,7 +424,7 @@ func (r *nodegroupResource) Update(ctx context.Context, req resource.UpdateReque
 			},
 		}, timeout)
 		if err != nil {
-			resp.Diagnostics.AddError(fmt.Sprintf("Error resizing nodegroup %q (%s)", name, id), diagnose.WaitError(err))
+			resp.Diagnostics.AddError(failed, diagnose.WaitError(err))
 			if last != nil {
 				resp.Diagnostics.Append(nodegroupFromAPI(ctx, last, &state, false)...)
 				resp.Diagnostics.Append(resp.State.Set(ctx, nullUnknowns(ctx, state))...)
@@ -537,4 +572,16 @@ func nodeCountProblem(count, minN, maxN types.Int64) string {
 		return fmt.Sprintf("min_node_count (%d) is above node_count (%d); Magnum would refuse it.", minN.ValueInt64(), n)
 	}
 	return ""
+}
+
+// nodegroupRepairWarning explains a failed nodegroup's status and what the
+// plan does about it.
+func nodegroupRepairWarning(state, plan nodegroupModel) (string, string) {
+	changed := !plan.NodeCount.Equal(state.NodeCount) || !plan.MinNodeCount.Equal(state.MinNodeCount) ||
+		!plan.MaxNodeCount.Equal(state.MaxNodeCount) || !plan.NodeLabels.Equal(state.NodeLabels) || !plan.NodeTaints.Equal(state.NodeTaints)
+	return diagnose.NodegroupRepair{
+		Name: state.Name.ValueString(), ID: state.ID.ValueString(), Bay: state.BayID.ValueString(),
+		Status: state.Status.ValueString(), StatusReason: state.StatusReason.ValueString(),
+		NodeCount: plan.NodeCount.ValueInt64(), Changed: changed,
+	}.Warning()
 }

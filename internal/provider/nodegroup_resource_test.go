@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
 func testAccNodegroupConfig(bayName, ngArgs string) string {
@@ -349,4 +351,64 @@ func deref(p *int) any {
 		return nil
 	}
 	return *p
+}
+
+// TestAccNodegroup_failedUpdateIsRetried: a nodegroup Magnum reports
+// UPDATE_FAILED (here after a resize made outside Terraform) must never plan
+// "No changes": the plan warns with the status and reason and retries the
+// update in place, and the apply that does repairs it.
+func TestAccNodegroup_failedUpdateIsRetried(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "an update failure armed on the simulator's Heat; real Magnum never finishes deleting a nodegroup, so destroy cannot succeed")
+	t.Parallel()
+	cli := newTerraformCLI(t)
+	s := acctest.StartSim(t, fastBays())
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccNodegroupConfig("ngrepair", "node_count = 1"))
+	cli.run("apply", "-auto-approve")
+	mc := acctest.MagnumClient(t, s, "demo")
+	ctx := context.Background()
+	ng, err := mc.GetNodeGroup(ctx, "ngrepair", "workers-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s.InjectFault("ngrepair-workers-b", sim.Fault{Action: "UPDATE", Reason: "Quota exceeded for instances"})
+	if err := mc.ResizeCluster(ctx, bayUUID(t, s, "ngrepair"), magnum.ResizeOpts{NodeCount: 2, NodeGroup: ng.UUID}); err != nil {
+		t.Fatal(err)
+	}
+	waitForNodegroupStatus(t, mc, "ngrepair", ng.UUID, "UPDATE_FAILED")
+
+	code, out := cli.planExitCode()
+	if code != 2 {
+		t.Errorf("plan of an UPDATE_FAILED nodegroup exited %d, want 2 (changes):\n%s", code, out)
+	}
+	expectInOutput(t, out, `Warning: Nodegroup "workers-b" is UPDATE_FAILED`, "Quota exceeded for instances",
+		"This plan retries the update: it applies the configured change and resizes the nodegroup to its configured node_count, 1",
+		`Warning: Bay "ngrepair" is UPDATE_FAILED`, "fault in workers-b: Resource UPDATE failed", "will be updated in-place")
+	cli.run("apply", "-auto-approve")
+	got := waitForNodegroupStatus(t, mc, "ngrepair", ng.UUID, "UPDATE_COMPLETE")
+	if got.NodeCount != 1 {
+		t.Errorf("the retry left %d nodes, want the configured 1", got.NodeCount)
+	}
+	if code, out := cli.planExitCode(); code != 0 {
+		t.Errorf("plan after the repair exited %d, want 0:\n%s", code, out)
+	}
+	cli.run("destroy", "-auto-approve")
+}
+
+// waitForNodegroupStatus polls the nodegroup through Magnum's API until it
+// shows status.
+func waitForNodegroupStatus(t *testing.T, mc *magnum.Client, bay, id, status string) *magnum.NodeGroup {
+	t.Helper()
+	var last *magnum.NodeGroup
+	for deadline := time.Now().Add(acctest.Bound(3 * time.Minute)); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		ng, err := mc.GetNodeGroup(context.Background(), bay, id)
+		if err != nil {
+			t.Fatalf("reading nodegroup %s of bay %s: %v", id, bay, err)
+		}
+		if last = ng; ng.Status == status {
+			return ng
+		}
+	}
+	t.Fatalf("nodegroup %s of bay %s did not reach %s; last seen %+v", id, bay, status, last)
+	return last
 }
