@@ -245,6 +245,7 @@ func (r *nodegroupResource) ValidateConfig(ctx context.Context, req resource.Val
 // ModifyPlan never lets a nodegroup Magnum reports as failed, or as going
 // away, plan "No changes": a failed update is retried, the rest replaced.
 func (r *nodegroupResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	ctx = r.data.MaskSecrets(ctx)
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return
 	}
