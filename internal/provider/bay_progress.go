@@ -18,9 +18,10 @@ const progressDepth = 2
 
 // createProgress is the waiter hint of a bay create on a cloud with Heat:
 // how many of the stack's resources are created. The waiter consults it
-// once a wait is past its first seconds (waiter.HintAfter), sparingly,
-// polls Magnum sparsely until the stack is nearly done and every second
-// once it is. Nil without Heat.
+// once a wait is past its first seconds (waiter.HintAfter), between its
+// polls of Magnum and more often as the stack nears its end; while the
+// stack is busy it polls Magnum at most once per conductor period, and
+// every second once the stack is done. Nil without Heat.
 func (r *bayResource) createProgress(name string) func(context.Context, *magnum.Cluster) (waiter.Hint, bool) {
 	if r.data == nil || r.data.Heat == nil {
 		return nil

@@ -1,15 +1,19 @@
 package waiter
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // HintAfter is how long a wait runs before it consults its Hint. Shorter
-// waits are over before the backend's pace says anything, and the first
-// polls are dense anyway; from here on the hint tells the wait when the
-// backend has finished, so it can poll at MinInterval just then instead of
-// every 9 to 30 s. Without it a wait on a cloud with Heat that does not know
-// the conductor's phase noticed a 90 s to 10 min create 7.6 to 15.8 s late
-// at the median (the synthetic sweep in BENCHMARKS.md); with it, within 1 s.
-const HintAfter = 15 * time.Second
+// waits are over before a backend that takes minutes says anything, and
+// the schedule polls them every second anyway. From here on the hint tells
+// the wait whether the backend is still busy, which the object cannot show
+// (Magnum reports CREATE_IN_PROGRESS from the POST until its conductor's
+// first sync after the stack is done): while it is, the wait reads the
+// backend's progress instead of the object, and polls the object at most
+// once per conductor period; once the backend is done, every second.
+const HintAfter = 5 * time.Second
 
 // FinishedInterval is how often a wait polls once its Hint reports that the
 // backend has finished (or failed): Magnum copies a Heat outcome onto the
@@ -34,14 +38,22 @@ const hintBackoff = 4
 // running one still to go), and then:
 //
 //   - consults again halfway to that moment, so consults are sparse while
-//     the end is far and close in on it geometrically;
-//   - polls at most farStretch times as sparsely as the schedule while
-//     that moment is more than four scheduled intervals away, since the
-//     object cannot reach its target before its backend is done;
-//   - while only the last part runs, consults and polls every
-//     NearDoneInterval, for at most twice the time a part has been taking;
-//   - polls every FinishedInterval once the backend is done, to catch the
-//     status flip a moment after it.
+//     the end is far and close in on it geometrically; these consults run
+//     between polls of the object, which they do not need;
+//   - while the consults vouch that the backend is busy, polls the object
+//     at most once per conductor period (and at most farStretch times as
+//     sparsely as the schedule while the end is more than four scheduled
+//     intervals away): the object cannot reach its target before its
+//     backend is done, and a failure shows in the hint first;
+//   - while only the last part runs, consults halfway to when it should
+//     end at that pace, then every NearDoneInterval, for at most twice the
+//     time a part has been taking;
+//   - polls at once, then every FinishedInterval, when a consult finds the
+//     backend done, to catch the status flip a moment after it.
+//
+// When the hint cannot be read, or the pace stops saying anything (a last
+// part that runs far longer than the others), the consults back off and
+// the object is polled on the schedule again.
 //
 // A wrong estimate costs requests or delay, never correctness: the target
 // is still only accepted from the object itself.
@@ -49,7 +61,11 @@ type hintPlan struct {
 	first, last hintSample
 	sampled     bool
 	finished    bool
-	// lastPartSince is when the wait first saw one part left.
+	// backoff is set while the consults do not vouch for the backend: the
+	// hint could not be read, or the last part outran the pace.
+	backoff bool
+	// lastPartSince is the earliest the last part can have begun: the
+	// look before the one that first saw one part left.
 	lastPartSince time.Duration
 	// next is the elapsed time at which to consult again.
 	next time.Duration
@@ -66,29 +82,39 @@ func (h Hint) finished() bool {
 }
 
 func (p *hintPlan) due(since time.Duration) bool {
-	return !p.finished && since >= HintAfter && since >= p.next
+	return !p.finished && since >= p.nextConsult()
 }
+
+// nextConsult is the elapsed time of the next consult.
+func (p *hintPlan) nextConsult() time.Duration { return max(p.next, HintAfter) }
+
+// vouching reports whether the consults say the backend is busy and will
+// look again soon enough to see it finish: the object need not be polled
+// more than once per conductor period meanwhile.
+func (p *hintPlan) vouching() bool { return p.sampled && !p.finished && !p.backoff }
 
 // miss records a consult that produced no hint.
 func (p *hintPlan) miss(since, scheduled time.Duration) {
-	p.next = since + hintBackoff*scheduled
+	p.next, p.backoff = since+hintBackoff*scheduled, true
 }
 
 func (p *hintPlan) observe(since, scheduled time.Duration, h Hint) {
 	if h.Total <= 0 {
-		p.next = since + hintBackoff*scheduled
+		p.next, p.backoff = since+hintBackoff*scheduled, true
 		return
 	}
 	if h.finished() {
 		p.finished = true
 		return
 	}
+	p.backoff = false
 	s := hintSample{at: since, hint: h}
 	// A new total (Heat lists more resources as nested stacks appear) or a
 	// count going back restarts the estimate rather than skewing the pace.
 	if !p.sampled || h.Total != p.first.hint.Total || h.Done < p.last.hint.Done {
 		p.first, p.sampled, p.lastPartSince = s, true, -1
 	}
+	prev := p.last
 	p.last = s
 	perPart, ok := p.perPart()
 	switch {
@@ -100,14 +126,18 @@ func (p *hintPlan) observe(since, scheduled time.Duration, h Hint) {
 		p.next = since + max(p.earliest()/2, NearDoneInterval)
 	default:
 		if p.lastPartSince < 0 {
-			p.lastPartSince = since
+			// The part began after the previous look, which saw more
+			// parts left, and (at the pace so far) within a part's time.
+			p.lastPartSince = min(max(prev.at, since-perPart), since)
 		}
-		if since-p.lastPartSince <= 2*perPart {
-			p.next = since + NearDoneInterval
+		if el := since - p.lastPartSince; el <= 2*perPart {
+			// Halfway to when the part should end at the pace so far,
+			// then every NearDoneInterval.
+			p.next = since + max((perPart-el)/2, NearDoneInterval)
 		} else {
 			// The last part runs far longer than the others did (a wait
 			// condition, say): the pace says nothing more.
-			p.next = since + hintBackoff*scheduled
+			p.next, p.backoff = since+hintBackoff*scheduled, true
 		}
 	}
 }
@@ -144,21 +174,78 @@ func (p *hintPlan) far(since, d time.Duration) bool {
 	return p.earliest()-(since-p.last.at) > d
 }
 
-// interval bends the scheduled interval for the poll after one made
-// `since` into the wait.
+// interval bends the scheduled interval for the poll of the object after
+// one made `since` into the wait.
 func (p *hintPlan) interval(since, scheduled time.Duration) time.Duration {
 	if p.finished {
 		return max(min(scheduled, FinishedInterval), MinInterval)
 	}
-	if _, ok := p.perPart(); !ok || since < HintAfter {
+	if !p.vouching() || since < HintAfter {
 		return scheduled
 	}
 	iv := scheduled
-	if p.earliest() > 4*scheduled {
+	if _, ok := p.perPart(); ok && p.earliest() > 4*scheduled {
 		iv = farStretch * scheduled
 	}
-	if until := p.next - since; until < iv {
-		iv = until
+	return max(iv, ConductorPeriod)
+}
+
+// consultBetween runs the consults due before the next poll of the object,
+// d from now, and returns how long to wait for that poll: less when a
+// consult finds the backend done or stops vouching for it (back to the
+// schedule). A consult never runs past the wait's deadline. With phased
+// set and the conductor's phase known, the poll after the backend is done
+// comes just after the first sync that can have seen it: the one after
+// both the poll at pollAt and the last consult that found it busy.
+func consultBetween[T any](ctx context.Context, cfg Config, hint func(context.Context, T) (Hint, bool), plan *hintPlan,
+	start time.Time, obj T, pollAt, answeredAt time.Time, d time.Duration, phased bool) (time.Duration, error) {
+	pollDue := cfg.Now().Add(d)
+	floor := answeredAt.Add(MinInterval)
+	busySince := pollAt
+	for !plan.finished {
+		at := start.Add(plan.nextConsult())
+		if !at.Before(pollDue) || (cfg.Timeout > 0 && !at.Before(start.Add(cfg.Timeout))) {
+			break
+		}
+		if err := cfg.Sleep(ctx, max(at.Sub(cfg.Now()), 0)); err != nil {
+			return 0, err
+		}
+		consultAt := cfg.Now()
+		since := consultAt.Sub(start)
+		scheduled := max(cfg.Schedule(since), MinInterval)
+		if h, ok := hint(ctx, obj); ok {
+			plan.observe(since, scheduled, h)
+			cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
+		} else {
+			plan.miss(since, scheduled)
+		}
+		switch now := cfg.Now(); {
+		case plan.finished:
+			pollDue = later(now, floor)
+			if phased {
+				if at, ok := cfg.Phase.next(busySince.Add(time.Nanosecond)); ok {
+					pollDue = later(at, floor)
+				}
+			}
+		case !plan.vouching():
+			pollDue = earlier(pollDue, later(pollAt.Add(scheduled), floor))
+		default:
+			busySince = later(busySince, consultAt)
+		}
 	}
-	return max(iv, MinInterval)
+	return max(pollDue.Sub(cfg.Now()), 0), nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

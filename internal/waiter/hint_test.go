@@ -1,6 +1,7 @@
 package waiter
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"testing"
@@ -108,7 +109,8 @@ func TestHintFindsTheEndOfLongWaitsSooner(t *testing.T) {
 }
 
 func TestHintIsNotConsultedOnShortWaits(t *testing.T) {
-	for _, d := range []time.Duration{3 * time.Second, 8 * time.Second, HintAfter - 3*time.Second} {
+	// Each ends before HintAfter: reported two seconds after Heat.
+	for _, d := range []time.Duration{time.Second, 2 * time.Second, HintAfter - 3*time.Second} {
 		b := &heatBackend{c: newClock(), heatDone: d, reported: d + 2*time.Second, parts: 40}
 		if _, err := b.wait(t); err != nil {
 			t.Fatal(err)
@@ -153,33 +155,93 @@ func TestHintPlanInterval(t *testing.T) {
 	tests := []struct {
 		name    string
 		samples []hintSample
+		miss    bool // a consult after the samples could not read the hint
 		since   time.Duration
-		want    time.Duration
+		sched   time.Duration // 0: sched
+		// want is the interval to the next poll of the object, consult
+		// the one to the next consult.
+		want, consult time.Duration
 	}{
-		{"no sample keeps the schedule", nil, 15 * time.Minute, sched},
-		{"one sample has no pace yet", []hintSample{{15 * time.Minute, Hint{Done: 10, Total: 40}}}, 15 * time.Minute, sched},
+		{name: "no sample keeps the schedule", since: 15 * time.Minute, want: sched},
+		{name: "one sample has no pace yet", samples: []hintSample{{15 * time.Minute, Hint{Done: 10, Total: 40}}}, since: 15 * time.Minute,
+			want: sched, consult: 2 * sched},
 		// 10 parts in 5 min (30 s each), 19 more to go at the least.
-		{"far from the end stretches", []hintSample{{10 * time.Minute, Hint{Done: 10, Total: 40}}, {15 * time.Minute, Hint{Done: 20, Total: 40}}},
-			15 * time.Minute, farStretch * sched},
-		// 30 s a part, one more besides the running one: look in 15 s.
-		{"near the end closes in", []hintSample{{600 * time.Second, Hint{Done: 20, Total: 40}}, {1140 * time.Second, Hint{Done: 38, Total: 40}}},
-			1140 * time.Second, 15 * time.Second},
-		{"the last part polls often", []hintSample{{600 * time.Second, Hint{Done: 20, Total: 40}}, {1170 * time.Second, Hint{Done: 39, Total: 40}}},
-			1170 * time.Second, NearDoneInterval},
-		{"finished polls fast", []hintSample{{20 * time.Minute, Hint{Done: 40, Total: 40}}}, 20 * time.Minute, FinishedInterval},
-		{"a failed part counts as finished", []hintSample{{20 * time.Minute, Hint{Done: 3, Failed: 1, Total: 40}}}, 20 * time.Minute, FinishedInterval},
-		{"before HintAfter the schedule rules", []hintSample{{0, Hint{Done: 0, Total: 40}}, {HintAfter / 2, Hint{Done: 1, Total: 40}}},
-			HintAfter / 2, sched},
+		{name: "far from the end stretches", samples: []hintSample{{10 * time.Minute, Hint{Done: 10, Total: 40}}, {15 * time.Minute, Hint{Done: 20, Total: 40}}},
+			since: 15 * time.Minute, want: farStretch * sched, consult: 19 * 30 * time.Second / 2},
+		// 30 s a part, one more besides the running one: look in 15 s,
+		// without polling the object before its schedule.
+		{name: "near the end the consults close in", samples: []hintSample{{600 * time.Second, Hint{Done: 20, Total: 40}}, {1140 * time.Second, Hint{Done: 38, Total: 40}}},
+			since: 1140 * time.Second, want: sched, consult: 15 * time.Second},
+		{name: "the last part is consulted often", samples: []hintSample{{600 * time.Second, Hint{Done: 20, Total: 40}}, {1170 * time.Second, Hint{Done: 39, Total: 40}}},
+			since: 1170 * time.Second, want: sched, consult: NearDoneInterval},
+		// Early in a wait the schedule polls every 1.5 s; while Heat is busy
+		// the object is polled once per conductor period.
+		{name: "a busy backend early in the wait spares the object", samples: []hintSample{{5 * time.Second, Hint{Done: 1, Total: 40}}, {8 * time.Second, Hint{Done: 2, Total: 40}}},
+			since: 8 * time.Second, sched: 1500 * time.Millisecond, want: ConductorPeriod, consult: 37 * 3 * time.Second / 2},
+		{name: "an unreadable hint returns to the schedule", samples: []hintSample{{5 * time.Second, Hint{Done: 1, Total: 40}}, {8 * time.Second, Hint{Done: 2, Total: 40}}}, miss: true,
+			since: 8 * time.Second, sched: 1500 * time.Millisecond, want: 1500 * time.Millisecond, consult: hintBackoff * 1500 * time.Millisecond},
+		{name: "finished polls fast", samples: []hintSample{{20 * time.Minute, Hint{Done: 40, Total: 40}}}, since: 20 * time.Minute, want: FinishedInterval},
+		{name: "a failed part counts as finished", samples: []hintSample{{20 * time.Minute, Hint{Done: 3, Failed: 1, Total: 40}}}, since: 20 * time.Minute, want: FinishedInterval},
+		{name: "before HintAfter the schedule rules", samples: []hintSample{{0, Hint{Done: 0, Total: 40}}, {HintAfter / 2, Hint{Done: 1, Total: 40}}},
+			since: HintAfter / 2, want: sched, consult: 38 * HintAfter / 2 / 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			sc := cmp.Or(tt.sched, sched)
 			var p hintPlan
 			for _, s := range tt.samples {
-				p.observe(s.at, sched, s.hint)
+				p.observe(s.at, sc, s.hint)
 			}
-			if got := p.interval(tt.since, sched); got != tt.want {
+			if tt.miss {
+				p.miss(tt.since, sc)
+			}
+			if got := p.interval(tt.since, sc); got != tt.want {
 				t.Errorf("interval = %s, want %s", got, tt.want)
 			}
+			if p.finished {
+				if p.due(tt.since + time.Hour) {
+					t.Errorf("a finished plan still consults")
+				}
+				return
+			}
+			if got := max(p.nextConsult()-tt.since, 0); got != tt.consult {
+				t.Errorf("next consult in %s, want %s", got, tt.consult)
+			}
+		})
+	}
+}
+
+// TestHintSparesTheObjectWhileTheBackendIsBusy: while Heat's progress says
+// the stack is busy, the cluster is polled at most once per conductor
+// period, and from the stack's end every second until Magnum reports it.
+func TestHintSparesTheObjectWhileTheBackendIsBusy(t *testing.T) {
+	for _, heatDone := range []time.Duration{90 * time.Second, 20 * time.Minute} {
+		t.Run(heatDone.String(), func(t *testing.T) {
+			b := &heatBackend{c: newClock(), heatDone: heatDone, reported: heatDone + 6*time.Second, parts: 40}
+			end, err := b.wait(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if late := end - b.reported; late < 0 || late > 3*time.Second {
+				t.Errorf("noticed %s after Magnum reported it", late)
+			}
+			var busy []time.Duration
+			for _, at := range b.c.polls {
+				// From the first consult with a pace (two consults, two
+				// scheduled seconds apart) until Heat is done.
+				if at > HintAfter+2*time.Second && at < heatDone {
+					busy = append(busy, at)
+				}
+			}
+			for i := 1; i < len(busy); i++ {
+				if gap := busy[i] - busy[i-1]; gap < ConductorPeriod {
+					t.Errorf("polls at %s and %s, %s apart while Heat was busy; want at most one per %s", busy[i-1], busy[i], gap, ConductorPeriod)
+				}
+			}
+			if b.hints == 0 {
+				t.Error("Heat was never consulted")
+			}
+			t.Logf("%d polls (%d while Heat was busy), %d consults, noticed %s late", b.gets, len(busy), b.hints, end-b.reported)
 		})
 	}
 }

@@ -98,12 +98,14 @@ type Conditions[T any] struct {
 // Hint is a progress report: Done and Failed parts out of Total.
 type Hint struct{ Done, Failed, Total int }
 
-// NearDoneInterval is how often a wait consults its Hint, and polls, while
-// the backend's last part may finish at any moment: half of Magnum's 10 s
-// conductor period, so the wait mostly sees the stack done before the sync
-// that copies it onto the cluster, and polls every second from then on
-// (with 10 s a 2-minute create was noticed 1.3 s late at the median).
-const NearDoneInterval = 5 * time.Second
+// NearDoneInterval is how often a wait consults its Hint while the
+// backend's last part may finish at any moment. Magnum may copy the
+// outcome onto the cluster at its next sync, which can come right after;
+// a consult is what starts the polls that notice it, so the cadence bounds
+// the notice delay (with 5 s, a create whose sync came 2 s after its stack
+// was done was noticed 3 s late). Consults cost Heat requests, not Magnum
+// ones.
+const NearDoneInterval = 2 * time.Second
 
 // Change is one observed state transition.
 type Change struct {
@@ -294,15 +296,24 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		d := max(pollAt.Add(interval).Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
 		if cfg.Phase != nil && since+interval >= PhaseAfter && err == nil {
 			// One poll per conductor period, just after its sync; while
-			// Heat says the stack cannot be done within the period, only
-			// on the sync after the hinted interval.
+			// Heat says the stack is busy, only on the sync after the
+			// hinted interval (a consult that finds it done polls sooner).
 			from := time.Nanosecond
-			if cond.Hint != nil && plan.far(since, cfg.Phase.period) {
+			if cond.Hint != nil && plan.vouching() {
 				from = interval
 			}
 			if at, ok := cfg.Phase.next(pollAt.Add(from)); ok {
 				d = max(at.Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
 			}
+		}
+		if cond.Hint != nil && err == nil && started {
+			// The consults due before that poll run on their own: they
+			// need the object's last state, not a new one.
+			var cerr error
+			if d, cerr = consultBetween(ctx, cfg, cond.Hint, &plan, start, lastObj, pollAt, answeredAt, d, since+interval >= PhaseAfter); cerr != nil {
+				return lastObj, timeout(cerr)
+			}
+			now = cfg.Now()
 		}
 		if cfg.Timeout > 0 {
 			deadline := start.Add(cfg.Timeout)
