@@ -73,3 +73,24 @@ func findParent(rs []Resource, i int) int {
 	}
 	return -1
 }
+
+// Leaves returns the resources of a listing that own no listed resources:
+// the ones whose own work is a stack's progress. A resource that owns a
+// nested stack (a group, a member template) completes together with the
+// last resource inside it, so counting owners too would show several
+// parts left until the very end and hide how close the stack is to done.
+func Leaves(rs []Resource) []Resource {
+	owners := make(map[int]bool)
+	for i := range rs {
+		if p := findParent(rs, i); p >= 0 {
+			owners[p] = true
+		}
+	}
+	out := make([]Resource, 0, len(rs)-len(owners))
+	for i, r := range rs {
+		if !owners[i] {
+			out = append(out, r)
+		}
+	}
+	return out
+}

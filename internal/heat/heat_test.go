@@ -182,3 +182,52 @@ func TestNoHeat(t *testing.T) {
 		t.Errorf("New without orchestration = %v, %v; want nil, ErrNoHeat", c, err)
 	}
 }
+
+func TestLeaves(t *testing.T) {
+	srv := "http://heat"
+	// Resources decoded from the failed listing carry Heat's links; the
+	// two members named "0" sit in different nested stacks.
+	var linked []Resource
+	raw, err := json.Marshal(failedListing(srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &linked); err != nil {
+		t.Fatal(err)
+	}
+	names := func(rs []Resource) string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Name+" ("+r.Type+")")
+		}
+		return strings.Join(out, ", ")
+	}
+	tests := []struct {
+		name string
+		in   []Resource
+		want string
+	}{
+		{"flat stack: every resource is a leaf",
+			[]Resource{{Name: "net", Type: "OS::Neutron::Net"}, {Name: "router", Type: "OS::Neutron::Router"}},
+			"net (OS::Neutron::Net), router (OS::Neutron::Router)"},
+		{"groups and member templates own their nested resources",
+			linked,
+			"0 (file:///kubeminion.yaml), kube-master (OS::Nova::Server)"},
+		{"without links, by parent_resource",
+			[]Resource{
+				{Name: "kube_masters", Type: "OS::Heat::ResourceGroup"},
+				{Name: "0", Type: "T", ParentResource: "kube_masters"},
+				{Name: "kube-master", Type: "OS::Nova::Server", ParentResource: "0"},
+				{Name: "api_lb", Type: "OS::Octavia::LoadBalancer"},
+			},
+			"kube-master (OS::Nova::Server), api_lb (OS::Octavia::LoadBalancer)"},
+		{"empty", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := names(Leaves(tt.in)); got != tt.want {
+				t.Errorf("leaves = %s\nwant %s", got, tt.want)
+			}
+		})
+	}
+}

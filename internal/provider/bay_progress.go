@@ -43,15 +43,21 @@ func (r *bayResource) createProgress(name string) func(context.Context, *magnum.
 	}
 }
 
-// createHint counts a stack's resources for a create. Resources Heat has
+// createHint counts a stack's resources for a create: the leaves only
+// (heat.Leaves), since a group or a member template completes together
+// with the last resource inside it and would make the stack seem further
+// from done near its end than it is; failures anywhere. Resources Heat has
 // not started yet are INIT_COMPLETE, which is not progress.
 func createHint(rs []heat.Resource) waiter.Hint {
-	h := waiter.Hint{Total: len(rs)}
-	for _, r := range rs {
-		switch {
-		case r.Status == "CREATE_COMPLETE":
+	leaves := heat.Leaves(rs)
+	h := waiter.Hint{Total: len(leaves)}
+	for _, r := range leaves {
+		if r.Status == "CREATE_COMPLETE" {
 			h.Done++
-		case strings.HasSuffix(r.Status, "_FAILED"):
+		}
+	}
+	for _, r := range rs {
+		if strings.HasSuffix(r.Status, "_FAILED") {
 			h.Failed++
 		}
 	}
