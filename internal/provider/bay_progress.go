@@ -28,7 +28,9 @@ func (r *bayResource) createProgress(name string) func(context.Context, *magnum.
 	}
 	return func(ctx context.Context, c *magnum.Cluster) (waiter.Hint, bool) {
 		if c == nil || c.StackID == "" {
-			return waiter.Hint{}, false
+			// Magnum's conductor creates the stack a second or two after
+			// the POST: nothing to read yet, and nothing asked of Heat.
+			return waiter.Hint{NotYet: true}, true
 		}
 		rs, err := r.data.Heat.Resources(ctx, c.StackID, progressDepth)
 		if err != nil {

@@ -5,15 +5,15 @@ import (
 	"time"
 )
 
-// HintAfter is how long a wait runs before it consults its Hint. Shorter
-// waits are over before a backend that takes minutes says anything, and
-// the schedule polls them every second anyway. From here on the hint tells
-// the wait whether the backend is still busy, which the object cannot show
-// (Magnum reports CREATE_IN_PROGRESS from the POST until its conductor's
-// first sync after the stack is done): while it is, the wait reads the
-// backend's progress instead of the object, and polls the object at most
-// once per conductor period; once the backend is done, every second.
-const HintAfter = 5 * time.Second
+// HintAfter is how long a wait runs before it consults its Hint: about
+// when Magnum's conductor has created the stack, a second or two after the
+// POST. From then on the hint tells the wait whether the backend is still
+// busy, which the object cannot show (Magnum reports CREATE_IN_PROGRESS
+// from the POST until its conductor's first sync after the stack is done):
+// while it is, the wait reads the backend's progress instead of the
+// object, and polls the object at most once per conductor period; once the
+// backend is done, every second. A wait that ends sooner never consults.
+const HintAfter = 2 * time.Second
 
 // FinishedInterval is how often a wait polls once its Hint reports that the
 // backend has finished (or failed): Magnum copies a Heat outcome onto the
@@ -99,6 +99,10 @@ func (p *hintPlan) miss(since, scheduled time.Duration) {
 }
 
 func (p *hintPlan) observe(since, scheduled time.Duration, h Hint) {
+	if h.NotYet {
+		p.next = since + scheduled
+		return
+	}
 	if h.Total <= 0 {
 		p.next, p.backoff = since+hintBackoff*scheduled, true
 		return
@@ -215,7 +219,9 @@ func consultBetween[T any](ctx context.Context, cfg Config, hint func(context.Co
 		scheduled := max(cfg.Schedule(since), MinInterval)
 		if h, ok := hint(ctx, obj); ok {
 			plan.observe(since, scheduled, h)
-			cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
+			if !h.NotYet {
+				cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
+			}
 		} else {
 			plan.miss(since, scheduled)
 		}

@@ -109,15 +109,52 @@ func TestHintFindsTheEndOfLongWaitsSooner(t *testing.T) {
 }
 
 func TestHintIsNotConsultedOnShortWaits(t *testing.T) {
-	// Each ends before HintAfter: reported two seconds after Heat.
-	for _, d := range []time.Duration{time.Second, 2 * time.Second, HintAfter - 3*time.Second} {
-		b := &heatBackend{c: newClock(), heatDone: d, reported: d + 2*time.Second, parts: 40}
+	// Each is reported before HintAfter; the poll that sees it does not
+	// consult either.
+	for _, reported := range []time.Duration{500 * time.Millisecond, HintAfter - time.Millisecond, HintAfter} {
+		b := &heatBackend{c: newClock(), heatDone: reported / 2, reported: reported, parts: 40}
 		if _, err := b.wait(t); err != nil {
 			t.Fatal(err)
 		}
 		if b.hints != 0 {
-			t.Errorf("T=%s: %d hint requests; a short wait must not pay for them", d, b.hints)
+			t.Errorf("reported at %s: %d hint requests; a short wait must not pay for them", reported, b.hints)
 		}
+	}
+}
+
+// TestHintNotYetCostsNothing: until the backend exists there is nothing to
+// read; the wait asks again at its next poll instead of backing off.
+func TestHintNotYetCostsNothing(t *testing.T) {
+	b := &heatBackend{c: newClock(), heatDone: 90 * time.Second, reported: 96 * time.Second, parts: 40}
+	var asked int
+	hint := func(ctx context.Context, o obj) (Hint, bool) {
+		asked++
+		if b.c.elapsed() < 4*time.Second {
+			return Hint{NotYet: true}, true
+		}
+		return b.hint(ctx, o)
+	}
+	cfg := b.c.config("c1")
+	cfg.Timeout = time.Hour
+	if _, err := Wait(context.Background(), cfg, b.refresh, Conditions[obj]{
+		Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}, Hint: hint,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if asked-b.hints > 3 {
+		t.Errorf("asked %d times before the backend existed; want at most once per poll from %s to 4 s", asked-b.hints, HintAfter)
+	}
+	// The first real consult comes at the first poll after 4 s, not after
+	// a backoff of several scheduled intervals.
+	var firstBusy time.Duration
+	for _, at := range b.c.polls {
+		if at > 5*time.Second {
+			firstBusy = at
+			break
+		}
+	}
+	if firstBusy < 14*time.Second {
+		t.Errorf("polled at %s; with Heat read from 4 s on, the next poll comes a conductor period later", firstBusy)
 	}
 }
 

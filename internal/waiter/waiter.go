@@ -95,8 +95,14 @@ type Conditions[T any] struct {
 	ConductorWrote func(prev, cur T) bool
 }
 
-// Hint is a progress report: Done and Failed parts out of Total.
-type Hint struct{ Done, Failed, Total int }
+// Hint is a progress report: Done and Failed parts out of Total. NotYet
+// says there is nothing to read yet (a cluster whose stack Magnum has not
+// created): the wait asks again at its next poll, and the hint cost no
+// request.
+type Hint struct {
+	Done, Failed, Total int
+	NotYet              bool
+}
 
 // NearDoneInterval is how often a wait consults its Hint while the
 // backend's last part may finish at any moment. Magnum may copy the
@@ -261,7 +267,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			}
 			lastOK = pollAt
 			errs, lastErr, lastObj = 0, nil, obj
-			if cond.Hint != nil && plan.due(since) {
+			if cond.Hint != nil && plan.due(since) && !slices.Contains(cond.Target, state) && !isFailed(state) {
 				if h, ok := cond.Hint(ctx, obj); ok {
 					hint = &h
 					plan.observe(since, max(cfg.Schedule(since), MinInterval), h)
