@@ -166,18 +166,6 @@ func (p *hintPlan) earliest() time.Duration {
 	return perPart * time.Duration(max(p.last.hint.Total-p.last.hint.Done-1, 0))
 }
 
-// far reports whether, at the pace so far, the backend cannot be done
-// within the next d: the wait need not look at the object before then.
-func (p *hintPlan) far(since, d time.Duration) bool {
-	if p.finished {
-		return false
-	}
-	if _, ok := p.perPart(); !ok {
-		return false
-	}
-	return p.earliest()-(since-p.last.at) > d
-}
-
 // interval bends the scheduled interval for the poll of the object after
 // one made `since` into the wait.
 func (p *hintPlan) interval(since, scheduled time.Duration) time.Duration {
