@@ -204,15 +204,7 @@ func consultBetween[T any](ctx context.Context, cfg Config, hint func(context.Co
 		}
 		consultAt := cfg.Now()
 		since := consultAt.Sub(start)
-		scheduled := max(cfg.Schedule(since), MinInterval)
-		if h, ok := hint(ctx, obj); ok {
-			plan.observe(since, scheduled, h)
-			if !h.NotYet {
-				cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
-			}
-		} else {
-			plan.miss(since, scheduled)
-		}
+		consult(ctx, cfg, hint, plan, obj, since)
 		switch now := cfg.Now(); {
 		case plan.finished:
 			pollDue = later(now, floor)
@@ -222,12 +214,29 @@ func consultBetween[T any](ctx context.Context, cfg Config, hint func(context.Co
 				}
 			}
 		case !plan.vouching():
-			pollDue = earlier(pollDue, later(pollAt.Add(scheduled), floor))
+			pollDue = earlier(pollDue, later(pollAt.Add(max(cfg.Schedule(since), MinInterval)), floor))
 		default:
 			busySince = later(busySince, consultAt)
 		}
 	}
 	return max(pollDue.Sub(cfg.Now()), 0), nil
+}
+
+// consult asks hint about obj, `since` into the wait, and records the
+// answer in plan: the one way a wait reads its hint, at a poll or between
+// polls.
+func consult[T any](ctx context.Context, cfg Config, hint func(context.Context, T) (Hint, bool), plan *hintPlan, obj T, since time.Duration) (Hint, bool) {
+	scheduled := max(cfg.Schedule(since), MinInterval)
+	h, ok := hint(ctx, obj)
+	if !ok {
+		plan.miss(since, scheduled)
+		return h, false
+	}
+	plan.observe(since, scheduled, h)
+	if !h.NotYet {
+		cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
+	}
+	return h, true
 }
 
 func later(a, b time.Time) time.Time {

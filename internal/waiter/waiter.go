@@ -267,11 +267,8 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			lastOK = pollAt
 			errs, lastErr, lastObj = 0, nil, obj
 			if cond.Hint != nil && plan.due(since) && !slices.Contains(cond.Target, state) && !isFailed(state) {
-				if h, ok := cond.Hint(ctx, obj); ok {
+				if h, ok := consult(ctx, cfg, cond.Hint, &plan, obj, since); ok {
 					hint = &h
-					plan.observe(since, max(cfg.Schedule(since), MinInterval), h)
-				} else {
-					plan.miss(since, max(cfg.Schedule(since), MinInterval))
 				}
 			}
 			note(state, hint)
