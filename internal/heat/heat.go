@@ -170,29 +170,6 @@ func (c *Client) resources(ctx context.Context, stackID string, nestedDepth int,
 	return out.Resources, nil
 }
 
-// Progress counts a stack's resources that have reached *_COMPLETE.
-type Progress struct{ Complete, Total int }
-
-// StackProgress is a rough completion estimate for waiter hints.
-func (c *Client) StackProgress(ctx context.Context, stackID string, nestedDepth int) (Progress, error) {
-	rs, err := c.Resources(ctx, stackID, nestedDepth)
-	if err != nil {
-		return Progress{}, err
-	}
-	return CountProgress(rs), nil
-}
-
-// CountProgress counts complete resources in a listing.
-func CountProgress(rs []Resource) Progress {
-	p := Progress{Total: len(rs)}
-	for _, r := range rs {
-		if strings.HasSuffix(r.Status, "_COMPLETE") {
-			p.Complete++
-		}
-	}
-	return p
-}
-
 func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
 	u := c.base + path
 	if len(q) > 0 {

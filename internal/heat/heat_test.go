@@ -140,14 +140,17 @@ func TestFormatWithoutLinksFallsBackToNames(t *testing.T) {
 	}
 }
 
-func TestStackProgress(t *testing.T) {
-	c, _, _ := newHeat(t)
-	p, err := c.StackProgress(context.Background(), stackID, 1)
+func TestResourcesListsEveryStatus(t *testing.T) {
+	c, _, seen := newHeat(t)
+	rs, err := c.Resources(context.Background(), stackID, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (Progress{Complete: 2, Total: 3}) {
-		t.Errorf("progress = %+v, want 2/3", p)
+	if len(rs) != 3 {
+		t.Fatalf("got %d resources, want the stack's 3", len(rs))
+	}
+	if q := (*seen)[len(*seen)-1].URL.Query(); q.Get("nested_depth") != "1" || q.Has("status") {
+		t.Errorf("query = %v, want nested_depth=1 and no status filter", q)
 	}
 }
 
