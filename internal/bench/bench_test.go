@@ -356,3 +356,51 @@ func TestCreateSpan(t *testing.T) {
 		})
 	}
 }
+
+func TestFirstSync(t *testing.T) {
+	const s = time.Second
+	tests := []struct {
+		name           string
+		n              int
+		grid, heatDone time.Duration
+		want           time.Duration
+	}{
+		// Syncs show syncLag (2 s) after they begin: grid 100 s begins at 98 s.
+		{"one conductor: the learnt grid's next sync", 1, 100 * s, 95 * s, 100 * s},
+		{"one conductor: a sync that began before the stack's end does not see it", 1, 100 * s, 99 * s, 110 * s},
+		{"one conductor: a grid far ahead is brought back", 1, 200 * s, 95 * s, 100 * s},
+		{"three conductors: another grid's sync comes first", 3, 100 * s, 90 * s, 93333333333},
+		{"three conductors: the learnt grid's sync when it is first", 3, 100 * s, 97 * s, 100 * s},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := firstSync(tt.n, tt.grid, tt.heatDone); got != tt.want {
+				t.Errorf("firstSync(%d, %s, %s) = %s, want %s", tt.n, tt.grid, tt.heatDone, got, tt.want)
+			}
+		})
+	}
+}
+
+// With three conductors the one grid the phase knows is not where most
+// flips land: the phased strategies notice seconds late past the first
+// minute (what ConductorsInfo reports), yet no wait ends early or fails.
+func TestThreeConductorsShowTheOneGridPhaseLate(t *testing.T) {
+	for _, st := range ThreeConductors {
+		c := ConductorsInfo(st, Sweep(st, SweepDurations()))
+		if !c[0].Info || !c[1].Info || c[2].Info {
+			t.Fatalf("%s: the delay and rate must be information, the early check judged", st.Name)
+		}
+		if !c[2].Met {
+			t.Errorf("%s", c[2])
+		}
+		var pts []SweepPoint
+		for _, p := range Sweep(st, SweepDurations()) {
+			if p.T >= waiter.PhaseAfter {
+				pts = append(pts, p)
+			}
+		}
+		if PhaseChecks(st, pts)[0].Met {
+			t.Errorf("%s met the one-conductor notice targets: the model shows no second grid", st.Name)
+		}
+	}
+}

@@ -113,6 +113,26 @@ func PhaseChecks(st Strategy, pts []SweepPoint) []Check {
 	}
 }
 
+// ConductorsInfo reports a phased strategy on a cloud with several
+// conductors (ThreeConductors), where the grid the phase knows is one of
+// several: its notice delay and rate past the first minute, where the
+// phase is used, as information against the one-conductor targets; and,
+// judged, that no wait ends before the change or fails.
+func ConductorsInfo(st Strategy, pts []SweepPoint) []Check {
+	var past []SweepPoint
+	for _, p := range pts {
+		if p.T >= waiter.PhaseAfter {
+			past = append(past, p)
+		}
+	}
+	c := PhaseChecks(st, past)
+	never := PhaseChecks(st, pts)[2]
+	c[0].Info, c[1].Info = true, true
+	c[0].Target = st.Name + ": notice delay from 1 min to 2 h (one conductor's targets: median ≤ 1 s, max ≤ 3 s)"
+	c[1].Target = st.Name + ": Magnum GETs per conductor period past the first minute"
+	return []Check{c[0], c[1], never}
+}
+
 // HeatNoticeCheck judges a wait that reads Heat's progress but does not
 // know the conductor's phase (a new provider process on a cloud with Heat)
 // against the notice targets: median ≤ 1 s and max ≤ 3 s at every T. The
