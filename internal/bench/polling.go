@@ -47,7 +47,16 @@ const (
 	// cluster while it is in progress, as Cluster API drivers do
 	// (status_reason and updated_at); nothing is known at the start.
 	OwnSyncs
+	// EveryGrid: as EarlierChange, once on the grid of each conductor
+	// (Strategy.Conductors): a provider that has seen each of them flip a
+	// bay, here or in an earlier run (the bay's private state keeps the
+	// grids).
+	EveryGrid
 )
+
+// synthSkew is how far ahead of the waiter's clock the synthetic Magnum
+// stamps updated_at, in whole seconds as Magnum 15 does.
+const synthSkew = 37300 * time.Millisecond
 
 // synthObj is what a synthetic poll sees: the status and the instant the
 // conductor last wrote the row.
@@ -74,20 +83,24 @@ var (
 	// control plane): every magnum-conductor runs the status sync for every
 	// cluster (service/periodic.py takes no lock), each on the grid of its
 	// own start, so a cluster flips at the first sync of any of them. The
-	// wait knows one grid, learnt from an earlier change.
-	ProviderPhase3     = Strategy{Name: "provider (phase, no Heat), three conductors", Schedule: waiter.DefaultSchedule, Phase: true, Conductors: 3}
-	ProviderPhaseHeat3 = Strategy{Name: "provider (phase + Heat progress), three conductors", Schedule: waiter.DefaultSchedule, Heat: true, Phase: true, Conductors: 3}
+	// wait knows one grid, learnt from an earlier change; or all three.
+	ProviderPhase3          = Strategy{Name: "provider (phase, no Heat), three conductors, one grid known", Schedule: waiter.DefaultSchedule, Phase: true, Conductors: 3}
+	ProviderPhaseHeat3      = Strategy{Name: "provider (phase + Heat progress), three conductors, one grid known", Schedule: waiter.DefaultSchedule, Heat: true, Phase: true, Conductors: 3}
+	ProviderPhase3Every     = Strategy{Name: "provider (phase, no Heat), three conductors, every grid known", Schedule: waiter.DefaultSchedule, Phase: true, PhaseFrom: EveryGrid, Conductors: 3}
+	ProviderPhaseHeat3Every = Strategy{Name: "provider (phase + Heat progress), three conductors, every grid known", Schedule: waiter.DefaultSchedule, Heat: true, Phase: true, PhaseFrom: EveryGrid, Conductors: 3}
 )
 
-// ThreeConductors are reported, not judged: they show what the
-// one-grid phase costs where the issue-16 model (one conductor) does not
-// hold.
+// ThreeConductors are reported, not judged: a wait that knows one grid of
+// three notices the flips the other two make at its own grid's next sync.
+// It learns their grids from the stamps of those flips (waiter.Phase), and
+// the bay's private state carries them to later runs, which are the
+// every-grid strategies, judged.
 var ThreeConductors = []Strategy{ProviderPhase3, ProviderPhaseHeat3}
 
 // PhasedStrategies are judged against the issue-16 targets: median ≤ 1 s
 // and max ≤ 3 s at every T, at most one GET per conductor period past the
 // first minute.
-var PhasedStrategies = []Strategy{ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI}
+var PhasedStrategies = []Strategy{ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, ProviderPhase3Every, ProviderPhaseHeat3Every}
 
 // heatParts is how many resources the synthetic stack creates, one after
 // another at an even pace, as the simulator's Heat does.
@@ -194,10 +207,31 @@ func SimulateWait(st Strategy, b Backend) WaitOutcome {
 			return waiter.Hint{Done: done, Total: heatParts}, true
 		}
 	}
+	if st.Phase {
+		cond.Stamp = func(o synthObj) time.Time {
+			if o.Updated <= 0 {
+				return time.Time{}
+			}
+			return c.Now().Add(o.Updated - c.now + synthSkew).Truncate(time.Second)
+		}
+	}
 	cfg := waiter.Config{What: "synthetic", Schedule: st.Schedule, Now: c.Now, Sleep: c.Sleep, Timeout: 4 * time.Hour}
 	if st.Phase {
 		cfg.Phase = waiter.NewPhase(ConductorInterval)
 		switch st.PhaseFrom {
+		case EveryGrid:
+			// A change on each grid a hundred periods earlier, each seen
+			// between two polls a second apart.
+			learnt := b.Reported
+			if b.Learnt > 0 {
+				learnt = b.Learnt
+			}
+			for i := range max(st.Conductors, 1) {
+				v := learnt + ConductorInterval*time.Duration(i)/time.Duration(max(st.Conductors, 1))
+				f := v - 100*ConductorInterval
+				a := time.Duration(int64(v)%int64(time.Second)) + time.Millisecond
+				cfg.Phase.Observe(c.Now().Add(f-a), c.Now().Add(f-a+time.Second))
+			}
 		case EarlierChange:
 			// A change a hundred periods earlier, seen between two polls a
 			// second apart; where in that second it fell depends on b.
@@ -310,13 +344,19 @@ func Sweep(st Strategy, Ts []time.Duration) []SweepPoint {
 			if st.Phase {
 				lag = syncLag + ConductorInterval*time.Duration(2*((k*7)%Phases)+1)/(2*Phases)
 			}
-			heatDone := max(reported-lag, reported/2)
-			b := Backend{HeatDone: heatDone, Reported: reported, Synced: st.Phase}
-			if st.Conductors > 1 {
-				// reported is a sync of the learnt grid; another
-				// conductor's sync may come first.
-				b.Learnt, b.Reported = reported, firstSync(st.Conductors, reported, heatDone)
-				reported = b.Reported
+			b := Backend{HeatDone: max(reported-lag, reported/2), Reported: reported, Synced: st.Phase}
+			if n := st.Conductors; n > 1 {
+				// The syncs of n conductors come every period/n: the
+				// completions stay spread over the period, made in turn by
+				// each conductor, the one whose grid the wait learnt first
+				// (grid 0) among them, and Heat finished after the sync
+				// before, whichever conductor's it was.
+				j := k % n
+				b.Learnt = reported - ConductorInterval*time.Duration(j)/time.Duration(n)
+				b.HeatDone = max(reported-syncLag-ConductorInterval*time.Duration(2*((k*7)%Phases)+1)/time.Duration(2*Phases*n), reported/2)
+				if got := firstSync(n, b.Learnt, b.HeatDone); got != reported {
+					panic(fmt.Sprintf("the %d-conductor model flips at %s, not at %s", n, got, reported))
+				}
 			}
 			o := SimulateWait(st, b)
 			overheads = append(overheads, o.Overhead)

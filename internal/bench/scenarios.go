@@ -49,7 +49,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, "magnum-bench: "+format+"\n", args...) }
 
 	logf("sweeping the polling algorithm on a synthetic clock")
-	order := []Strategy{ProviderSchedule, ProviderHeat, ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, PeerFixed20s, ProviderPhase3, ProviderPhaseHeat3}
+	order := []Strategy{ProviderSchedule, ProviderHeat, ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, PeerFixed20s, ProviderPhase3, ProviderPhaseHeat3, ProviderPhase3Every, ProviderPhaseHeat3Every}
 	res.Sweep = map[string][]SweepPoint{}
 	for _, st := range order {
 		res.Sweep[st.Name] = Sweep(st, SweepDurations())

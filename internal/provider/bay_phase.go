@@ -28,22 +28,35 @@ func (d *ProviderData) conductorPhase() *waiter.Phase {
 // privateConductorPhase is the private-state key of a bay's phaseMemo.
 const privateConductorPhase = "conductor_phase"
 
-// phaseMemo is the conductor's sync window as a provider process learnt
-// it, kept in each bay's private state. Every terraform command starts a
-// new provider process, and on a cloud with Heat the only sign of the
-// phase is a status flip, which a wait sees only at its end; without the
-// memo a resize or an upgrade run weeks after the create polls on the
-// schedule (every 9 to 30 s past the first minute) for want of a phase
-// the create already saw. The conductor's grid holds until it restarts,
-// and a wrong window costs at most a period per notice until a wait's
-// dense first minute sees a flip elsewhere and replaces it.
+// phaseMemo is the conductors' sync grids as a provider process learnt
+// them, kept in each bay's private state. Every terraform command starts a
+// new provider process, and on a cloud with Heat the only sign of a grid
+// is a status flip, which a wait sees only at its end; without the memo a
+// resize or an upgrade run weeks after the create polls on the schedule
+// (every 9 to 30 s past the first minute) for want of the grid the create
+// already saw. A conductor's grid holds until it restarts; a grid no change
+// lands on for a day of changes on the others is dropped (waiter.Phase).
 type phaseMemo struct {
 	PeriodNS int64 `json:"period_ns"`
-	LoNS     int64 `json:"lo_ns"`
-	HiNS     int64 `json:"hi_ns"`
+	// LoNS and HiNS are the most recently seen grid: the whole memo of
+	// the releases that kept one grid.
+	LoNS  int64      `json:"lo_ns"`
+	HiNS  int64      `json:"hi_ns"`
+	Grids []gridMemo `json:"grids,omitempty"`
+	// The skew between Magnum's clock and this machine's, which places
+	// the stamp of a change seen late on its grid.
+	SkewLoNS  int64 `json:"skew_lo_ns,omitempty"`
+	SkewHiNS  int64 `json:"skew_hi_ns,omitempty"`
+	SkewKnown bool  `json:"skew_known,omitempty"`
 }
 
-// seedPhase starts the provider's Phase from the window a bay kept, unless
+type gridMemo struct {
+	LoNS   int64 `json:"lo_ns"`
+	HiNS   int64 `json:"hi_ns"`
+	SeenNS int64 `json:"seen_unix_ns"`
+}
+
+// seedPhase starts the provider's Phase from the grids a bay kept, unless
 // this process knows one already.
 func (d *ProviderData) seedPhase(ctx context.Context, private privateState) {
 	p := d.conductorPhase()
@@ -55,17 +68,32 @@ func (d *ProviderData) seedPhase(ctx context.Context, private privateState) {
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || time.Duration(m.PeriodNS) != waiter.ConductorPeriod {
 		return
 	}
-	p.Seed(time.Duration(m.LoNS), time.Duration(m.HiNS))
+	var gs []waiter.Grid
+	for _, g := range m.Grids {
+		gs = append(gs, waiter.Grid{Lo: time.Duration(g.LoNS), Hi: time.Duration(g.HiNS), Seen: time.Unix(0, g.SeenNS)})
+	}
+	if len(gs) == 0 {
+		// A memo of one grid, with no date: as if seen now.
+		gs = []waiter.Grid{{Lo: time.Duration(m.LoNS), Hi: time.Duration(m.HiNS), Seen: time.Now()}}
+	}
+	p.SeedGrids(gs, time.Duration(m.SkewLoNS), time.Duration(m.SkewHiNS), m.SkewKnown)
 }
 
-// keepPhase writes the window this process knows into a bay's private
+// keepPhase writes the grids this process knows into a bay's private
 // state; with none known the bay keeps what it had.
 func (d *ProviderData) keepPhase(ctx context.Context, private privateSetter) diag.Diagnostics {
-	lo, hi, ok := d.conductorPhase().Window()
-	if !ok {
+	p := d.conductorPhase()
+	gs := p.Grids()
+	if len(gs) == 0 {
 		return nil
 	}
-	raw, err := json.Marshal(phaseMemo{PeriodNS: int64(waiter.ConductorPeriod), LoNS: int64(lo), HiNS: int64(hi)})
+	m := phaseMemo{PeriodNS: int64(waiter.ConductorPeriod), LoNS: int64(gs[0].Lo), HiNS: int64(gs[0].Hi)}
+	for _, g := range gs {
+		m.Grids = append(m.Grids, gridMemo{LoNS: int64(g.Lo), HiNS: int64(g.Hi), SeenNS: g.Seen.UnixNano()})
+	}
+	lo, hi, ok := p.Skew()
+	m.SkewLoNS, m.SkewHiNS, m.SkewKnown = int64(lo), int64(hi), ok
+	raw, err := json.Marshal(m)
 	if err != nil {
 		return nil
 	}

@@ -155,6 +155,7 @@ func TestPhaseKeptInPrivateState(t *testing.T) {
 		{"nothing kept", memPrivate{}, false, 0, false},
 		{"unreadable", memPrivate{privateConductorPhase: []byte("{")}, false, 0, false},
 		{"another period", memPrivate{privateConductorPhase: []byte(`{"period_ns":60000000000,"lo_ns":2100000000,"hi_ns":2600000000}`)}, false, 0, false},
+		{"a memo of the releases that kept one grid", memPrivate{privateConductorPhase: []byte(`{"period_ns":10000000000,"lo_ns":2100000000,"hi_ns":2600000000}`)}, false, 2100 * time.Millisecond, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,6 +170,29 @@ func TestPhaseKeptInPrivateState(t *testing.T) {
 			}
 		})
 	}
+	// Several conductors' grids and the skew between the clocks carry over.
+	multi := &ProviderData{}
+	ph := multi.conductorPhase()
+	skew := 37300 * time.Millisecond
+	ph.ObserveStamped(at(3*time.Second), at(3500*time.Millisecond), at(3200*time.Millisecond+skew).Add(-time.Microsecond))
+	ph.ObserveStamped(at(16*time.Second), at(16400*time.Millisecond), at(16100*time.Millisecond+skew).Add(-time.Microsecond))
+	kept2 := memPrivate{}
+	multi.keepPhase(ctx, kept2)
+	next := &ProviderData{}
+	next.seedPhase(ctx, kept2)
+	got, want := next.conductorPhase().Grids(), ph.Grids()
+	if len(got) != 2 || len(want) != 2 {
+		t.Fatalf("grids %+v carried over as %+v, want both", want, got)
+	}
+	for i := range got {
+		if got[i].Lo != want[i].Lo || got[i].Hi != want[i].Hi || !got[i].Seen.Equal(want[i].Seen) {
+			t.Errorf("grid %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if lo, hi, ok := next.conductorPhase().Skew(); !ok || lo > skew || hi < skew {
+		t.Errorf("skew %s..%s (%t), want around %s", lo, hi, ok, skew)
+	}
+
 	var none *ProviderData
 	none.seedPhase(ctx, kept)
 	if d := none.keepPhase(ctx, memPrivate{}); d.HasError() {

@@ -139,6 +139,12 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 	start := time.Now()
 	cond.Describe = diagnose.ClusterStatus
 	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
+	cond.Stamp = func(c *magnum.Cluster) time.Time {
+		if c == nil {
+			return time.Time{}
+		}
+		return c.UpdatedAt
+	}
 	// The Heat stack's own status is read once per change of the bay's
 	// status, for the progress log only: a few requests per wait. Not on
 	// the poll that ends the wait in success: the stack is done then, and

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// ConductorPeriod is how often Magnum's conductor syncs the status of the
+// ConductorPeriod is how often a Magnum conductor syncs the status of the
 // clusters that are in progress (service/periodic.py, every 10 s). A
-// status moves only on that sync, so a client that knows the sync's phase
-// can poll once per period, just after the change lands.
+// status moves only on a sync, so a client that knows the syncs' phases
+// can poll once per sync, just after the change lands.
 const ConductorPeriod = 10 * time.Second
 
 // PhaseAfter is how long a wait runs on its schedule before it polls on
@@ -30,22 +30,46 @@ const maxPhaseWidth = 2 * time.Second
 // the latest: the widest window a wait polls on, then the margin.
 const PhasedPollBound = maxPhaseWidth + phaseMargin
 
+// maxGrids is how many sync grids a Phase keeps. Every magnum-conductor
+// runs the status sync for every cluster in progress, on the grid of its
+// own start (service/periodic.py takes no lock), so a cloud with several
+// conductors flips clusters on several grids; HA control planes run three.
+const maxGrids = 3
+
+// gridTTL is how long a grid is kept without a change landing on it,
+// counted from the latest change seen on any grid: a conductor that
+// restarted moved its grid, and the old one would cost a poll per period
+// for nothing.
+const gridTTL = 24 * time.Hour
+
 // Phase learns when, within each conductor period, changes made by the
-// conductor's periodic sync become visible, from the waits that see one:
+// conductors' periodic syncs become visible, from the waits that see one:
 // a change first seen by a poll answered at `after`, when the poll sent at
 // `before` still showed the old state, became visible in (before, after].
-// Times are on the waiter's own clock, so the cloud's clock and its skew
-// play no part. One Phase is shared by all the waits of a provider
-// instance (Magnum runs one periodic task for every cluster), so the first
-// wait to see a change tells the others; it is safe for concurrent use.
+// Times are on the waiter's own clock. A change's stamp (the row's
+// updated_at, written by the sync on Magnum's clock) tells more: stamps
+// of narrow windows bound the skew between the two clocks, and with the
+// skew known a stamp places its sync on the waiter's clock however late
+// the change was seen, so a wait polling one grid learns the grids of the
+// other conductors from the changes they make. One Phase is shared by all
+// the waits of a provider instance, so the first wait to see a change
+// tells the others; it is safe for concurrent use.
 type Phase struct {
 	period time.Duration
 
 	mu sync.Mutex
-	// lo and hi bound the window, as offsets into the period counted from
-	// the zero time; known is false until an observation.
+	// grids are the windows learnt, as offsets into the period counted
+	// from the zero time, the most recently seen first.
+	grids []grid
+	// skewLo and skewHi bound Magnum's clock minus the waiter's.
+	skewLo, skewHi time.Duration
+	skewKnown      bool
+}
+
+type grid struct {
 	lo, hi time.Duration
-	known  bool
+	// seen is when a change last landed on it, on the waiter's clock.
+	seen time.Time
 }
 
 // NewPhase returns a Phase for a conductor that syncs every period.
@@ -54,98 +78,246 @@ func NewPhase(period time.Duration) *Phase {
 }
 
 // Observe records that a conductor-made change became visible between
-// before and after. A window that agrees with what is known narrows it; one
-// that contradicts it (a restarted conductor, another conductor's tick)
-// replaces it.
-func (p *Phase) Observe(before, after time.Time) {
-	if p == nil || !after.After(before) || after.Sub(before) > p.period/2 {
+// before and after, with no stamp.
+func (p *Phase) Observe(before, after time.Time) { p.ObserveStamped(before, after, time.Time{}) }
+
+// ObserveStamped records that a conductor-made change became visible
+// between before and after, stamped (Magnum's clock) when the sync wrote
+// it; a zero stamp is none. A window that agrees with a known grid
+// narrows it; one that agrees with none is another conductor's (or a
+// restarted one's) and is added; one that touches two grids says nothing.
+func (p *Phase) ObserveStamped(before, after, stamp time.Time) {
+	if p == nil || !after.After(before) {
 		return
 	}
-	lo := p.offset(before)
-	hi := lo + after.Sub(before)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.known {
-		p.lo, p.hi, p.known = lo, hi, true
+	narrow := after.Sub(before) <= p.period/2
+	var w grid
+	ok := false
+	if narrow {
+		w, ok = grid{lo: p.offset(before), hi: p.offset(before) + after.Sub(before)}, true
+	}
+	if !stamp.IsZero() {
+		if narrow {
+			p.learnSkew(before, after, stamp)
+		}
+		if sw, good := p.stampWindow(stamp); good {
+			if !ok {
+				w, ok = sw, true
+			} else if x, meets := p.intersect(w, sw); meets {
+				w = x
+			}
+		}
+	}
+	if !ok {
 		return
 	}
-	// Bring the new window next to the old one on the circle.
-	for hi < p.lo {
-		lo, hi = lo+p.period, hi+p.period
-	}
-	for lo > p.hi {
-		lo, hi = lo-p.period, hi-p.period
-	}
-	switch {
-	case lo <= p.hi && hi >= p.lo:
-		// Overlap: the change lands in both windows.
-		p.lo, p.hi = max(lo, p.lo), min(hi, p.hi)
-	case max(hi, p.hi)-min(lo, p.lo) <= maxPhaseWidth:
-		// Close but disjoint: the sync's own duration varies a little.
-		p.lo, p.hi = min(lo, p.lo), max(hi, p.hi)
-	default:
-		p.lo, p.hi = lo, hi
-	}
-	p.lo, p.hi = p.norm(p.lo), p.norm(p.lo)+(p.hi-p.lo)
+	w.seen = after
+	p.add(w)
 }
 
-// Window returns the learnt window, as offsets into the period, when it is
-// narrow enough to poll on: what a caller keeps to Seed a later Phase.
+// stampRes is how finely Magnum stamped: Magnum 15 writes whole seconds,
+// later releases microseconds.
+func stampRes(stamp time.Time) time.Duration {
+	if stamp.Nanosecond() == 0 {
+		return time.Second
+	}
+	return time.Millisecond
+}
+
+// learnSkew narrows the skew from a change seen in (before, after] whose
+// sync wrote stamp: the write came after the poll at before read the old
+// row and before the one at after read the new. Bounds that contradict
+// the known ones (a clock that was stepped) replace them.
+func (p *Phase) learnSkew(before, after, stamp time.Time) {
+	lo, hi := stamp.Sub(after), stamp.Add(stampRes(stamp)).Sub(before)
+	if p.skewKnown && lo <= p.skewHi && hi >= p.skewLo {
+		p.skewLo, p.skewHi = max(lo, p.skewLo), min(hi, p.skewHi)
+		return
+	}
+	p.skewLo, p.skewHi, p.skewKnown = lo, hi, true
+}
+
+// stampWindow is where on the waiter's clock a change stamped stamp became
+// visible, as far as the skew is known.
+func (p *Phase) stampWindow(stamp time.Time) (grid, bool) {
+	if !p.skewKnown {
+		return grid{}, false
+	}
+	width := stampRes(stamp) + p.skewHi - p.skewLo
+	if width > p.period/2 {
+		return grid{}, false
+	}
+	lo := p.offset(stamp.Add(-p.skewHi))
+	return grid{lo: lo, hi: lo + width}, true
+}
+
+// add merges w into the grid it agrees with, or keeps it as a new one.
+func (p *Phase) add(w grid) {
+	match := -1
+	var merged grid
+	for i, g := range p.grids {
+		if m, ok := p.meet(g, w); ok {
+			if match >= 0 {
+				// It touches two grids: it cannot say which sync made it.
+				return
+			}
+			match, merged = i, m
+		}
+	}
+	if match >= 0 {
+		merged.seen = later(w.seen, p.grids[match].seen)
+		p.grids = append(p.grids[:match], p.grids[match+1:]...)
+		w = merged
+	}
+	p.grids = append([]grid{w}, p.grids...)
+	// Drop the grids no change landed on for a day of changes on the
+	// others, then the least recently seen beyond maxGrids.
+	kept := p.grids[:0]
+	for _, g := range p.grids {
+		if p.grids[0].seen.Sub(g.seen) <= gridTTL {
+			kept = append(kept, g)
+		}
+	}
+	p.grids = kept[:min(len(kept), maxGrids)]
+}
+
+// meet combines two windows of one grid: their intersection when they
+// overlap on the circle, their union when they are close (the sync's own
+// duration varies a little); ok is false for windows of different grids.
+func (p *Phase) meet(g, w grid) (grid, bool) {
+	if x, ok := p.intersect(g, w); ok {
+		return x, true
+	}
+	lo, hi := p.near(g, w)
+	if max(hi, g.hi)-min(lo, g.lo) <= maxPhaseWidth {
+		lo, hi = min(lo, g.lo), max(hi, g.hi)
+		return grid{lo: p.norm(lo), hi: p.norm(lo) + (hi - lo)}, true
+	}
+	return grid{}, false
+}
+
+// intersect is the overlap of two windows on the circle.
+func (p *Phase) intersect(g, w grid) (grid, bool) {
+	lo, hi := p.near(g, w)
+	if lo > g.hi || hi < g.lo {
+		return grid{}, false
+	}
+	lo, hi = max(lo, g.lo), min(hi, g.hi)
+	return grid{lo: p.norm(lo), hi: p.norm(lo) + (hi - lo)}, true
+}
+
+// near brings w next to g on the circle: the copy of w whose middle is
+// within half a period of g's.
+func (p *Phase) near(g, w grid) (lo, hi time.Duration) {
+	lo, hi = w.lo, w.hi
+	mid := (g.lo + g.hi) / 2
+	for (lo+hi)/2-mid > p.period/2 {
+		lo, hi = lo-p.period, hi-p.period
+	}
+	for mid-(lo+hi)/2 > p.period/2 {
+		lo, hi = lo+p.period, hi+p.period
+	}
+	return lo, hi
+}
+
+// Window returns the most recently seen grid's window, as offsets into
+// the period, when it is narrow enough to poll on.
 func (p *Phase) Window() (lo, hi time.Duration, ok bool) {
+	if gs := p.Grids(); len(gs) > 0 {
+		return gs[0].Lo, gs[0].Hi, true
+	}
+	return 0, 0, false
+}
+
+// Grid is a learnt window, what a caller keeps to seed a later Phase:
+// offsets into the period, and when a change last landed on it.
+type Grid struct {
+	Lo, Hi time.Duration
+	Seen   time.Time
+}
+
+// Grids returns the windows narrow enough to poll on, the most recently
+// seen first.
+func (p *Phase) Grids() []Grid {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Grid
+	for _, g := range p.grids {
+		if g.hi-g.lo <= maxPhaseWidth {
+			out = append(out, Grid{Lo: g.lo, Hi: g.hi, Seen: g.seen})
+		}
+	}
+	return out
+}
+
+// Skew returns the bounds learnt on Magnum's clock minus the waiter's.
+func (p *Phase) Skew() (lo, hi time.Duration, ok bool) {
 	if p == nil {
 		return 0, 0, false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.usable() {
-		return 0, 0, false
-	}
-	return p.lo, p.hi, true
+	return p.skewLo, p.skewHi, p.skewKnown
 }
 
-// Seed starts a Phase that has learnt nothing yet from a window an earlier
-// one learnt (Window): the conductor's grid is fixed when it starts, so
-// a window learnt by an earlier run holds until it restarts. A Phase that
-// already knows a window keeps it, and a seeded window is only a first
-// guess: an observation that contradicts it replaces it, as with any.
-func (p *Phase) Seed(lo, hi time.Duration) {
-	if p == nil || hi < lo || hi-lo > maxPhaseWidth {
+// SeedGrids starts a Phase that has learnt nothing yet from the grids and
+// the skew an earlier one learnt (Grids, Skew): a conductor's grid is fixed
+// when it starts, so grids learnt by an earlier run hold until it
+// restarts. A Phase that already knows a grid keeps what it knows, and a
+// seeded grid is only a first guess: changes that land elsewhere add
+// grids, and a grid no change lands on for a day of changes is dropped.
+func (p *Phase) SeedGrids(gs []Grid, skewLo, skewHi time.Duration, skewKnown bool) {
+	if p == nil {
 		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.known {
+	if len(p.grids) > 0 {
 		return
 	}
-	p.lo, p.hi, p.known = p.norm(lo), p.norm(lo)+(hi-lo), true
+	for i := len(gs) - 1; i >= 0; i-- {
+		g := gs[i]
+		if g.Hi < g.Lo || g.Hi-g.Lo > maxPhaseWidth {
+			continue
+		}
+		p.add(grid{lo: p.norm(g.Lo), hi: p.norm(g.Lo) + (g.Hi - g.Lo), seen: g.Seen})
+	}
+	if skewKnown && !p.skewKnown && skewLo <= skewHi {
+		p.skewLo, p.skewHi, p.skewKnown = skewLo, skewHi, true
+	}
 }
 
 // Known reports whether a window narrow enough to poll on has been learnt.
-func (p *Phase) Known() bool {
-	if p == nil {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.usable()
-}
-
-func (p *Phase) usable() bool { return p.known && p.hi-p.lo <= maxPhaseWidth }
+func (p *Phase) Known() bool { return len(p.Grids()) > 0 }
 
 // next is the first instant at or after t at which a poll sees a change
-// made by the sync of that period: the window's end plus a margin.
+// made by the next sync of any known grid: its window's end plus a margin.
 func (p *Phase) next(t time.Time) (time.Time, bool) {
 	if p == nil {
 		return time.Time{}, false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.usable() {
+	var best time.Duration
+	found := false
+	for _, g := range p.grids {
+		if g.hi-g.lo > maxPhaseWidth {
+			continue
+		}
+		d := p.norm(p.norm(g.hi+phaseMargin) - p.offset(t))
+		if !found || d < best {
+			best, found = d, true
+		}
+	}
+	if !found {
 		return time.Time{}, false
 	}
-	target := p.norm(p.hi + phaseMargin)
-	d := p.norm(target - p.offset(t))
-	return t.Add(d), true
+	return t.Add(best), true
 }
 
 func (p *Phase) offset(t time.Time) time.Duration {

@@ -24,9 +24,7 @@ func TestPhaseLearnsAndNarrows(t *testing.T) {
 	if got, _ := p.next(at(100 * time.Second)); got != at(104*time.Second+phaseMargin) {
 		t.Errorf("after narrowing, next = %s, want 104.25 s", got.Sub(at(0)))
 	}
-	p.mu.Lock()
-	lo, hi := p.lo, p.hi
-	p.mu.Unlock()
+	lo, hi, _ := p.Window()
 	if lo != 3500*time.Millisecond || hi != 4*time.Second {
 		t.Errorf("window %s–%s, want 3.5s–4s", lo, hi)
 	}
@@ -55,18 +53,95 @@ func TestPhaseNarrowsWideWindows(t *testing.T) {
 	}
 }
 
-func TestPhaseReplacesAContradictedWindowAndIgnoresWideOnes(t *testing.T) {
-	p := NewPhase(10 * time.Second)
-	p.Observe(at(3*time.Second), at(4*time.Second))
+// Each magnum-conductor syncs on a grid of its own: a window that agrees
+// with no known grid is another conductor's (or a restarted one's) and is
+// polled on too; a window touching two grids says nothing; beyond
+// maxGrids, and after a day of changes elsewhere, the least recently seen
+// grid goes.
+func TestPhaseKeepsOneGridPerConductor(t *testing.T) {
+	const s = time.Second
+	p := NewPhase(10 * s)
+	p.Observe(at(3*s), at(4*s))
 	// Too wide to say anything.
-	p.Observe(at(10*time.Second), at(16*time.Second))
-	if got, _ := p.next(at(20 * time.Second)); got != at(24*time.Second+phaseMargin) {
-		t.Errorf("a 5 s window changed the phase: next = %s", got.Sub(at(0)))
+	p.Observe(at(10*s), at(16*s))
+	if got, _ := p.next(at(20 * s)); got != at(24*s+phaseMargin) {
+		t.Errorf("a 6 s window changed the phase: next = %s", got.Sub(at(0)))
 	}
-	// The conductor restarted: changes now land at 7–8 s.
-	p.Observe(at(27*time.Second), at(28*time.Second))
-	if got, _ := p.next(at(30 * time.Second)); got != at(38*time.Second+phaseMargin) {
-		t.Errorf("a contradicting window was not taken: next = %s, want 38.25 s", got.Sub(at(0)))
+	// Another conductor: its changes land at 7–8 s.
+	p.Observe(at(27*s), at(28*s))
+	for _, tc := range []struct{ from, want time.Duration }{{30 * s, 34*s + phaseMargin}, {35 * s, 38*s + phaseMargin}} {
+		if got, _ := p.next(at(tc.from)); got != at(tc.want) {
+			t.Errorf("next after %s = %s, want %s (the next sync of either grid)", tc.from, got.Sub(at(0)), tc.want)
+		}
+	}
+	// 3.5–7.5 s touches both grids: it cannot tell which sync made it.
+	p.Observe(at(43500*time.Millisecond), at(47500*time.Millisecond))
+	if gs := p.Grids(); len(gs) != 2 || gs[0].Lo != 7*s || gs[1].Lo != 3*s {
+		t.Errorf("an ambiguous window changed the grids: %+v", gs)
+	}
+	// Two more conductors: the grid seen longest ago goes.
+	p.Observe(at(51*s), at(51500*time.Millisecond))
+	p.Observe(at(65*s), at(65500*time.Millisecond))
+	gs := p.Grids()
+	if len(gs) != maxGrids || gs[0].Lo != 5*s || gs[1].Lo != 1*s || gs[2].Lo != 7*s {
+		t.Errorf("grids %+v, want 5 s, 1 s and 7 s (3 s seen longest ago)", gs)
+	}
+	// A day of changes on one grid drops the others.
+	p.Observe(at(gridTTL+105*s), at(gridTTL+105500*time.Millisecond))
+	if gs := p.Grids(); len(gs) != 1 || gs[0].Lo != 5*s {
+		t.Errorf("after a day of changes on the 5 s grid alone, grids %+v", gs)
+	}
+}
+
+// A change's stamp (updated_at, on Magnum's clock) bounds the skew between
+// the clocks when the change was seen in a narrow window, and then places
+// a change seen late, between polls a period apart, on its grid.
+func TestPhaseLearnsGridsFromStamps(t *testing.T) {
+	const s = time.Second
+	const skew = 37300 * time.Millisecond // Magnum's clock ahead
+	// Magnum 15 stamps whole seconds.
+	stamp := func(visible time.Duration) time.Time { return at(visible + skew).Truncate(s) }
+	p := NewPhase(10 * s)
+	// Changes on the 3 s grid, each seen within half a second, narrow the
+	// skew to below the stamps' second.
+	for _, v := range []time.Duration{103200 * time.Millisecond, 223400 * time.Millisecond, 343600 * time.Millisecond, 463900 * time.Millisecond} {
+		p.ObserveStamped(at(v-300*time.Millisecond), at(v+200*time.Millisecond), stamp(v))
+	}
+	lo, hi, ok := p.Skew()
+	if !ok || lo > skew || hi < skew || hi-lo >= s {
+		t.Fatalf("skew %s..%s (%t), want a bound under a second around %s", lo, hi, ok, skew)
+	}
+	// Another conductor's change at 6.2 s into the period, seen only by a
+	// poll on the known grid a period after the one before: too wide a
+	// window, but its stamp places it.
+	v := 506200 * time.Millisecond
+	p.ObserveStamped(at(503500*time.Millisecond), at(513500*time.Millisecond), stamp(v))
+	gs := p.Grids()
+	if len(gs) != 2 {
+		t.Fatalf("grids %+v, want the 3 s grid and one learnt from the stamp", gs)
+	}
+	if g := gs[0]; g.Lo > 6200*time.Millisecond || g.Hi < 6200*time.Millisecond {
+		t.Errorf("the stamp placed the change at %s..%s, want around 6.2 s", g.Lo, g.Hi)
+	}
+	// The wait now polls after both grids' syncs.
+	for _, tc := range []struct{ from, lo, hi time.Duration }{{600 * s, 603 * s, 604500 * time.Millisecond}, {605 * s, 606 * s, 608 * s}} {
+		if got, _ := p.next(at(tc.from)); got.Before(at(tc.lo)) || got.After(at(tc.hi)) {
+			t.Errorf("next after %s = %s, want just after the sync of the grid that comes first (%s..%s)", tc.from, got.Sub(at(0)), tc.lo, tc.hi)
+		}
+	}
+	// Without the skew a stamp says nothing.
+	q := NewPhase(10 * s)
+	q.ObserveStamped(at(503500*time.Millisecond), at(513500*time.Millisecond), stamp(v))
+	if q.Known() {
+		t.Error("a stamp placed a change with no skew known")
+	}
+	// Microsecond stamps (Magnum 2023.2 on) bound the skew by the poll
+	// window alone.
+	r := NewPhase(10 * s)
+	v = 103200 * time.Millisecond
+	r.ObserveStamped(at(v-300*time.Millisecond), at(v+200*time.Millisecond), at(v+skew).Add(-time.Microsecond))
+	if lo, hi, _ := r.Skew(); hi-lo > 600*time.Millisecond {
+		t.Errorf("a microsecond stamp bounds the skew to %s..%s", lo, hi)
 	}
 }
 
@@ -130,7 +205,7 @@ func TestPhaseSeed(t *testing.T) {
 			for _, w := range tt.learnt {
 				p.Observe(at(w[0]), at(w[1]))
 			}
-			p.Seed(tt.seedLo, tt.seedHi)
+			p.SeedGrids([]Grid{{Lo: tt.seedLo, Hi: tt.seedHi}}, 0, 0, false)
 			lo, hi, ok := p.Window()
 			if ok != tt.wantKnown || lo != tt.wantLo || hi != tt.wantHi {
 				t.Errorf("window %s..%s (%t), want %s..%s (%t)", lo, hi, ok, tt.wantLo, tt.wantHi, tt.wantKnown)
@@ -142,13 +217,13 @@ func TestPhaseSeed(t *testing.T) {
 	}
 	// A seeded window is a guess: a narrow observation elsewhere replaces it.
 	p := NewPhase(period)
-	p.Seed(4*time.Second, 4500*time.Millisecond)
+	p.SeedGrids([]Grid{{Lo: 4 * time.Second, Hi: 4500 * time.Millisecond}}, 0, 0, false)
 	p.Observe(at(8*time.Second), at(8300*time.Millisecond))
 	if lo, hi, _ := p.Window(); lo != 8*time.Second || hi != 8300*time.Millisecond {
 		t.Errorf("after a contradicting observation the window is %s..%s, want 8s..8.3s", lo, hi)
 	}
 	var none *Phase
-	none.Seed(time.Second, 2*time.Second)
+	none.SeedGrids([]Grid{{Lo: time.Second, Hi: 2 * time.Second}}, 0, 0, false)
 	if _, _, ok := none.Window(); ok {
 		t.Error("a nil Phase has a window")
 	}
@@ -169,7 +244,7 @@ func TestWaitPollsOnASeededPhase(t *testing.T) {
 		t.Fatal("nothing learnt")
 	}
 	seeded := NewPhase(period)
-	seeded.Seed(lo, hi)
+	seeded.SeedGrids([]Grid{{Lo: lo, Hi: hi}}, 0, 0, false)
 	refresh := scripted(c, step{0, obj{State: "UPDATE_IN_PROGRESS"}, nil}, step{done, obj{State: "UPDATE_COMPLETE"}, nil})
 	cfg := c.config("seeded")
 	cfg.Phase = seeded
@@ -190,6 +265,65 @@ func expectPhasedWait(t *testing.T, c *clock, done, period time.Duration) {
 	for i := 1; i < len(c.polls); i++ {
 		if c.polls[i-1] >= PhaseAfter && c.polls[i]-c.polls[i-1] < period {
 			t.Errorf("polls at %s and %s: closer than one period past the first minute", c.polls[i-1], c.polls[i])
+		}
+	}
+}
+
+// A wait that knows one conductor's grid sees a flip another conductor
+// made only at its own grid's next sync, but the flip's stamp puts that
+// conductor's grid in the Phase: the next wait polls after both syncs, and
+// no more often.
+func TestWaitLearnsAnotherConductorsGridFromTheStamp(t *testing.T) {
+	const period = 10 * time.Second
+	const skew = 37300 * time.Millisecond
+	c := newClock() // starts on a period boundary
+	phase := NewPhase(period)
+	// Grid A: changes show 2.0–2.5 s into the period; a microsecond stamp
+	// (Magnum 2023.2 on) bounds the skew by the window.
+	v := c.start.Add(-time.Hour + 2200*time.Millisecond)
+	phase.ObserveStamped(v.Add(-200*time.Millisecond), v.Add(300*time.Millisecond), v.Add(skew-time.Microsecond))
+	// Magnum 15 stamps whole seconds; obj.Updated carries the stamp as Unix
+	// seconds.
+	stampOf := func(visible time.Time) int { return int(visible.Add(skew).Unix()) }
+	cond := Conditions[obj]{Target: []string{"UPDATE_COMPLETE"}, Pending: []string{"UPDATE_IN_PROGRESS"},
+		Stamp: func(o obj) time.Time {
+			if o.Updated == 0 {
+				return time.Time{}
+			}
+			return time.Unix(int64(o.Updated), 0)
+		}}
+	wait := func(done time.Duration) time.Duration {
+		t.Helper()
+		c.start, c.polls = c.now, nil
+		flip := c.start.Add(done)
+		refresh := scripted(c, step{0, obj{State: "UPDATE_IN_PROGRESS"}, nil}, step{done, obj{State: "UPDATE_COMPLETE", Updated: stampOf(flip)}, nil})
+		cfg := c.config("two conductors")
+		cfg.Phase = phase
+		if _, err := Wait(context.Background(), cfg, refresh, cond); err != nil {
+			t.Fatal(err)
+		}
+		return c.elapsed() - done
+	}
+	// Grid B (6.0 s into the period) flips the first bay: the wait polls
+	// on grid A and sees it 6.75 s late.
+	off := func(d time.Duration) time.Duration { return d - c.now.Sub(time.Unix(0, 0))%period }
+	if late := wait(off(5*time.Minute + 6*time.Second)); late < 3*time.Second {
+		t.Fatalf("noticed %s after the other conductor's flip: the test shows nothing", late)
+	}
+	gs := phase.Grids()
+	if len(gs) != 2 || gs[0].Lo > 6*time.Second || gs[0].Hi < 6*time.Second {
+		t.Fatalf("grids %+v, want grid A and one around 6 s from the stamp", gs)
+	}
+	// The next wait polls after both grids' syncs. A whole-second stamp
+	// places grid B within a second and a half (the stamp's second and the
+	// skew's bounds), so the bound is the widest window a wait polls on.
+	done := off(7*time.Minute + 6*time.Second)
+	if late := wait(done); late < 0 || late > PhasedPollBound {
+		t.Errorf("the next flip on grid B noticed %s late, want within %s", late, PhasedPollBound)
+	}
+	for i := 2; i < len(c.polls); i++ {
+		if c.polls[i-2] >= PhaseAfter+period && c.polls[i]-c.polls[i-2] < period {
+			t.Errorf("polls at %s, %s and %s: more than two in a period with two grids", c.polls[i-2], c.polls[i-1], c.polls[i])
 		}
 	}
 }

@@ -45,7 +45,8 @@ type Config struct {
 	// Phase, if set, is the conductor's sync phase shared by the waits of
 	// one provider instance: every wait that sees a change the sync made
 	// teaches it, and past PhaseAfter a wait that knows it polls once per
-	// period, just after the sync, instead of on its Schedule.
+	// known sync (one per period and conductor), just after it, instead of
+	// on its Schedule.
 	Phase *Phase
 }
 
@@ -93,6 +94,10 @@ type Conditions[T any] struct {
 	// is asked only after the first conductor period, once the request's
 	// own handling (the cast) is over.
 	ConductorWrote func(prev, cur T) bool
+	// Stamp, if set, returns when the sync wrote the object, on the
+	// cloud's clock (Magnum's updated_at), or the zero time: it lets the
+	// Phase place a change seen late on the grid of the sync that made it.
+	Stamp func(obj T) time.Time
 }
 
 // Hint is a progress report: Done and Failed parts out of Total. NotYet
@@ -261,7 +266,11 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			if !lastOK.IsZero() && cfg.Phase != nil {
 				intoEnd := state != lastState && (slices.Contains(cond.Target, state) || isFailed(state))
 				if (started && intoEnd) || (cond.ConductorWrote != nil && since >= ConductorPeriod && state == lastState && cond.ConductorWrote(lastObj, obj)) {
-					cfg.Phase.Observe(lastOK, answeredAt)
+					var stamp time.Time
+					if cond.Stamp != nil {
+						stamp = cond.Stamp(obj)
+					}
+					cfg.Phase.ObserveStamped(lastOK, answeredAt, stamp)
 				}
 			}
 			lastOK = pollAt
@@ -297,7 +306,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		now := cfg.Now()
 		d := max(pollAt.Add(interval).Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
 		if cfg.Phase != nil && since+interval >= PhaseAfter && err == nil {
-			// One poll per conductor period, just after its sync; while
+			// One poll per known sync, just after it; while
 			// Heat says the stack is busy, only on the sync after the
 			// hinted interval (a consult that finds it done polls sooner).
 			from := time.Nanosecond
