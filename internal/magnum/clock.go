@@ -14,13 +14,19 @@ type serverClock struct {
 	mu     sync.Mutex
 	offset time.Duration
 	known  bool
+	// lo and hi bound the skew (Magnum's clock minus ours) by every
+	// answer since the last contradiction: the server wrote Date, a whole
+	// second, between the request's sending and the answer's arrival.
+	lo, hi time.Duration
 }
 
-// observe records the offset a response shows. The Date header has whole
-// seconds, so the estimate runs up to a second (plus the network delay)
-// behind the server: a lower bound, which is the safe side for "created
-// at or after".
-func (c *serverClock) observe(resp *http.Response, received time.Time) {
+// observe records the offset a response to a request sent at sent shows.
+// The Date header has whole seconds, so the estimate runs up to a second
+// (plus the network delay) behind the server: a lower bound, which is the
+// safe side for "created at or after". Each answer also bounds the skew;
+// answers whose second falls at different moments of ours narrow it to
+// about a round trip.
+func (c *serverClock) observe(resp *http.Response, sent, received time.Time) {
 	if c == nil || resp == nil {
 		return
 	}
@@ -28,9 +34,28 @@ func (c *serverClock) observe(resp *http.Response, received time.Time) {
 	if err != nil {
 		return
 	}
+	lo, hi := d.Sub(received), d.Add(time.Second).Sub(sent)
 	c.mu.Lock()
-	c.offset, c.known = d.Sub(received), true
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if c.known && lo <= c.hi && hi >= c.lo {
+		c.lo, c.hi = max(lo, c.lo), min(hi, c.hi)
+	} else {
+		// The first answer, or a clock that was stepped.
+		c.lo, c.hi = lo, hi
+	}
+	c.offset, c.known = lo, true
+}
+
+// ClockSkew returns the bounds the answers so far put on Magnum's clock
+// minus ours; ok is false before an answer with a Date header.
+func (c *Client) ClockSkew() (lo, hi time.Duration, ok bool) {
+	clk := c.http.clock
+	if clk == nil {
+		return 0, 0, false
+	}
+	clk.mu.Lock()
+	defer clk.mu.Unlock()
+	return clk.lo, clk.hi, clk.known
 }
 
 // ServerTime converts a local instant to Magnum's clock. ok is false until

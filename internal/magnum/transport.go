@@ -150,13 +150,14 @@ func (r *requester) once(ctx context.Context, req request) (http.Header, error) 
 	if req.version != "-" {
 		sc.Microversion = req.version
 	}
+	sent := r.now()
 	res := req.send(ctx, &sc)
 	h := res.Header
 	if rc, ok := unexpectedCode(res.Err); ok && h == nil {
 		h = rc.ResponseHeader
 	}
 	if h != nil {
-		r.clock.observe(&http.Response{Header: h}, r.now())
+		r.clock.observe(&http.Response{Header: h}, sent, r.now())
 	}
 	var syntax *json.SyntaxError
 	switch {

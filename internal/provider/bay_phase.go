@@ -100,6 +100,18 @@ func (d *ProviderData) keepPhase(ctx context.Context, private privateSetter) dia
 	return private.SetKey(ctx, privateConductorPhase, raw)
 }
 
+// shareClockSkew hands the Phase what Magnum's answers have shown of its
+// clock (their Date headers): with the skew known to a fraction of a
+// second, the stamp of a flip seen late places its conductor's grid.
+func (d *ProviderData) shareClockSkew() {
+	if d == nil || d.Magnum == nil {
+		return
+	}
+	if lo, hi, ok := d.Magnum.ClockSkew(); ok {
+		d.conductorPhase().ObserveSkew(lo, hi)
+	}
+}
+
 // syncRewrote is the waiter's ConductorWrote on clouds without Heat: a
 // Cluster API driver's sync rewrites the cluster (status_reason from the
 // latest Kubernetes events, the Kubernetes version) while it is in

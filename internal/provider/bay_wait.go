@@ -174,6 +174,7 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 		if err != nil {
 			return nil, "", err
 		}
+		r.data.shareClockSkew()
 		if seen != nil {
 			seen(c)
 		}

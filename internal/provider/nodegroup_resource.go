@@ -554,6 +554,7 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 		if err != nil {
 			return nil, "", err
 		}
+		r.data.shareClockSkew()
 		return ng, ng.Status, nil
 	}, cond)
 }

@@ -131,7 +131,23 @@ func stampRes(stamp time.Time) time.Duration {
 // row and before the one at after read the new. Bounds that contradict
 // the known ones (a clock that was stepped) replace them.
 func (p *Phase) learnSkew(before, after, stamp time.Time) {
-	lo, hi := stamp.Sub(after), stamp.Add(stampRes(stamp)).Sub(before)
+	p.mergeSkew(stamp.Sub(after), stamp.Add(stampRes(stamp)).Sub(before))
+}
+
+// ObserveSkew narrows the skew (Magnum's clock minus the waiter's) with
+// bounds learnt elsewhere: the Date headers of Magnum's answers, which
+// bound it to about a round trip once their seconds have turned over at
+// different moments of ours.
+func (p *Phase) ObserveSkew(lo, hi time.Duration) {
+	if p == nil || hi < lo {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mergeSkew(lo, hi)
+}
+
+func (p *Phase) mergeSkew(lo, hi time.Duration) {
 	if p.skewKnown && lo <= p.skewHi && hi >= p.skewLo {
 		p.skewLo, p.skewHi = max(lo, p.skewLo), min(hi, p.skewHi)
 		return

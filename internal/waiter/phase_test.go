@@ -135,6 +135,14 @@ func TestPhaseLearnsGridsFromStamps(t *testing.T) {
 	if q.Known() {
 		t.Error("a stamp placed a change with no skew known")
 	}
+	// A skew the Date headers bounded to a round trip places a whole-second
+	// stamp within a second and a little: a grid to poll on.
+	d := NewPhase(10 * s)
+	d.ObserveSkew(skew-20*time.Millisecond, skew+20*time.Millisecond)
+	d.ObserveStamped(at(503500*time.Millisecond), at(513500*time.Millisecond), stamp(506200*time.Millisecond))
+	if gs := d.Grids(); len(gs) != 1 || gs[0].Lo > 6200*time.Millisecond || gs[0].Hi < 6200*time.Millisecond || gs[0].Hi-gs[0].Lo > 1100*time.Millisecond {
+		t.Errorf("grids %+v, want one around 6.2 s, about a second wide", gs)
+	}
 	// Microsecond stamps (Magnum 2023.2 on) bound the skew by the poll
 	// window alone.
 	r := NewPhase(10 * s)

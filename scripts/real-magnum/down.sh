@@ -30,6 +30,9 @@ stop() {
 
 stop magnum-api
 stop magnum-conductor
+for f in "$RUN"/magnum-conductor[0-9]*.pid; do
+	[ -e "$f" ] && stop "$(basename "$f" .pid)"
+done
 stop openstack-services
 stop keystone
 stop memcached

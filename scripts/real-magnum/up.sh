@@ -22,6 +22,11 @@ PGPORT=55432
 PY=/usr/bin/python3 # Debian's python: pyenv's python3 lacks the OpenStack libraries
 GO=${GO:-go}
 HEAT_CREATE=${HEAT_CREATE:-2s}
+HEAT_UPDATE=${HEAT_UPDATE:-2s}
+# MAGNUM_CONDUCTORS=N starts N magnum-conductors, each on a host name of its
+# own: each runs the status sync for every cluster on the grid of its own
+# start, as on an HA control plane.
+MAGNUM_CONDUCTORS=${MAGNUM_CONDUCTORS:-1}
 PACKAGES="keystone magnum-api magnum-conductor python3-openstackclient python3-magnumclient rabbitmq-server
 uwsgi-plugin-python3 python3-psycopg2 postgresql memcached python3-memcache"
 PORTS="5000 9511 5672 25672 4369 $PGPORT 11211 8004 8774 9292 9696 8776 8099"
@@ -260,7 +265,7 @@ EOF
 magnum-db-manage --config-file "$STATE/etc/magnum/magnum.conf" stamp head >>"$STATE/log/magnum-schema.log" 2>&1 || fail "magnum-db-manage stamp failed"
 step "magnum schema"
 
-start openstack-services "$STATE/bin/magnum-sim" -openstack-services 127.0.0.1 -heat-create "$HEAT_CREATE" -log
+start openstack-services "$STATE/bin/magnum-sim" -openstack-services 127.0.0.1 -heat-create "$HEAT_CREATE" -heat-update "$HEAT_UPDATE" -log
 wait_for "rabbitmq on 5672" 90 port_open 5672
 step "rabbitmq up"
 # epmd was started by our RabbitMQ node (the port was free): stop it too.
@@ -268,6 +273,13 @@ epmd=$(ss -ltnpH 'sport = :4369' 2>/dev/null | grep -o 'pid=[0-9]*' | sed -n 1p 
 [ -n "$epmd" ] && echo "$epmd" >"$STATE/run/epmd.pid"
 
 start magnum-conductor magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor.conf"
+for ((i = 2; i <= MAGNUM_CONDUCTORS; i++)); do
+	# A few seconds apart, so that the grids differ as they do between
+	# controllers started one after another.
+	sleep 3.3
+	printf '[DEFAULT]\nhost = conductor%d\ndebug = true\nlog_file = %s/log/magnum-conductor%d.log\n' "$i" "$STATE" "$i" >"$STATE/etc/magnum/conductor$i.conf"
+	start "magnum-conductor$i" magnum-conductor --config-file "$STATE/etc/magnum/magnum.conf" --config-file "$STATE/etc/magnum/conductor$i.conf"
+done
 # magnum-api's own server (werkzeug) handles one request at a time, which
 # parallel acceptance tests queue behind; Debian serves it with uwsgi too.
 # One thread per process, as for Keystone: eventlet's hub runs in Zed's
