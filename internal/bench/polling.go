@@ -219,29 +219,24 @@ func SimulateWait(st Strategy, b Backend) WaitOutcome {
 	if st.Phase {
 		cfg.Phase = waiter.NewPhase(ConductorInterval)
 		switch st.PhaseFrom {
-		case EveryGrid:
-			// A change on each grid a hundred periods earlier, each seen
-			// between two polls a second apart.
-			learnt := b.Reported
-			if b.Learnt > 0 {
-				learnt = b.Learnt
-			}
-			for i := range max(st.Conductors, 1) {
-				v := learnt + ConductorInterval*time.Duration(i)/time.Duration(max(st.Conductors, 1))
-				f := v - 100*ConductorInterval
-				a := time.Duration(int64(v)%int64(time.Second)) + time.Millisecond
-				cfg.Phase.Observe(c.Now().Add(f-a), c.Now().Add(f-a+time.Second))
-			}
-		case EarlierChange:
-			// A change a hundred periods earlier, seen between two polls a
+		case EarlierChange, EveryGrid:
+			// A change a hundred periods earlier on the learnt grid (with
+			// EveryGrid, on each conductor's), seen between two polls a
 			// second apart; where in that second it fell depends on b.
 			learnt := b.Reported
 			if b.Learnt > 0 {
 				learnt = b.Learnt
 			}
-			f := learnt - 100*ConductorInterval
-			a := time.Duration(int64(learnt)%int64(time.Second)) + time.Millisecond
-			cfg.Phase.Observe(c.Now().Add(f-a), c.Now().Add(f-a+time.Second))
+			grids := 1
+			if st.PhaseFrom == EveryGrid {
+				grids = max(st.Conductors, 1)
+			}
+			for i := range grids {
+				v := learnt + ConductorInterval*time.Duration(i)/time.Duration(max(st.Conductors, 1))
+				f := v - 100*ConductorInterval
+				a := time.Duration(int64(v)%int64(time.Second)) + time.Millisecond
+				cfg.Phase.Observe(c.Now().Add(f-a), c.Now().Add(f-a+time.Second))
+			}
 		case OwnSyncs:
 			cond.ConductorWrote = func(prev, cur synthObj) bool { return cur.Updated != prev.Updated }
 		}

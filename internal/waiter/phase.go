@@ -238,15 +238,6 @@ func (p *Phase) near(g, w grid) (lo, hi time.Duration) {
 	return lo, hi
 }
 
-// Window returns the most recently seen grid's window, as offsets into
-// the period, when it is narrow enough to poll on.
-func (p *Phase) Window() (lo, hi time.Duration, ok bool) {
-	if gs := p.Grids(); len(gs) > 0 {
-		return gs[0].Lo, gs[0].Hi, true
-	}
-	return 0, 0, false
-}
-
 // Grid is a learnt window, what a caller keeps to seed a later Phase:
 // offsets into the period, and when a change last landed on it.
 type Grid struct {
