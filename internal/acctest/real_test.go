@@ -123,3 +123,28 @@ func TestReadOpenRC(t *testing.T) {
 		t.Errorf("missing file: %v, want an error naming %s", err, OpenRCEnv)
 	}
 }
+
+// A test without a bay runs once on Magnum 20: on the 2025.1 target, not
+// again on the capi stack, which runs the same Magnum and Keystone.
+func TestSkipBaylessOnCAPI(t *testing.T) {
+	for _, tc := range []struct {
+		target, release string
+		skip            bool
+	}{
+		{"", "", false},
+		{"real", "zed", false},
+		{"real", "2025.1", false},
+		{"real", "capi", true},
+	} {
+		t.Setenv(TargetEnv, tc.target)
+		t.Setenv(ReleaseEnv, tc.release)
+		skipped := false
+		t.Run(tc.release, func(t *testing.T) {
+			defer func() { skipped = t.Skipped() }()
+			SkipBaylessOnCAPI(t)
+		})
+		if skipped != tc.skip {
+			t.Errorf("target %q release %q: skipped = %v, want %v", tc.target, tc.release, skipped, tc.skip)
+		}
+	}
+}

@@ -410,6 +410,7 @@ func checkSwarmCredentials(e map[string]any) error {
 // TestAccBayCredentialsEphemeral_errors covers what a user sees when the
 // credentials cannot be had.
 func TestAccBayCredentialsEphemeral_errors(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, fastBays())
 	provider := acctest.ProviderBlock(s, "demo")
 	echo := func(body string) string {

@@ -344,6 +344,7 @@ data "magnum_bay" "with_creds" {
 }
 
 func TestAccBay_badInput(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, fastBays())
 	cases := []struct {
 		name, body, want string

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAccBaymodelDataSource_byIDAndName(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	config := acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("lookup-me", 7) + `
 data "magnum_baymodel" "by_id" {

@@ -21,6 +21,7 @@ import (
 )
 
 func TestAccBaymodel_basic(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -83,6 +84,7 @@ func TestAccBaymodel_basic(t *testing.T) {
 }
 
 func TestAccBaymodel_badInput(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	cases := []struct {
 		name   string
@@ -186,6 +188,7 @@ resource "magnum_baymodel" "test" {
 }
 
 func TestAccBaymodel_outOfBandChanges(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	other := acctest.MagnumClient(t, s, "demo")
 	cfg := acctest.ProviderBlock(s, "demo") + testAccBaymodelConfig("drifting", 5)

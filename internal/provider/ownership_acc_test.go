@@ -174,6 +174,7 @@ func TestAccBay_lostCreateWithTwoCandidatesAdoptsNone(t *testing.T) {
 // with one name. The second must not take the first's baymodel, nor make
 // a second of that name.
 func TestAccBaymodel_sameNameTwiceInOneConfiguration(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	cfg := acctest.ProviderBlock(s, "demo") + `
 resource "magnum_baymodel" "first" {
@@ -222,6 +223,7 @@ resource "magnum_baymodel" "second" {
 // The create stops with the import command; adopt_existing adopts it and
 // brings it to the configuration, but never another user's.
 func TestAccBaymodel_existingNameNeedsImportOrAdoption(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	demo, demo2 := s.Credentials("demo"), s.Credentials("demo2")
 	mine := createBaymodelAs(t, s, "demo", map[string]any{"name": "legacy", "coe": "kubernetes", "image_id": "fedora-coreos-35", "docker_volume_size": 3})
@@ -275,6 +277,7 @@ resource "magnum_baymodel" "test" {
 // TestAccBaymodel_unnamedGetsGeneratedName: a baymodel without a name gets
 // one from the provider, so a create whose answer is lost can be found.
 func TestAccBaymodel_unnamedGetsGeneratedName(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },

@@ -164,6 +164,7 @@ func frontServer(t *testing.T, s *sim.Sim, wrap func(w http.ResponseWriter, r *h
 }
 
 func TestAccProvider_authSources(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	cases := []struct {
 		name          string
 		user, project string
@@ -219,6 +220,7 @@ func TestAccProvider_authSources(t *testing.T) {
 // TestAccProvider_environmentOnly configures the provider from nothing but
 // the variables an openrc file (here the simulator's) exports.
 func TestAccProvider_environmentOnly(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	clearOSEnv(t)
 	lines := s.ExportLines("alt")
@@ -249,6 +251,7 @@ func TestAccProvider_environmentOnly(t *testing.T) {
 // TestAccProvider_cloudsYAML reads the cloud from clouds.yaml and its
 // password from secure.yaml beside it, as the OpenStack CLI does.
 func TestAccProvider_cloudsYAML(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	c := s.Credentials("alt")
 	dir := t.TempDir()
@@ -294,6 +297,7 @@ func TestAccProvider_cloudsYAML(t *testing.T) {
 // TestAccProvider_endpointOverride sends Magnum traffic to the override,
 // not to the catalog's URL.
 func TestAccProvider_endpointOverride(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	var mu sync.Mutex
 	viaOverride := 0
@@ -335,6 +339,7 @@ func TestAccProvider_endpointOverride(t *testing.T) {
 // TestAccProvider_endpointTypeInternal hands out a catalog whose public
 // and admin URLs lead nowhere, so only the internal interface can work.
 func TestAccProvider_endpointTypeInternal(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	dead := acctest.UnreachableURL(t)
 	front := frontServer(t, s, func(w http.ResponseWriter, r *http.Request, next http.Handler) {

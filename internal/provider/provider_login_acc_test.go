@@ -25,6 +25,7 @@ import (
 // data sources: Terraform runs the same commands for both, so an equal
 // count means one login per provider configuration, not per resource.
 func TestAccProvider_authenticatesOncePerConfiguration(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	provider := acctest.ProviderBlock(s, "demo")
 	many := testAccBaymodelOnly("one")

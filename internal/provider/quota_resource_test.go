@@ -28,6 +28,7 @@ resource "magnum_quota" "test" {
 }
 
 func TestAccQuota_basic(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	demo := s.Credentials("demo").ProjectID
 	cfg := func(limit int) string { return acctest.ProviderBlock(s, "admin") + testAccQuotaConfig(demo, limit) }
@@ -95,6 +96,7 @@ func TestAccQuota_basic(t *testing.T) {
 }
 
 func TestAccQuota_nonAdminIsToldWhy(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },

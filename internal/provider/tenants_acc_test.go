@@ -239,6 +239,7 @@ func createBaymodelAs(t *testing.T, s *sim.Sim, project string, body map[string]
 // Terraform: provider aliases cannot be used here, because every alias of
 // an in-process test provider shares one server and so one configuration.
 func TestAccProvider_tenantIsolation(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	public := createBaymodelAs(t, s, "admin", map[string]any{
 		"name": "admin-public", "coe": "kubernetes", "image_id": "fedora-coreos-35", "public": true})

@@ -96,6 +96,7 @@ func TestAccTLS(t *testing.T) {
 // TestAccProvider_insecure warns that certificate checks are off, and
 // still works against a plain-http cloud.
 func TestAccProvider_insecure(t *testing.T) {
+	acctest.SkipBaylessOnCAPI(t)
 	s := acctest.StartSim(t, sim.Options{})
 	c := s.Credentials("demo")
 
