@@ -2,6 +2,7 @@ package capi
 
 import (
 	"context"
+	"net/http"
 	"testing"
 )
 
@@ -27,6 +28,17 @@ func TestMachineHealthCheckCounts(t *testing.T) {
 	healthy, _ := h.num("status", "currentHealthy")
 	if exp != 2 || healthy != 1 || len(h.list("status", "targets")) != 2 {
 		t.Errorf("MachineHealthCheck status = %v, want 2 expected, 1 healthy", h["status"])
+	}
+
+	// Nothing changed, so a later pass writes nothing, whatever the
+	// clock: the condition keeps the time it became True.
+	cond, _ := asMap(h.list("status", "conditions")[0])
+	cond["lastTransitionTime"] = "2020-01-01T00:00:00Z"
+	f.put(rMHC, h)
+	before := f.writeCount(http.MethodPut, rMHC)
+	passes(t, m, 2, func(st *state) error { return m.reconcileMHC(ctx, st, st.find(rMHC, testNS, "md")) }, nil)
+	if n := f.writeCount(http.MethodPut, rMHC) - before; n != 0 {
+		t.Errorf("%d status writes of an unchanged MachineHealthCheck; its conditions now %v", n, f.get(rMHC, testNS, "md").list("status", "conditions"))
 	}
 }
 
@@ -65,5 +77,12 @@ func TestClusterResourceSetBinding(t *testing.T) {
 	}
 	if !isTrue(f.get(rCRS, testNS, "u-1"), "ResourcesApplied") {
 		t.Error("ResourcesApplied not True")
+	}
+	// Once bound, later passes leave the API server alone: they used to
+	// create the binding again, for a 409, twice a second per bay.
+	posts := f.writeCount(http.MethodPost, rCRSB)
+	passes(t, m, 3, run, nil)
+	if n := f.writeCount(http.MethodPost, rCRSB) - posts; n != 0 {
+		t.Errorf("%d more creates of a binding that exists", n)
 	}
 }

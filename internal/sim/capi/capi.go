@@ -68,6 +68,7 @@ type Management struct {
 
 	mu        sync.Mutex
 	workloads map[string]*workload // by Cluster namespace/name
+	bindings  map[string]bool      // Cluster UID/ClusterResourceSet UID
 	lastErr   string
 }
 

@@ -28,6 +28,9 @@ type fakeAPI struct {
 	seq   int
 	clock time.Time
 	log   []string // "DELETE plural/name", "GONE plural/name", "CREATE plural/name"
+	// writes counts every request but GET, answered or refused, by
+	// "METHOD plural": what a controller costs the API server.
+	writes map[string]int
 }
 
 type fakePath struct {
@@ -98,6 +101,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if r.Method != http.MethodGet {
+		if f.writes == nil {
+			f.writes = map[string]int{}
+		}
+		f.writes[r.Method+" "+fp.plural]++
+	}
 	switch {
 	case r.Method == http.MethodGet && fp.name == "":
 		f.reply(w, http.StatusOK, map[string]any{"items": f.listLocked(fp.plural, fp.ns, r.URL.Query().Get("labelSelector"))})
@@ -306,6 +315,12 @@ func (f *fakeAPI) events() []string {
 		out = append(out, e.str("involvedObject", "kind")+" "+e.str("reason")+": "+e.str("message"))
 	}
 	return out
+}
+
+func (f *fakeAPI) writeCount(method string, r resource) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.writes[method+" "+r.plural]
 }
 
 func (f *fakeAPI) history() []string {

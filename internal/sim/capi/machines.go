@@ -317,6 +317,7 @@ func (m *Management) reconcileMS(ctx context.Context, st *state, ms obj) error {
 		"replicas": int64(len(live)), "fullyLabeledReplicas": int64(len(live)), "readyReplicas": ready, "availableReplicas": ready,
 		"observedGeneration": ms.generation(), "selector": selector(ms.strMap("spec", "selector", "matchLabels")),
 	}
+	keepConditions(fresh, ms)
 	if ready == int64(len(live)) {
 		setConds(fresh, condTrue("MachinesCreated"), condTrue("MachinesReady"), condTrue("Resized"), condTrue("Ready"))
 	} else {
@@ -533,8 +534,38 @@ func (m *Management) reconcileMHC(ctx context.Context, st *state, h obj) error {
 		"expectedMachines": int64(len(targets)), "currentHealthy": healthy, "remediationsAllowed": healthy,
 		"targets": names, "observedGeneration": h.generation(),
 	}
+	keepConditions(fresh, h)
 	setConds(fresh, condTrue("RemediationAllowed"))
 	return m.writeStatus(ctx, rMHC, h, fresh)
+}
+
+// bound reports whether this run made (or found) the binding of a Cluster
+// to a ClusterResourceSet, by their UIDs: creating it again on every pass
+// only earned a 409 from the API server, twice a second per bay. A Cluster
+// made anew under the same name has a new UID, and is bound again.
+func (m *Management) bound(key string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bindings[key]
+}
+
+func (m *Management) markBound(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.bindings == nil {
+		m.bindings = map[string]bool{}
+	}
+	m.bindings[key] = true
+}
+
+// keepConditions carries o's conditions into fresh, whose status was built
+// anew, so that setConds keeps each condition's lastTransitionTime while its
+// status holds. Without them every condition looked new each second, and
+// the status was written (and every controller woken) on every pass.
+func keepConditions(fresh, o obj) {
+	if c := o.get("status", "conditions"); c != nil {
+		fresh.set(clone(c), "status", "conditions")
+	}
 }
 
 // reconcileCRS binds a ClusterResourceSet to the Clusters its selector
@@ -561,9 +592,14 @@ func (m *Management) reconcileCRS(ctx context.Context, st *state, crs obj) error
 				"ownerReferences": []any{ownerRef(c, rCluster, false), ownerRef(crs, rCRS, false)}},
 			"spec": map[string]any{"clusterName": c.name(), "bindings": []any{map[string]any{"clusterResourceSetName": crs.name(), "resources": applied}}},
 		}
+		key := c.uid() + "/" + crs.uid()
+		if m.bound(key) {
+			continue
+		}
 		if _, err := m.k.create(ctx, rCRSB, b); err != nil && !isStatus(err, 409) {
 			return err
 		}
+		m.markBound(key)
 	}
 	if !isTrue(crs, "ResourcesApplied") {
 		fresh := clone(crs)
