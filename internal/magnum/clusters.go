@@ -3,8 +3,10 @@ package magnum
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -236,8 +238,26 @@ func (c *Client) UpgradeCluster(ctx context.Context, id string, opts UpgradeOpts
 	if _, err := c.require(ctx, "upgrade", VersionUpgrade); err != nil {
 		return err
 	}
-	return c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "upgrade"), safety: unsafe,
+	err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "upgrade"), safety: unsafe,
 		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
 			return clusters.Upgrade(ctx, sc, esc(id), opts).Result
 		}})
+	if IsRPCTimeout(err) {
+		return &OutcomeUnknownError{Method: http.MethodPost, URL: c.url("clusters", id, "actions", "upgrade"), Err: err}
+	}
+	return err
+}
+
+// rpcTimeout is how Magnum's API reports oslo.messaging's MessagingTimeout.
+const rpcTimeout = "Timed out waiting for a reply to message ID"
+
+// IsRPCTimeout reports a 500 that says Magnum's API gave up waiting for its
+// conductor. The upgrade is an RPC call, not a cast like create, resize and
+// delete: the API answers only when the conductor has, and after 60 s
+// (rpc_response_timeout) it answers this instead. The message stays queued,
+// so the conductor may still carry the upgrade out (the capi stack's
+// conductor did, under load, in a clean-clone CI rehearsal).
+func IsRPCTimeout(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.StatusCode == http.StatusInternalServerError && strings.HasPrefix(e.Message, rpcTimeout)
 }

@@ -159,6 +159,10 @@ func TestRetryPolicy(t *testing.T) {
 		return err
 	}
 	rotate := func(c *Client) error { return c.RotateCA(ctx, "c1") }
+	upgrade := func(c *Client) error { return c.UpgradeCluster(ctx, "c1", UpgradeOpts{ClusterTemplate: "t2"}) }
+	rpcTimedOut := func(w http.ResponseWriter, r *http.Request) {
+		magnumError(w, 500, "Timed out waiting for a reply to message ID 7f00eed21d37469bb55f811a883c88eb")
+	}
 	tests := []struct {
 		name         string
 		route        string
@@ -184,6 +188,11 @@ func TestRetryPolicy(t *testing.T) {
 		{"POST 502 leaves the outcome unknown", "POST /v1/clusters", seq(202, `{"uuid":"u"}`, 502), post, 1, 502, true, nil},
 		{"POST 504 leaves the outcome unknown", "POST /v1/clusters", seq(202, `{"uuid":"u"}`, 504), post, 1, 504, true, nil},
 		{"CA rotation is not retried", "PATCH /v1/certificates/c1", seq(202, `{}`, 503), rotate, 1, 503, false, nil},
+		// The upgrade is an RPC call: the conductor may carry it out after
+		// the API gave up waiting for its reply.
+		{"upgrade whose RPC timed out leaves the outcome unknown", "POST /v1/clusters/c1/actions/upgrade", rpcTimedOut, upgrade, 1, 500, true, nil},
+		{"upgrade's other 500 is final", "POST /v1/clusters/c1/actions/upgrade", seq(202, `{"uuid":"c1"}`, 500), upgrade, 1, 500, false, nil},
+		{"create's RPC timeout is final: create is a cast", "POST /v1/clusters", rpcTimedOut, post, 1, 500, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

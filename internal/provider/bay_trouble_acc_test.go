@@ -103,6 +103,54 @@ func TestAccBay_lostResizeAnswerUnderConductorLag(t *testing.T) {
 	})
 }
 
+// TestAccBay_upgradeRPCTimeoutIsSettled: Magnum's API answers an upgrade
+// only when its conductor has (an RPC call, not a cast), and a conductor
+// behind on its work lets the call time out: a 500 "Timed out waiting for a
+// reply" while the conductor carries the upgrade out all the same (the capi
+// stack, loaded, in a clean-clone CI rehearsal). The provider reads the bay
+// before it reports anything, finds the upgrade under way, and waits for it:
+// one upgrade request, no error, the bay on the new baymodel.
+func TestAccBay_upgradeRPCTimeoutIsSettled(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "HTTP fault injection")
+	s := acctest.StartSim(t, fastBays())
+	cfg := func(template string) string {
+		return acctest.ProviderBlock(s, "demo") + twoKubeModels(acctest.Kube()) + fmt.Sprintf(`
+resource "magnum_bay" "test" {
+  name        = "rpcbay"
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, template)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             checkNoBaysLeft(s),
+		Steps: []resource.TestStep{
+			{Config: cfg("v123")},
+			{
+				PreConfig: func() {
+					mustSim(t, s.InjectHTTPFault(sim.HTTPFault{Route: "POST /v1/clusters/{id}/actions/upgrade", Kind: sim.FaultServedStatus,
+						Status: 500, Message: "Timed out waiting for a reply to message ID 7f00eed21d37469bb55f811a883c88eb"}))
+				},
+				Config: cfg("v124"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("status"), knownvalue.StringExact("UPDATE_COMPLETE")),
+					statecheck.ExpectKnownValue("magnum_bay.test", tfjsonpath.New("coe_version"), knownvalue.StringExact(acctest.Kube().NextKubeTag)),
+				},
+				Check: func(*terraform.State) error {
+					if hits := s.HTTPFaultHits(); len(hits) != 1 || hits[0] != 1 {
+						return fmt.Errorf("the upgrade was not answered with the RPC timeout: %v", hits)
+					}
+					if ups := s.Upgrades(); len(ups) != 1 {
+						return fmt.Errorf("%d upgrade requests, want 1: %+v", len(ups), ups)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
 // TestAccBay_transient5xxDoesNotTaintAHealthyBay: Magnum answers 503 to
 // the bay's reads for a while during the create. The bay is fine, so it
 // must end in the state untainted; and when the reads fail for good, the

@@ -26,7 +26,11 @@ const settleTimeout = 30 * time.Second
 // to finish after it asks it to stop. Giving up the look-up there would
 // orphan the bay the POST made.
 func settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	return settleContextFor(ctx, settleTimeout)
+}
+
+func settleContextFor(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
 }
 
 // settleLooks and settleInterval bound how long settleUnknownUpdate reads
@@ -38,13 +42,26 @@ const (
 	settleInterval = time.Second
 )
 
+// settleBudget is how many looks, how far apart, settle the outcome of
+// postErr. Magnum's RPC timeout (magnum.IsRPCTimeout, only the upgrade
+// answers it) says the conductor has held the call for 60 s without
+// answering: it is behind, and may take as long again to act, so it gets a
+// minute of looks two seconds apart.
+func settleBudget(postErr error) (looks int, interval time.Duration) {
+	if magnum.IsRPCTimeout(postErr) {
+		return 30, 2 * time.Second
+	}
+	return settleLooks, settleInterval
+}
+
 // settleUnknownUpdate decides whether an update action (resize, upgrade)
 // whose answer was lost took effect, by reading the bay before anything
 // else, until the reads decide it (at most settleLooks). With no error,
 // the update is under way, or already finished (the bay is returned).
 // Otherwise the error says whether applying again is safe.
 func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, before *magnum.Cluster, done func(*magnum.Cluster) bool, postErr error) (*magnum.Cluster, bool, error) {
-	lookupCtx, cancel := settleContext(ctx)
+	maxLooks, interval := settleBudget(postErr)
+	lookupCtx, cancel := settleContextFor(ctx, max(settleTimeout, time.Duration(maxLooks)*interval+15*time.Second))
 	defer cancel()
 	const (
 		underWay  = "UPDATE_IN_PROGRESS"
@@ -60,7 +77,7 @@ func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, 
 	looks := 0
 	_, werr := waiter.Wait(lookupCtx, waiter.Config{
 		What:     fmt.Sprintf("bay %s to show whether it is being %s", id, what),
-		Schedule: func(time.Duration) time.Duration { return settleInterval },
+		Schedule: func(time.Duration) time.Duration { return interval },
 		// Any error leaves the outcome unknown.
 		IsTransient: func(error) bool { return false },
 	}, func(ctx context.Context) (*magnum.Cluster, string, error) {
@@ -83,7 +100,7 @@ func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, 
 			// The new value is written; the conductor has yet to move the
 			// status. The wait that follows needs the update to start.
 			outcome = written
-		case looks >= settleLooks:
+		case looks >= maxLooks:
 			outcome = noSign
 		default:
 			outcome = noSignYet
@@ -112,5 +129,5 @@ func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, 
 		tflog.Info(ctx, "the update request's answer was lost, but the bay already shows the new value; waiting for the update", map[string]any{"id": id})
 		return after, false, nil
 	}
-	return nil, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateNotTaken(what, after.Status, settleLooks, time.Duration(settleLooks-1)*settleInterval))
+	return nil, false, fmt.Errorf("%w\n\n%s", postErr, diagnose.UpdateNotTaken(what, after.Status, maxLooks, time.Duration(maxLooks-1)*interval))
 }

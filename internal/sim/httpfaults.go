@@ -39,6 +39,11 @@ const (
 	// closes the connection instead of answering: the client cannot tell
 	// whether its POST was carried out.
 	FaultDropResponse HTTPFaultKind = "drop-response"
+	// FaultServedStatus serves the request (its effect happens) and answers
+	// Status anyway, with Message: Magnum's API giving up on its RPC call
+	// to the conductor (a 500 "Timed out waiting for a reply to message
+	// ID …" after 60 s) when the conductor took the message all the same.
+	FaultServedStatus HTTPFaultKind = "served-status"
 	// FaultExpireToken revokes the request's X-Auth-Token before serving
 	// it, so it (and any later use of that token) gets 401, as a token
 	// expiring in the middle of an apply would.
@@ -105,13 +110,13 @@ func (f HTTPFault) Validate() error {
 		return errors.New("http fault: skip must not be negative")
 	}
 	switch f.Kind {
-	case FaultStatus:
+	case FaultStatus, FaultServedStatus:
 		if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
 			return fmt.Errorf("http fault: status %d is not an error status", f.Status)
 		}
 	case FaultReset, FaultStall, FaultDropResponse, FaultExpireToken:
 	default:
-		return fmt.Errorf("http fault: kind %q is not one of status, reset, stall, drop-response, expire-token", f.Kind)
+		return fmt.Errorf("http fault: kind %q is not one of status, served-status, reset, stall, drop-response, expire-token", f.Kind)
 	}
 	return nil
 }
@@ -252,6 +257,10 @@ func (s *Sim) serve(w *statusWriter, r *http.Request, mux *http.ServeMux) bool {
 	}
 	switch f.Kind {
 	case FaultStatus:
+		writeFaultStatus(w, r, f)
+		return true
+	case FaultServedStatus:
+		mux.ServeHTTP(&bufferedResponse{header: http.Header{}}, r)
 		writeFaultStatus(w, r, f)
 		return true
 	case FaultExpireToken:

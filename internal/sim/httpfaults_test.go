@@ -115,6 +115,18 @@ func TestHTTPFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "served-status carries the POST out and answers the error all the same",
+			fault: HTTPFault{Route: "POST /v1/clustertemplates", Kind: FaultServedStatus, Status: 500,
+				Message: "Timed out waiting for a reply to message ID 0123456789abcdef0123456789abcdef"},
+			post: true,
+			check: func(t *testing.T, s *Sim, rs []result) {
+				wantStatuses(t, rs, 500, 201, 201, 201)
+				if n := templateCount(t, s); n != 4 {
+					t.Errorf("%d templates, want 4: the answered POST must have been carried out", n)
+				}
+			},
+		},
+		{
 			name:  "stall past the client timeout, with the effect applied",
 			fault: HTTPFault{Route: "POST /v1/clustertemplates", Kind: FaultStall, Delay: 5 * time.Second},
 			post:  true,
