@@ -255,8 +255,9 @@ const rpcTimeout = "Timed out waiting for a reply to message ID"
 // conductor. The upgrade is an RPC call, not a cast like create, resize and
 // delete: the API answers only when the conductor has, and after 60 s
 // (rpc_response_timeout) it answers this instead. The message stays queued,
-// so the conductor may still carry the upgrade out (the capi stack's
-// conductor did, under load, in a clean-clone CI rehearsal).
+// so the conductor may still carry the upgrade out (the capi stack's busy
+// conductor got the call 17 s late in a clean-clone CI rehearsal, and did
+// not answer within the minute).
 func IsRPCTimeout(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && e.StatusCode == http.StatusInternalServerError && strings.HasPrefix(e.Message, rpcTimeout)

@@ -56,7 +56,7 @@ func settleBudget(postErr error) (looks int, interval time.Duration) {
 
 // settleUnknownUpdate decides whether an update action (resize, upgrade)
 // whose answer was lost took effect, by reading the bay before anything
-// else, until the reads decide it (at most settleLooks). With no error,
+// else, until the reads decide it (at most settleBudget's looks). With no error,
 // the update is under way, or already finished (the bay is returned).
 // Otherwise the error says whether applying again is safe.
 func (r *bayResource) settleUnknownUpdate(ctx context.Context, id, what string, before *magnum.Cluster, done func(*magnum.Cluster) bool, postErr error) (*magnum.Cluster, bool, error) {
