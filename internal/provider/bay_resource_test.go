@@ -251,10 +251,12 @@ func TestAccBay_applicationCredentialTrustRefused(t *testing.T) {
 func TestAccBay_createTimeoutTaintsAndReplaces(t *testing.T) {
 	slow, replaced := `timeouts { create = "2s" }`, `timeouts { create = "2m" }`
 	if acctest.CAPITarget() {
-		// 45 s is the POST on a busy cloud with room to spare; 15 min a
-		// capi create (25-50 s here) at any load.
+		// 90 s is the POST on a busy cloud with room to spare (it took
+		// 33 s of a 45 s timeout in a clean-clone rehearsal, leaving too
+		// little to see the bay once); 15 min a capi create (25-50 s here)
+		// at any load.
 		slow = `flavor_id = "m1.nohost"
-  timeouts { create = "45s" }`
+  timeouts { create = "90s" }`
 		replaced = fmt.Sprintf(`flavor_id = %q
   timeouts { create = "15m" }`, acctest.Kube().Flavor)
 	} else {
