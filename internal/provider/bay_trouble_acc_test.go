@@ -113,14 +113,7 @@ func TestAccBay_lostResizeAnswerUnderConductorLag(t *testing.T) {
 func TestAccBay_upgradeRPCTimeoutIsSettled(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "HTTP fault injection")
 	s := acctest.StartSim(t, fastBays())
-	cfg := func(template string) string {
-		return acctest.ProviderBlock(s, "demo") + twoKubeModels(acctest.Kube()) + fmt.Sprintf(`
-resource "magnum_bay" "test" {
-  name        = "rpcbay"
-  baymodel_id = magnum_baymodel.%s.id
-}
-`, template)
-	}
+	cfg := func(template string) string { return bayOnTwoModels(s, "rpcbay", template) }
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,

@@ -201,14 +201,7 @@ func downgradedTo() string {
 func TestAccBay_upgradeInPlace(t *testing.T) {
 	acctest.SkipOnRelease(t, "2025.1", heatUpgradeRefusal, "an in-place upgrade of a Heat bay (TestAccBay_heatUpgradeReplaced covers 2025.1)")
 	s := acctest.StartSim(t, fastBays())
-	cfg := func(template string) string {
-		return acctest.ProviderBlock(s, "demo") + twoKubeModels(acctest.Kube()) + fmt.Sprintf(`
-resource "magnum_bay" "test" {
-  name        = "upgraded"
-  baymodel_id = magnum_baymodel.%s.id
-}
-`, template)
-	}
+	cfg := func(template string) string { return bayOnTwoModels(s, "upgraded", template) }
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -234,6 +227,17 @@ resource "magnum_bay" "test" {
 			},
 		},
 	})
+}
+
+// bayOnTwoModels is twoKubeModels and a bay of that name on one of them
+// (v123 or v124), as demo.
+func bayOnTwoModels(s *sim.Sim, name, template string) string {
+	return acctest.ProviderBlock(s, "demo") + twoKubeModels(acctest.Kube()) + fmt.Sprintf(`
+resource "magnum_bay" "test" {
+  name        = %q
+  baymodel_id = magnum_baymodel.%s.id
+}
+`, name, template)
 }
 
 // twoKubeModels is two baymodels, v123 and v124, of k's release and the
