@@ -127,7 +127,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	if cfg.SVGOut != "" {
 		// The chart keeps to one conductor; the three-conductor strategies
 		// are in the tables.
-		if err := writeFile(cfg.SVGOut, []byte(PollingChart(res.Sweep, order[:6]))); err != nil {
+		oneConductor := slices.DeleteFunc(slices.Clone(order), func(st Strategy) bool { return st.Conductors > 1 })
+		if err := writeFile(cfg.SVGOut, []byte(PollingChart(res.Sweep, oneConductor))); err != nil {
 			return res, err
 		}
 	}
