@@ -238,12 +238,13 @@ func (c *Client) UpgradeCluster(ctx context.Context, id string, opts UpgradeOpts
 	if _, err := c.require(ctx, "upgrade", VersionUpgrade); err != nil {
 		return err
 	}
-	err := c.call(ctx, request{method: http.MethodPost, url: c.url("clusters", id, "actions", "upgrade"), safety: unsafe,
+	u := c.url("clusters", id, "actions", "upgrade")
+	err := c.call(ctx, request{method: http.MethodPost, url: u, safety: unsafe,
 		send: func(ctx context.Context, sc *gophercloud.ServiceClient) gophercloud.Result {
 			return clusters.Upgrade(ctx, sc, esc(id), opts).Result
 		}})
 	if IsRPCTimeout(err) {
-		return &OutcomeUnknownError{Method: http.MethodPost, URL: c.url("clusters", id, "actions", "upgrade"), Err: err}
+		return &OutcomeUnknownError{Method: http.MethodPost, URL: u, Err: err}
 	}
 	return err
 }
