@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,11 +20,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/echoprovider"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
 // secretSet collects the values a test must never find in a log or state
@@ -165,7 +171,16 @@ func captureTraceLog(t *testing.T) string {
 // testAccSecretsConfig has three providers, one per authentication method,
 // each managing a bay of its own; the token one builds a Swarm bay, so
 // docker_tls is covered too. Every bay is looked up by a data source that
-// signs credentials, through another provider.
+// signs credentials: the password one's through a second provider of the
+// same user without the TLS client pair (Magnum signs only for a bay's
+// creator), the others through their own.
+//
+// The providers have local names of their own, not aliases of "magnum":
+// terraform-plugin-testing serves each provider name from one in-process
+// server, and Terraform configures every alias on that one server, whose
+// last ConfigureProvider wins for all of them (and races the others under
+// -race). Each name is a server of its own, as each alias is a process of
+// its own under a real terraform.
 func testAccSecretsConfig(pw, appcred, tok string, nodes int) string {
 	return pw + appcred + tok + fmt.Sprintf(`
 resource "magnum_baymodel" "pw" {
@@ -185,7 +200,7 @@ resource "magnum_bay" "pw" {
 }
 
 resource "magnum_baymodel" "ac" {
-  provider            = magnum.appcred
+  provider            = magnumappcred
   name                = "secrets-ac-model"
   coe                 = "kubernetes"
   image_id            = "fedora-coreos-35"
@@ -196,14 +211,14 @@ resource "magnum_baymodel" "ac" {
 }
 
 resource "magnum_bay" "ac" {
-  provider    = magnum.appcred
+  provider    = magnumappcred
   name        = "secrets-ac"
   baymodel_id = magnum_baymodel.ac.id
   node_count  = %[1]d
 }
 
 resource "magnum_baymodel" "tok" {
-  provider            = magnum.token
+  provider            = magnumtoken
   name                = "secrets-tok-model"
   coe                 = "swarm"
   image_id            = "fedora-21-atomic-5"
@@ -214,42 +229,43 @@ resource "magnum_baymodel" "tok" {
 }
 
 resource "magnum_bay" "tok" {
-  provider    = magnum.token
+  provider    = magnumtoken
   name        = "secrets-tok"
   baymodel_id = magnum_baymodel.tok.id
   node_count  = %[1]d
 }
 
 data "magnum_bay" "pw" {
-  provider            = magnum.token
+  provider            = magnumlookup
   id                  = magnum_bay.pw.id
   include_credentials = true
 }
 
 data "magnum_bay" "ac" {
-  provider            = magnum.pw_lookup
+  provider            = magnumappcred
   name                = magnum_bay.ac.name
   include_credentials = true
 }
 
 data "magnum_bay" "tok" {
-  provider            = magnum.appcred
+  provider            = magnumtoken
   id                  = magnum_bay.tok.id
   include_credentials = true
 }
 
 data "magnum_baymodel" "tok" {
-  provider = magnum.appcred
+  provider = magnumtoken
   name     = magnum_baymodel.tok.name
 }
 
 ephemeral "magnum_bay_credentials" "pw" {
-  provider = magnum.appcred
+  provider = magnumlookup
   id       = magnum_bay.pw.id
 }
 
 ephemeral "magnum_bay_credentials" "tok" {
-  id = magnum_bay.tok.id
+  provider = magnumtoken
+  id       = magnum_bay.tok.id
 }
 
 # Only values that stay the same from one opening to the next, so the echo
@@ -281,28 +297,30 @@ func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
 	s := acctest.StartSim(t, opts)
 	// The simulator's stock password is the word "secret", which a log
 	// holds anyway (application_credential_secret); use one that cannot.
-	mustSim(t, s.SetPassword("demo", "pw-"+rand.Text()))
-	c := s.Credentials("demo")
+	// The three providers that make bays are three users (demo2, demo's
+	// application credential, alt's token), so the simulator's log tells
+	// which one made each bay.
+	mustSim(t, s.SetPassword("demo2", "pw-"+rand.Text()))
+	pwUser, c := s.Credentials("demo2"), s.Credentials("demo")
 	certFile, keyFile, mtlsKey := writeClientCertPair(t)
-	userToken := issueToken(t, s, "demo")
+	alt := s.Credentials("alt")
+	userToken := issueToken(t, s, "alt")
 
-	pw := passwordAttrs(c, c.AuthURL)
+	pw := passwordAttrs(pwUser, pwUser.AuthURL)
 	pw["cert"], pw["key"] = certFile, keyFile
 	providers := providerBlockAt(pw)
-	lookup := passwordAttrs(c, c.AuthURL)
-	lookup["alias"] = "pw_lookup"
-	providers += providerBlockAt(lookup)
-	providers += providerBlockAt(map[string]string{
-		"alias": "appcred", "auth_url": c.AuthURL, "region": c.Region,
+	providers += namedProviderBlock("magnumlookup", passwordAttrs(pwUser, pwUser.AuthURL))
+	providers += namedProviderBlock("magnumappcred", map[string]string{
+		"auth_url": c.AuthURL, "region": c.Region,
 		"application_credential_id": c.AppCredID, "application_credential_secret": c.AppCredSecret,
 	})
-	providers += providerBlockAt(map[string]string{
-		"alias": "token", "auth_url": c.AuthURL, "region": c.Region, "token": userToken,
-		"project_name": c.ProjectName, "project_domain_name": c.ProjectDomainName,
+	providers += namedProviderBlock("magnumtoken", map[string]string{
+		"auth_url": alt.AuthURL, "region": alt.Region, "token": userToken,
+		"project_name": alt.ProjectName, "project_domain_name": alt.ProjectDomainName,
 	})
 
 	secrets := secretSet{}
-	secrets.add("password", c.Password)
+	secrets.add("password", pwUser.Password)
 	secrets.add("application credential secret", c.AppCredSecret)
 	secrets.add("the provider's TLS client key", mtlsKey)
 	stateSecrets := collectStateSecrets(secrets,
@@ -311,10 +329,12 @@ func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
 
 	resource.Test(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0), acctest.SkipOnOpenTofu("OpenTofu 1.10 has no ephemeral resources")},
-		ProtoV6ProviderFactories: testAccEchoFactories,
+		ProtoV6ProviderFactories: testAccSecretsFactories(),
 		CheckDestroy:             checkNoBaysLeft(s),
 		Steps: []resource.TestStep{
-			{Config: testAccSecretsConfig(providers, "", "", 1), Check: stateSecrets},
+			{Config: testAccSecretsConfig(providers, "", "", 1), Check: resource.ComposeTestCheckFunc(stateSecrets,
+				// password, application credential (user demo), token
+				checkBayPostsBy(s, map[string]int{pwUser.UserName: 1, c.UserName: 1, alt.UserName: 1}))},
 			{RefreshState: true, Check: stateSecrets},
 			{Config: testAccSecretsConfig(providers, "", "", 2), Check: stateSecrets},
 		},
@@ -364,6 +384,40 @@ func TestAccSecrets_traceLogHoldsNoSecrets(t *testing.T) {
 	}
 	if m := privateKeyMarkers(log); len(m) > 0 {
 		t.Errorf("the trace log holds private keys: %s", strings.Join(m, "; "))
+	}
+}
+
+// testAccSecretsFactories serves the provider under four local names, one
+// in-process server each (see testAccSecretsConfig), and the echo provider.
+func testAccSecretsFactories() map[string]func() (tfprotov6.ProviderServer, error) {
+	f := map[string]func() (tfprotov6.ProviderServer, error){"echo": echoprovider.NewProviderServer()}
+	for _, name := range []string{"magnum", "magnumlookup", "magnumappcred", "magnumtoken"} {
+		f[name] = providerserver.NewProtocol6WithError(newTestProvider())
+	}
+	return f
+}
+
+// namedProviderBlock is providerBlockAt for a provider local name other
+// than "magnum" (Terraform's default source, hashicorp/<name>, is the
+// address the test harness serves it at).
+func namedProviderBlock(name string, attrs map[string]string) string {
+	return strings.Replace(providerBlockAt(attrs), `provider "magnum"`, fmt.Sprintf("provider %q", name), 1)
+}
+
+// checkBayPostsBy asserts how many bay creates Magnum accepted from each
+// user: the proof that each provider configuration made its own bay.
+func checkBayPostsBy(s *sim.Sim, want map[string]int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		got := map[string]int{}
+		for _, r := range s.Requests() {
+			if r.Method == http.MethodPost && r.Path == "/container-infra/v1/clusters" && r.Status == http.StatusAccepted {
+				got[r.User]++
+			}
+		}
+		if !maps.Equal(got, want) {
+			return fmt.Errorf("bay creates accepted per user: %v, want %v", got, want)
+		}
+		return nil
 	}
 }
 
