@@ -286,7 +286,7 @@ func TestFirstRequest(t *testing.T) {
 		{
 			name: "a proxy's 503 says nothing: the error stands, nothing is memoized", serverMax: "1.10", retries: 1,
 			route:    "GET /v1/clusters/c1",
-			handler:  stripHeaders(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", 503) }),
+			handler:  stripHeaders(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) }),
 			call:     getCluster,
 			wantSent: []string{"latest"}, wantErr: "busy",
 		},

@@ -38,7 +38,7 @@ func TestMasterProfileProgressReason(t *testing.T) {
 			switch m := regexp.MustCompile(want).FindStringSubmatch(got); {
 			case c["status"] != ck.status, want == "" && c["status_reason"] != nil, want != "" && m == nil:
 				t.Errorf("%s at %v: %v %q, want %s %q", what, ck.at, c["status"], got, ck.status, want)
-			case m != nil && len(m) > 1:
+			case len(m) > 1:
 				// The OpenStackCluster's port is the cluster's own.
 				if port == "" {
 					port = m[1]

@@ -12,7 +12,6 @@ func TestConductorEpochPutsEveryClusterOnOneGrid(t *testing.T) {
 	const iv = 10 * time.Second
 	epoch := newFakeClock().Now().Add(-3 * time.Second)
 	e := newClusterEnv(t, Options{ConductorInterval: iv, ConductorEpoch: epoch, HeatCreateDuration: 20 * time.Second})
-	var reported []time.Time
 	for i, gap := range []time.Duration{0, 3300 * time.Millisecond, 4100 * time.Millisecond} {
 		e.clock.Advance(gap)
 		id := e.create([]string{"c1", "c2", "c3"}[i])
@@ -20,7 +19,6 @@ func TestConductorEpochPutsEveryClusterOnOneGrid(t *testing.T) {
 		if !ok {
 			t.Fatalf("no timeline for %s", id)
 		}
-		reported = append(reported, tl.Reported)
 		// The sync that sees the stack done is the first grid point at or
 		// after it; the status lands a fifth of a period later.
 		if off := tl.Reported.Sub(epoch) % iv; off != iv/5 {
