@@ -47,8 +47,15 @@ resource "magnum_baymodel" "test" {
 // providerBlockAt is acctest.ProviderBlock with any auth URL and any
 // arguments, for configurations ProviderBlock does not cover.
 func providerBlockAt(attrs map[string]string, extra ...string) string {
+	return namedProviderBlock("magnum", attrs, extra...)
+}
+
+// namedProviderBlock is providerBlockAt for any provider local name
+// (Terraform's default source for it, hashicorp/<name>, is the address the
+// test harness serves it at).
+func namedProviderBlock(name string, attrs map[string]string, extra ...string) string {
 	var b strings.Builder
-	b.WriteString("provider \"magnum\" {\n")
+	fmt.Fprintf(&b, "provider %q {\n", name)
 	for _, k := range sortedKeys(attrs) {
 		fmt.Fprintf(&b, "  %s = %q\n", k, attrs[k])
 	}

@@ -397,13 +397,6 @@ func testAccSecretsFactories() map[string]func() (tfprotov6.ProviderServer, erro
 	return f
 }
 
-// namedProviderBlock is providerBlockAt for a provider local name other
-// than "magnum" (Terraform's default source, hashicorp/<name>, is the
-// address the test harness serves it at).
-func namedProviderBlock(name string, attrs map[string]string) string {
-	return strings.Replace(providerBlockAt(attrs), `provider "magnum"`, fmt.Sprintf("provider %q", name), 1)
-}
-
 // checkBayPostsBy asserts how many bay creates Magnum accepted from each
 // user: the proof that each provider configuration made its own bay.
 func checkBayPostsBy(s *sim.Sim, want map[string]int) resource.TestCheckFunc {
