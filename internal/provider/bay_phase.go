@@ -128,3 +128,14 @@ func syncRewrote(heatless bool) func(prev, cur *magnum.Cluster) bool {
 			cur.HealthStatus == prev.HealthStatus
 	}
 }
+
+// bayHandlerMayFail and nodegroupHandlerMayFail are the waiters'
+// HandlerMayFail. Magnum's create handler saves the stack id (Heat's, or
+// the name a Cluster API driver gives the cluster) once it has started the
+// stack, and when it cannot start it, fails the create itself, at once and
+// off the sync's grid (a refused trust, a stack Heat rejects). A sync
+// fails only what has a stack to fail, so a failure that follows a look
+// with the stack id is the sync's.
+func bayHandlerMayFail(prev *magnum.Cluster) bool { return prev == nil || prev.StackID == "" }
+
+func nodegroupHandlerMayFail(prev *magnum.NodeGroup) bool { return prev == nil || prev.StackID == "" }

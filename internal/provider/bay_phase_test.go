@@ -40,6 +40,29 @@ func TestSyncRewrote(t *testing.T) {
 	}
 }
 
+func TestHandlerMayFail(t *testing.T) {
+	tests := []struct {
+		name    string
+		stackID string
+		want    bool
+	}{
+		{"the create handler has not saved a stack: its failure is off the grid", "", true},
+		{"a Heat stack: only the sync fails it", "5d4c6a7e-0b8f-4f0e-9a61-0c8d5a9b1e2f", false},
+		{"a Cluster API driver's cluster name", "kube-3fk2x", false},
+	}
+	for _, tt := range tests {
+		if got := bayHandlerMayFail(&magnum.Cluster{Status: "CREATE_IN_PROGRESS", StackID: tt.stackID}); got != tt.want {
+			t.Errorf("bay, %s: %t, want %t", tt.name, got, tt.want)
+		}
+		if got := nodegroupHandlerMayFail(&magnum.NodeGroup{Status: "CREATE_IN_PROGRESS", StackID: tt.stackID}); got != tt.want {
+			t.Errorf("nodegroup, %s: %t, want %t", tt.name, got, tt.want)
+		}
+	}
+	if !bayHandlerMayFail(nil) || !nodegroupHandlerMayFail(nil) {
+		t.Error("with no earlier look, a failure may be the handler's")
+	}
+}
+
 func TestConductorPhaseIsSharedAndNilSafe(t *testing.T) {
 	var none *ProviderData
 	if none.conductorPhase() != nil {

@@ -139,6 +139,7 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 	start := time.Now()
 	cond.Describe = diagnose.ClusterStatus
 	cond.ConductorWrote = syncRewrote(r.data.Heat == nil)
+	cond.HandlerMayFail = bayHandlerMayFail
 	cond.Stamp = func(c *magnum.Cluster) time.Time {
 		if c == nil {
 			return time.Time{}

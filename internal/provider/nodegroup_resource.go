@@ -527,6 +527,7 @@ func parseNodegroupImportID(id string) (bay, ng string, ok bool) {
 }
 
 func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what string, cond waiter.Conditions[*magnum.NodeGroup], timeout time.Duration) (*magnum.NodeGroup, error) {
+	cond.HandlerMayFail = nodegroupHandlerMayFail
 	cond.Stamp = func(ng *magnum.NodeGroup) time.Time {
 		if ng == nil {
 			return time.Time{}

@@ -2,6 +2,7 @@ package waiter
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -341,5 +342,55 @@ func TestWaitLearnsAnotherConductorsGridFromTheStamp(t *testing.T) {
 		if c.polls[i-2] >= PhaseAfter+period && c.polls[i]-c.polls[i-2] < period {
 			t.Errorf("polls at %s, %s and %s: more than two in a period with two grids", c.polls[i-2], c.polls[i-1], c.polls[i])
 		}
+	}
+}
+
+// A create's handler fails at once when it cannot start the stack, off the
+// sync's grid; the sync fails a bay only once its stack exists. Updated
+// stands in for the stack id here: 0 until the handler saved one.
+func TestWaitLearnsNoGridFromAHandlersFailure(t *testing.T) {
+	noStackYet := func(prev obj) bool { return prev.Updated == 0 }
+	tests := []struct {
+		name      string
+		steps     []step
+		hook      func(obj) bool
+		wantKnown bool
+	}{
+		{
+			name:  "the handler fails the create before the stack exists",
+			steps: []step{{0, obj{State: "CREATE_IN_PROGRESS"}, nil}, {1500 * time.Millisecond, obj{State: "CREATE_FAILED"}, nil}},
+			hook:  noStackYet,
+		},
+		{
+			name: "the sync fails a create whose stack failed",
+			steps: []step{{0, obj{State: "CREATE_IN_PROGRESS"}, nil}, {1500 * time.Millisecond, obj{State: "CREATE_IN_PROGRESS", Updated: 1}, nil},
+				{4300 * time.Millisecond, obj{State: "CREATE_FAILED", Updated: 2}, nil}},
+			hook:      noStackYet,
+			wantKnown: true,
+		},
+		{
+			// What the waiter did before the hook: the handler's failure
+			// became a grid.
+			name:      "without the hook the handler's failure teaches a grid",
+			steps:     []step{{0, obj{State: "CREATE_IN_PROGRESS"}, nil}, {1500 * time.Millisecond, obj{State: "CREATE_FAILED"}, nil}},
+			wantKnown: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			cfg := c.config("create")
+			cfg.Phase = NewPhase(ConductorPeriod)
+			_, err := Wait(context.Background(), cfg, scripted(c, tt.steps...), Conditions[obj]{
+				Target: []string{"CREATE_COMPLETE"}, HandlerMayFail: tt.hook,
+			})
+			var fe *FailedError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Wait = %v, want the failure", err)
+			}
+			if got := cfg.Phase.Known(); got != tt.wantKnown {
+				t.Errorf("phase known = %t after polls at %v, want %t", got, c.polls, tt.wantKnown)
+			}
+		})
 	}
 }

@@ -90,10 +90,19 @@ type Conditions[T any] struct {
 	// previous observation, by something only the conductor's periodic
 	// sync writes while the state stays the same (a Cluster API driver
 	// rewrites status_reason and updated_at on its syncs). Changes into a
-	// Target or failure state are the sync's anyway and need no hook. It
-	// is asked only after the first conductor period, once the request's
-	// own handling (the cast) is over.
+	// Target state are the sync's anyway and need no hook; failures are
+	// too, but for those HandlerMayFail excludes. It is asked only after
+	// the first conductor period, once the request's own handling (the
+	// cast) is over.
 	ConductorWrote func(prev, cur T) bool
+	// HandlerMayFail, if set, reports whether the conductor's handler of
+	// the request could still fail the operation itself, judged by prev,
+	// the observation before the failure. A handler that cannot start an
+	// operation (Heat refusing the stack, Keystone refusing the trust)
+	// writes the failure at once, off the sync's grid, so such a failure
+	// teaches the Phase nothing; without it one bogus grid costs every
+	// later phased wait a second poll per period.
+	HandlerMayFail func(prev T) bool
 	// Stamp, if set, returns when the sync wrote the object, on the
 	// cloud's clock (Magnum's updated_at), or the zero time: it lets the
 	// Phase place a change seen late on the grid of the sync that made it.
@@ -264,7 +273,8 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			}
 		} else {
 			if !lastOK.IsZero() && cfg.Phase != nil {
-				intoEnd := state != lastState && (slices.Contains(cond.Target, state) || isFailed(state))
+				syncFailed := isFailed(state) && (cond.HandlerMayFail == nil || !cond.HandlerMayFail(lastObj))
+				intoEnd := state != lastState && (slices.Contains(cond.Target, state) || syncFailed)
 				if (started && intoEnd) || (cond.ConductorWrote != nil && since >= ConductorPeriod && state == lastState && cond.ConductorWrote(lastObj, obj)) {
 					var stamp time.Time
 					if cond.Stamp != nil {
