@@ -90,8 +90,8 @@ type Conditions[T any] struct {
 	// previous observation, by something only the conductor's periodic
 	// sync writes while the state stays the same (a Cluster API driver
 	// rewrites status_reason and updated_at on its syncs). Changes into a
-	// Target state are the sync's anyway and need no hook; failures are
-	// too, but for those HandlerMayFail excludes. It is asked only after
+	// Target state are the sync's anyway and need no hook, and so are
+	// failures, except those HandlerMayFail names. It is asked only after
 	// the first conductor period, once the request's own handling (the
 	// cast) is over.
 	ConductorWrote func(prev, cur T) bool
