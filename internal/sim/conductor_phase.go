@@ -11,7 +11,10 @@ import (
 // the cluster, so every change a client sees reveals the same phase
 // (magnum-api.md §6, FINDINGS step 10: "GET /stacks/<id> every 10 s").
 // The simulator does the same, from Options.ConductorEpoch (by default the
-// instant it started).
+// instant it started). It plays only the runs that are on time: a real run
+// can be late, and oslo.service then sleeps the whole period after it, so
+// the runs that follow are as late until another periodic task wakes the
+// loop first (BENCHMARKS.md, "Late syncs").
 
 // syncOnGrid is the first sync of the grid epoch + n×iv at or after t that
 // is strictly after picked, when the conductor handled the operation: a
