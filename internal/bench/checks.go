@@ -42,6 +42,9 @@ func checks(res *Results, cfg Config) []Check {
 	for _, st := range ThreeConductors {
 		out = append(out, ConductorsInfo(st, res.Sweep[st.Name])...)
 	}
+	for _, st := range LateSyncs {
+		out = append(out, LateSyncInfo(st, res.Sweep[st.Name])...)
+	}
 	out = append(out, ScheduleFalls(ProviderSchedule.Schedule), RetryAfterCheck())
 	out = append(out, heatSavings(res.Sweep)...)
 	// Refresh.

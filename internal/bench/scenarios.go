@@ -49,7 +49,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, "magnum-bench: "+format+"\n", args...) }
 
 	logf("sweeping the polling algorithm on a synthetic clock")
-	order := []Strategy{ProviderSchedule, ProviderHeat, ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, PeerFixed20s, ProviderPhase3, ProviderPhaseHeat3, ProviderPhase3Every, ProviderPhaseHeat3Every}
+	order := []Strategy{ProviderSchedule, ProviderHeat, ProviderPhase, ProviderPhaseHeat, ProviderPhaseCAPI, PeerFixed20s, ProviderPhase3, ProviderPhaseHeat3, ProviderPhase3Every, ProviderPhaseHeat3Every, ProviderPhaseHeatLate1, ProviderPhaseHeatLate4}
 	res.Sweep = map[string][]SweepPoint{}
 	for _, st := range order {
 		res.Sweep[st.Name] = Sweep(st, SweepDurations())
@@ -127,7 +127,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Results, error) {
 	if cfg.SVGOut != "" {
 		// The chart keeps to one conductor; the three-conductor strategies
 		// are in the tables.
-		oneConductor := slices.DeleteFunc(slices.Clone(order), func(st Strategy) bool { return st.Conductors > 1 })
+		oneConductor := slices.DeleteFunc(slices.Clone(order), func(st Strategy) bool { return st.Conductors > 1 || st.LateSync > 0 })
 		if err := writeFile(cfg.SVGOut, []byte(PollingChart(res.Sweep, oneConductor))); err != nil {
 			return res, err
 		}

@@ -133,6 +133,16 @@ func ConductorsInfo(st Strategy, pts []SweepPoint) []Check {
 	return []Check{c[0], c[1], never}
 }
 
+// LateSyncInfo reports a phased strategy whose flipping sync runs late
+// (LateSyncs): its notice delay and rate past the first minute, where the
+// phase is used, as information against the on-time targets; and, judged,
+// that no wait ends before the change or fails.
+func LateSyncInfo(st Strategy, pts []SweepPoint) []Check {
+	c := ConductorsInfo(st, pts)
+	c[0].Target = st.Name + ": notice delay from 1 min to 2 h (the on-time targets: median ≤ 1 s, max ≤ 3 s)"
+	return c
+}
+
 // perSyncTarget names the rate target: one Magnum GET per sync past the
 // first minute, which is one per period with one conductor.
 func perSyncTarget(st Strategy) string {

@@ -69,6 +69,9 @@ type hintPlan struct {
 	lastPartSince time.Duration
 	// next is the elapsed time at which to consult again.
 	next time.Duration
+	// finishedBy is when the consult that first found the backend finished
+	// was answered: the backend was done by then.
+	finishedBy time.Duration
 }
 
 type hintSample struct {
@@ -227,12 +230,16 @@ func consultBetween[T any](ctx context.Context, cfg Config, hint func(context.Co
 // polls.
 func consult[T any](ctx context.Context, cfg Config, hint func(context.Context, T) (Hint, bool), plan *hintPlan, obj T, since time.Duration) (Hint, bool) {
 	scheduled := max(cfg.Schedule(since), MinInterval)
+	sent, wasFinished := cfg.Now(), plan.finished
 	h, ok := hint(ctx, obj)
 	if !ok {
 		plan.miss(since, scheduled)
 		return h, false
 	}
 	plan.observe(since, scheduled, h)
+	if plan.finished && !wasFinished {
+		plan.finishedBy = since + cfg.Now().Sub(sent)
+	}
 	if !h.NotYet {
 		cfg.logf("%s: progress at %s: %d of %d parts done, %d failed", cfg.What, since.Round(time.Millisecond), h.Done, h.Total, h.Failed)
 	}

@@ -327,6 +327,35 @@ func (p *Phase) next(t time.Time) (time.Time, bool) {
 	return t.Add(best), true
 }
 
+// justAfter reports whether a poll sent at t is a phased poll of a known
+// sync: its window's end plus the margin came at most slack before t. It
+// returns the latest such window's start, the earliest instant that sync
+// can have made its change visible.
+func (p *Phase) justAfter(t time.Time, slack time.Duration) (time.Time, bool) {
+	if p == nil {
+		return time.Time{}, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var from time.Time
+	found := false
+	for _, g := range p.grids {
+		if g.hi-g.lo > maxPhaseWidth {
+			continue
+		}
+		// How long ago, within the last period, the poll instant of this
+		// grid's latest sync was.
+		ago := p.norm(p.offset(t) - p.norm(g.hi+phaseMargin))
+		if ago > slack {
+			continue
+		}
+		if lo := t.Add(-ago - phaseMargin - (g.hi - g.lo)); !found || lo.After(from) {
+			from, found = lo, true
+		}
+	}
+	return from, found
+}
+
 func (p *Phase) offset(t time.Time) time.Duration {
 	return p.norm(time.Duration(t.UnixNano() % int64(p.period)))
 }

@@ -394,3 +394,82 @@ func TestWaitLearnsNoGridFromAHandlersFailure(t *testing.T) {
 		})
 	}
 }
+
+// A sync can run late (oslo.service then keeps the following runs as
+// late). Once Heat has said the stack is done before a known sync could
+// read it, a poll just after that sync that still shows the old status
+// means the sync has not run yet: the wait looks again 1.5 s and 3 s
+// later instead of a period later, once per wait, and otherwise keeps to
+// one poll per known sync.
+func TestWaitLooksAgainAfterALateSync(t *testing.T) {
+	const period = 10 * time.Second
+	const never = 10 * time.Hour
+	tests := []struct {
+		name     string
+		heatDone time.Duration
+		// reported is when Magnum shows the flip, as offsets from the
+		// start of the wait (syncs become visible 2.0-2.3 s into each
+		// period, so the sync after 95 s is at 102 s).
+		reported time.Duration
+		// looks is how many polls past the first minute are not just
+		// after a known sync (2.55 s into the period), the deadline's
+		// last look aside.
+		looks int
+		// late bounds the notice delay; 0 for a wait that times out.
+		late time.Duration
+	}{
+		{"on time", 95 * time.Second, 102 * time.Second, 0, time.Second},
+		{"1.2 s late", 95 * time.Second, 103200 * time.Millisecond, 1, 1500 * time.Millisecond},
+		{"2.8 s late", 95 * time.Second, 104800 * time.Millisecond, 2, 1500 * time.Millisecond},
+		// Past the two looks the wait is back on the grid: a period late.
+		{"4 s late", 95 * time.Second, 106 * time.Second, 2, period},
+		// Heat finished less than a second before the sync: the sync may
+		// have read the busy stack, so no change there says nothing.
+		{"stack done just before the sync", 101500 * time.Millisecond, 112 * time.Second, 0, time.Second},
+		{"conductor down", 95 * time.Second, never, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			off := c.start.Sub(time.Unix(0, 0)) % period
+			phase := NewPhase(period)
+			phase.Observe(c.start.Add(-time.Hour+2*time.Second-off), c.start.Add(-time.Hour+2300*time.Millisecond-off))
+			reported := tt.reported
+			if reported != never {
+				reported -= off
+			}
+			b := &heatBackend{c: c, heatDone: tt.heatDone - off, reported: reported, parts: 40}
+			cfg := c.config("late sync")
+			cfg.Phase = phase
+			cfg.Timeout = 3 * time.Minute
+			_, err := Wait(context.Background(), cfg, b.refresh, Conditions[obj]{
+				Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}, Hint: b.hint,
+			})
+			switch {
+			case tt.late == 0:
+				var te *TimeoutError
+				if !errors.As(err, &te) {
+					t.Fatalf("err = %v, want a timeout", err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case c.elapsed() < reported:
+				t.Fatalf("the wait ended at %s, before Magnum showed the change at %s", c.elapsed(), reported)
+			case c.elapsed()-reported > tt.late:
+				t.Errorf("noticed %s after the change, want at most %s (polls %v)", c.elapsed()-reported, tt.late, c.polls)
+			}
+			looks := 0
+			for i, p := range c.polls {
+				if i > 0 && p-c.polls[i-1] < MinInterval {
+					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], p, MinInterval)
+				}
+				if p >= PhaseAfter && p != cfg.Timeout && (p+off)%period != 2550*time.Millisecond {
+					looks++
+				}
+			}
+			if looks != tt.looks {
+				t.Errorf("%d polls past the first minute off the known sync, want %d (polls %v)", looks, tt.looks, c.polls)
+			}
+		})
+	}
+}
