@@ -305,18 +305,10 @@ func (p *Phase) Known() bool { return len(p.Grids()) > 0 }
 // next is the first instant at or after t at which a poll sees a change
 // made by the next sync of any known grid: its window's end plus a margin.
 func (p *Phase) next(t time.Time) (time.Time, bool) {
-	if p == nil {
-		return time.Time{}, false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	var best time.Duration
 	found := false
-	for _, g := range p.grids {
-		if g.hi-g.lo > maxPhaseWidth {
-			continue
-		}
-		d := p.norm(p.norm(g.hi+phaseMargin) - p.offset(t))
+	for _, g := range p.Grids() {
+		d := p.norm(p.norm(g.Hi+phaseMargin) - p.offset(t))
 		if !found || d < best {
 			best, found = d, true
 		}
@@ -332,24 +324,16 @@ func (p *Phase) next(t time.Time) (time.Time, bool) {
 // returns the latest such window's start, the earliest instant that sync
 // can have made its change visible.
 func (p *Phase) justAfter(t time.Time, slack time.Duration) (time.Time, bool) {
-	if p == nil {
-		return time.Time{}, false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	var from time.Time
 	found := false
-	for _, g := range p.grids {
-		if g.hi-g.lo > maxPhaseWidth {
-			continue
-		}
+	for _, g := range p.Grids() {
 		// How long ago, within the last period, the poll instant of this
 		// grid's latest sync was.
-		ago := p.norm(p.offset(t) - p.norm(g.hi+phaseMargin))
+		ago := p.norm(p.offset(t) - p.norm(g.Hi+phaseMargin))
 		if ago > slack {
 			continue
 		}
-		if lo := t.Add(-ago - phaseMargin - (g.hi - g.lo)); !found || lo.After(from) {
+		if lo := t.Add(-ago - phaseMargin - (g.Hi - g.Lo)); !found || lo.After(from) {
 			from, found = lo, true
 		}
 	}
