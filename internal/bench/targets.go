@@ -119,18 +119,30 @@ func PhaseChecks(st Strategy, pts []SweepPoint) []Check {
 // phase is used, as information against the one-conductor targets; and,
 // judged, that no wait ends before the change or fails.
 func ConductorsInfo(st Strategy, pts []SweepPoint) []Check {
+	from, span := PhasedFrom(st)
 	var past []SweepPoint
 	for _, p := range pts {
-		if p.T >= waiter.PhaseAfter {
+		if p.T >= from {
 			past = append(past, p)
 		}
 	}
 	c := PhaseChecks(st, past)
 	never := PhaseChecks(st, pts)[2]
 	c[0].Info, c[1].Info = true, true
-	c[0].Target = st.Name + ": notice delay from 1 min to 2 h (one conductor's targets: median ≤ 1 s, max ≤ 3 s)"
+	c[0].Target = st.Name + ": notice delay " + span + " (one conductor's targets: median ≤ 1 s, max ≤ 3 s)"
 	c[1].Target = st.Name + ": Magnum GETs per conductor period past the first minute"
 	return []Check{c[0], c[1], never}
+}
+
+// PhasedFrom is the shortest wait a phased strategy polls on the phase:
+// with Heat's progress read, a wait polls just after the known syncs from
+// its first seconds (the stack's state says which sync can flip it);
+// without, from waiter.PhaseAfter on.
+func PhasedFrom(st Strategy) (time.Duration, string) {
+	if st.Heat {
+		return 0, "from 5 s to 2 h"
+	}
+	return waiter.PhaseAfter, "from 1 min to 2 h"
 }
 
 // LateSyncInfo reports a phased strategy whose flipping sync runs late
@@ -139,7 +151,8 @@ func ConductorsInfo(st Strategy, pts []SweepPoint) []Check {
 // that no wait ends before the change or fails.
 func LateSyncInfo(st Strategy, pts []SweepPoint) []Check {
 	c := ConductorsInfo(st, pts)
-	c[0].Target = st.Name + ": notice delay from 1 min to 2 h (the on-time targets: median ≤ 1 s, max ≤ 3 s)"
+	_, span := PhasedFrom(st)
+	c[0].Target = st.Name + ": notice delay " + span + " (the on-time targets: median ≤ 1 s, max ≤ 3 s)"
 	return c
 }
 

@@ -473,3 +473,67 @@ func TestWaitLooksAgainAfterALateSync(t *testing.T) {
 		})
 	}
 }
+
+// Within the first minute a create whose Heat stack is read polls on a
+// known phase too: while the stack is busy nothing but a sync can flip
+// the cluster, so the poll after the first sync that can have seen the
+// stack done notices as soon as the schedule's second-by-second polls
+// would, for a fraction of the requests. A grid that moved (the conductor
+// restarted since it was learnt) shows as a sync that had to flip the
+// cluster and did not; past the looks, the wait goes back to the schedule.
+func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
+	const period = 10 * time.Second
+	tests := []struct {
+		name string
+		// grid is where the known window starts into the period (it is
+		// 300 ms wide); 0 for none known.
+		grid               time.Duration
+		heatDone, reported time.Duration
+		hintBroken         bool
+		// gets bounds the polls of the object; late the notice delay.
+		gets int
+		late time.Duration
+	}{
+		{"on the known grid", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, false, 4, 500 * time.Millisecond},
+		{"on the known grid, a period on", 6 * time.Second, 5 * time.Second, 16200 * time.Millisecond, false, 5, 500 * time.Millisecond},
+		{"the grid moved by 3 s: the looks find it", 6 * time.Second, 3 * time.Second, 9200 * time.Millisecond, false, 6, 500 * time.Millisecond},
+		{"the grid moved by 7 s: back to the schedule", 6 * time.Second, 3 * time.Second, 13200 * time.Millisecond, false, 10, time.Second},
+		{"no grid known: the schedule", 0, 3 * time.Second, 6200 * time.Millisecond, false, 8, time.Second},
+		{"Heat unreadable: the schedule", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, true, 8, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			if off := c.start.Sub(time.Unix(0, 0)) % period; off != 0 {
+				t.Fatalf("the clock starts %s into a period", off)
+			}
+			phase := NewPhase(period)
+			if tt.grid > 0 {
+				phase.Observe(c.start.Add(-time.Hour+tt.grid), c.start.Add(-time.Hour+tt.grid+300*time.Millisecond))
+			}
+			b := &heatBackend{c: c, heatDone: tt.heatDone, reported: tt.reported, parts: 6, hintBroken: tt.hintBroken}
+			cfg := c.config("short create")
+			cfg.Phase = phase
+			cfg.Timeout = 3 * time.Minute
+			if _, err := Wait(context.Background(), cfg, b.refresh, Conditions[obj]{
+				Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}, Hint: b.hint,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(c.polls); i++ {
+				if c.polls[i]-c.polls[i-1] < MinInterval {
+					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
+				}
+			}
+			switch late := c.elapsed() - tt.reported; {
+			case late < 0:
+				t.Fatalf("the wait ended at %s, before Magnum showed the change at %s", c.elapsed(), tt.reported)
+			case late > tt.late:
+				t.Errorf("noticed %s after the change, want at most %s (polls %v)", late, tt.late, c.polls)
+			}
+			if b.gets > tt.gets {
+				t.Errorf("%d polls of the object, want at most %d (polls %v)", b.gets, tt.gets, c.polls)
+			}
+		})
+	}
+}

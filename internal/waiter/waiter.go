@@ -248,6 +248,26 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		lateFrom  time.Time
 		lateLooks int
 	)
+	// onPhase says whether the poll after one made `since` into the wait,
+	// interval later on the schedule, is timed on the Phase. Past
+	// PhaseAfter always, when it knows a grid. Within the first minute
+	// only while the Hint vouches for the backend or says it is done: then
+	// nothing but a sync can flip the object, and the first sync that can
+	// have seen the backend done is the one to poll after. A known sync
+	// found late whose looks did not find the flip either may mean a grid
+	// that moved (a conductor restarted since it was learnt), so the rest
+	// of the first minute goes back to the schedule, which notices within
+	// a second whatever the grid.
+	onPhase := func(since, interval time.Duration) bool {
+		if cfg.Phase == nil {
+			return false
+		}
+		if since+interval >= PhaseAfter {
+			return true
+		}
+		return cond.Hint != nil && started && (plan.finished || plan.vouching()) &&
+			(lateFrom.IsZero() || lateLooks < lateSyncLooks)
+	}
 	elapsed := func() time.Duration { return cfg.Now().Sub(start) }
 	timeout := func(ctxErr error) error {
 		return &TimeoutError{What: cfg.What, LastState: lastState, Elapsed: elapsed(), Err: ctxErr, LastErr: lastErr}
@@ -348,7 +368,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		}
 		now := cfg.Now()
 		d := max(pollAt.Add(interval).Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
-		if cfg.Phase != nil && since+interval >= PhaseAfter && err == nil {
+		if err == nil && onPhase(since, interval) {
 			// One poll per known sync, just after it; while
 			// Heat says the stack is busy, only on the sync after the
 			// hinted interval (a consult that finds it done polls sooner).
@@ -371,7 +391,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			// The consults due before that poll run on their own: they
 			// need the object's last state, not a new one.
 			var cerr error
-			if d, cerr = consultBetween(ctx, cfg, cond.Hint, &plan, start, lastObj, pollAt, answeredAt, d, since+interval >= PhaseAfter); cerr != nil {
+			if d, cerr = consultBetween(ctx, cfg, cond.Hint, &plan, start, lastObj, pollAt, answeredAt, d, onPhase(since, interval)); cerr != nil {
 				return lastObj, timeout(cerr)
 			}
 			now = cfg.Now()
