@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -108,6 +109,10 @@ func (w *workspace) runWith(ctx context.Context, s *sim.Sim, dir, rc string, ext
 			"OS_PROJECT_NAME="+c.ProjectName, "OS_USER_DOMAIN_NAME="+c.UserDomainName,
 			"OS_PROJECT_DOMAIN_NAME="+c.ProjectDomainName, "OS_REGION_NAME="+c.Region)
 	}
+	// The conductor grids the provider keeps between commands start empty
+	// in every bench run and are shared by its commands, as a user's
+	// successive commands on one cloud share them.
+	env = append(env, phasecache.EnvVar+"="+filepath.Join(w.dir, "phase-cache"))
 	env = append(env, extraEnv...)
 	cmd := exec.CommandContext(ctx, w.terraform, append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = env

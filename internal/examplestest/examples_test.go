@@ -65,7 +65,10 @@ func newHarness(t *testing.T) *harness {
 	if err := os.WriteFile(rc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH")}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"),
+		// Each test starts a simulator of its own: no conductor grid is
+		// kept between them (see internal/phasecache).
+		"MAGNUM_PHASE_CACHE=off"}
 	return &harness{terraform: tf, env: env}
 }
 
@@ -81,7 +84,10 @@ func newMirrorHarness(t *testing.T) *harness {
 	buildProvider(t, filepath.Join(mirror, "registry.terraform.io", "magnumtf", "magnum", "0.0.1",
 		runtime.GOOS+"_"+runtime.GOARCH, "terraform-provider-magnum_v0.0.1"))
 	rc := acctest.HandoffCLIConfig(t, mirror, "registry.terraform.io/magnumtf/magnum")
-	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH")}
+	env := []string{"TF_CLI_CONFIG_FILE=" + rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"),
+		// Each test starts a simulator of its own: no conductor grid is
+		// kept between them (see internal/phasecache).
+		"MAGNUM_PHASE_CACHE=off"}
 	return &harness{terraform: tf, env: env}
 }
 

@@ -49,6 +49,9 @@ func TestModulesPassTheirTerraformTests(t *testing.T) {
 			env := []string{
 				"TF_CLI_CONFIG_FILE=" + acctest.HandoffCLIConfig(t, mirror, "registry.terraform.io/magnumtf/magnum"),
 				"TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "HOME=" + os.Getenv("HOME"), "PATH=" + os.Getenv("PATH"),
+				// Each test starts a simulator of its own: no conductor grid is
+				// kept between them (see internal/phasecache).
+				"MAGNUM_PHASE_CACHE=off",
 				"OS_AUTH_URL=" + c.AuthURL, "OS_REGION_NAME=" + c.Region,
 				"OS_USERNAME=" + c.UserName, "OS_PASSWORD=" + c.Password, "OS_USER_DOMAIN_NAME=" + c.UserDomainName,
 				"OS_PROJECT_NAME=" + c.ProjectName, "OS_PROJECT_DOMAIN_NAME=" + c.ProjectDomainName,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
@@ -21,7 +22,14 @@ func (d *ProviderData) conductorPhase() *waiter.Phase {
 	if d == nil {
 		return nil
 	}
-	d.phaseOnce.Do(func() { d.phase = waiter.NewPhase(waiter.ConductorPeriod) })
+	d.phaseOnce.Do(func() {
+		d.phase = waiter.NewPhase(waiter.ConductorPeriod)
+		if d.Magnum != nil {
+			if raw, ok := d.phaseCache.Load(d.Magnum.BaseURL()); ok {
+				seedMemo(d.phase, raw)
+			}
+		}
+	})
 	return d.phase
 }
 
@@ -64,6 +72,12 @@ func (d *ProviderData) seedPhase(ctx context.Context, private privateState) {
 		return
 	}
 	raw, _ := private.GetKey(ctx, privateConductorPhase)
+	seedMemo(p, raw)
+}
+
+// seedMemo starts p from a phaseMemo, kept in a bay's private state or in
+// the phase cache; an unreadable memo or one of another period says nothing.
+func seedMemo(p *waiter.Phase, raw []byte) {
 	var m phaseMemo
 	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil || time.Duration(m.PeriodNS) != waiter.ConductorPeriod {
 		return
@@ -82,10 +96,36 @@ func (d *ProviderData) seedPhase(ctx context.Context, private privateState) {
 // keepPhase writes the grids this process knows into a bay's private
 // state; with none known the bay keeps what it had.
 func (d *ProviderData) keepPhase(ctx context.Context, private privateSetter) diag.Diagnostics {
+	raw, ok := d.phaseMemo()
+	if !ok {
+		return nil
+	}
+	return private.SetKey(ctx, privateConductorPhase, raw)
+}
+
+// rememberPhase writes the grids this process knows into the phase cache,
+// for the next terraform command on this cloud, whatever its working
+// directory (see phasecache). Every wait calls it when it ends.
+func (d *ProviderData) rememberPhase(ctx context.Context) {
+	if d == nil || d.phaseCache == nil || d.Magnum == nil {
+		return
+	}
+	raw, ok := d.phaseMemo()
+	if !ok {
+		return
+	}
+	if err := d.phaseCache.Save(d.Magnum.BaseURL(), raw); err != nil {
+		tflog.Debug(ctx, "could not keep the conductor's sync phase in the cache", map[string]any{"path": d.phaseCache.Path(), "error": err.Error()})
+	}
+}
+
+// phaseMemo encodes the grids and the skew this process knows; false when
+// it knows no grid.
+func (d *ProviderData) phaseMemo() ([]byte, bool) {
 	p := d.conductorPhase()
 	gs := p.Grids()
 	if len(gs) == 0 {
-		return nil
+		return nil, false
 	}
 	m := phaseMemo{PeriodNS: int64(waiter.ConductorPeriod), LoNS: int64(gs[0].Lo), HiNS: int64(gs[0].Hi)}
 	for _, g := range gs {
@@ -94,10 +134,7 @@ func (d *ProviderData) keepPhase(ctx context.Context, private privateSetter) dia
 	lo, hi, ok := p.Skew()
 	m.SkewLoNS, m.SkewHiNS, m.SkewKnown = int64(lo), int64(hi), ok
 	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil
-	}
-	return private.SetKey(ctx, privateConductorPhase, raw)
+	return raw, err == nil
 }
 
 // shareClockSkew hands the Phase what Magnum's answers have shown of its

@@ -2,6 +2,9 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
@@ -225,5 +229,87 @@ func TestPhaseKeptInPrivateState(t *testing.T) {
 	none.seedPhase(ctx, kept)
 	if d := none.keepPhase(ctx, memPrivate{}); d.HasError() {
 		t.Error(d)
+	}
+}
+
+// The phase cache carries the conductor's grid to the next terraform
+// command on the cloud in any working directory: a create in a new one,
+// with no bay of its own to have kept the grid, polls just after the
+// syncs from its first seconds on, while Heat says the stack is busy and
+// once it is done, instead of on the schedule (then once a period while
+// Heat vouches, at instants set by when the command started, and every
+// second once the stack is done).
+func TestAccBay_newWorkspacePollsOnTheCachedPhase(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
+	t.Parallel()
+	const period = waiter.ConductorPeriod
+	opts := fastBays()
+	opts.ConductorInterval = period
+	opts.ConductorEpoch = time.Now().Truncate(period).Add(3700 * time.Millisecond)
+	// Long enough for the wait to poll twice while Heat is busy.
+	opts.HeatCreateDuration = 25 * time.Second
+	s := acctest.StartSim(t, opts)
+	cache := t.TempDir()
+	head := cliHead + acctest.ProviderBlock(s, "demo")
+	cliIn := func() *terraformCLI {
+		c := newTerraformCLI(t)
+		// The last value of a variable wins in exec.Cmd's environment.
+		c.env = append(c.env, phasecache.EnvVar+"="+cache)
+		return c
+	}
+
+	first := cliIn()
+	first.writeConfig(head + testAccBayConfig("cachefirst", 1, ""))
+	first.run("apply", "-auto-approve")
+	t.Cleanup(func() { first.run("destroy", "-auto-approve") })
+	raw, err := os.ReadFile(filepath.Join(cache, "conductor-phase.json"))
+	var kept map[string]json.RawMessage
+	if err != nil || json.Unmarshal(raw, &kept) != nil || len(kept) != 1 {
+		t.Fatalf("the first command left %q in the cache (%v), want one cloud's phase", raw, err)
+	}
+
+	second := cliIn()
+	second.writeConfig(head + testAccBayConfig("cachesecond", 1, ""))
+	mark := len(s.Requests())
+	second.run("apply", "-auto-approve")
+	t.Cleanup(func() { second.run("destroy", "-auto-approve") })
+	id := bayUUID(t, s, "cachesecond")
+	var polls []time.Time
+	for _, r := range s.Requests()[mark:] {
+		if r.Route == "GET /v1/clusters/{id}" && strings.HasSuffix(r.Path, id) {
+			polls = append(polls, r.Time)
+		}
+	}
+	if len(polls) == 0 {
+		t.Fatal("no poll of the second bay")
+	}
+	visible := period / 5
+	latest := visible + waiter.PhasedPollBound + 500*time.Millisecond
+	// The wait reads Heat from waiter.HintAfter on, once a poll has shown
+	// the stack's id, and polls every second until then: the polls after
+	// the last of those are the ones that know whether the stack is busy.
+	dense := 0
+	for dense+1 < len(polls) && polls[dense+1].Sub(polls[dense]) < 1500*time.Millisecond {
+		dense++
+	}
+	phased := 0
+	for i, p := range polls {
+		into := p.Sub(opts.ConductorEpoch) % period
+		t.Logf("poll %d: %s into the create, %s into the period", i, p.Sub(polls[0]), into)
+		if i <= dense {
+			continue
+		}
+		phased++
+		if into < visible || into > latest {
+			t.Errorf("poll %d of the second create came %s into the conductor's period, want between %s (the sync's result shows) and %s", i, into, visible, latest)
+		}
+	}
+	if phased < 2 {
+		t.Errorf("%d polls after the wait knew the stack's state, want at least 2 (one per sync while Heat is busy)", phased)
+	}
+	// About 28 s of create: three polls, one per sync while Heat is busy
+	// or done, and one more for a late timer.
+	if n := len(polls); n > 3+4 {
+		t.Errorf("%d polls of the second bay's 28 s create, want at most 7: %v", n, polls)
 	}
 }

@@ -151,6 +151,9 @@ func (r *bayResource) waitForBay(ctx context.Context, id, name, what string, con
 	// the poll that ends the wait in success: the stack is done then, and
 	// reading it would only delay the end by a round trip or two.
 	var logged, stack string
+	// What the wait learnt of the sync grid serves the next terraform
+	// command on this cloud too, whatever the outcome.
+	defer r.data.rememberPhase(ctx)
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("bay %q (%s) to be %s", name, id, what),
 		Timeout: timeout,

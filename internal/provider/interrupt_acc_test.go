@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -71,7 +72,7 @@ func newTerraformCLI(t *testing.T) *terraformCLI {
 	for _, kv := range os.Environ() {
 		// Only what terraform needs to run: no OS_* of the developer's
 		// shell may reach the provider.
-		if k, _, _ := strings.Cut(kv, "="); k == "PATH" || k == "HOME" || k == "TMPDIR" {
+		if k, _, _ := strings.Cut(kv, "="); k == "PATH" || k == "HOME" || k == "TMPDIR" || k == phasecache.EnvVar {
 			env = append(env, kv)
 		}
 	}

@@ -540,6 +540,9 @@ func (r *nodegroupResource) wait(ctx context.Context, bayID, id, name, what stri
 		}
 		return "status_reason: " + ng.StatusReason
 	}
+	// What the wait learnt of the sync grid serves the next terraform
+	// command on this cloud too, whatever the outcome.
+	defer r.data.rememberPhase(ctx)
 	return waiter.Wait(ctx, waiter.Config{
 		What:    fmt.Sprintf("nodegroup %q (%s) to be %s", name, id, what),
 		Timeout: timeout,

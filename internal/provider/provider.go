@@ -25,6 +25,7 @@ import (
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 )
 
@@ -223,6 +224,10 @@ func (p *MagnumProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
+	}
+	var why string
+	if data.phaseCache, why = phasecache.FromEnv(getenv(phasecache.EnvVar)); data.phaseCache == nil {
+		tflog.Debug(ctx, "The conductor's sync phase is not kept between runs", map[string]any{"reason": why})
 	}
 	resp.ResourceData = data
 	resp.DataSourceData = data

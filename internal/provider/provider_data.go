@@ -14,6 +14,7 @@ import (
 	"github.com/magnumtf/terraform-provider-magnum/internal/diagnose"
 	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/session"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
@@ -54,6 +55,8 @@ type ProviderData struct {
 	// of this provider instance (see conductorPhase).
 	phaseOnce sync.Once
 	phase     *waiter.Phase
+	// phaseCache keeps the phase between terraform commands; nil when off.
+	phaseCache *phasecache.Store
 }
 
 // MaskSecrets returns ctx with the provider's credentials and any PEM private
