@@ -17,7 +17,10 @@ type heatBackend struct {
 	parts              int
 	failAt             time.Duration // 0: never fails
 	hintBroken         bool
-	gets, hints        int
+	// notYetUntil is when Magnum shows the stack's id: before, the hint
+	// has nothing to read.
+	notYetUntil time.Duration
+	gets, hints int
 }
 
 func (b *heatBackend) refresh(context.Context) (obj, string, error) {
@@ -38,6 +41,9 @@ func (b *heatBackend) hint(context.Context, obj) (Hint, bool) {
 		return Hint{}, false
 	}
 	now := b.c.elapsed()
+	if now < b.notYetUntil {
+		return Hint{NotYet: true}, true
+	}
 	if b.failAt > 0 && now >= b.failAt {
 		return Hint{Done: 3, Failed: 1, Total: b.parts}, true
 	}

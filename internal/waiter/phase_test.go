@@ -489,17 +489,20 @@ func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
 		// 300 ms wide); 0 for none known.
 		grid               time.Duration
 		heatDone, reported time.Duration
-		hintBroken         bool
+		// notYet is when the object first shows what the hint reads.
+		notYet     time.Duration
+		hintBroken bool
 		// gets bounds the polls of the object; late the notice delay.
 		gets int
 		late time.Duration
 	}{
-		{"on the known grid", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, false, 4, 500 * time.Millisecond},
-		{"on the known grid, a period on", 6 * time.Second, 5 * time.Second, 16200 * time.Millisecond, false, 5, 500 * time.Millisecond},
-		{"the grid moved by 3 s: the looks find it", 6 * time.Second, 3 * time.Second, 9200 * time.Millisecond, false, 6, 500 * time.Millisecond},
-		{"the grid moved by 7 s: back to the schedule", 6 * time.Second, 3 * time.Second, 13200 * time.Millisecond, false, 10, time.Second},
-		{"no grid known: the schedule", 0, 3 * time.Second, 6200 * time.Millisecond, false, 8, time.Second},
-		{"Heat unreadable: the schedule", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, true, 8, time.Second},
+		{"on the known grid", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, 0, false, 2, 500 * time.Millisecond},
+		{"on the known grid, the stack's id shown late", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, 2500 * time.Millisecond, false, 3, 500 * time.Millisecond},
+		{"on the known grid, a period on", 6 * time.Second, 5 * time.Second, 16200 * time.Millisecond, 0, false, 3, 500 * time.Millisecond},
+		{"the grid moved by 3 s: the looks find it", 6 * time.Second, 3 * time.Second, 9200 * time.Millisecond, 0, false, 4, 500 * time.Millisecond},
+		{"the grid moved by 7 s: back to the schedule", 6 * time.Second, 3 * time.Second, 13200 * time.Millisecond, 0, false, 8, time.Second},
+		{"no grid known: the schedule", 0, 3 * time.Second, 6200 * time.Millisecond, 0, false, 7, time.Second},
+		{"Heat unreadable: the schedule", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, 0, true, 7, time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -511,7 +514,7 @@ func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
 			if tt.grid > 0 {
 				phase.Observe(c.start.Add(-time.Hour+tt.grid), c.start.Add(-time.Hour+tt.grid+300*time.Millisecond))
 			}
-			b := &heatBackend{c: c, heatDone: tt.heatDone, reported: tt.reported, parts: 6, hintBroken: tt.hintBroken}
+			b := &heatBackend{c: c, heatDone: tt.heatDone, reported: tt.reported, parts: 6, hintBroken: tt.hintBroken, notYetUntil: tt.notYet}
 			cfg := c.config("short create")
 			cfg.Phase = phase
 			cfg.Timeout = 3 * time.Minute

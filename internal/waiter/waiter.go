@@ -251,13 +251,15 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 	// onPhase says whether the poll after one made `since` into the wait,
 	// interval later on the schedule, is timed on the Phase. Past
 	// PhaseAfter always, when it knows a grid. Within the first minute
-	// only while the Hint vouches for the backend or says it is done: then
-	// nothing but a sync can flip the object, and the first sync that can
-	// have seen the backend done is the one to poll after. A known sync
-	// found late whose looks did not find the flip either may mean a grid
-	// that moved (a conductor restarted since it was learnt), so the rest
-	// of the first minute goes back to the schedule, which notices within
-	// a second whatever the grid.
+	// only with a Hint: while it vouches for the backend or says it is
+	// done, nothing but a sync can flip the object, and the first sync
+	// that can have seen the backend done is the one to poll after; before
+	// its first answer the consults between polls decide (one that cannot
+	// read the backend yet brings the poll back to the schedule). A known
+	// sync found late whose looks did not find the flip either may mean a
+	// grid that moved (a conductor restarted since it was learnt), so the
+	// rest of the first minute goes back to the schedule, which notices
+	// within a second whatever the grid.
 	onPhase := func(since, interval time.Duration) bool {
 		if cfg.Phase == nil {
 			return false
@@ -265,7 +267,7 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 		if since+interval >= PhaseAfter {
 			return true
 		}
-		return cond.Hint != nil && started && (plan.finished || plan.vouching()) &&
+		return cond.Hint != nil && started && !plan.backoff &&
 			(lateFrom.IsZero() || lateLooks < lateSyncLooks)
 	}
 	elapsed := func() time.Duration { return cfg.Now().Sub(start) }
@@ -373,8 +375,13 @@ func Wait[T any](ctx context.Context, cfg Config, refresh func(ctx context.Conte
 			// Heat says the stack is busy, only on the sync after the
 			// hinted interval (a consult that finds it done polls sooner).
 			from := time.Nanosecond
-			if cond.Hint != nil && plan.vouching() {
+			switch {
+			case cond.Hint != nil && plan.vouching():
 				from = interval
+			case cond.Hint != nil && !plan.sampled && !plan.finished && since+interval < PhaseAfter:
+				// Not read yet: a consult before then says whether
+				// the backend is busy, done or not readable.
+				from = ConductorPeriod
 			}
 			if at, ok := cfg.Phase.next(pollAt.Add(from)); ok {
 				d = max(at.Sub(now), answeredAt.Add(MinInterval).Sub(now), wait, 0)
