@@ -6,9 +6,11 @@ package bench
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
 	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 )
 
@@ -122,7 +124,12 @@ func scenarioOneBay(ctx context.Context, ws *workspace, cfg Config, logf func(st
 		}
 		stop, placed := make(chan struct{}), make(chan error, 1)
 		go func() { placed <- placeReport(s, prefix+"-0", pollIv, offsets[i], cfg.Latency, stop) }()
-		r, err := ws.run(ctx, s, dir, true, "apply", "-auto-approve", "-no-color")
+		// placeReport moves the grid in every run, as if the conductor
+		// restarted between the commands: a grid the previous run kept
+		// would be wrong on purpose, so each run starts with no grid, as a
+		// provider that has not run on the cloud before.
+		fresh := []string{phasecache.EnvVar + "=" + filepath.Join(dir, "phase-cache")}
+		r, err := ws.runWith(ctx, s, dir, ws.wrappedRC, fresh, "apply", "-auto-approve", "-no-color")
 		close(stop)
 		if perr := <-placed; err == nil && perr != nil {
 			err = perr

@@ -501,6 +501,9 @@ func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
 		{"on the known grid, a period on", 6 * time.Second, 5 * time.Second, 16200 * time.Millisecond, 0, false, 3, 500 * time.Millisecond},
 		{"the grid moved by 3 s: the looks find it", 6 * time.Second, 3 * time.Second, 9200 * time.Millisecond, 0, false, 4, 500 * time.Millisecond},
 		{"the grid moved by 7 s: back to the schedule", 6 * time.Second, 3 * time.Second, 13200 * time.Millisecond, 0, false, 8, time.Second},
+		// A grid that moved earlier costs the difference: the flip shows
+		// before the known sync, whose poll is the first to see it.
+		{"the grid moved 2 s earlier: noticed at the known sync", 6 * time.Second, time.Second, 4200 * time.Millisecond, 0, false, 2, 2500 * time.Millisecond},
 		{"no grid known: the schedule", 0, 3 * time.Second, 6200 * time.Millisecond, 0, false, 7, time.Second},
 		{"Heat unreadable: the schedule", 6 * time.Second, 3 * time.Second, 6200 * time.Millisecond, 0, true, 7, time.Second},
 	}
