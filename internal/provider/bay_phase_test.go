@@ -14,6 +14,7 @@ import (
 	"github.com/magnumtf/terraform-provider-magnum/internal/acctest"
 	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/phasecache"
+	"github.com/magnumtf/terraform-provider-magnum/internal/sim"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
@@ -87,9 +88,7 @@ func TestAccBay_laterRunPollsOnTheKeptPhase(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
 	t.Parallel()
 	const period = waiter.ConductorPeriod
-	opts := fastBays()
-	opts.ConductorInterval = period
-	opts.ConductorEpoch = time.Now().Truncate(period).Add(3700 * time.Millisecond)
+	opts := gridSim()
 	// Long enough to poll three or four times past the first minute and
 	// a period.
 	opts.HeatUpdateDuration = 90 * time.Second
@@ -145,6 +144,15 @@ func TestAccBay_laterRunPollsOnTheKeptPhase(t *testing.T) {
 		}
 	}
 	cli.run("destroy", "-auto-approve")
+}
+
+// gridSim is the simulator of the phase tests: quick bays, and a sync
+// every conductor period on a grid that starts 3.7 s into it.
+func gridSim() sim.Options {
+	opts := fastBays()
+	opts.ConductorInterval = waiter.ConductorPeriod
+	opts.ConductorEpoch = time.Now().Truncate(waiter.ConductorPeriod).Add(3700 * time.Millisecond)
+	return opts
 }
 
 // memPrivate is private state in memory.
@@ -243,9 +251,7 @@ func TestAccBay_newWorkspacePollsOnTheCachedPhase(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
 	t.Parallel()
 	const period = waiter.ConductorPeriod
-	opts := fastBays()
-	opts.ConductorInterval = period
-	opts.ConductorEpoch = time.Now().Truncate(period).Add(3700 * time.Millisecond)
+	opts := gridSim()
 	// Long enough for the wait to poll twice while Heat is busy.
 	opts.HeatCreateDuration = 25 * time.Second
 	s := acctest.StartSim(t, opts)
