@@ -89,18 +89,22 @@ func TestSaveBoundsAndRepairs(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	s := Open(dir)
+	// "k" is the oldest entry: saved an hour before the others.
+	s.now = func() time.Time { return start.Add(-time.Hour) }
 	if _, ok := s.Load("k"); ok {
 		t.Fatal("a corrupt file returned a value")
 	}
 	if err := s.Save("k", json.RawMessage(`{"a":1}`)); err != nil {
 		t.Fatalf("a corrupt file is replaced, got %v", err)
 	}
-	if got, ok := Open(dir).Load("k"); !ok || string(got) != `{"a":1}` {
+	again := Open(dir)
+	again.now = s.now
+	if got, ok := again.Load("k"); !ok || string(got) != `{"a":1}` {
 		t.Fatalf("after repair: %s (%t)", got, ok)
 	}
 
-	start := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
 	n := 0
 	s.now = func() time.Time { return start.Add(time.Duration(n) * time.Minute) }
 	for n = range maxEntries + 10 {
