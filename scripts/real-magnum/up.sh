@@ -131,7 +131,10 @@ install_packages() {
 				fail "apt-get install failed"
 			fi
 		fi
-		[ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+		# An if, not `[ ] &&`: as the function's last command, a false test
+		# would be its status, and set -e would end the script, silently,
+		# on a machine whose own policy-rc.d was already there (Docker's).
+		if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 	fi
 }
 
