@@ -319,3 +319,74 @@ func TestAccBay_newWorkspacePollsOnTheCachedPhase(t *testing.T) {
 		t.Errorf("%d polls of the second bay's 28 s create, want at most 6: %v", n, polls)
 	}
 }
+
+// A destroy reads the bay's Heat stack: while Heat deletes it, Magnum
+// cannot remove the bay, and once it is gone only the conductor's next
+// sync can. With the grid known (the create's, kept in private state for
+// the destroy's process), the wait polls once per sync while Heat is busy
+// and just after the sync that removes the bay, where it used to poll
+// every second or so from the DELETE on.
+func TestAccBay_destroyPollsJustAfterTheSyncs(t *testing.T) {
+	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
+	t.Parallel()
+	const period = waiter.ConductorPeriod
+	opts := gridSim()
+	// Long enough for the wait to poll twice while Heat is busy.
+	opts.HeatDeleteDuration = 25 * time.Second
+	s := acctest.StartSim(t, opts)
+	cli := newTerraformCLI(t)
+	cli.writeConfig(cliHead + acctest.ProviderBlock(s, "demo") + testAccBayConfig("phaseddestroy", 1, ""))
+	cli.run("apply", "-auto-approve")
+	id := bayUUID(t, s, "phaseddestroy")
+
+	mark := len(s.Requests())
+	cli.runWithin(2*time.Minute, "destroy", "-auto-approve")
+	// The simulator's conductor handles the DELETE a fifth of a period
+	// after it (Heat deletes from then on): the wait's polls before show
+	// the bay's old status, and it has not started. Its first read of
+	// Heat after that is the one that tells it the stack is busy.
+	castLag := period / 5
+	var polls []time.Time
+	var deleted, heatRead time.Time
+	for _, r := range s.Requests()[mark:] {
+		switch {
+		case r.Route == "DELETE /v1/clusters/{id}" && strings.HasSuffix(r.Path, id):
+			deleted = r.Time
+		case deleted.IsZero():
+		case r.Route == "GET /v1/clusters/{id}" && strings.HasSuffix(r.Path, id):
+			polls = append(polls, r.Time)
+		case strings.HasPrefix(r.Path, "/orchestration/") && heatRead.IsZero() && r.Time.Sub(deleted) >= castLag:
+			heatRead = r.Time
+		}
+	}
+	if deleted.IsZero() || len(polls) == 0 || heatRead.IsZero() {
+		t.Fatalf("DELETE at %v, %d polls after it, Heat read at %v", deleted, len(polls), heatRead)
+	}
+	if s.ClusterExists(id) {
+		t.Fatal("the destroy returned while the bay still exists")
+	}
+	visible := period / 5
+	latest := visible + waiter.PhasedPollBound + 500*time.Millisecond
+	phased := 0
+	for i, p := range polls {
+		into := p.Sub(opts.ConductorEpoch) % period
+		t.Logf("poll %d: %s after the DELETE, %s into the period", i, p.Sub(deleted), into)
+		if !p.After(heatRead) {
+			continue
+		}
+		phased++
+		if into < visible || into > latest {
+			t.Errorf("poll %d of the destroy came %s into the conductor's period, want between %s (the sync's result shows) and %s", i, into, visible, latest)
+		}
+	}
+	if phased < 2 {
+		t.Errorf("%d polls after the wait first read Heat, want at least 2 (one per sync while Heat is busy, one after)", phased)
+	}
+	// About 30 s from the DELETE to the sync that removes the bay: three
+	// polls before the wait has started and read Heat, one per sync while
+	// Heat deletes and one after it, and one more for a late timer. On
+	// the schedule alone it took 21.
+	if n := len(polls); n > 3+2+1 {
+		t.Errorf("%d polls of the bay's 30 s delete, want at most 6", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/magnumtf/terraform-provider-magnum/internal/heat"
+	"github.com/magnumtf/terraform-provider-magnum/internal/magnum"
 	"github.com/magnumtf/terraform-provider-magnum/internal/waiter"
 )
 
@@ -42,6 +43,44 @@ func TestCreateHint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := createHint(tt.rs); got != tt.want {
 				t.Errorf("createHint = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestStackDeletionHint(t *testing.T) {
+	gone := &magnum.Error{Service: "Heat", StatusCode: 404, Message: "The Stack (kube-x) could not be found."}
+	down := &magnum.Error{Service: "Heat", StatusCode: 503, Message: "Service Unavailable"}
+	stack := func(status string) *heat.Stack { return &heat.Stack{Status: status} }
+	type read struct {
+		st  *heat.Stack
+		err error
+	}
+	tests := []struct {
+		name string
+		// reads are the wait's earlier reads; the last is judged.
+		reads  []read
+		want   waiter.Hint
+		wantOK bool
+	}{
+		{"Heat deleting: busy", []read{{stack("DELETE_IN_PROGRESS"), nil}}, waiter.Hint{Total: 1}, true},
+		{"gone: done", []read{{nil, gone}}, waiter.Hint{Done: 1, Total: 1}, true},
+		{"soft-deleted: done", []read{{stack("DELETE_COMPLETE"), nil}}, waiter.Hint{Done: 1, Total: 1}, true},
+		{"not begun yet: nothing to read", []read{{stack("CREATE_COMPLETE"), nil}}, waiter.Hint{NotYet: true}, true},
+		{"an earlier attempt's failure, before Heat begins this one", []read{{stack("DELETE_FAILED"), nil}}, waiter.Hint{NotYet: true}, true},
+		{"this attempt's failure", []read{{stack("DELETE_IN_PROGRESS"), nil}, {stack("DELETE_FAILED"), nil}}, waiter.Hint{Failed: 1, Total: 1}, true},
+		{"Heat unreachable: no hint", []read{{nil, down}}, waiter.Hint{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var d stackDeletion
+			var got waiter.Hint
+			var ok bool
+			for _, r := range tt.reads {
+				got, ok = d.hint(r.st, r.err)
+			}
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("hint %+v (%t), want %+v (%t)", got, ok, tt.want, tt.wantOK)
 			}
 		})
 	}

@@ -713,6 +713,7 @@ func (r *bayResource) Delete(ctx context.Context, req resource.DeleteRequest, re
 		Started:      deleteStarted(),
 		StateOfError: magnum.DeleteStateOfError,
 		IsTransient:  magnum.TransientWhileDeleting,
+		Hint:         r.deleteProgress(name),
 	}, timeout, nil)
 	if err != nil {
 		resp.Diagnostics.AddError(fmt.Sprintf("Error deleting bay %q (%s)", name, id), r.describeWaitError(ctx, err, c))

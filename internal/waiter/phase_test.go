@@ -543,3 +543,86 @@ func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
 		})
 	}
 }
+
+// deleteBackend is a delete on a cloud with Heat: the object shows
+// DELETE_IN_PROGRESS until the sync after Heat is done removes it (404);
+// the hint reads the stack, busy until heatDone.
+type deleteBackend struct {
+	c                  *clock
+	heatDone, reported time.Duration
+	hintBroken         bool
+	gets               int
+}
+
+func (b *deleteBackend) refresh(context.Context) (obj, string, error) {
+	b.gets++
+	b.c.polls = append(b.c.polls, b.c.elapsed())
+	if b.c.elapsed() >= b.reported {
+		return obj{}, "", &httpErr{code: 404}
+	}
+	return obj{State: "DELETE_IN_PROGRESS"}, "DELETE_IN_PROGRESS", nil
+}
+
+func (b *deleteBackend) hint(context.Context, obj) (Hint, bool) {
+	if b.hintBroken {
+		return Hint{}, false
+	}
+	if b.c.elapsed() >= b.heatDone {
+		return Hint{Done: 1, Total: 1}, true
+	}
+	return Hint{Total: 1}, true
+}
+
+// A delete whose hint says when Heat has deleted the stack polls once per
+// known sync while Heat is busy and just after the sync that removes the
+// object, and ends on the 404; without a grid, or without Heat, it polls
+// on the schedule.
+func TestWaitPollsDeletesOnAKnownPhase(t *testing.T) {
+	const period = 10 * time.Second
+	tests := []struct {
+		name               string
+		grid               time.Duration // 0: none known
+		heatDone, reported time.Duration
+		hintBroken         bool
+		gets               int
+		late               time.Duration
+	}{
+		{"Heat quick, on the known grid", 6 * time.Second, 1500 * time.Millisecond, 6200 * time.Millisecond, false, 2, 500 * time.Millisecond},
+		{"Heat a period long, on the known grid", 6 * time.Second, 14 * time.Second, 16200 * time.Millisecond, false, 3, 500 * time.Millisecond},
+		{"the grid moved by 7 s: back to the schedule", 6 * time.Second, 1500 * time.Millisecond, 13200 * time.Millisecond, false, 8, time.Second},
+		{"no grid known: the schedule", 0, 1500 * time.Millisecond, 6200 * time.Millisecond, false, 8, time.Second},
+		{"Heat unreadable: the schedule", 6 * time.Second, 1500 * time.Millisecond, 6200 * time.Millisecond, true, 8, time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newClock()
+			phase := NewPhase(period)
+			if tt.grid > 0 {
+				phase.Observe(c.start.Add(-time.Hour+tt.grid), c.start.Add(-time.Hour+tt.grid+300*time.Millisecond))
+			}
+			b := &deleteBackend{c: c, heatDone: tt.heatDone, reported: tt.reported, hintBroken: tt.hintBroken}
+			cfg := c.config("delete")
+			cfg.Phase = phase
+			cfg.Timeout = 3 * time.Minute
+			if _, err := Wait(context.Background(), cfg, b.refresh, Conditions[obj]{
+				Pending: []string{"DELETE_IN_PROGRESS"}, NotFoundIsTarget: true, Hint: b.hint,
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(c.polls); i++ {
+				if c.polls[i]-c.polls[i-1] < MinInterval {
+					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
+				}
+			}
+			switch late := c.elapsed() - tt.reported; {
+			case late < 0:
+				t.Fatalf("the wait ended at %s, before the object was gone at %s", c.elapsed(), tt.reported)
+			case late > tt.late:
+				t.Errorf("noticed %s after the object was gone, want at most %s (polls %v)", late, tt.late, c.polls)
+			}
+			if b.gets > tt.gets {
+				t.Errorf("%d polls of the object, want at most %d (polls %v)", b.gets, tt.gets, c.polls)
+			}
+		})
+	}
+}
