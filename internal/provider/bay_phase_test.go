@@ -385,7 +385,7 @@ func TestAccBay_destroyPollsJustAfterTheSyncs(t *testing.T) {
 	// About 30 s from the DELETE to the sync that removes the bay: three
 	// polls before the wait has started and read Heat, one per sync while
 	// Heat deletes and one after it, and one more for a late timer. On
-	// the schedule alone it took 21.
+	// the schedule alone it took 23.
 	if n := len(polls); n > 3+2+1 {
 		t.Errorf("%d polls of the bay's 30 s delete, want at most 6", n)
 	}
