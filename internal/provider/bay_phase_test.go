@@ -250,7 +250,6 @@ func TestPhaseKeptInPrivateState(t *testing.T) {
 func TestAccBay_newWorkspacePollsOnTheCachedPhase(t *testing.T) {
 	acctest.SkipUnlessSimulator(t, "sets the conductor's sync grid and reads the simulator's request log")
 	t.Parallel()
-	const period = waiter.ConductorPeriod
 	opts := gridSim()
 	// Long enough for the wait to poll twice while Heat is busy.
 	opts.HeatCreateDuration = 25 * time.Second
@@ -296,21 +295,7 @@ func TestAccBay_newWorkspacePollsOnTheCachedPhase(t *testing.T) {
 	if len(polls) == 0 || heatRead.IsZero() {
 		t.Fatalf("%d polls of the second bay, Heat read at %v", len(polls), heatRead)
 	}
-	visible := period / 5
-	latest := visible + waiter.PhasedPollBound + 500*time.Millisecond
-	phased := 0
-	for i, p := range polls {
-		into := p.Sub(opts.ConductorEpoch) % period
-		t.Logf("poll %d: %s into the create, %s into the period", i, p.Sub(polls[0]), into)
-		if !p.After(heatRead) {
-			continue
-		}
-		phased++
-		if into < visible || into > latest {
-			t.Errorf("poll %d of the second create came %s into the conductor's period, want between %s (the sync's result shows) and %s", i, into, visible, latest)
-		}
-	}
-	if phased < 2 {
+	if phased := checkPolledAfterSyncs(t, "the second create", polls, polls[0], heatRead, opts.ConductorEpoch); phased < 2 {
 		t.Errorf("%d polls after the wait first read Heat, want at least 2 (one per sync while Heat is busy)", phased)
 	}
 	// About 28 s of create: two polls before Heat can be read, one per
@@ -365,21 +350,7 @@ func TestAccBay_destroyPollsJustAfterTheSyncs(t *testing.T) {
 	if s.ClusterExists(id) {
 		t.Fatal("the destroy returned while the bay still exists")
 	}
-	visible := period / 5
-	latest := visible + waiter.PhasedPollBound + 500*time.Millisecond
-	phased := 0
-	for i, p := range polls {
-		into := p.Sub(opts.ConductorEpoch) % period
-		t.Logf("poll %d: %s after the DELETE, %s into the period", i, p.Sub(deleted), into)
-		if !p.After(heatRead) {
-			continue
-		}
-		phased++
-		if into < visible || into > latest {
-			t.Errorf("poll %d of the destroy came %s into the conductor's period, want between %s (the sync's result shows) and %s", i, into, visible, latest)
-		}
-	}
-	if phased < 2 {
+	if phased := checkPolledAfterSyncs(t, "the destroy", polls, deleted, heatRead, opts.ConductorEpoch); phased < 2 {
 		t.Errorf("%d polls after the wait first read Heat, want at least 2 (one per sync while Heat is busy, one after)", phased)
 	}
 	// About 30 s from the DELETE to the sync that removes the bay: three
@@ -389,4 +360,31 @@ func TestAccBay_destroyPollsJustAfterTheSyncs(t *testing.T) {
 	if n := len(polls); n > 3+2+1 {
 		t.Errorf("%d polls of the bay's 30 s delete, want at most 6", n)
 	}
+}
+
+// checkPolledAfterSyncs checks that every poll of a wait after its first
+// read of Heat came just after a sync of the simulator's grid (epoch, one
+// per conductor period): a sync's result shows a fifth of the period after
+// it on the simulator's Heat bays, and a phased poll comes within
+// waiter.PhasedPollBound of that, with half a second for a loaded
+// machine's timers. It logs every poll against from and returns how many
+// it checked.
+func checkPolledAfterSyncs(t *testing.T, what string, polls []time.Time, from, heatRead, epoch time.Time) int {
+	t.Helper()
+	const period = waiter.ConductorPeriod
+	visible := period / 5
+	latest := visible + waiter.PhasedPollBound + 500*time.Millisecond
+	phased := 0
+	for i, p := range polls {
+		into := p.Sub(epoch) % period
+		t.Logf("poll %d: %s into %s, %s into the period", i, p.Sub(from), what, into)
+		if !p.After(heatRead) {
+			continue
+		}
+		phased++
+		if into < visible || into > latest {
+			t.Errorf("poll %d of %s came %s into the conductor's period, want between %s (the sync's result shows) and %s", i, what, into, visible, latest)
+		}
+	}
+	return phased
 }

@@ -526,20 +526,7 @@ func TestWaitPollsShortCreatesOnAKnownPhase(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			for i := 1; i < len(c.polls); i++ {
-				if c.polls[i]-c.polls[i-1] < MinInterval {
-					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
-				}
-			}
-			switch late := c.elapsed() - tt.reported; {
-			case late < 0:
-				t.Fatalf("the wait ended at %s, before Magnum showed the change at %s", c.elapsed(), tt.reported)
-			case late > tt.late:
-				t.Errorf("noticed %s after the change, want at most %s (polls %v)", late, tt.late, c.polls)
-			}
-			if b.gets > tt.gets {
-				t.Errorf("%d polls of the object, want at most %d (polls %v)", b.gets, tt.gets, c.polls)
-			}
+			checkNotice(t, c, b.gets, tt.reported, tt.late, tt.gets)
 		})
 	}
 }
@@ -609,20 +596,28 @@ func TestWaitPollsDeletesOnAKnownPhase(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			for i := 1; i < len(c.polls); i++ {
-				if c.polls[i]-c.polls[i-1] < MinInterval {
-					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
-				}
-			}
-			switch late := c.elapsed() - tt.reported; {
-			case late < 0:
-				t.Fatalf("the wait ended at %s, before the object was gone at %s", c.elapsed(), tt.reported)
-			case late > tt.late:
-				t.Errorf("noticed %s after the object was gone, want at most %s (polls %v)", late, tt.late, c.polls)
-			}
-			if b.gets > tt.gets {
-				t.Errorf("%d polls of the object, want at most %d (polls %v)", b.gets, tt.gets, c.polls)
-			}
+			checkNotice(t, c, b.gets, tt.reported, tt.late, tt.gets)
 		})
+	}
+}
+
+// checkNotice checks a wait that ended on a change Magnum showed at
+// reported: its polls never closer than MinInterval, its end not before the
+// change and at most late after it, and at most maxGets polls of the object.
+func checkNotice(t *testing.T, c *clock, gets int, reported, late time.Duration, maxGets int) {
+	t.Helper()
+	for i := 1; i < len(c.polls); i++ {
+		if c.polls[i]-c.polls[i-1] < MinInterval {
+			t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
+		}
+	}
+	switch d := c.elapsed() - reported; {
+	case d < 0:
+		t.Fatalf("the wait ended at %s, before Magnum showed the change at %s", c.elapsed(), reported)
+	case d > late:
+		t.Errorf("noticed %s after the change, want at most %s (polls %v)", d, late, c.polls)
+	}
+	if gets > maxGets {
+		t.Errorf("%d polls of the object, want at most %d (polls %v)", gets, maxGets, c.polls)
 	}
 }
