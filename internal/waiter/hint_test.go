@@ -58,11 +58,7 @@ func (b *heatBackend) wait(t *testing.T) (time.Duration, error) {
 	_, err := Wait(context.Background(), cfg, b.refresh, Conditions[obj]{
 		Target: []string{"CREATE_COMPLETE"}, Pending: []string{"CREATE_IN_PROGRESS"}, Hint: b.hint,
 	})
-	for i := 1; i < len(b.c.polls); i++ {
-		if gap := b.c.polls[i] - b.c.polls[i-1]; gap < MinInterval {
-			t.Fatalf("polls %d and %d only %s apart", i-1, i, gap)
-		}
-	}
+	checkFloor(t, b.c.polls)
 	return b.c.elapsed(), err
 }
 

@@ -458,11 +458,9 @@ func TestWaitLooksAgainAfterALateSync(t *testing.T) {
 			case c.elapsed()-reported > tt.late:
 				t.Errorf("noticed %s after the change, want at most %s (polls %v)", c.elapsed()-reported, tt.late, c.polls)
 			}
+			checkFloor(t, c.polls)
 			looks := 0
-			for i, p := range c.polls {
-				if i > 0 && p-c.polls[i-1] < MinInterval {
-					t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], p, MinInterval)
-				}
+			for _, p := range c.polls {
 				if p >= PhaseAfter && p != cfg.Timeout && (p+off)%period != 2550*time.Millisecond {
 					looks++
 				}
@@ -606,11 +604,7 @@ func TestWaitPollsDeletesOnAKnownPhase(t *testing.T) {
 // change and at most late after it, and at most maxGets polls of the object.
 func checkNotice(t *testing.T, c *clock, gets int, reported, late time.Duration, maxGets int) {
 	t.Helper()
-	for i := 1; i < len(c.polls); i++ {
-		if c.polls[i]-c.polls[i-1] < MinInterval {
-			t.Fatalf("polls at %s and %s: closer than %s", c.polls[i-1], c.polls[i], MinInterval)
-		}
-	}
+	checkFloor(t, c.polls)
 	switch d := c.elapsed() - reported; {
 	case d < 0:
 		t.Fatalf("the wait ended at %s, before Magnum showed the change at %s", c.elapsed(), reported)
@@ -619,5 +613,15 @@ func checkNotice(t *testing.T, c *clock, gets int, reported, late time.Duration,
 	}
 	if gets > maxGets {
 		t.Errorf("%d polls of the object, want at most %d (polls %v)", gets, maxGets, c.polls)
+	}
+}
+
+// checkFloor fails the test if two polls came closer than MinInterval.
+func checkFloor(t *testing.T, polls []time.Duration) {
+	t.Helper()
+	for i := 1; i < len(polls); i++ {
+		if gap := polls[i] - polls[i-1]; gap < MinInterval {
+			t.Fatalf("polls at %s and %s: %s apart, closer than %s", polls[i-1], polls[i], gap, MinInterval)
+		}
 	}
 }
